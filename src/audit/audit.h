@@ -1,0 +1,45 @@
+/*
+ * audit.h - the audit trail (CPS §4.5): append-only records, each chained to the one
+ * before by SHA-256, written in the same transaction as the state change they record.
+ * Event names are stable and listed once, below.
+ */
+#ifndef GCERT_AUDIT_AUDIT_H
+#define GCERT_AUDIT_AUDIT_H
+
+#include <stdbool.h>
+
+#include "core/error.h"
+
+struct gc_db;
+
+/* X(enum, "stable.name", CPS clause) */
+#define GC_AUDIT_EVENTS(X)                                                               \
+	X(GC_EV_CA_INIT, "ca.init", "§4.5.1 installation of the CA")                     \
+	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
+	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
+	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")
+
+enum gc_audit_event {
+#define GC_AUDIT_ENUM(e, name, clause) e,
+	GC_AUDIT_EVENTS(GC_AUDIT_ENUM)
+#undef GC_AUDIT_ENUM
+	GC_AUDIT_EVENT_COUNT
+};
+
+const char *gc_audit_event_name(enum gc_audit_event);
+
+struct gc_audit;
+
+gc_result gc_audit_open(struct gc_db *, struct gc_audit **out) GC_MUST_CHECK;
+void gc_audit_free(struct gc_audit *);
+/*
+ * Appends one record inside the caller's open transaction: when it rolls back, the
+ * record goes with it. detail must never carry a secret (PINs, keys).
+ */
+gc_result gc_audit_append(struct gc_audit *, const char *actor, enum gc_audit_event,
+                          const char *object, bool success, const char *detail) GC_MUST_CHECK;
+/* Recomputes the chain; on a break names the first bad record in the error detail. */
+gc_result gc_audit_verify_chain(struct gc_db *, long *records) GC_MUST_CHECK;
+
+#endif

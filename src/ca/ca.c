@@ -1,0 +1,461 @@
+/*
+ * ca.c - the CA directory and the key ceremony (CPS §6.1.1 key generation in hardware,
+ * §6.2 protection, §4.7 and App. G the CA certificates).
+ *
+ * Layout of a CA directory:
+ *   gcert.json            configuration (no secrets)
+ *   gcert.db              SQLite database (certificates, audit trail)
+ *   token/softhsm2.conf   the token's own SoftHSM2 configuration (nothing global touched)
+ *   token/tokens/         SoftHSM2 object store
+ *   token/user.pin        user PIN, mode 0600, read only to log in; never printed or
+ *                         logged. M-of-N activation replaces it (CPS §6.2.2, §6.4).
+ */
+#define _XOPEN_SOURCE 700
+#include "ca/ca.h"
+
+#include <ftw.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cps.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "sys/fileio.h"
+#include "x509/csr.h"
+#include "x509/der.h"
+#include "x509/name.h"
+
+#define PIN_HEX 32
+
+static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, size_t outsz)
+{
+	if (rel[0] == '/') {
+		if ((size_t)snprintf(out, outsz, "%s", rel) >= outsz)
+			return gc_fail(GC_E_CONFIG, "%s: path too long", rel);
+		return GC_OK;
+	}
+	return gc_path_join(out, outsz, ca->dir, rel);
+}
+
+/* The PIN file must be the owner's alone: a readable PIN is a leaked PIN. */
+static gc_result read_pin(const char *path, char *pin, size_t pinsz)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
+
+	if (stat(path, &st) != 0)
+		return gc_fail(GC_E_CONFIG, "%s: PIN file missing", path);
+	GC_ENSURE((st.st_mode & 077) == 0, GC_E_CONFIG,
+	          "%s: PIN file is readable by others (mode %03o); chmod 600 it", path,
+	          (unsigned)(st.st_mode & 0777));
+	GC_GUARD(gc_file_read(path, 256, &buf, &len));
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= pinsz) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return gc_fail(GC_E_CONFIG, "%s: PIN file empty or too long", path);
+	}
+	memcpy(pin, buf, len);
+	pin[len] = '\0';
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return GC_OK;
+}
+
+static gc_result random_pin(char out[PIN_HEX + 1])
+{
+	unsigned char raw[PIN_HEX / 2];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "PIN: CSPRNG failed");
+	gc_hex_encode(raw, sizeof(raw), out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return GC_OK;
+}
+
+gc_result gc_ca_sign_tbs(struct gc_hsm_key *key, const unsigned char *tbs, size_t tbssz,
+                         unsigned char **der, size_t *dersz)
+{
+	unsigned char digest[32], sig[GC_RSA_SIG_MAX];
+	size_t siglen = sizeof(sig);
+
+	if (EVP_Digest(tbs, tbssz, digest, NULL, EVP_sha256(), NULL) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "sign: SHA-256");
+	GC_GUARD(gc_hsm_sign_sha256(key, digest, sig, &siglen));
+	return gc_der_wrap_signed(tbs, tbssz, sig, siglen, der, dersz);
+}
+
+gc_result gc_ca_verify_cert(const unsigned char *der, size_t dersz, EVP_PKEY *issuer_pub, X509 **out)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)dersz);
+
+	if (x == NULL || p != der + dersz) {
+		X509_free(x);
+		return gc_fail_ssl(GC_E_VERIFY, "signed certificate does not parse back");
+	}
+	if (X509_verify(x, issuer_pub) != 1) {
+		X509_free(x);
+		return gc_fail_ssl(GC_E_VERIFY, "signed certificate does not verify with the issuer key");
+	}
+	if (out != NULL)
+		*out = x;
+	else
+		X509_free(x);
+	return GC_OK;
+}
+
+/* ---- the key ceremony ---- */
+
+struct made_cert {
+	unsigned char serial[CPS_SERIAL_OCTETS];
+	int64_t not_before, not_after;
+	unsigned char *der;
+	size_t dersz;
+	X509 *x;
+};
+
+static void made_cert_clear(struct made_cert *m)
+{
+	free(m->der);
+	X509_free(m->x);
+	memset(m, 0, sizeof(*m));
+}
+
+static gc_result ca_name(const struct gc_config *cfg, const char *cn, X509_NAME **out)
+{
+	const char *values[5] = {cfg->country, cfg->state, cfg->locality, cfg->organisation, cn};
+
+	return gc_name_build(gc_ca_name_rules, 5, values, out);
+}
+
+/* Makes one CA certificate: subject key subj signed by issuer key signer. */
+static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
+                              struct gc_hsm_key *subj, struct gc_hsm_key *signer,
+                              const unsigned char *issuer_key_id, int pathlen, int64_t nb,
+                              int years, struct made_cert *m)
+{
+	struct gc_ca_input in;
+	unsigned char key_id[20], *tbs = NULL;
+	char sha[65];
+	size_t tbssz;
+	gc_result rc;
+
+	GC_GUARD(gc_serial_random(m->serial));
+	GC_GUARD(gc_spki_ids(gc_hsm_key_public(subj), NULL, NULL, sha, key_id));
+	m->not_before = nb;
+	m->not_after = gc_time_add_years(nb, years);
+	in = (struct gc_ca_input){
+		.subject = subject, .issuer = issuer, .serial = m->serial,
+		.not_before = m->not_before, .not_after = m->not_after,
+		.pkey = gc_hsm_key_public(subj), .key_id = key_id,
+		.issuer_key_id = issuer_key_id, .pathlen = pathlen,
+	};
+	GC_GUARD(gc_cert_build_ca_tbs(&in, &tbs, &tbssz));
+	rc = gc_ca_sign_tbs(signer, tbs, tbssz, &m->der, &m->dersz);
+	OPENSSL_free(tbs);
+	if (rc == GC_OK)
+		rc = gc_ca_verify_cert(m->der, m->dersz, gc_hsm_key_public(signer), &m->x);
+	return rc;
+}
+
+static gc_result insert_ca_cert(struct gc_db *db, const char *role, const char *cn,
+                                const char *label, const struct made_cert *m, int64_t issuer_id,
+                                int64_t *id)
+{
+	struct gc_stmt *st;
+	char serial[2 * CPS_SERIAL_OCTETS + 1];
+	bool row;
+	gc_result rc;
+
+	gc_hex_encode(m->serial, sizeof(m->serial), serial);
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO ca_certs (role, subject_cn, key_label, serial,"
+	                           " issuer_id, not_before, not_after, der, created_at)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, role)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 2, cn)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 3, label)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 4, serial)) == GC_OK &&
+	    (rc = issuer_id ? gc_stmt_bind_int64(st, 5, issuer_id) : gc_stmt_bind_text(st, 5, NULL)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 6, m->not_before)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 7, m->not_after)) == GC_OK &&
+	    (rc = gc_stmt_bind_blob(st, 8, m->der, m->dersz)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 9, (int64_t)time(NULL))) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*id = row ? gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* The database rows and audit records of the ceremony, in one transaction. */
+static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
+                                 const char *actor, const struct made_cert *root,
+                                 const struct made_cert *issuing)
+{
+	struct gc_db *db = NULL;
+	struct gc_audit *audit = NULL;
+	int64_t root_id = 0, issuing_id = 0;
+	char serial[2][41], detail[512];
+	gc_result rc;
+
+	gc_hex_encode(root->serial, CPS_SERIAL_OCTETS, serial[0]);
+	gc_hex_encode(issuing->serial, CPS_SERIAL_OCTETS, serial[1]);
+	GC_GUARD(gc_db_open(dbpath, true, &db));
+	GC_GUARD_OUT(rc, gc_audit_open(db, &audit));
+	GC_GUARD_OUT(rc, gc_db_begin(db));
+	snprintf(detail, sizeof(detail), "token \"%s\" module %s", cfg->token_label, cfg->token_module);
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_INIT, "ca", true, detail));
+	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->root.key_label, true, detail));
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->issuing.key_label, true, detail));
+	GC_GUARD_OUT(rc, insert_ca_cert(db, "root", cfg->root.cn, cfg->root.key_label, root, 0, &root_id));
+	GC_GUARD_OUT(rc, insert_ca_cert(db, "issuing", cfg->issuing.cn, cfg->issuing.key_label, issuing,
+	                                root_id, &issuing_id));
+	snprintf(detail, sizeof(detail), "CN=%s serial %s (self-signed)", cfg->root.cn, serial[0]);
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_CERT_ISSUED, serial[0], true, detail));
+	snprintf(detail, sizeof(detail), "CN=%s serial %s issued by CN=%s", cfg->issuing.cn, serial[1],
+	         cfg->root.cn);
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_CERT_ISSUED, serial[1], true, detail));
+	rc = gc_db_commit(db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(db);
+	gc_audit_free(audit);
+	gc_db_close(db);
+	return rc;
+}
+
+static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
+                                struct made_cert *root, struct made_cert *issuing)
+{
+	struct gc_hsm_key *rk, *ik;
+	X509_NAME *root_dn = NULL, *issuing_dn = NULL;
+	unsigned char root_kid[20];
+	char sha[65];
+	int64_t now = (int64_t)time(NULL);
+	gc_result rc = GC_OK;
+
+	/* CPS §6.1.1, §6.1.5: CA keys RSA 2048, generated in the token. */
+	GC_GUARD(gc_hsm_generate_rsa(hsm, cfg->root.key_label, CPS_RSA_BITS));
+	GC_GUARD(gc_hsm_generate_rsa(hsm, cfg->issuing.key_label, CPS_RSA_BITS));
+	GC_GUARD(gc_hsm_find_key(hsm, cfg->root.key_label, &rk));
+	GC_GUARD(gc_hsm_find_key(hsm, cfg->issuing.key_label, &ik));
+	GC_GUARD_OUT(rc, ca_name(cfg, cfg->root.cn, &root_dn));
+	GC_GUARD_OUT(rc, ca_name(cfg, cfg->issuing.cn, &issuing_dn));
+	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
+	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
+	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
+	                              cfg->root.validity_years, root));
+	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
+	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
+	                              0, now, cfg->issuing.validity_years, issuing));
+out:
+	X509_NAME_free(root_dn);
+	X509_NAME_free(issuing_dn);
+	return rc;
+}
+
+static const char softhsm_conf_fmt[] =
+	"# SoftHSM2 configuration of this CA's own token (gcert ca init)\n"
+	"directories.tokendir = %s/token/tokens\n"
+	"objectstore.backend = file\n"
+	"log.level = ERROR\n"
+	"slots.removable = false\n";
+
+/* A new SoftHSM2 token inside the CA directory, with a random user PIN. */
+static gc_result make_softhsm_token(const char *absdir, const struct gc_config *cfg, char *pin)
+{
+	char path[GC_MAX_PATH], conf[GC_MAX_PATH + 256], so_pin[PIN_HEX + 1];
+	gc_result rc;
+	int n;
+
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, "token/tokens"));
+	GC_GUARD(gc_mkdir(path, 0700, 1));
+	n = snprintf(conf, sizeof(conf), softhsm_conf_fmt, absdir);
+	GC_ENSURE(n > 0 && (size_t)n < sizeof(conf), GC_E_CONFIG, "%s: path too long", absdir);
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, cfg->softhsm2_conf));
+	GC_GUARD(gc_file_write(path, conf, (size_t)n, 0600, 1));
+	GC_GUARD(gc_hsm_use_softhsm_conf(path));
+	GC_GUARD(random_pin(pin));
+	/* The SO PIN is needed only to set the user PIN; it is not kept. */
+	GC_GUARD(random_pin(so_pin));
+	rc = gc_hsm_init_token(cfg->token_module, cfg->token_label, so_pin, pin);
+	OPENSSL_cleanse(so_pin, sizeof(so_pin));
+	return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const char *actor)
+{
+	struct gc_config cfg = opt->cfg;
+	struct gc_hsm *hsm = NULL;
+	struct made_cert root = {0}, issuing = {0};
+	char absdir[PATH_MAX], path[GC_MAX_PATH], pin[256];
+	char *json = NULL;
+	gc_result rc;
+
+	GC_GUARD(gc_mkdir(dir, 0700, 1));
+	if (realpath(dir, absdir) == NULL) {
+		rc = gc_fail(GC_E_IO, "%s: cannot resolve", dir);
+		goto out;
+	}
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, "token"));
+	GC_GUARD_OUT(rc, gc_mkdir(path, 0700, 1));
+	if (opt->existing_pin_file[0] != '\0') {
+		cfg.softhsm2_conf[0] = '\0';
+		GC_GUARD_OUT(rc, read_pin(opt->existing_pin_file, pin, sizeof(pin)));
+	} else {
+		GC_GUARD_OUT(rc, make_softhsm_token(absdir, &cfg, pin));
+	}
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.pin_file));
+	GC_GUARD_OUT(rc, gc_file_write(path, pin, strlen(pin), 0600, 1));
+	GC_GUARD_OUT(rc, gc_hsm_open(cfg.token_module, cfg.token_label, pin, &hsm));
+	GC_GUARD_OUT(rc, make_hierarchy(hsm, &cfg, &root, &issuing));
+	GC_NOMEM_OUT(rc, json = gc_config_dump(&cfg));
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
+	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
+	rc = record_ceremony(path, &cfg, actor, &root, &issuing);
+out:
+	OPENSSL_cleanse(pin, sizeof(pin));
+	free(json);
+	made_cert_clear(&root);
+	made_cert_clear(&issuing);
+	gc_hsm_free(hsm);
+	if (rc != GC_OK) {
+		/* Nothing half done: the directory was ours alone; take it all away again.
+		 * nftw may overwrite the error detail's thread state only through gc_* calls,
+		 * which it does not make. */
+		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	return rc;
+}
+
+/* ---- opening an existing CA ---- */
+
+static gc_result load_ca_cert(struct gc_ca *ca, const char *role, X509 **x, int64_t *id)
+{
+	struct gc_stmt *st;
+	const unsigned char *p;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT id, der FROM ca_certs WHERE role = ? AND is_current = 1"
+	                               " ORDER BY id DESC LIMIT 1", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, role)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK) {
+		if (!row) {
+			rc = gc_fail(GC_E_NOT_A_CA_DIR, "%s: no %s CA certificate in the database", ca->dir, role);
+		} else {
+			*id = gc_stmt_int64(st, 0);
+			p = gc_stmt_blob(st, 1, &n);
+			if ((*x = d2i_X509(NULL, &p, (long)n)) == NULL)
+				rc = gc_fail_ssl(GC_E_DB, "%s CA certificate in the database does not parse", role);
+		}
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result load_issuer(struct gc_ca *ca)
+{
+	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca->issuing_cert);
+
+	GC_ENSURE(ski != NULL && ASN1_STRING_length(ski) == 20, GC_E_NOT_A_CA_DIR,
+	          "issuing CA certificate has no 20-octet subjectKeyIdentifier");
+	ca->issuer.cert = ca->issuing_cert;
+	memcpy(ca->issuer.key_id, ASN1_STRING_get0_data(ski), 20);
+	ca->issuer.key_id_len = 20;
+	return GC_OK;
+}
+
+static gc_result open_token(struct gc_ca *ca)
+{
+	char path[GC_MAX_PATH], pin[256];
+	gc_result rc;
+
+	if (ca->cfg.softhsm2_conf[0] != '\0') {
+		GC_GUARD(ca_path(ca, ca->cfg.softhsm2_conf, path, sizeof(path)));
+		GC_GUARD(gc_hsm_use_softhsm_conf(path));
+	}
+	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
+	GC_GUARD(read_pin(path, pin, sizeof(pin)));
+	rc = gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	GC_GUARD(rc);
+	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.root.key_label, &ca->root_key));
+	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ca->issuing_key));
+	/* The token's keys must be the ones the certificates certify. */
+	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->issuing_key), X509_get0_pubkey(ca->issuing_cert)) == 1,
+	          GC_E_HSM, "token key \"%s\" does not match the issuing CA certificate",
+	          ca->cfg.issuing.key_label);
+	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->root_key), X509_get0_pubkey(ca->root_cert)) == 1,
+	          GC_E_HSM, "token key \"%s\" does not match the root certificate", ca->cfg.root.key_label);
+	return GC_OK;
+}
+
+gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out)
+{
+	struct gc_ca *ca;
+	unsigned char *buf = NULL;
+	size_t len;
+	char path[GC_MAX_PATH];
+	gc_result rc;
+
+	if ((ca = calloc(1, sizeof(*ca))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	snprintf(ca->actor, sizeof(ca->actor), "%s", actor);
+	GC_ENSURE_OUT(rc, strlen(dir) < sizeof(ca->dir), GC_E_CONFIG, "%s: path too long", dir);
+	memcpy(ca->dir, dir, strlen(dir) + 1);
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), dir, GC_CONFIG_FILE));
+	if (!gc_path_exists(path)) {
+		rc = gc_fail(GC_E_NOT_A_CA_DIR, "%s: not a CA directory (no %s); create one with "
+		             "`gcert ca init --dir %s`", dir, GC_CONFIG_FILE, dir);
+		goto out;
+	}
+	GC_GUARD_OUT(rc, gc_file_read(path, GC_MAX_CONFIG_FILE, &buf, &len));
+	GC_GUARD_OUT(rc, gc_config_parse((const char *)buf, len, &ca->cfg));
+	GC_GUARD_OUT(rc, ca_path(ca, ca->cfg.database, path, sizeof(path)));
+	GC_ENSURE_OUT(rc, gc_path_exists(path), GC_E_NOT_A_CA_DIR, "%s: database missing", path);
+	GC_GUARD_OUT(rc, gc_db_open(path, false, &ca->db));
+	GC_GUARD_OUT(rc, gc_audit_open(ca->db, &ca->audit));
+	GC_GUARD_OUT(rc, load_ca_cert(ca, "root", &ca->root_cert, &ca->root_id));
+	GC_GUARD_OUT(rc, load_ca_cert(ca, "issuing", &ca->issuing_cert, &ca->issuing_id));
+	GC_GUARD_OUT(rc, load_issuer(ca));
+	if (needs & GC_NEED_TOKEN)
+		GC_GUARD_OUT(rc, open_token(ca));
+	*out = ca;
+	ca = NULL;
+out:
+	free(buf);
+	gc_ca_close(ca);
+	return rc;
+}
+
+void gc_ca_close(struct gc_ca *ca)
+{
+	if (ca == NULL)
+		return;
+	gc_hsm_free(ca->hsm);
+	gc_audit_free(ca->audit);
+	gc_db_close(ca->db);
+	X509_free(ca->root_cert);
+	X509_free(ca->issuing_cert);
+	free(ca);
+}

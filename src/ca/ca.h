@@ -1,0 +1,59 @@
+/*
+ * ca.h - the CA: a directory holding its configuration, token and database (CPS §6.2),
+ * the key ceremony that creates the hierarchy (App. G), and access for the commands.
+ */
+#ifndef GCERT_CA_CA_H
+#define GCERT_CA_CA_H
+
+#include <openssl/x509.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "hsm/hsm.h"
+#include "store/db.h"
+#include "x509/certbuild.h"
+
+/* What a command needs opened (the CLI dispatch table declares it). */
+#define GC_NEED_DB 0x1u
+#define GC_NEED_TOKEN 0x2u
+
+struct gc_ca {
+	char dir[GC_MAX_PATH];
+	struct gc_config cfg;
+	char actor[96]; /* who acts, for the audit trail */
+	struct gc_db *db;
+	struct gc_audit *audit;
+	struct gc_hsm *hsm; /* NULL unless GC_NEED_TOKEN */
+	struct gc_hsm_key *root_key, *issuing_key;
+	X509 *root_cert, *issuing_cert;
+	int64_t root_id, issuing_id; /* ca_certs ids of the current certificates */
+	struct gc_issuer issuer;     /* what subscriber certificates take from the issuing CA */
+};
+
+/* How `gcert ca init` gets its token. */
+struct gc_init_options {
+	struct gc_config cfg;
+	/* An existing token (any PKCS#11 module): its user PIN is copied from this file
+	 * into the CA directory. Empty: a new SoftHSM2 token is made inside the directory. */
+	char existing_pin_file[GC_MAX_PATH];
+};
+
+/*
+ * The key ceremony: creates dir (which must not exist), its token and keys, the root
+ * and issuing CA certificates, the database and the audit records. On any failure the
+ * directory is removed again: nothing half done.
+ */
+gc_result gc_ca_init(const char *dir, const struct gc_init_options *, const char *actor) GC_MUST_CHECK;
+gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out) GC_MUST_CHECK;
+void gc_ca_close(struct gc_ca *);
+
+/* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
+gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,
+                         unsigned char **der, size_t *dersz) GC_MUST_CHECK;
+/* Parses der back and checks its signature with issuer_pub (never trust what we signed). */
+gc_result gc_ca_verify_cert(const unsigned char *der, size_t dersz, EVP_PKEY *issuer_pub,
+                            X509 **out) GC_MUST_CHECK;
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * issue.h - the issuance path (DESIGN.md): checked request → CSR proof of possession →
+ * profile → TBS recorded before signing → token signs → parsed back and verified →
+ * certificate and audit record committed together.
+ */
+#ifndef GCERT_CA_ISSUE_H
+#define GCERT_CA_ISSUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca/ca.h"
+#include "core/request.h"
+
+struct gc_issue_result {
+	enum gc_code code;  /* GC_OK or why this request was refused */
+	char detail[512];   /* the message naming the field and rule */
+	char serial[41];    /* lower-case hex, 20 octets */
+	char subscriber_ref[11];
+	int64_t not_before, not_after;
+	unsigned char *der; /* the certificate; caller frees with free() */
+	size_t dersz;
+};
+
+/*
+ * Issues a batch: each request succeeds or fails on its own, and a failure changes
+ * nothing but an audit record of the refusal. Two transactions serve the whole batch
+ * (reserve, then commit), so durability costs two fsyncs however large the batch.
+ * Returns an error only when the batch as a whole could not run (database, token);
+ * then no certificate of it was handed out.
+ */
+gc_result gc_ca_issue(struct gc_ca *, struct gc_issue_request *const *reqs, size_t n,
+                      struct gc_issue_result *results) GC_MUST_CHECK;
+void gc_issue_results_clear(struct gc_issue_result *, size_t n);
+
+#endif

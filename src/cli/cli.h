@@ -1,0 +1,51 @@
+/*
+ * cli.h - the command table and what every command shares. One file per family of
+ * subcommands (cmd_ca.c, cmd_issue.c, cmd_cert.c), in the style of git's builtin/.
+ */
+#ifndef GCERT_CLI_CLI_H
+#define GCERT_CLI_CLI_H
+
+#include <stdbool.h>
+
+#include "ca/ca.h"
+#include "core/error.h"
+
+struct cli_ctx {
+	const char *dir; /* --dir */
+	bool json;       /* --json */
+	struct gc_ca *ca; /* opened as the command's needs declare */
+	char actor[96];
+};
+
+struct cli_command {
+	const char *name;    /* "ca init" */
+	int (*run)(struct cli_ctx *, int argc, char **argv);
+	unsigned needs;      /* GC_NEED_DB | GC_NEED_TOKEN: opened before run */
+	const char *summary;
+	const char *usage;   /* options, one per line */
+	const char *example;
+};
+
+extern const struct cli_command cli_commands[];
+
+int cmd_ca_init(struct cli_ctx *, int, char **);
+int cmd_ca_certs(struct cli_ctx *, int, char **);
+int cmd_issue(struct cli_ctx *, int, char **);
+int cmd_cert_show(struct cli_ctx *, int, char **);
+int cmd_cert_list(struct cli_ctx *, int, char **);
+
+/* ---- output (output.c): the only place errors become text ---- */
+
+/* Reports the current error (gc_err_*) as text or JSON; returns the exit status. */
+int cli_fail(const struct cli_ctx *, gc_result);
+/* Reports a usage error for a command. */
+int cli_usage_error(const struct cli_command *, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints a JSON value (consumed) to stdout. */
+void cli_print_json(void *json_t_value);
+/* Writes data to path, refusing to overwrite; "-" is stdout. */
+gc_result cli_write_out(const char *path, const void *data, size_t len) GC_MUST_CHECK;
+/* PEM text of a DER certificate; caller frees. */
+char *cli_cert_pem(const unsigned char *der, size_t dersz);
+const struct cli_command *cli_current(void);
+
+#endif

@@ -1,0 +1,130 @@
+/* cmd_ca.c - `gcert ca init` (the key ceremony) and `gcert ca certs`. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/text.h"
+#include "sys/fileio.h"
+
+static int copy_opt(char *dst, size_t dstsz, const char *v, const char *opt)
+{
+	if (strlen(v) >= dstsz)
+		return cli_usage_error(cli_current(), "%s: value too long", opt);
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int years_opt(int *dst, const char *v, const char *opt)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < 1 || n > 99)
+		return cli_usage_error(cli_current(), "%s: not a number of years", opt);
+	*dst = (int)n;
+	return 0;
+}
+
+int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"module", required_argument, NULL, 'm'},  {"token-label", required_argument, NULL, 't'},
+		{"pin-file", required_argument, NULL, 'p'}, {"root-cn", required_argument, NULL, 'r'},
+		{"issuing-cn", required_argument, NULL, 'i'}, {"root-years", required_argument, NULL, 'R'},
+		{"issuing-years", required_argument, NULL, 'I'}, {NULL, 0, NULL, 0},
+	};
+	struct gc_init_options init;
+	bool module_set = false;
+	int c, e = 0;
+	gc_result rc;
+
+	memset(&init, 0, sizeof(init));
+	gc_config_defaults(&init.cfg);
+	optind = 1;
+	while (e == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': e = copy_opt(init.cfg.token_module, sizeof(init.cfg.token_module), optarg, "--module"), module_set = true; break;
+		case 't': e = copy_opt(init.cfg.token_label, sizeof(init.cfg.token_label), optarg, "--token-label"); break;
+		case 'p': e = copy_opt(init.existing_pin_file, sizeof(init.existing_pin_file), optarg, "--pin-file"); break;
+		case 'r': e = copy_opt(init.cfg.root.cn, sizeof(init.cfg.root.cn), optarg, "--root-cn"); break;
+		case 'i': e = copy_opt(init.cfg.issuing.cn, sizeof(init.cfg.issuing.cn), optarg, "--issuing-cn"); break;
+		case 'R': e = years_opt(&init.cfg.root.validity_years, optarg, "--root-years"); break;
+		case 'I': e = years_opt(&init.cfg.issuing.validity_years, optarg, "--issuing-years"); break;
+		default: return cli_usage_error(cli_current(), "unknown option");
+		}
+	}
+	if (e != 0)
+		return e;
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	if (ctx->dir == NULL)
+		return cli_usage_error(cli_current(), "--dir is required");
+	if (module_set != (init.existing_pin_file[0] != '\0'))
+		return cli_usage_error(cli_current(), "--module and --pin-file go together");
+	if (init.cfg.root.validity_years > 25)
+		return cli_usage_error(cli_current(), "--root-years: CPS §4.7: at most 25 years");
+	/* Reuse the config checks a CA directory's file gets. */
+	char *json = gc_config_dump(&init.cfg);
+	struct gc_config check;
+	rc = json ? gc_config_parse(json, strlen(json), &check) : gc_fail(GC_E_NOMEM, "out of memory");
+	free(json);
+	if (rc == GC_OK)
+		rc = gc_ca_init(ctx->dir, &init, ctx->actor);
+	if (rc != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "status", "ok", "dir", ctx->dir, "root",
+		                         init.cfg.root.cn, "issuing", init.cfg.issuing.cn));
+	else
+		printf("CA created in %s\n  root:    %s\n  issuing: %s\n  keys in token \"%s\" "
+		       "(sensitive, not extractable)\n", ctx->dir, init.cfg.root.cn, init.cfg.issuing.cn,
+		       init.cfg.token_label);
+	return 0;
+}
+
+int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"out-dir", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+	const char *out_dir = NULL;
+	unsigned char *der = NULL;
+	char *pem[2] = {NULL, NULL}, path[GC_MAX_PATH];
+	X509 *certs[2] = {ctx->ca->root_cert, ctx->ca->issuing_cert};
+	static const char *const names[2] = {"root.pem", "issuing-ca.pem"};
+	gc_result rc = GC_OK;
+	int c, i, len;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'o')
+			return cli_usage_error(cli_current(), "unknown option");
+		out_dir = optarg;
+	}
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	for (i = 0; i < 2; i++) {
+		der = NULL;
+		len = i2d_X509(certs[i], &der);
+		pem[i] = len > 0 ? cli_cert_pem(der, (size_t)len) : NULL;
+		OPENSSL_free(der);
+		if (pem[i] == NULL)
+			rc = gc_fail(GC_E_NOMEM, "cannot encode CA certificate");
+	}
+	if (rc == GC_OK && out_dir != NULL) {
+		/* both or neither: check first, so a refusal writes nothing */
+		for (i = 0; i < 2 && rc == GC_OK; i++)
+			if ((rc = gc_path_join(path, sizeof(path), out_dir, names[i])) == GC_OK && gc_path_exists(path))
+				rc = gc_fail(GC_E_IO, "%s: already exists; refusing to overwrite", path);
+		for (i = 0; i < 2 && rc == GC_OK; i++)
+			if ((rc = gc_path_join(path, sizeof(path), out_dir, names[i])) == GC_OK)
+				rc = gc_file_write(path, pem[i], strlen(pem[i]), 0644, 1);
+	} else if (rc == GC_OK) {
+		fputs(pem[0], stdout);
+		fputs(pem[1], stdout);
+	}
+	free(pem[0]);
+	free(pem[1]);
+	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
+}

@@ -1,0 +1,160 @@
+/*
+ * main.c - `gcert`, one binary with subcommands. The table below is the whole list;
+ * each entry declares what it needs opened, and answers --help with an example
+ * (tests/integration/help.sh walks the table to prove it).
+ */
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+#define DIR_USAGE "--dir DIR        the CA directory (or GCERT_DIR)\n"
+#define JSON_USAGE "--json           machine-readable output\n"
+
+const struct cli_command cli_commands[] = {
+	{"ca init", cmd_ca_init, 0, "create a CA: token, root and issuing CA keys and certificates",
+	 "--dir DIR [options]\n" DIR_USAGE
+	 "--module PATH    PKCS#11 module of an existing token instead of a new SoftHSM2 token\n"
+	 "--token-label L  label of that token\n"
+	 "--pin-file F     file holding that token's user PIN (copied, mode 0600)\n"
+	 "--root-cn CN     root CA name (default: Hongkong Post Root CA 2)\n"
+	 "--issuing-cn CN  issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)\n"
+	 "--root-years N   root validity, at most 25 (default 25)\n"
+	 "--issuing-years N issuing CA validity (default 6)\n" JSON_USAGE,
+	 "gcert ca init --dir ./demo-ca"},
+	{"ca certs", cmd_ca_certs, GC_NEED_DB, "print the CA certificates in PEM",
+	 "--dir DIR [--out-dir D]\n" DIR_USAGE
+	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
+	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
+	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue a g-Cert from a request file",
+	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
+	 "--request F      one request object of the interface format (- for stdin)\n"
+	 "--out F          write the certificate PEM to F (never overwrites); default stdout\n" JSON_USAGE,
+	 "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem"},
+	{"cert show", cmd_cert_show, GC_NEED_DB, "show one issued certificate",
+	 "--dir DIR SERIAL [--pem]\n" DIR_USAGE "--pem            print only the certificate PEM\n" JSON_USAGE,
+	 "gcert cert show --dir ./demo-ca 3f0a…(40 hex digits)"},
+	{"cert list", cmd_cert_list, GC_NEED_DB, "list issued certificates (operator view)",
+	 "--dir DIR [--limit N]\n" DIR_USAGE "--limit N        at most N, newest first (default 100)\n" JSON_USAGE,
+	 "gcert cert list --dir ./demo-ca --limit 20"},
+	{NULL, NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct cli_command *current;
+
+const struct cli_command *cli_current(void)
+{
+	return current;
+}
+
+static void print_help(const struct cli_command *c)
+{
+	printf("gcert %s - %s\n\nusage: gcert %s %s\nExample:\n  %s\n", c->name, c->summary, c->name,
+	       c->usage, c->example);
+}
+
+static void print_overview(void)
+{
+	const struct cli_command *c;
+
+	printf("gcert - certification authority for Hongkong Post g-Cert (CPS OID "
+	       "1.3.6.1.4.1.16030.1.8.2)\n\nusage: gcert COMMAND [options]\n\ncommands:\n");
+	for (c = cli_commands; c->name != NULL; c++)
+		printf("  %-12s %s\n", c->name, c->summary);
+	printf("\nEvery command answers --help with an example.\n");
+}
+
+/* Matches "ca init" against argv[1..2]; returns the words consumed. */
+static int match(const struct cli_command *c, int argc, char **argv)
+{
+	const char *sp = strchr(c->name, ' ');
+	size_t first = sp ? (size_t)(sp - c->name) : strlen(c->name);
+
+	if (argc < 2 || strlen(argv[1]) != first || strncmp(argv[1], c->name, first) != 0)
+		return 0;
+	if (sp == NULL)
+		return 1;
+	return argc >= 3 && strcmp(argv[2], sp + 1) == 0 ? 2 : 0;
+}
+
+static void set_actor(struct cli_ctx *ctx)
+{
+	struct passwd *pw = getpwuid(geteuid());
+
+	snprintf(ctx->actor, sizeof(ctx->actor), "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
+}
+
+/* Takes the options every command shares out of argv. */
+static int common_options(struct cli_ctx *ctx, int *argc, char **argv, bool *help)
+{
+	int i, out = 1;
+
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			*help = true;
+		} else if (strcmp(argv[i], "--json") == 0) {
+			ctx->json = true;
+		} else if (strcmp(argv[i], "--dir") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			ctx->dir = argv[++i];
+		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
+			ctx->dir = argv[i] + 6;
+		} else {
+			argv[out++] = argv[i];
+		}
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *c;
+	struct cli_ctx ctx = {0};
+	bool help = false;
+	int words = 0, rc;
+	gc_result r;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		if (argc >= 3 && strcmp(argv[2], "--commands") == 0) {
+			for (c = cli_commands; c->name != NULL; c++)
+				printf("%s\n", c->name);
+			return 0;
+		}
+		print_overview();
+		return argc < 2 ? 2 : 0;
+	}
+	for (c = cli_commands; c->name != NULL && (words = match(c, argc, argv)) == 0; c++)
+		;
+	if (c->name == NULL) {
+		fprintf(stderr, "gcert: unknown command \"%s\" (see gcert --help)\n", argv[1]);
+		return 2;
+	}
+	current = c;
+	argc -= words;
+	argv += words;
+	if (common_options(&ctx, &argc, argv, &help) != 0)
+		return cli_usage_error(c, "--dir needs a value");
+	if (help) {
+		print_help(c);
+		return 0;
+	}
+	if (ctx.dir == NULL)
+		ctx.dir = getenv("GCERT_DIR");
+	set_actor(&ctx);
+	if (c->needs != 0) {
+		if (ctx.dir == NULL)
+			return cli_usage_error(c, "--dir is required");
+		if ((r = gc_ca_open(ctx.dir, c->needs, ctx.actor, &ctx.ca)) != GC_OK)
+			return cli_fail(&ctx, r);
+	}
+	rc = c->run(&ctx, argc, argv);
+	gc_ca_close(ctx.ca);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/*
+ * config.h - the CA directory's configuration (DIR/gcert.json), strict: an unknown key
+ * is an error naming the key, a missing key takes the CPS default.
+ */
+#ifndef GCERT_CORE_CONFIG_H
+#define GCERT_CORE_CONFIG_H
+
+#include "core/error.h"
+#include "core/limits.h"
+
+#define GC_CONFIG_FORMAT "gcert-config/1"
+#define GC_CONFIG_FILE "gcert.json"
+
+struct gc_ca_config {
+	char cn[UB_COMMON_NAME * 4 + 1]; /* subject CN (App. G) */
+	int validity_years;              /* from the key ceremony */
+	char key_label[65];              /* CKA_LABEL of its key in the token */
+};
+
+struct gc_config {
+	/* token (§6.2): any PKCS#11 module; SoftHSM2 by default */
+	char token_module[GC_MAX_PATH];
+	char token_label[33];        /* PKCS#11 token labels are 32 characters */
+	char softhsm2_conf[GC_MAX_PATH]; /* relative to the CA directory; "" for none */
+	char pin_file[GC_MAX_PATH];      /* relative to the CA directory, mode 0600 */
+	char database[GC_MAX_PATH];      /* SQLite file, relative to the CA directory */
+	/* the CA names share C, ST, L, O (App. B issuer, App. G) */
+	char country[3];
+	char state[129];
+	char locality[129];
+	char organisation[UB_ORGANIZATION_NAME + 1];
+	struct gc_ca_config root;
+	struct gc_ca_config issuing;
+	char cps_uri[256]; /* App. B certificatePolicies CPS qualifier (§2.5) */
+	char crl_dp[256];  /* App. B cRLDistributionPoints (App. C I partition) */
+};
+
+void gc_config_defaults(struct gc_config *);
+gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out) GC_MUST_CHECK;
+/* Serialises to the JSON document gc_config_parse reads; caller frees. */
+char *gc_config_dump(const struct gc_config *);
+
+#endif

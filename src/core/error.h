@@ -1,0 +1,136 @@
+/*
+ * error.h - the one table of gcert error codes.
+ *
+ * Every failure in libgcert is one of these codes plus a detail message that names
+ * the object and the rule it broke ("request req-0001: CPS App. B: subscriber key
+ * must be RSA 2048 (got 1024)"). The same code reaches the CLI exit status, the JSON
+ * output, later the interface result file and the audit record. The library never
+ * prints and never exits; only the edge turns a code into output.
+ */
+#ifndef GCERT_CORE_ERROR_H
+#define GCERT_CORE_ERROR_H
+
+#include <stddef.h>
+
+/* Categories decide the CLI exit status (see gc_category_exit). */
+enum gc_category {
+	GC_CAT_OK = 0,
+	GC_CAT_USAGE,    /* the command line itself is wrong */
+	GC_CAT_INPUT,    /* a request or file is malformed or breaks the CPS profile */
+	GC_CAT_CONFLICT, /* the input is fine but the state forbids it (duplicate, revoked) */
+	GC_CAT_CONFIG,   /* configuration or CA directory problem */
+	GC_CAT_HSM,      /* the token refused or failed */
+	GC_CAT_STORE,    /* the database refused or failed */
+	GC_CAT_INTERNAL, /* a bug or resource exhaustion */
+};
+
+/* X(name, category, message) */
+#define GC_ERRORS(X)                                                                     \
+	X(GC_OK, GC_CAT_OK, "success")                                                   \
+	X(GC_E_USAGE, GC_CAT_USAGE, "invalid command line")                              \
+	X(GC_E_NOMEM, GC_CAT_INTERNAL, "out of memory")                                  \
+	X(GC_E_INTERNAL, GC_CAT_INTERNAL, "internal error")                              \
+	X(GC_E_IO, GC_CAT_CONFIG, "file system error")                                   \
+	X(GC_E_CONFIG, GC_CAT_CONFIG, "invalid configuration")                           \
+	X(GC_E_DIR_EXISTS, GC_CAT_CONFIG, "CA directory already exists")                 \
+	X(GC_E_NOT_A_CA_DIR, GC_CAT_CONFIG, "not a gcert CA directory")                  \
+	X(GC_E_HSM, GC_CAT_HSM, "token operation failed")                                \
+	X(GC_E_HSM_KEY_NOT_FOUND, GC_CAT_HSM, "key not found in token")                  \
+	X(GC_E_DB, GC_CAT_STORE, "database operation failed")                            \
+	X(GC_E_DB_CONSTRAINT, GC_CAT_STORE, "database constraint violated")              \
+	X(GC_E_JSON, GC_CAT_INPUT, "malformed JSON")                                     \
+	X(GC_E_REQUEST_FIELD, GC_CAT_INPUT, "missing or invalid request field")          \
+	X(GC_E_FIELD_TOO_LONG, GC_CAT_INPUT, "field exceeds its RFC 5280 upper bound")   \
+	X(GC_E_NOT_UTF8, GC_CAT_INPUT, "text is not valid UTF-8")                        \
+	X(GC_E_BAD_CERT_TYPE, GC_CAT_INPUT, "unknown certificate type")                  \
+	X(GC_E_BAD_VALIDITY, GC_CAT_INPUT, "validity outside 1..3 years")                \
+	X(GC_E_BAD_EMAIL, GC_CAT_INPUT, "malformed email address")                       \
+	X(GC_E_BAD_ENCODING, GC_CAT_INPUT, "malformed PEM or DER")                       \
+	X(GC_E_CSR_SIGNATURE, GC_CAT_INPUT, "CSR signature does not verify")             \
+	X(GC_E_KEY_TYPE, GC_CAT_INPUT, "subscriber key is not RSA")                      \
+	X(GC_E_KEY_SIZE, GC_CAT_INPUT, "subscriber key is not 2048 bits")                \
+	X(GC_E_KEY_EXPONENT, GC_CAT_INPUT, "subscriber key exponent is not 65537")       \
+	X(GC_E_TOO_LARGE, GC_CAT_INPUT, "input exceeds its size limit")                  \
+	X(GC_E_KEY_REUSED, GC_CAT_CONFLICT, "public key already certified")              \
+	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
+	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
+	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
+
+enum gc_code {
+#define GC_ENUM(name, cat, msg) name,
+	GC_ERRORS(GC_ENUM)
+#undef GC_ENUM
+	GC_CODE_COUNT
+};
+
+#define GC_MUST_CHECK __attribute__((warn_unused_result))
+typedef enum gc_code gc_result;
+
+const char *gc_code_name(enum gc_code);    /* stable name, e.g. "GC_E_KEY_SIZE" */
+const char *gc_code_message(enum gc_code); /* generic message */
+enum gc_category gc_code_category(enum gc_code);
+int gc_category_exit(enum gc_category);    /* CLI exit status */
+
+/*
+ * The detail of the last failure on this thread: the object and the rule it broke,
+ * followed by any OpenSSL errors drained from the queue.
+ */
+const char *gc_err_detail(void);
+enum gc_code gc_err_code(void);
+
+/* Sets code and detail; returns code so that "return gc_fail(...)" reads naturally. */
+enum gc_code gc_fail(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As gc_fail, and appends OpenSSL's error queue (which it empties). */
+enum gc_code gc_fail_ssl(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gc_err_clear(void);
+
+/* Propagate a failure: GC_GUARD(f(x)); */
+#define GC_GUARD(expr)                                                                   \
+	do {                                                                             \
+		gc_result gc_guard_rc_ = (expr);                                         \
+		if (gc_guard_rc_ != GC_OK)                                               \
+			return gc_guard_rc_;                                             \
+	} while (0)
+
+/* Propagate into a cleanup label: GC_GUARD_OUT(rc, f(x)); */
+#define GC_GUARD_OUT(rc, expr)                                                           \
+	do {                                                                             \
+		if (((rc) = (expr)) != GC_OK)                                            \
+			goto out;                                                        \
+	} while (0)
+
+/* Check a condition, fail with a code and a message naming the rule. */
+#define GC_ENSURE(cond, code, ...)                                                       \
+	do {                                                                             \
+		if (!(cond))                                                             \
+			return gc_fail((code), __VA_ARGS__);                             \
+	} while (0)
+
+#define GC_ENSURE_OUT(rc, cond, code, ...)                                               \
+	do {                                                                             \
+		if (!(cond)) {                                                           \
+			(rc) = gc_fail((code), __VA_ARGS__);                             \
+			goto out;                                                        \
+		}                                                                        \
+	} while (0)
+
+/* OpenSSL's "1 is success" convention, draining its error queue on failure. */
+#define GC_SSL_OUT(rc, expr, code, ...)                                                  \
+	do {                                                                             \
+		if ((expr) != 1) {                                                       \
+			(rc) = gc_fail_ssl((code), __VA_ARGS__);                         \
+			goto out;                                                        \
+		}                                                                        \
+	} while (0)
+
+#define GC_NOMEM_OUT(rc, ptr)                                                            \
+	do {                                                                             \
+		if ((ptr) == NULL) {                                                     \
+			(rc) = gc_fail_ssl(GC_E_NOMEM, "%s:%d: allocation failed",       \
+			                   __FILE__, __LINE__);                          \
+			goto out;                                                        \
+		}                                                                        \
+	} while (0)
+
+#endif

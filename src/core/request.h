@@ -1,0 +1,37 @@
+/*
+ * request.h - a certificate request object of the interface format (DESIGN.md), parsed
+ * once at the edge into a checked struct. Inner layers take only this struct.
+ *
+ * {"id":"req-0001","type":"issue","cert_type":"individual","validity_years":2,
+ *  "subject":{"name":…,"email":…,"branch":…,"organisation":…,"branch_abbr":…,
+ *             "branch_zh":…,"organisation_zh":…,"category":…},
+ *  "csr":"-----BEGIN CERTIFICATE REQUEST-----…"}
+ */
+#ifndef GCERT_CORE_REQUEST_H
+#define GCERT_CORE_REQUEST_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+#include "core/limits.h"
+#include "core/profile.h"
+
+struct gc_issue_request {
+	char id[GC_MAX_REQUEST_ID + 1];
+	const struct gc_profile *profile; /* from cert_type */
+	int validity_years;               /* CPS §1.2.5: 1..3 */
+	/* Subject data by field; NULL for an absent optional field. GC_F_SUBSCRIBER_REF is
+	 * set by the CA, never taken from the request. */
+	char *fields[GC_F_COUNT];
+	char *csr_pem; /* not yet checked: x509/csr.c does that */
+	size_t csr_pem_len;
+};
+
+/* Parses and checks a JSON request document. On failure *out is untouched. */
+gc_result gc_request_parse(const char *json, size_t len, struct gc_issue_request **out) GC_MUST_CHECK;
+/* Checks an already decoded request object (a jansson json_t *, as void * to keep
+ * jansson out of this header). */
+gc_result gc_request_from_json(const void *obj, struct gc_issue_request **out) GC_MUST_CHECK;
+void gc_request_free(struct gc_issue_request *);
+
+#endif

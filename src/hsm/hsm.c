@@ -1,0 +1,236 @@
+/*
+ * hsm.c - PKCS#11 through libp11 (CPS §6.1.1 generation in hardware, §6.2 protection).
+ */
+#include "hsm/hsm.h"
+
+#include <libp11.h>
+#include <openssl/rsa.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+
+struct gc_hsm_key {
+	PKCS11_KEY *key;
+	EVP_PKEY *priv; /* libp11's handle: operations go to the token */
+	EVP_PKEY *pub;
+	struct gc_hsm_key *next;
+};
+
+struct gc_hsm {
+	PKCS11_CTX *ctx;
+	PKCS11_SLOT *slots;
+	unsigned nslots;
+	PKCS11_SLOT *slot;
+	struct gc_hsm_key *keys;
+};
+
+gc_result gc_hsm_use_softhsm_conf(const char *path)
+{
+	if (setenv("SOFTHSM2_CONF", path, 1) != 0)
+		return gc_fail(GC_E_HSM, "SOFTHSM2_CONF: cannot set");
+	return GC_OK;
+}
+
+static gc_result load(const char *module, PKCS11_CTX **ctx, PKCS11_SLOT **slots, unsigned *n)
+{
+	if ((*ctx = PKCS11_CTX_new()) == NULL)
+		return gc_fail_ssl(GC_E_NOMEM, "token: out of memory");
+	if (PKCS11_CTX_load(*ctx, module) != 0) {
+		PKCS11_CTX_free(*ctx);
+		return gc_fail_ssl(GC_E_HSM, "token: cannot load PKCS#11 module %s", module);
+	}
+	if (PKCS11_enumerate_slots(*ctx, slots, n) != 0) {
+		PKCS11_CTX_unload(*ctx);
+		PKCS11_CTX_free(*ctx);
+		return gc_fail_ssl(GC_E_HSM, "token: cannot list slots of %s", module);
+	}
+	return GC_OK;
+}
+
+static void unload(PKCS11_CTX *ctx, PKCS11_SLOT *slots, unsigned n)
+{
+	if (ctx == NULL)
+		return;
+	if (slots != NULL)
+		PKCS11_release_all_slots(ctx, slots, n);
+	PKCS11_CTX_unload(ctx);
+	PKCS11_CTX_free(ctx);
+}
+
+static PKCS11_SLOT *find_by_label(PKCS11_SLOT *slots, unsigned n, const char *label)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		if (slots[i].token != NULL && slots[i].token->initialized &&
+		    strcmp(slots[i].token->label, label) == 0)
+			return &slots[i];
+	return NULL;
+}
+
+gc_result gc_hsm_init_token(const char *module, const char *label, const char *so_pin,
+                            const char *user_pin)
+{
+	PKCS11_CTX *ctx = NULL;
+	PKCS11_SLOT *slots = NULL, *slot = NULL;
+	unsigned n = 0, i;
+	gc_result rc = GC_OK;
+
+	GC_GUARD(load(module, &ctx, &slots, &n));
+	GC_ENSURE_OUT(rc, find_by_label(slots, n, label) == NULL, GC_E_HSM,
+	              "token: a token labelled \"%s\" already exists", label);
+	for (i = 0; i < n && slot == NULL; i++)
+		if (slots[i].token != NULL && !slots[i].token->initialized)
+			slot = &slots[i];
+	GC_ENSURE_OUT(rc, slot != NULL, GC_E_HSM, "token: no free slot in %s", module);
+	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
+		rc = gc_fail_ssl(GC_E_HSM, "token: C_InitToken failed");
+		goto out;
+	}
+	/* The module may move the new token to another slot: look again by label. */
+	PKCS11_release_all_slots(ctx, slots, n);
+	slots = NULL;
+	if (PKCS11_enumerate_slots(ctx, &slots, &n) != 0) {
+		rc = gc_fail_ssl(GC_E_HSM, "token: cannot list slots");
+		goto out;
+	}
+	GC_ENSURE_OUT(rc, (slot = find_by_label(slots, n, label)) != NULL, GC_E_HSM,
+	              "token: new token \"%s\" not found after initialisation", label);
+	if (PKCS11_open_session(slot, 1) != 0 || PKCS11_login(slot, 1, so_pin) != 0 ||
+	    PKCS11_init_pin(slot->token, user_pin) != 0) {
+		rc = gc_fail_ssl(GC_E_HSM, "token: cannot set the user PIN");
+		goto out;
+	}
+	PKCS11_logout(slot);
+out:
+	unload(ctx, slots, n);
+	return rc;
+}
+
+gc_result gc_hsm_open(const char *module, const char *label, const char *pin, struct gc_hsm **out)
+{
+	struct gc_hsm *h;
+	int logged_in = 0;
+	gc_result rc = GC_OK;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return gc_fail(GC_E_NOMEM, "token: out of memory");
+	GC_GUARD_OUT(rc, load(module, &h->ctx, &h->slots, &h->nslots));
+	GC_ENSURE_OUT(rc, (h->slot = find_by_label(h->slots, h->nslots, label)) != NULL,
+	              GC_E_HSM, "token: no token labelled \"%s\" in %s", label, module);
+	if (PKCS11_open_session(h->slot, 1) != 0) {
+		rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": cannot open a session", label);
+		goto out;
+	}
+	if (PKCS11_is_logged_in(h->slot, 0, &logged_in) != 0 || !logged_in) {
+		if (PKCS11_login(h->slot, 0, pin) != 0) {
+			rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": login refused", label);
+			goto out;
+		}
+	}
+	*out = h;
+	return GC_OK;
+out:
+	gc_hsm_free(h);
+	return rc;
+}
+
+void gc_hsm_free(struct gc_hsm *h)
+{
+	struct gc_hsm_key *k, *next;
+
+	if (h == NULL)
+		return;
+	for (k = h->keys; k != NULL; k = next) {
+		next = k->next;
+		EVP_PKEY_free(k->priv);
+		EVP_PKEY_free(k->pub);
+		free(k);
+	}
+	unload(h->ctx, h->slots, h->nslots);
+	free(h);
+}
+
+gc_result gc_hsm_generate_rsa(struct gc_hsm *h, const char *label, int bits)
+{
+	unsigned char id[16];
+	struct gc_hsm_key *existing;
+
+	if (gc_hsm_find_key(h, label, &existing) == GC_OK)
+		return gc_fail(GC_E_HSM, "token: a key labelled \"%s\" already exists", label);
+	if (PKCS11_generate_random(h->slot, id, sizeof(id)) != 0)
+		return gc_fail_ssl(GC_E_HSM, "token: C_GenerateRandom failed");
+	/* libp11 marks the private key CKA_SENSITIVE and not CKA_EXTRACTABLE (checked by
+	 * tests/integration through pkcs11-tool). The deprecated call is the only key
+	 * generation entry point of libp11 0.4.12 (Debian 12). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+	if (PKCS11_generate_key(h->slot->token, EVP_PKEY_RSA, (unsigned)bits, (char *)label, id,
+	                        sizeof(id)) != 0)
+#pragma GCC diagnostic pop
+		return gc_fail_ssl(GC_E_HSM, "token: key generation for \"%s\" failed", label);
+	return GC_OK;
+}
+
+gc_result gc_hsm_find_key(struct gc_hsm *h, const char *label, struct gc_hsm_key **out)
+{
+	PKCS11_KEY *keys;
+	unsigned n, i;
+	struct gc_hsm_key *k;
+
+	for (k = h->keys; k != NULL; k = k->next)
+		if (strcmp(k->key->label, label) == 0) {
+			*out = k;
+			return GC_OK;
+		}
+	if (PKCS11_enumerate_keys(h->slot->token, &keys, &n) != 0)
+		return gc_fail_ssl(GC_E_HSM, "token: cannot list keys");
+	for (i = 0; i < n; i++) {
+		if (keys[i].label == NULL || strcmp(keys[i].label, label) != 0 || !keys[i].isPrivate)
+			continue;
+		if ((k = calloc(1, sizeof(*k))) == NULL)
+			return gc_fail(GC_E_NOMEM, "token: out of memory");
+		k->key = &keys[i];
+		k->priv = PKCS11_get_private_key(k->key);
+		k->pub = PKCS11_get_public_key(k->key);
+		if (k->priv == NULL || k->pub == NULL) {
+			EVP_PKEY_free(k->priv);
+			EVP_PKEY_free(k->pub);
+			free(k);
+			return gc_fail_ssl(GC_E_HSM, "token: key \"%s\" unusable", label);
+		}
+		k->next = h->keys;
+		h->keys = k;
+		*out = k;
+		return GC_OK;
+	}
+	return gc_fail(GC_E_HSM_KEY_NOT_FOUND, "token: no private key labelled \"%s\"", label);
+}
+
+EVP_PKEY *gc_hsm_key_public(const struct gc_hsm_key *k)
+{
+	return k->pub;
+}
+
+gc_result gc_hsm_sign_sha256(struct gc_hsm_key *k, const unsigned char digest[32],
+                             unsigned char *sig, size_t *siglen)
+{
+	EVP_PKEY_CTX *pctx;
+	size_t len = GC_RSA_SIG_MAX;
+	gc_result rc = GC_OK;
+
+	if ((pctx = EVP_PKEY_CTX_new(k->priv, NULL)) == NULL)
+		return gc_fail_ssl(GC_E_NOMEM, "token: sign context");
+	GC_SSL_OUT(rc, EVP_PKEY_sign_init(pctx), GC_E_HSM, "token: sign init");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) > 0, GC_E_HSM,
+	           "token: padding");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) > 0, GC_E_HSM,
+	           "token: digest");
+	GC_SSL_OUT(rc, EVP_PKEY_sign(pctx, sig, &len, digest, 32), GC_E_HSM,
+	           "token: signature refused by key \"%s\"", k->key->label);
+	*siglen = len;
+out:
+	EVP_PKEY_CTX_free(pctx);
+	return rc;
+}

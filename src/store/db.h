@@ -1,0 +1,48 @@
+/*
+ * db.h - the one small database interface of gcert (DESIGN.md "store"): prepare, bind,
+ * step, transaction. SQL is written once with "?" placeholders; this file's SQLite
+ * driver is the embedded default. Only store/ speaks SQL.
+ */
+#ifndef GCERT_STORE_DB_H
+#define GCERT_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct gc_db;
+struct gc_stmt;
+
+/* Opens (create: or creates) the database and brings its schema up to date. */
+gc_result gc_db_open(const char *path, bool create, struct gc_db **out) GC_MUST_CHECK;
+void gc_db_close(struct gc_db *);
+
+gc_result gc_db_exec(struct gc_db *, const char *sql) GC_MUST_CHECK;
+/* A write transaction, taken at once (so reads inside it see a stable state). */
+gc_result gc_db_begin(struct gc_db *) GC_MUST_CHECK;
+gc_result gc_db_commit(struct gc_db *) GC_MUST_CHECK;
+void gc_db_rollback(struct gc_db *);
+
+gc_result gc_db_prepare(struct gc_db *, const char *sql, struct gc_stmt **out) GC_MUST_CHECK;
+void gc_stmt_free(struct gc_stmt *);
+void gc_stmt_reset(struct gc_stmt *);
+/* Binds are 1-based, as in SQL. NULL text binds SQL NULL. */
+gc_result gc_stmt_bind_text(struct gc_stmt *, int idx, const char *s) GC_MUST_CHECK;
+gc_result gc_stmt_bind_int64(struct gc_stmt *, int idx, int64_t v) GC_MUST_CHECK;
+gc_result gc_stmt_bind_blob(struct gc_stmt *, int idx, const void *p, size_t n) GC_MUST_CHECK;
+/* *row is true when a row is ready to read, false when the statement is done.
+ * A constraint violation is GC_E_DB_CONSTRAINT. */
+gc_result gc_stmt_step(struct gc_stmt *, bool *row) GC_MUST_CHECK;
+/* Runs a statement that returns no rows, then resets it. */
+gc_result gc_stmt_run(struct gc_stmt *) GC_MUST_CHECK;
+
+/* Column readers (0-based), valid until the next step or reset. */
+const char *gc_stmt_text(struct gc_stmt *, int col);
+int64_t gc_stmt_int64(struct gc_stmt *, int col);
+const void *gc_stmt_blob(struct gc_stmt *, int col, size_t *n);
+bool gc_stmt_is_null(struct gc_stmt *, int col);
+int64_t gc_db_changes(struct gc_db *);
+
+#endif

@@ -1,0 +1,120 @@
+/*
+ * schema.c - the database schema as numbered migrations.
+ *
+ * Uniqueness that the CPS depends on is enforced here, not only in code: serial
+ * numbers (App. B), request ids, subscriber reference numbers (App. D). Issued
+ * certificates and audit records can never be changed or deleted (§4.5, §4.6).
+ */
+#include "store/schema.h"
+
+#include <stdio.h>
+
+#include "store/db.h"
+
+static const char *const migrations[] = {
+	/* 1: CA hierarchy, certificates, subscribers, audit trail */
+	"CREATE TABLE ca_certs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  role TEXT NOT NULL CHECK (role IN ('root', 'issuing')),"
+	"  subject_cn TEXT NOT NULL,"
+	"  key_label TEXT NOT NULL,"
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
+	"  issuer_id INTEGER REFERENCES ca_certs(id),"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  is_current INTEGER NOT NULL DEFAULT 1,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE subscribers ("
+	"  ref TEXT PRIMARY KEY CHECK (length(ref) = 10 AND ref NOT GLOB '*[^0-9]*'),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  request_id TEXT NOT NULL UNIQUE,"
+	"  subscriber_ref TEXT NOT NULL REFERENCES subscribers(ref),"
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"
+	"  subject_cn TEXT NOT NULL,"
+	"  email TEXT,"
+	"  organisation TEXT NOT NULL,"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  spki_sha256 TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('reserved', 'issued')),"
+	"  tbs BLOB NOT NULL,"
+	"  der BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  issued_at INTEGER,"
+	"  CHECK (status = 'reserved' OR (der IS NOT NULL AND issued_at IS NOT NULL)));"
+	"CREATE INDEX certificates_spki ON certificates(spki_sha256);"
+	"CREATE INDEX certificates_email ON certificates(email);"
+	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
+	"  BEGIN SELECT RAISE(ABORT, 'certificates are never deleted'); END;"
+	"CREATE TRIGGER certificates_issued_immutable BEFORE UPDATE ON certificates"
+	"  WHEN OLD.status = 'issued'"
+	"  BEGIN SELECT RAISE(ABORT, 'an issued certificate is never changed'); END;"
+	"CREATE TRIGGER ca_certs_no_delete BEFORE DELETE ON ca_certs"
+	"  BEGIN SELECT RAISE(ABORT, 'CA certificates are never deleted'); END;"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),"
+	"  detail TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);"
+	"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int gc_schema_version(void)
+{
+	return N_MIGRATIONS;
+}
+
+static gc_result current_version(struct gc_db *db, int *v)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "PRAGMA user_version", &st));
+	rc = gc_stmt_step(st, &row);
+	*v = rc == GC_OK && row ? (int)gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_schema_migrate(struct gc_db *db)
+{
+	char sql[64];
+	int v, i;
+	gc_result rc;
+
+	GC_GUARD(gc_db_begin(db));
+	if ((rc = current_version(db, &v)) != GC_OK)
+		goto fail;
+	if (v > N_MIGRATIONS) {
+		rc = gc_fail(GC_E_DB, "database: schema version %d is newer than this gcert (%d)", v,
+		             N_MIGRATIONS);
+		goto fail;
+	}
+	for (i = v; i < N_MIGRATIONS; i++) {
+		if ((rc = gc_db_exec(db, migrations[i])) != GC_OK)
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
+	if ((rc = gc_db_exec(db, sql)) != GC_OK)
+		goto fail;
+	return gc_db_commit(db);
+fail:
+	gc_db_rollback(db);
+	return rc;
+}

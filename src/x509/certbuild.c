@@ -1,0 +1,341 @@
+/*
+ * certbuild.c - TBSCertificate from profile data (CPS App. B) and for CA certificates
+ * (App. G). Extensions appear in App. B order; subjectKeyIdentifier (RFC 5280 §4.2.1.2)
+ * is our addition, last.
+ */
+#include "x509/certbuild.h"
+
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include <string.h>
+
+#include "core/cps.h"
+#include "x509/name.h"
+
+gc_result gc_serial_random(unsigned char *serial)
+{
+	if (RAND_bytes(serial, CPS_SERIAL_OCTETS) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "serial: CSPRNG failed");
+	/* App. B: a positive INTEGER whose content is exactly 20 octets: top bit clear
+	 * (positive), first octet non-zero (no leading zero to strip). 159 random bits less
+	 * the first-octet rule, well above CA/B Forum's 64. */
+	serial[0] &= 0x7f;
+	if (serial[0] == 0)
+		serial[0] = 0x01 + (serial[1] % 0x7f);
+	return GC_OK;
+}
+
+static gc_result set_common(X509 *x, const unsigned char *serial, int64_t nb, int64_t na,
+                            EVP_PKEY *pkey)
+{
+	ASN1_INTEGER *sn = NULL;
+	BIGNUM *bn = NULL;
+	ASN1_TIME *t = NULL;
+	gc_result rc = GC_OK;
+
+	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "tbs: version");
+	GC_NOMEM_OUT(rc, bn = BN_bin2bn(serial, CPS_SERIAL_OCTETS, NULL));
+	GC_NOMEM_OUT(rc, sn = BN_to_ASN1_INTEGER(bn, NULL));
+	GC_SSL_OUT(rc, X509_set_serialNumber(x, sn), GC_E_INTERNAL, "tbs: serialNumber");
+	/* RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050; OpenSSL picks. */
+	GC_NOMEM_OUT(rc, t = ASN1_TIME_set(NULL, (time_t)nb));
+	GC_SSL_OUT(rc, X509_set1_notBefore(x, t), GC_E_INTERNAL, "tbs: notBefore");
+	GC_NOMEM_OUT(rc, ASN1_TIME_set(t, (time_t)na));
+	GC_SSL_OUT(rc, X509_set1_notAfter(x, t), GC_E_INTERNAL, "tbs: notAfter");
+	GC_SSL_OUT(rc, X509_set_pubkey(x, pkey), GC_E_INTERNAL, "tbs: subjectPublicKeyInfo");
+out:
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	return rc;
+}
+
+static gc_result add_ext(X509 *x, int nid, void *value, int crit, const char *what)
+{
+	if (X509_add1_ext_i2d(x, nid, value, crit, X509V3_ADD_APPEND) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: %s", what);
+	return GC_OK;
+}
+
+static gc_result add_key_usage(X509 *x, unsigned mask)
+{
+	ASN1_BIT_STRING *ku = ASN1_BIT_STRING_new();
+	gc_result rc = GC_OK;
+	int bit;
+
+	GC_NOMEM_OUT(rc, ku);
+	for (bit = 0; bit < 8; bit++)
+		if (mask & (0x80u >> bit))
+			GC_SSL_OUT(rc, ASN1_BIT_STRING_set_bit(ku, bit, 1), GC_E_INTERNAL, "tbs: keyUsage");
+	rc = add_ext(x, NID_key_usage, ku, 1, "keyUsage");
+out:
+	ASN1_BIT_STRING_free(ku);
+	return rc;
+}
+
+static gc_result add_octets(X509 *x, int nid, const unsigned char *v, size_t n, const char *what)
+{
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, os);
+	GC_SSL_OUT(rc, ASN1_OCTET_STRING_set(os, v, (int)n), GC_E_INTERNAL, "tbs: %s", what);
+	rc = add_ext(x, nid, os, 0, what);
+out:
+	ASN1_OCTET_STRING_free(os);
+	return rc;
+}
+
+static gc_result add_basic_constraints(X509 *x, int ca, int pathlen, int crit)
+{
+	BASIC_CONSTRAINTS *bc = BASIC_CONSTRAINTS_new();
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, bc);
+	bc->ca = ca ? 0xff : 0;
+	if (pathlen >= 0) {
+		GC_NOMEM_OUT(rc, bc->pathlen = ASN1_INTEGER_new());
+		GC_SSL_OUT(rc, ASN1_INTEGER_set(bc->pathlen, pathlen), GC_E_INTERNAL, "tbs: pathLen");
+	}
+	rc = add_ext(x, NID_basic_constraints, bc, crit, "basicConstraints");
+out:
+	BASIC_CONSTRAINTS_free(bc);
+	return rc;
+}
+
+/* App. B AKI: keyIdentifier + authorityCertIssuer (root DN) + authorityCertSerialNumber. */
+static gc_result add_aki_full(X509 *x, const struct gc_issuer *is)
+{
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	GENERAL_NAME *gn = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, akid);
+	GC_NOMEM_OUT(rc, akid->keyid = ASN1_OCTET_STRING_new());
+	GC_SSL_OUT(rc, ASN1_OCTET_STRING_set(akid->keyid, is->key_id, (int)is->key_id_len),
+	           GC_E_INTERNAL, "tbs: AKI keyIdentifier");
+	GC_NOMEM_OUT(rc, akid->issuer = GENERAL_NAMES_new());
+	GC_NOMEM_OUT(rc, gn = GENERAL_NAME_new());
+	gn->type = GEN_DIRNAME;
+	GC_NOMEM_OUT(rc, gn->d.directoryName = X509_NAME_dup(X509_get_issuer_name(is->cert)));
+	GC_SSL_OUT(rc, sk_GENERAL_NAME_push(akid->issuer, gn) > 0, GC_E_NOMEM, "tbs: AKI");
+	gn = NULL;
+	GC_NOMEM_OUT(rc, akid->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(is->cert)));
+	rc = add_ext(x, NID_authority_key_identifier, akid, 0, "authorityKeyIdentifier");
+out:
+	GENERAL_NAME_free(gn);
+	AUTHORITY_KEYID_free(akid);
+	return rc;
+}
+
+static gc_result add_aki_keyid(X509 *x, const unsigned char *key_id)
+{
+	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, akid);
+	GC_NOMEM_OUT(rc, akid->keyid = ASN1_OCTET_STRING_new());
+	GC_SSL_OUT(rc, ASN1_OCTET_STRING_set(akid->keyid, key_id, 20), GC_E_INTERNAL, "tbs: AKI");
+	rc = add_ext(x, NID_authority_key_identifier, akid, 0, "authorityKeyIdentifier");
+out:
+	AUTHORITY_KEYID_free(akid);
+	return rc;
+}
+
+/* App. B certificatePolicies: the CPS OID with a CPS URI qualifier, no user notice. */
+static gc_result add_policies(X509 *x, const char *cps_uri)
+{
+	CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+	POLICYINFO *pi = NULL;
+	POLICYQUALINFO *q = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, pols);
+	GC_NOMEM_OUT(rc, pi = POLICYINFO_new());
+	GC_NOMEM_OUT(rc, pi->policyid = OBJ_txt2obj(CPS_POLICY_OID, 1));
+	GC_NOMEM_OUT(rc, pi->qualifiers = sk_POLICYQUALINFO_new_null());
+	GC_NOMEM_OUT(rc, q = POLICYQUALINFO_new());
+	q->pqualid = OBJ_nid2obj(NID_id_qt_cps);
+	GC_NOMEM_OUT(rc, q->d.cpsuri = ASN1_IA5STRING_new());
+	GC_SSL_OUT(rc, ASN1_STRING_set(q->d.cpsuri, cps_uri, (int)strlen(cps_uri)), GC_E_INTERNAL,
+	           "tbs: CPS URI");
+	GC_SSL_OUT(rc, sk_POLICYQUALINFO_push(pi->qualifiers, q) > 0, GC_E_NOMEM, "tbs: policies");
+	q = NULL;
+	GC_SSL_OUT(rc, sk_POLICYINFO_push(pols, pi) > 0, GC_E_NOMEM, "tbs: policies");
+	pi = NULL;
+	rc = add_ext(x, NID_certificate_policies, pols, 0, "certificatePolicies");
+out:
+	POLICYQUALINFO_free(q);
+	POLICYINFO_free(pi);
+	CERTIFICATEPOLICIES_free(pols);
+	return rc;
+}
+
+static gc_result push_ia5_name(GENERAL_NAMES *gns, int type, const char *value)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_IA5STRING *s = ASN1_IA5STRING_new();
+
+	if (gn == NULL || s == NULL || ASN1_STRING_set(s, value, (int)strlen(value)) != 1) {
+		GENERAL_NAME_free(gn);
+		ASN1_IA5STRING_free(s);
+		return gc_fail_ssl(GC_E_NOMEM, "tbs: general name");
+	}
+	GENERAL_NAME_set0_value(gn, type, s);
+	if (sk_GENERAL_NAME_push(gns, gn) <= 0) {
+		GENERAL_NAME_free(gn);
+		return gc_fail_ssl(GC_E_NOMEM, "tbs: general name");
+	}
+	return GC_OK;
+}
+
+/* App. B subjectAltName: directoryName of Chinese names and category; rfc822Name. */
+static gc_result add_san(X509 *x, const struct gc_ee_input *in)
+{
+	const struct gc_profile *p = in->profile;
+	const char *values[8];
+	GENERAL_NAMES *gns = GENERAL_NAMES_new();
+	GENERAL_NAME *gn = NULL;
+	X509_NAME *dn = NULL;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_NOMEM_OUT(rc, gns);
+	for (i = 0; i < p->san_dirname_len; i++)
+		values[i] = in->fields[p->san_dirname[i].field];
+	GC_GUARD_OUT(rc, gc_name_build(p->san_dirname, p->san_dirname_len, values, &dn));
+	GC_NOMEM_OUT(rc, gn = GENERAL_NAME_new());
+	GENERAL_NAME_set0_value(gn, GEN_DIRNAME, dn);
+	dn = NULL;
+	GC_SSL_OUT(rc, sk_GENERAL_NAME_push(gns, gn) > 0, GC_E_NOMEM, "tbs: subjectAltName");
+	gn = NULL;
+	if (p->san_rfc822 && in->fields[GC_F_EMAIL] != NULL && in->fields[GC_F_EMAIL][0] != '\0')
+		GC_GUARD_OUT(rc, push_ia5_name(gns, GEN_EMAIL, in->fields[GC_F_EMAIL]));
+	rc = add_ext(x, NID_subject_alt_name, gns, 0, "subjectAltName");
+out:
+	X509_NAME_free(dn);
+	GENERAL_NAME_free(gn);
+	GENERAL_NAMES_free(gns);
+	return rc;
+}
+
+static gc_result add_eku(X509 *x, const char *const *oids)
+{
+	EXTENDED_KEY_USAGE *eku = sk_ASN1_OBJECT_new_null();
+	ASN1_OBJECT *o;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, eku);
+	for (; *oids != NULL; oids++) {
+		GC_NOMEM_OUT(rc, o = OBJ_txt2obj(*oids, 1));
+		if (sk_ASN1_OBJECT_push(eku, o) <= 0) {
+			ASN1_OBJECT_free(o);
+			rc = gc_fail_ssl(GC_E_NOMEM, "tbs: extKeyUsage");
+			goto out;
+		}
+	}
+	rc = add_ext(x, NID_ext_key_usage, eku, 0, "extKeyUsage");
+out:
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return rc;
+}
+
+/* App. B cRLDistributionPoints: one fullName URI, the partitioned CRL (App. C I). */
+static gc_result add_crl_dp(X509 *x, const char *url)
+{
+	CRL_DIST_POINTS *dps = sk_DIST_POINT_new_null();
+	DIST_POINT *dp = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, dps);
+	GC_NOMEM_OUT(rc, dp = DIST_POINT_new());
+	GC_NOMEM_OUT(rc, dp->distpoint = DIST_POINT_NAME_new());
+	dp->distpoint->type = 0;
+	GC_NOMEM_OUT(rc, dp->distpoint->name.fullname = GENERAL_NAMES_new());
+	GC_GUARD_OUT(rc, push_ia5_name(dp->distpoint->name.fullname, GEN_URI, url));
+	GC_SSL_OUT(rc, sk_DIST_POINT_push(dps, dp) > 0, GC_E_NOMEM, "tbs: cRLDistributionPoints");
+	dp = NULL;
+	rc = add_ext(x, NID_crl_distribution_points, dps, 0, "cRLDistributionPoints");
+out:
+	DIST_POINT_free(dp);
+	CRL_DIST_POINTS_free(dps);
+	return rc;
+}
+
+/*
+ * OpenSSL offers no setter for TBSCertificate.signature outside X509_sign(), and our
+ * signature is made in the token after the TBS is recorded. X509_get0_tbs_sigalg()
+ * points into the X509 we own, so setting it is safe; i2d_re_X509_tbs re-encodes.
+ */
+static gc_result encode_tbs(X509 *x, unsigned char **tbs, size_t *tbssz)
+{
+	X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
+	unsigned char *der = NULL;
+	int len;
+
+	if (X509_ALGOR_set0(alg, OBJ_nid2obj(NID_sha256WithRSAEncryption), V_ASN1_NULL, NULL) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: signature algorithm");
+	if ((len = i2d_re_X509_tbs(x, &der)) <= 0)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: encoding");
+	*tbs = der;
+	*tbssz = (size_t)len;
+	return GC_OK;
+}
+
+gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_input *in,
+                               unsigned char **tbs, size_t *tbssz)
+{
+	const struct gc_profile *p = in->profile;
+	const char *values[16];
+	X509 *x = X509_new();
+	X509_NAME *subject = NULL;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_NOMEM_OUT(rc, x);
+	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after, in->pkey));
+	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(is->cert)), GC_E_INTERNAL,
+	           "tbs: issuer");
+	for (i = 0; i < p->subject_len; i++)
+		values[i] = p->subject[i].field == GC_F_FIXED ? p->subject[i].fixed
+		                                              : in->fields[p->subject[i].field];
+	GC_GUARD_OUT(rc, gc_name_build(p->subject, p->subject_len, values, &subject));
+	GC_SSL_OUT(rc, X509_set_subject_name(x, subject), GC_E_INTERNAL, "tbs: subject");
+	/* App. B order: AKI, keyUsage, certificatePolicies, subjectAltName,
+	 * basicConstraints, extKeyUsage, cRLDistributionPoints; then SKI (ours). */
+	GC_GUARD_OUT(rc, add_aki_full(x, is));
+	GC_GUARD_OUT(rc, add_key_usage(x, p->key_usage));
+	GC_GUARD_OUT(rc, add_policies(x, in->cps_uri));
+	GC_GUARD_OUT(rc, add_san(x, in));
+	GC_GUARD_OUT(rc, add_basic_constraints(x, 0, -1, 0));
+	GC_GUARD_OUT(rc, add_eku(x, p->eku));
+	GC_GUARD_OUT(rc, add_crl_dp(x, in->crl_dp));
+	GC_GUARD_OUT(rc, add_octets(x, NID_subject_key_identifier, in->key_id, 20,
+	                            "subjectKeyIdentifier"));
+	rc = encode_tbs(x, tbs, tbssz);
+out:
+	X509_NAME_free(subject);
+	X509_free(x);
+	return rc;
+}
+
+gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *in, unsigned char **tbs, size_t *tbssz)
+{
+	X509 *x = X509_new();
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, x);
+	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after, in->pkey));
+	GC_SSL_OUT(rc, X509_set_issuer_name(x, in->issuer), GC_E_INTERNAL, "tbs: issuer");
+	GC_SSL_OUT(rc, X509_set_subject_name(x, in->subject), GC_E_INTERNAL, "tbs: subject");
+	GC_GUARD_OUT(rc, add_basic_constraints(x, 1, in->pathlen, 1));
+	GC_GUARD_OUT(rc, add_key_usage(x, GC_KU_KEY_CERT_SIGN | GC_KU_CRL_SIGN));
+	GC_GUARD_OUT(rc, add_octets(x, NID_subject_key_identifier, in->key_id, 20,
+	                            "subjectKeyIdentifier"));
+	if (in->issuer_key_id != NULL)
+		GC_GUARD_OUT(rc, add_aki_keyid(x, in->issuer_key_id));
+	rc = encode_tbs(x, tbs, tbssz);
+out:
+	X509_free(x);
+	return rc;
+}
