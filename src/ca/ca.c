@@ -310,6 +310,8 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	char *json = NULL;
 	gc_result rc;
 
+	/* Nothing in a CA directory is for other users' eyes. */
+	umask(027);
 	GC_GUARD(gc_mkdir(dir, 0700, 1));
 	if (realpath(dir, absdir) == NULL) {
 		rc = gc_fail(GC_E_IO, "%s: cannot resolve", dir);

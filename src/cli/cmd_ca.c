@@ -112,6 +112,8 @@ int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
 		if (pem[i] == NULL)
 			rc = gc_fail(GC_E_NOMEM, "cannot encode CA certificate");
 	}
+	if (rc == GC_OK && out_dir != NULL)
+		rc = gc_mkdir(out_dir, 0755, 0);
 	if (rc == GC_OK && out_dir != NULL) {
 		/* both or neither: check first, so a refusal writes nothing */
 		for (i = 0; i < 2 && rc == GC_OK; i++)
