@@ -144,7 +144,7 @@ static gc_result ca_name(const struct gc_config *cfg, const char *cn, X509_NAME 
 static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
                               struct gc_hsm_key *subj, struct gc_hsm_key *signer,
                               const unsigned char *issuer_key_id, int pathlen, int64_t nb,
-                              int years, struct made_cert *m)
+                              int years, const char *cps_uri, struct made_cert *m)
 {
 	struct gc_ca_input in;
 	unsigned char key_id[20], *tbs = NULL;
@@ -160,7 +160,7 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 		.subject = subject, .issuer = issuer, .serial = m->serial,
 		.not_before = m->not_before, .not_after = m->not_after,
 		.pkey = gc_hsm_key_public(subj), .key_id = key_id,
-		.issuer_key_id = issuer_key_id, .pathlen = pathlen,
+		.issuer_key_id = issuer_key_id, .pathlen = pathlen, .cps_uri = cps_uri,
 	};
 	GC_GUARD(gc_cert_build_ca_tbs(&in, &tbs, &tbssz));
 	rc = gc_ca_sign_tbs(signer, tbs, tbssz, &m->der, &m->dersz);
@@ -256,10 +256,10 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
 	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
 	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
-	                              cfg->root.validity_years, root));
+	                              cfg->root.validity_years, cfg->cps_uri, root));
 	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
 	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
-	                              0, now, cfg->issuing.validity_years, issuing));
+	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, issuing));
 out:
 	X509_NAME_free(root_dn);
 	X509_NAME_free(issuing_dn);

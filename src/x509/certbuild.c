@@ -332,8 +332,12 @@ gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *in, unsigned char **tbs
 	GC_GUARD_OUT(rc, add_key_usage(x, GC_KU_KEY_CERT_SIGN | GC_KU_CRL_SIGN));
 	GC_GUARD_OUT(rc, add_octets(x, NID_subject_key_identifier, in->key_id, 20,
 	                            "subjectKeyIdentifier"));
-	if (in->issuer_key_id != NULL)
+	if (in->issuer_key_id != NULL) {
 		GC_GUARD_OUT(rc, add_aki_keyid(x, in->issuer_key_id));
+		/* The issuing CA operates under this CPS only, so relying parties that
+		 * require the CPS policy explicitly (RFC 5280 §6.1) can validate. */
+		GC_GUARD_OUT(rc, add_policies(x, in->cps_uri));
+	}
 	rc = encode_tbs(x, tbs, tbssz);
 out:
 	X509_free(x);

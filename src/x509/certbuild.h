@@ -41,6 +41,7 @@ struct gc_ca_input {
 	const unsigned char *key_id;        /* SKI */
 	const unsigned char *issuer_key_id; /* AKI keyIdentifier; NULL for the root */
 	int pathlen;                        /* -1: no pathLenConstraint */
+	const char *cps_uri;                /* certificatePolicies of a subordinate CA */
 };
 
 gc_result gc_cert_build_ee_tbs(const struct gc_issuer *, const struct gc_ee_input *,

@@ -68,6 +68,8 @@ c_ext = {e["extn_id"].dotted: e["extn_value"].parsed for e in ca["tbs_certificat
 assert r_ext["2.5.29.19"]["path_len_constraint"].native is None
 assert c_ext["2.5.29.19"]["path_len_constraint"].native == 0
 assert c_ext["2.5.29.35"]["key_identifier"].native == r_ext["2.5.29.14"].native
+assert [p["policy_identifier"].dotted for p in c_ext["2.5.29.32"]] == ["1.3.6.1.4.1.16030.1.8.2"]
+assert "2.5.29.32" not in r_ext and "2.5.29.35" not in r_ext
 v = root["tbs_certificate"]["validity"]
 years = v["not_after"].native.year - v["not_before"].native.year
 assert years <= 25, years
