@@ -246,8 +246,12 @@ gc_result gc_request_parse(const char *json, size_t len, struct gc_issue_request
 	json_t *root;
 	gc_result rc;
 
+	size_t bad;
+
 	GC_ENSURE(len <= GC_MAX_REQUEST_FILE, GC_E_TOO_LARGE,
 	          "request: %zu bytes exceed the limit of %d", len, GC_MAX_REQUEST_FILE);
+	GC_ENSURE(gc_utf8_valid(json, len, &bad), GC_E_NOT_UTF8,
+	          "request: not UTF-8 text (byte %zu)", bad);
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	GC_ENSURE(root != NULL, GC_E_JSON, "request: line %d column %d: %s", jerr.line,
 	          jerr.column, jerr.text);

@@ -150,7 +150,7 @@ static void enforces_rfc5280_upper_bounds(void **state)
 static void rejects_malformed_json(void **state)
 {
 	static const char *bad[] = {"", "{", "[]", "{\"id\":\"a\",\"id\":\"b\"}", "{} trailing",
-	                            "{\"id\":\"\xff\"}"};
+	                            "{\"id\":\"\\ud800\"}"};
 	struct gc_issue_request *r = NULL;
 	size_t i;
 
@@ -161,6 +161,17 @@ static void rejects_malformed_json(void **state)
 			fail_msg("input %zu: expected GC_E_JSON, got %s", i, gc_code_name(rc));
 		assert_null(r);
 	}
+}
+
+static void rejects_text_that_is_not_utf8(void **state)
+{
+	static const char latin1[] = "{\"id\":\"req-1\",\"subject\":{\"name\":\"CH\xc9N Tai\"}}";
+	struct gc_issue_request *r = NULL;
+
+	(void)state;
+	assert_int_equal(gc_request_parse(latin1, strlen(latin1), &r), GC_E_NOT_UTF8);
+	assert_non_null(strstr(gc_err_detail(), "byte 35"));
+	assert_null(r);
 }
 
 static void rejects_oversized_input(void **state)
@@ -180,7 +191,8 @@ int main(void)
 		cmocka_unit_test(accepts_a_good_request), cmocka_unit_test(email_may_be_absent),
 		cmocka_unit_test(functional_unit_name_is_free_form), cmocka_unit_test(rejects_bad_values),
 		cmocka_unit_test(rejects_missing_fields), cmocka_unit_test(enforces_rfc5280_upper_bounds),
-		cmocka_unit_test(rejects_malformed_json), cmocka_unit_test(rejects_oversized_input),
+		cmocka_unit_test(rejects_malformed_json), cmocka_unit_test(rejects_text_that_is_not_utf8),
+		cmocka_unit_test(rejects_oversized_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
