@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,70 @@ gc_result gc_ca_verify_cert(const unsigned char *der, size_t dersz, EVP_PKEY *is
 	else
 		X509_free(x);
 	return GC_OK;
+}
+
+/* Reads one DER header at *p (tag, definite length within end); advances past it. */
+static bool der_header(const unsigned char **p, const unsigned char *end, unsigned char tag,
+                       size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n = 0, k;
+
+	if (end - q < 2 || *q++ != tag)
+		return false;
+	if (*q < 0x80) {
+		n = *q++;
+	} else {
+		k = *q++ & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - q) < k || *q == 0)
+			return false;
+		while (k--)
+			n = n << 8 | *q++;
+		if (n < 0x80)
+			return false;
+	}
+	if ((size_t)(end - q) < n)
+		return false;
+	*p = q;
+	*len = n;
+	return true;
+}
+
+gc_result gc_ca_check_signed(const unsigned char *der, size_t dersz, const unsigned char *tbs,
+                             size_t tbssz, EVP_PKEY *issuer_pub)
+{
+	const unsigned char *p = der, *end = der + dersz, *signed_tbs;
+	unsigned char digest[32];
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t len;
+	gc_result rc = GC_OK;
+
+	GC_ENSURE(der_header(&p, end, 0x30, &len) && p + len == end, GC_E_VERIFY,
+	          "signed certificate: not one DER SEQUENCE");
+	signed_tbs = p;
+	GC_ENSURE((size_t)(end - p) > tbssz && memcmp(p, tbs, tbssz) == 0, GC_E_VERIFY,
+	          "signed certificate: TBS differs from the recorded TBS");
+	p += tbssz;
+	GC_ENSURE((size_t)(end - p) > sizeof(gc_der_sha256_rsa_algid) &&
+	              memcmp(p, gc_der_sha256_rsa_algid, sizeof(gc_der_sha256_rsa_algid)) == 0,
+	          GC_E_VERIFY, "signed certificate: signature algorithm is not sha256WithRSAEncryption");
+	p += sizeof(gc_der_sha256_rsa_algid);
+	GC_ENSURE(der_header(&p, end, 0x03, &len) && p + len == end && len > 1 && p[0] == 0,
+	          GC_E_VERIFY, "signed certificate: malformed signature BIT STRING");
+	/* hash the TBS as it stands in the signed object, not our copy of it */
+	GC_ENSURE(EVP_Digest(signed_tbs, tbssz, digest, NULL, EVP_sha256(), NULL) == 1,
+	          GC_E_INTERNAL, "signed certificate: SHA-256");
+	GC_NOMEM_OUT(rc, ctx = EVP_PKEY_CTX_new(issuer_pub, NULL));
+	GC_SSL_OUT(rc, EVP_PKEY_verify_init(ctx), GC_E_VERIFY, "signed certificate: verify init");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0, GC_E_VERIFY,
+	           "signed certificate: padding");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0, GC_E_VERIFY,
+	           "signed certificate: digest");
+	GC_SSL_OUT(rc, EVP_PKEY_verify(ctx, p + 1, len - 1, digest, sizeof(digest)), GC_E_VERIFY,
+	           "signed certificate: signature does not verify with the issuing CA key");
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
 }
 
 /* ---- the key ceremony ---- */
@@ -450,11 +515,37 @@ out:
 	return rc;
 }
 
+gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
+{
+	struct gc_ca *w;
+	char path[GC_MAX_PATH];
+	gc_result rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	*w = *ca;
+	w->db = NULL;
+	w->audit = NULL;
+	w->shares_token = true;
+	X509_up_ref(w->root_cert);
+	X509_up_ref(w->issuing_cert);
+	w->issuer.cert = w->issuing_cert;
+	if ((rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
+	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
+	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
+		gc_ca_close(w);
+		return rc;
+	}
+	*out = w;
+	return GC_OK;
+}
+
 void gc_ca_close(struct gc_ca *ca)
 {
 	if (ca == NULL)
 		return;
-	gc_hsm_free(ca->hsm);
+	if (!ca->shares_token)
+		gc_hsm_free(ca->hsm);
 	gc_audit_free(ca->audit);
 	gc_db_close(ca->db);
 	X509_free(ca->root_cert);

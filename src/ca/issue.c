@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,7 +144,8 @@ static gc_result build_tbs(struct gc_ca *ca, struct item *it)
 	in = (struct gc_ee_input){
 		.profile = it->req->profile, .fields = fields, .serial = it->serial,
 		.not_before = it->res->not_before, .not_after = it->res->not_after,
-		.pkey = it->csr->pkey, .key_id = it->csr->key_id,
+		.key_bits = it->csr->key_bits, .key_bits_len = it->csr->key_bits_len,
+		.key_id = it->csr->key_id,
 		.cps_uri = ca->cfg.cps_uri, .crl_dp = ca->cfg.crl_dp,
 	};
 	return gc_cert_build_ee_tbs(&ca->issuer, &in, &it->tbs, &it->tbssz);
@@ -227,28 +229,46 @@ out:
 	return rc;
 }
 
-/* Phase 2: the token signs; each certificate is parsed back and verified. */
-static void sign_batch(struct gc_ca *ca, struct item *items, size_t n)
+/* A reserved item that cannot go on: its serial stays reserved, never reused, and
+ * nothing is handed out. */
+static void drop_signed(struct item *it, gc_result rc)
 {
-	EVP_PKEY *pub = gc_hsm_key_public(ca->issuing_key);
-	struct item *it;
+	refuse(it, rc);
+	free(it->res->der);
+	it->res->der = NULL;
+	it->reserved = false;
+}
+
+/* Phase 2a: the token signs. */
+static void sign_items(struct gc_ca *ca, struct item *items, size_t n)
+{
 	gc_result rc;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		it = &items[i];
-		if (!it->reserved)
+		if (!items[i].reserved)
 			continue;
-		rc = gc_ca_sign_tbs(ca->issuing_key, it->tbs, it->tbssz, &it->res->der, &it->res->dersz);
-		if (rc == GC_OK)
-			rc = gc_ca_verify_cert(it->res->der, it->res->dersz, pub, NULL);
-		if (rc != GC_OK) {
-			/* The serial stays reserved, never reused; nothing is handed out. */
-			refuse(it, rc);
-			free(it->res->der);
-			it->res->der = NULL;
-			it->reserved = false;
-		}
+		rc = gc_ca_sign_tbs(ca->issuing_key, items[i].tbs, items[i].tbssz, &items[i].res->der,
+		                    &items[i].res->dersz);
+		if (rc != GC_OK)
+			drop_signed(&items[i], rc);
+	}
+}
+
+/* Phase 2b: each certificate is read back and verified against the recorded TBS. */
+static void check_items(struct gc_ca *ca, struct item *items, size_t n)
+{
+	EVP_PKEY *pub = gc_hsm_key_public(ca->issuing_key);
+	gc_result rc;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!items[i].reserved)
+			continue;
+		rc = gc_ca_check_signed(items[i].res->der, items[i].res->dersz, items[i].tbs,
+		                        items[i].tbssz, pub);
+		if (rc != GC_OK)
+			drop_signed(&items[i], rc);
 	}
 }
 
@@ -314,43 +334,215 @@ static void check_request(struct gc_ca *ca, struct item *it, int64_t now)
 	}
 }
 
-gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
-                      struct gc_issue_result *results)
+static void items_init(struct item *items, struct gc_issue_request *const *reqs,
+                       struct gc_issue_result *results, size_t n)
 {
-	struct stmts s = {0};
-	struct item *items;
-	int64_t now = (int64_t)time(NULL);
-	gc_result rc;
 	size_t i;
 
-	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
-	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL)
-		return gc_fail(GC_E_NOMEM, "issue: out of memory");
 	for (i = 0; i < n; i++) {
 		memset(&results[i], 0, sizeof(results[i]));
 		items[i].req = reqs[i];
 		items[i].res = &results[i];
-		check_request(ca, &items[i], now);
 	}
-	GC_GUARD_OUT(rc, stmts_prepare(ca->db, &s));
-	GC_GUARD_OUT(rc, reserve_batch(ca, &s, items, n));
-	sign_batch(ca, items, n);
-	rc = commit_batch(ca, &s, items, n);
-out:
+}
+
+/* Phase 1 for a batch: the checks that need no database, then the reservation. */
+static gc_result batch_prepare(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		check_request(ca, &items[i], now);
+	return reserve_batch(ca, s, items, n);
+}
+
+/* After the last phase: when the batch failed as a whole nothing is handed out. */
+static void batch_finish(struct item *items, size_t n, gc_result rc)
+{
+	size_t i;
+
 	for (i = 0; i < n; i++) {
+		struct gc_issue_result *r = items[i].res;
 		if (rc != GC_OK) {
-			free(results[i].der);
-			results[i].der = NULL;
-			if (results[i].code == GC_OK) {
-				results[i].code = rc;
-				snprintf(results[i].detail, sizeof(results[i].detail), "%s", gc_err_detail());
+			free(r->der);
+			r->der = NULL;
+			if (r->code == GC_OK) {
+				r->code = rc;
+				snprintf(r->detail, sizeof(r->detail), "%s", gc_err_detail());
 			}
 		}
 		gc_csr_free(items[i].csr);
 		OPENSSL_free(items[i].tbs);
 	}
+}
+
+gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                      struct gc_issue_result *results)
+{
+	struct stmts s = {0};
+	struct item *items;
+	gc_result rc;
+
+	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
+	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL)
+		return gc_fail(GC_E_NOMEM, "issue: out of memory");
+	items_init(items, reqs, results, n);
+	if ((rc = stmts_prepare(ca->db, &s)) == GC_OK &&
+	    (rc = batch_prepare(ca, &s, items, n)) == GC_OK) {
+		sign_items(ca, items, n);
+		check_items(ca, items, n);
+		rc = commit_batch(ca, &s, items, n);
+	}
+	batch_finish(items, n, rc);
 	stmts_free(&s);
 	free(items);
+	return rc;
+}
+
+/* ---- the pipeline: the token signs one chunk while others are prepared and committed ---- */
+
+struct chunk {
+	struct item *items;
+	size_t n;
+	gc_result rc;
+};
+
+/*
+ * Three stages, each its own thread: the caller checks and reserves chunk k+2, the
+ * signer has the token sign chunk k+1, the committer verifies and commits chunk k on a
+ * connection of its own. Stage s may work on chunk k once stage s-1 is past it; the
+ * preparer stays at most DEPTH chunks ahead of the committer, so memory stays bounded.
+ */
+#define PIPELINE_DEPTH 3
+
+struct pipeline {
+	struct gc_ca *ca;        /* the signer's token; the preparer's connection */
+	struct gc_ca *committer; /* a worker: its own connection */
+	struct stmts commit_stmts;
+	struct chunk *chunks;
+	size_t nchunks;
+	size_t progress[3]; /* chunks [0, progress[s]) have passed stage s */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void stage_wait(struct pipeline *p, int stage, size_t k)
+{
+	pthread_mutex_lock(&p->mu);
+	while (stage > 0 ? p->progress[stage - 1] <= k : k >= p->progress[2] + PIPELINE_DEPTH)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void stage_done(struct pipeline *p, int stage, size_t k)
+{
+	pthread_mutex_lock(&p->mu);
+	p->progress[stage] = k + 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *pipeline_sign(void *arg)
+{
+	struct pipeline *p = arg;
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 1, k);
+		if (p->chunks[k].rc == GC_OK)
+			sign_items(p->ca, p->chunks[k].items, p->chunks[k].n);
+		stage_done(p, 1, k);
+	}
+	return NULL;
+}
+
+static void *pipeline_commit(void *arg)
+{
+	struct pipeline *p = arg;
+	struct chunk *c;
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 2, k);
+		c = &p->chunks[k];
+		if (c->rc == GC_OK) {
+			check_items(p->committer, c->items, c->n);
+			c->rc = commit_batch(p->committer, &p->commit_stmts, c->items, c->n);
+		}
+		stage_done(p, 2, k);
+	}
+	return NULL;
+}
+
+static void pipeline_prepare(struct pipeline *p, struct stmts *s)
+{
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 0, k);
+		p->chunks[k].rc = batch_prepare(p->ca, s, p->chunks[k].items, p->chunks[k].n);
+		stage_done(p, 0, k);
+	}
+}
+
+gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                           struct gc_issue_result *results, size_t chunk)
+{
+	struct pipeline p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	struct stmts s = {0};
+	struct item *items;
+	pthread_t th[2];
+	gc_result rc;
+	size_t k;
+
+	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
+	if (chunk == 0 || n <= chunk)
+		return gc_ca_issue(ca, reqs, n, results);
+	p.nchunks = (n + chunk - 1) / chunk;
+	if ((items = calloc(n, sizeof(*items))) == NULL ||
+	    (p.chunks = calloc(p.nchunks, sizeof(*p.chunks))) == NULL) {
+		free(items);
+		return gc_fail(GC_E_NOMEM, "issue: out of memory");
+	}
+	items_init(items, reqs, results, n);
+	for (k = 0; k < p.nchunks; k++) {
+		p.chunks[k].items = items + k * chunk;
+		p.chunks[k].n = k + 1 < p.nchunks ? chunk : n - k * chunk;
+	}
+	p.ca = ca;
+	GC_GUARD_OUT(rc, gc_ca_worker(ca, &p.committer));
+	GC_GUARD_OUT(rc, stmts_prepare(ca->db, &s));
+	GC_GUARD_OUT(rc, stmts_prepare(p.committer->db, &p.commit_stmts));
+	GC_ENSURE_OUT(rc, pthread_create(&th[0], NULL, pipeline_sign, &p) == 0, GC_E_INTERNAL,
+	              "issue: cannot start the signing thread");
+	if (pthread_create(&th[1], NULL, pipeline_commit, &p) != 0) {
+		/* the signer finishes what is prepared; with nothing prepared it would wait:
+		 * mark every chunk prepared-and-failed so it runs out */
+		for (k = 0; k < p.nchunks; k++)
+			p.chunks[k].rc = gc_fail(GC_E_INTERNAL, "issue: cannot start the commit thread");
+		stage_done(&p, 0, p.nchunks - 1);
+		pthread_join(th[0], NULL);
+		rc = p.chunks[0].rc;
+		goto out;
+	}
+	pipeline_prepare(&p, &s);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	for (k = 0; k < p.nchunks; k++) {
+		batch_finish(p.chunks[k].items, p.chunks[k].n, p.chunks[k].rc);
+		if (rc == GC_OK && p.chunks[k].rc != GC_OK)
+			rc = p.chunks[k].rc;
+	}
+	goto done;
+out:
+	batch_finish(items, n, rc); /* nothing was reserved */
+done:
+	free(items);
+	free(p.chunks);
+	stmts_free(&s);
+	stmts_free(&p.commit_stmts);
+	gc_ca_close(p.committer);
 	return rc;
 }
 
