@@ -21,7 +21,7 @@
 #define NKEYS 6
 #define NREQ 12
 
-static char dir[] = "/tmp/gcert-unit.XXXXXX";
+static char dir[64] = "/tmp/gcert-unit.XXXXXX";
 static char *csr[NKEYS];
 
 static char *make_csr(void)
