@@ -55,6 +55,7 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
+	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
 
 enum gc_code {
