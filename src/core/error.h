@@ -56,6 +56,8 @@ enum gc_category {
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
+	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
+	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
 	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
 
 enum gc_code {
