@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "core/cps.h"
+#include "core/renewal.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "x509/csr.h"
@@ -30,7 +31,7 @@ struct item {
 };
 
 struct stmts {
-	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *finish;
+	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *finish, *renewed, *fee;
 };
 
 static void stmts_free(struct stmts *s)
@@ -41,6 +42,8 @@ static void stmts_free(struct stmts *s)
 	gc_stmt_free(s->add_ref);
 	gc_stmt_free(s->reserve);
 	gc_stmt_free(s->finish);
+	gc_stmt_free(s->renewed);
+	gc_stmt_free(s->fee);
 }
 
 static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
@@ -52,9 +55,16 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO subscribers (ref, created_at) VALUES (?, ?)", &s->add_ref));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
 	                           " cert_type, subject_cn, email, organisation, validity_years,"
-	                           " spki_sha256, not_before, not_after, status, tbs, created_at)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)",
+	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)",
 	                       &s->reserve));
+	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
+	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
+	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial)"
+	                           " FROM certificates c WHERE c.serial = ? AND c.status = 'issued'",
+	                       &s->renewed));
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
+	                           " amount_hkd, charged_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s->fee));
 	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'issued', der = ?, issued_at = ?"
 	                           " WHERE serial = ? AND status = 'reserved'", &s->finish));
 	return GC_OK;
@@ -130,6 +140,72 @@ static gc_result check_state(struct stmts *s, struct item *it, bool *ok)
 	return GC_OK;
 }
 
+/* The validity must end within the issuing CA's (a certificate never outlives it). */
+static void check_ca_lifetime(struct gc_ca *ca, struct item *it)
+{
+	const ASN1_TIME *t = X509_get0_notAfter(ca->issuing_cert);
+	struct tm tm;
+	int64_t ca_not_after;
+	char when[21];
+
+	ASN1_TIME_to_tm(t, &tm);
+	ca_not_after = (int64_t)timegm(&tm);
+	if (it->res->not_after <= ca_not_after)
+		return;
+	gc_time_format(ca_not_after, when);
+	gc_fail(GC_E_OUTLIVES_CA, "request %s: validity_years: %d years would outlive the issuing "
+	        "CA certificate (valid until %s); CPS §4.7: a key changeover is due", it->req->id,
+	        it->req->validity_years, when);
+	refuse(it, GC_E_OUTLIVES_CA);
+}
+
+/*
+ * CPS §3.2: a renewal names an issued, unexpired certificate of the same type that was not
+ * renewed before; the subscriber reference number carries over (App. D) and the validity
+ * follows §3.2.2.
+ */
+static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now, bool *ok)
+{
+	const struct gc_issue_request *r = it->req;
+	char old_type[24] = "", renewed_by[41] = "";
+	int64_t old_not_after = 0;
+	bool row;
+	gc_result rc;
+
+	*ok = false;
+	GC_GUARD(gc_stmt_bind_text(s->renewed, 1, r->renews));
+	if ((rc = gc_stmt_step(s->renewed, &row)) != GC_OK)
+		return rc;
+	if (row) {
+		snprintf(it->res->subscriber_ref, sizeof(it->res->subscriber_ref), "%s", gc_stmt_text(s->renewed, 0));
+		old_not_after = gc_stmt_int64(s->renewed, 1);
+		snprintf(old_type, sizeof(old_type), "%s", gc_stmt_text(s->renewed, 2));
+		snprintf(renewed_by, sizeof(renewed_by), "%s",
+		         gc_stmt_is_null(s->renewed, 3) ? "" : gc_stmt_text(s->renewed, 3));
+	}
+	gc_stmt_reset(s->renewed);
+	if (!row)
+		rc = gc_fail(GC_E_NOT_FOUND, "request %s: renews: no issued certificate %s", r->id, r->renews);
+	else if (strcmp(old_type, r->profile->name) != 0)
+		rc = gc_fail(GC_E_REQUEST_FIELD, "request %s: cert_type: certificate %s is %s; a renewal "
+		             "keeps the type", r->id, r->renews, old_type);
+	else if (renewed_by[0] != '\0')
+		rc = gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
+		             "renewed by %s", r->id, r->renews, renewed_by);
+	else
+		rc = gc_renewal_not_after(now, old_not_after, r->validity_years, &it->res->not_after);
+	if (rc != GC_OK) {
+		if (rc == GC_E_RENEW_EXPIRED)
+			gc_fail(rc, "request %s: renews: certificate %s has expired; CPS §3.2: expired "
+			        "certificates are never renewed (apply anew)", r->id, r->renews);
+		refuse(it, rc);
+		return GC_OK;
+	}
+	check_ca_lifetime(ca, it);
+	*ok = it->res->code == GC_OK;
+	return GC_OK;
+}
+
 static gc_result build_tbs(struct gc_ca *ca, struct item *it)
 {
 	const char *fields[GC_F_COUNT];
@@ -170,6 +246,7 @@ static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it
 	GC_GUARD(gc_stmt_bind_int64(st, 12, it->res->not_after));
 	GC_GUARD(gc_stmt_bind_blob(st, 13, it->tbs, it->tbssz));
 	GC_GUARD(gc_stmt_bind_int64(st, 14, now));
+	GC_GUARD(gc_stmt_bind_text(st, 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
 	return GC_OK;
 }
 
@@ -180,16 +257,21 @@ static gc_result reserve_one(struct gc_ca *ca, struct stmts *s, struct item *it,
 	gc_result rc;
 
 	GC_GUARD(check_state(s, it, &ok));
+	if (ok && it->req->type == GC_REQ_RENEW)
+		GC_GUARD(check_renewal(ca, s, it, now, &ok));
 	if (!ok)
 		return GC_OK;
-	GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
+	if (it->req->type == GC_REQ_ISSUE)
+		GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
 	if ((rc = build_tbs(ca, it)) != GC_OK) {
 		refuse(it, rc);
 		return GC_OK;
 	}
-	GC_GUARD(gc_stmt_bind_text(s->add_ref, 1, it->res->subscriber_ref));
-	GC_GUARD(gc_stmt_bind_int64(s->add_ref, 2, now));
-	GC_GUARD(gc_stmt_run(s->add_ref));
+	if (it->req->type == GC_REQ_ISSUE) {
+		GC_GUARD(gc_stmt_bind_text(s->add_ref, 1, it->res->subscriber_ref));
+		GC_GUARD(gc_stmt_bind_int64(s->add_ref, 2, now));
+		GC_GUARD(gc_stmt_run(s->add_ref));
+	}
 	if ((rc = bind_reserve(ca, s, it, now)) != GC_OK) {
 		gc_stmt_reset(s->reserve);
 		return rc;
@@ -272,6 +354,24 @@ static void check_items(struct gc_ca *ca, struct item *items, size_t n)
 	}
 }
 
+/* CPS §2.4: HK$20 per year of validity, charged to the organisation in the Hong Kong
+ * calendar year (UTC+8) of issue, with the certificate in one transaction. */
+static gc_result charge_fee(struct stmts *s, const struct item *it, int64_t now)
+{
+	time_t hk = (time_t)(now + 8 * 3600);
+	struct tm tm;
+
+	gmtime_r(&hk, &tm);
+	GC_GUARD(gc_stmt_bind_text(s->fee, 1, it->res->serial));
+	GC_GUARD(gc_stmt_bind_text(s->fee, 2, it->req->fields[GC_F_ORGANISATION]));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 3, tm.tm_year + 1900));
+	GC_GUARD(gc_stmt_bind_text(s->fee, 4, it->req->type == GC_REQ_RENEW ? "renew" : "issue"));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 5, it->req->validity_years));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 6, gc_fee_hkd(it->req->validity_years)));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 7, now));
+	return gc_stmt_run(s->fee);
+}
+
 /* Phase 3: certificate and audit record in one transaction. */
 static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
@@ -299,6 +399,7 @@ static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *it
 		         it->req->id, it->req->validity_years);
 		GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_ISSUED, it->res->serial,
 		                                 true, detail));
+		GC_GUARD_OUT(rc, charge_fee(s, it, now));
 	}
 	return gc_db_commit(ca->db);
 out:
@@ -310,27 +411,18 @@ out:
 static void check_request(struct gc_ca *ca, struct item *it, int64_t now)
 {
 	const struct gc_issue_request *r = it->req;
-	int64_t ca_not_after;
-	const ASN1_TIME *t = X509_get0_notAfter(ca->issuing_cert);
-	struct tm tm;
 	gc_result rc;
 
 	if ((rc = gc_csr_parse(r->id, r->csr_pem, r->csr_pem_len, &it->csr)) != GC_OK) {
 		refuse(it, rc);
 		return;
 	}
-	/* CPS §1.2.5: effective from generation, for the years chosen. */
+	/* CPS §1.2.5: effective from generation, for the years chosen; a renewal's end
+	 * depends on the certificate it renews (check_renewal). */
 	it->res->not_before = now;
-	it->res->not_after = gc_time_add_years(now, r->validity_years);
-	ASN1_TIME_to_tm(t, &tm);
-	ca_not_after = (int64_t)timegm(&tm);
-	if (it->res->not_after > ca_not_after) {
-		char when[21];
-		gc_time_format(ca_not_after, when);
-		gc_fail(GC_E_OUTLIVES_CA, "request %s: validity_years: %d years would outlive the issuing "
-		        "CA certificate (valid until %s); CPS §4.7: a key changeover is due", r->id,
-		        r->validity_years, when);
-		refuse(it, GC_E_OUTLIVES_CA);
+	if (r->type == GC_REQ_ISSUE) {
+		it->res->not_after = gc_time_add_years(now, r->validity_years);
+		check_ca_lifetime(ca, it);
 	}
 }
 

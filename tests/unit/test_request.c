@@ -66,6 +66,22 @@ static void accepts_a_good_request(void **state)
 	gc_request_free(r);
 }
 
+static void renewal_names_the_certificate(void **state)
+{
+	json_t *o = with("type", json_string("renew"));
+	struct gc_issue_request *r;
+
+	(void)state;
+	json_object_set_new(o, "renews", json_string("00112233445566778899AABBCCDDEEFF00112233"));
+	r = expect(o, GC_OK, NULL);
+	assert_int_equal(r->type, GC_REQ_RENEW);
+	assert_string_equal(r->renews, "00112233445566778899aabbccddeeff00112233");
+	gc_request_free(r);
+	o = with("type", json_string("renew"));
+	json_object_set_new(o, "renews", json_string("0011"));
+	expect(o, GC_E_REQUEST_FIELD, "40 hex digits");
+}
+
 static void email_may_be_absent(void **state)
 {
 	json_t *o = good();
@@ -98,6 +114,9 @@ static void rejects_bad_values(void **state)
 	expect(with("validity_years", json_integer(4)), GC_E_BAD_VALIDITY, "1..3");
 	expect(with("validity_years", json_string("2")), GC_E_BAD_VALIDITY, "validity_years");
 	expect(with("type", json_string("revoke")), GC_E_REQUEST_FIELD, "type");
+	expect(with("type", json_string("renew")), GC_E_REQUEST_FIELD, "renews");
+	expect(with("renews", json_string("00112233445566778899aabbccddeeff00112233")), GC_E_REQUEST_FIELD,
+	       "only a renewal");
 	expect(with("id", json_string("")), GC_E_REQUEST_FIELD, "id");
 	expect(with("id", json_string("a/b")), GC_E_REQUEST_FIELD, "id");
 	expect(with("csr", json_integer(1)), GC_E_REQUEST_FIELD, "csr");
@@ -189,6 +208,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepts_a_good_request), cmocka_unit_test(email_may_be_absent),
+		cmocka_unit_test(renewal_names_the_certificate),
 		cmocka_unit_test(functional_unit_name_is_free_form), cmocka_unit_test(rejects_bad_values),
 		cmocka_unit_test(rejects_missing_fields), cmocka_unit_test(enforces_rfc5280_upper_bounds),
 		cmocka_unit_test(rejects_malformed_json), cmocka_unit_test(rejects_text_that_is_not_utf8),
