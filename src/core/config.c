@@ -31,6 +31,8 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->issuing.key_label, sizeof(c->issuing.key_label), "%s", "ecert-ca-2-17");
 	snprintf(c->cps_uri, sizeof(c->cps_uri), "%s", CPS_DEFAULT_CPS_URI);
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
+	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
+	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 }
 
 enum kind { K_STR, K_INT };
@@ -38,10 +40,12 @@ struct key {
 	const char *path; /* "root.cn" */
 	enum kind kind;
 	size_t off, size;
+	int min, max; /* K_INT bounds */
 };
 
-#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f)}
-#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int)}
+#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f), 0, 0}
+#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), 1, 99}
+#define R(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
 static const struct key keys[] = {
 	S("token.module", token_module),
 	S("token.label", token_label),
@@ -60,9 +64,13 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
+	/* the system interface: a request file is rejected whole past these (SPEC §3) */
+	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
+	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),
 };
 #undef S
 #undef I
+#undef R
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct key *find_key(const char *section, const char *name)
@@ -92,9 +100,9 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 	char *dst = (char *)c + k->off;
 
 	if (k->kind == K_INT) {
-		GC_ENSURE(json_is_integer(v) && json_integer_value(v) > 0 &&
-		              json_integer_value(v) < 100,
-		          GC_E_CONFIG, "config: %s: must be an integer 1..99", k->path);
+		GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= k->min &&
+		              json_integer_value(v) <= k->max,
+		          GC_E_CONFIG, "config: %s: must be an integer %d..%d", k->path, k->min, k->max);
 		*(int *)(void *)dst = (int)json_integer_value(v);
 		return GC_OK;
 	}

@@ -84,6 +84,36 @@ static const char *const migrations[] = {
 	"CREATE INDEX fees_org_year ON fees(organisation, year);"
 	"CREATE TRIGGER fees_no_delete BEFORE DELETE ON fees"
 	"  BEGIN SELECT RAISE(ABORT, 'fee records are never deleted'); END;",
+	/* 3: the system interface: CA service identity, pinned RAs, results kept for replays */
+	"CREATE TABLE service_certs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key_label TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE peers ("
+	"  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 32 AND name NOT GLOB '*[^a-z0-9-]*'),"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  pinned_at INTEGER NOT NULL,"
+	"  unpinned_at INTEGER);"
+	"CREATE TABLE iface_results ("
+	"  ra TEXT NOT NULL REFERENCES peers(name),"
+	"  request_id TEXT NOT NULL,"
+	"  request_sha256 TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (ra, request_id));"
+	"CREATE TABLE iface_files ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  ra TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  result BLOB NOT NULL);"
+	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
+	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
