@@ -94,7 +94,8 @@ static void print_overview(void)
 	       "1.3.6.1.4.1.16030.1.8.2)\n\nusage: gcert COMMAND [options]\n\ncommands:\n");
 	for (c = cli_commands; c->name != NULL; c++)
 		printf("  %-12s %s\n", c->name, c->summary);
-	printf("\nEvery command answers --help with an example.\n");
+	printf("\nEvery command answers --help with an example; `gcert help --errors` lists the\n"
+	       "error codes with their exit statuses.\n");
 }
 
 /* Matches "ca init" against argv[1..2]; returns the words consumed. */
@@ -155,6 +156,12 @@ int main(int argc, char **argv)
 		if (argc >= 3 && strcmp(argv[2], "--commands") == 0) {
 			for (c = cli_commands; c->name != NULL; c++)
 				printf("%s\n", c->name);
+			return 0;
+		}
+		if (argc >= 3 && strcmp(argv[2], "--errors") == 0) {
+			for (int e = 0; e < GC_CODE_COUNT; e++)
+				printf("%s\t%d\t%s\n", gc_code_name(e), gc_category_exit(gc_code_category(e)),
+				       gc_code_message(e));
 			return 0;
 		}
 		print_overview();
