@@ -13,10 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit/seal.h"
 #include "core/text.h"
 #include "store/db.h"
 
-#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+#define GENESIS GC_AUDIT_GENESIS
 
 static const char *const event_names[GC_AUDIT_EVENT_COUNT] = {
 #define GC_AUDIT_NAME(e, name, clause) [e] = name,
@@ -74,9 +75,9 @@ static void put_field(EVP_MD_CTX *md, const char *s)
 	EVP_DigestUpdate(md, s, n);
 }
 
-static gc_result record_hash(const char *prev, int64_t id, int64_t at, const char *actor,
-                             const char *event, const char *object, const char *outcome,
-                             const char *detail, char out[65])
+gc_result gc_audit_record_hash(const char *prev, int64_t id, int64_t at, const char *actor,
+                               const char *event, const char *object, const char *outcome,
+                               const char *detail, char out[65])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char digest[32];
@@ -121,7 +122,7 @@ gc_result gc_audit_append(struct gc_audit *a, const char *actor, enum gc_audit_e
 		snprintf(prev, sizeof(prev), "%s", gc_stmt_text(a->last, 1));
 	}
 	gc_stmt_reset(a->last);
-	GC_GUARD(record_hash(prev, id, at, actor, event, object, outcome, detail, hash));
+	GC_GUARD(gc_audit_record_hash(prev, id, at, actor, event, object, outcome, detail, hash));
 	if ((rc = gc_stmt_bind_int64(a->insert, 1, id)) != GC_OK ||
 	    (rc = gc_stmt_bind_int64(a->insert, 2, at)) != GC_OK ||
 	    (rc = gc_stmt_bind_text(a->insert, 3, actor)) != GC_OK ||
@@ -139,35 +140,9 @@ gc_result gc_audit_append(struct gc_audit *a, const char *actor, enum gc_audit_e
 
 gc_result gc_audit_verify_chain(struct gc_db *db, long *records)
 {
-	struct gc_stmt *st;
-	char prev[65] = GENESIS, hash[65];
-	int64_t expect_id = 1;
-	bool row;
-	gc_result rc;
+	struct gc_audit_check chk;
 
-	GC_GUARD(gc_db_prepare(db, "SELECT id, at, actor, event, object, outcome, detail,"
-	                           " prev_hash, hash FROM audit_log ORDER BY id", &st));
-	*records = 0;
-	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		int64_t id = gc_stmt_int64(st, 0);
-		if (id != expect_id) {
-			rc = gc_fail(GC_E_VERIFY, "audit record %lld: expected record %lld (deleted or reordered)",
-			             (long long)id, (long long)expect_id);
-			break;
-		}
-		if ((rc = record_hash(prev, id, gc_stmt_int64(st, 1), gc_stmt_text(st, 2),
-		                      gc_stmt_text(st, 3), gc_stmt_text(st, 4), gc_stmt_text(st, 5),
-		                      gc_stmt_text(st, 6), hash)) != GC_OK)
-			break;
-		if (strcmp(prev, gc_stmt_text(st, 7)) != 0 || strcmp(hash, gc_stmt_text(st, 8)) != 0) {
-			rc = gc_fail(GC_E_VERIFY, "audit record %lld: hash chain broken (record changed)",
-			             (long long)id);
-			break;
-		}
-		memcpy(prev, hash, sizeof(prev));
-		expect_id++;
-		(*records)++;
-	}
-	gc_stmt_free(st);
-	return rc;
+	GC_GUARD(gc_audit_verify(db, &chk));
+	*records = chk.records;
+	return GC_OK;
 }

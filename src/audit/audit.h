@@ -7,6 +7,7 @@
 #define GCERT_AUDIT_AUDIT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -23,7 +24,13 @@ struct gc_db;
 	X(GC_EV_PEER_PINNED, "peer.pinned", "§4.5.1 configuration of the CA")                \
 	X(GC_EV_PEER_UNPINNED, "peer.unpinned", "§4.5.1 configuration of the CA")            \
 	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
-	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")
+	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")    \
+	X(GC_EV_AUDIT_KEY, "audit.key_made", "§4.5.4 protection of the audit trail")          \
+	X(GC_EV_AUDIT_BROKEN, "audit.verify_failed", "§4.5.4 deliberate change detected")     \
+	X(GC_EV_AUDIT_PURGE, "audit.purge_refused", "§4.5.3 retention 7 years")               \
+	X(GC_EV_ARCHIVE, "archive.exported", "§4.6 archive, §4.9 termination records")        \
+	X(GC_EV_BACKUP, "backup.made", "§4.5.1 backups, §4.8.1 disaster recovery")            \
+	X(GC_EV_RESTORE, "backup.restored", "§4.8.1 recovery, §6.2.4 multi-person restore")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,
@@ -44,7 +51,12 @@ void gc_audit_free(struct gc_audit *);
  */
 gc_result gc_audit_append(struct gc_audit *, const char *actor, enum gc_audit_event,
                           const char *object, bool success, const char *detail) GC_MUST_CHECK;
-/* Recomputes the chain; on a break names the first bad record in the error detail. */
+/* The chain hash of one record (see audit.c); out is 64 hex digits. */
+gc_result gc_audit_record_hash(const char *prev, int64_t id, int64_t at, const char *actor,
+                               const char *event, const char *object, const char *outcome,
+                               const char *detail, char out[65]) GC_MUST_CHECK;
+/* Recomputes the chain and checks the signed checkpoints (gc_audit_verify in seal.h);
+ * on a break names the first bad record in the error detail. */
 gc_result gc_audit_verify_chain(struct gc_db *, long *records) GC_MUST_CHECK;
 
 #endif

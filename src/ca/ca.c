@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca/auditkey.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -466,6 +467,9 @@ static gc_result open_token(struct gc_ca *ca)
 	rc = gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	GC_GUARD(rc);
+	/* The audit key first: a key generated later could move libp11's key objects
+	 * under the CA key handles already taken. */
+	GC_GUARD(gc_audit_key_open(ca));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.root.key_label, &ca->root_key));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ca->issuing_key));
 	/* The token's keys must be the ones the certificates certify. */
@@ -531,6 +535,8 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	X509_up_ref(w->issuing_cert);
 	if (w->service_cert != NULL)
 		X509_up_ref(w->service_cert);
+	if (w->audit_cert != NULL)
+		X509_up_ref(w->audit_cert);
 	w->issuer.cert = w->issuing_cert;
 	if ((rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
@@ -553,5 +559,6 @@ void gc_ca_close(struct gc_ca *ca)
 	X509_free(ca->root_cert);
 	X509_free(ca->issuing_cert);
 	X509_free(ca->service_cert);
+	X509_free(ca->audit_cert);
 	free(ca);
 }

@@ -32,6 +32,10 @@ struct gc_ca {
 	struct gc_issuer issuer;     /* what subscriber certificates take from the issuing CA */
 	bool shares_token;           /* a worker: the token belongs to the CA it came from */
 	X509 *service_cert;          /* the CA service certificate, once loaded (peer.c) */
+	/* the audit key (auditkey.c), made or found when the token is opened */
+	struct gc_hsm_key *audit_key;
+	X509 *audit_cert;
+	int64_t audit_key_id;
 };
 
 /* How `gcert ca init` gets its token. */

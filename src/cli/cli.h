@@ -39,6 +39,13 @@ int cmd_pin(struct cli_ctx *, int, char **);
 int cmd_unpin(struct cli_ctx *, int, char **);
 int cmd_iface_process(struct cli_ctx *, int, char **);
 int cmd_iface_spool(struct cli_ctx *, int, char **);
+int cmd_audit_verify(struct cli_ctx *, int, char **);
+int cmd_audit_checkpoint(struct cli_ctx *, int, char **);
+int cmd_audit_report(struct cli_ctx *, int, char **);
+int cmd_audit_purge(struct cli_ctx *, int, char **);
+int cmd_audit_alerts(struct cli_ctx *, int, char **);
+/* Seals the audit trail and sends alerts after a command (cmd_audit.c). */
+void cli_after_command(struct cli_ctx *);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

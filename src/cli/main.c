@@ -70,6 +70,31 @@ const struct cli_command cli_commands[] = {
 	 "--outbox D       where NAME.res appears, atomically\n"
 	 "--once           one pass, then exit (default: every --interval seconds, 5)\n",
 	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
+	{"audit verify", cmd_audit_verify, GC_NEED_DB,
+	 "check the audit trail: hash chain and signed checkpoints (CPS §4.5.4)",
+	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE
+	 "Names the first bad record; exit status 7 (GC_E_AUDIT_TAMPERED) when altered.\n",
+	 "gcert audit verify --dir ./demo-ca"},
+	{"audit checkpoint", cmd_audit_checkpoint, GC_NEED_DB | GC_NEED_TOKEN,
+	 "seal the audit trail with a checkpoint signed by the audit key",
+	 "--dir DIR\n" DIR_USAGE
+	 "(every command that opens the token also does this when it ends)\n",
+	 "gcert audit checkpoint --dir ./demo-ca"},
+	{"audit report", cmd_audit_report, GC_NEED_DB,
+	 "daily audit review of one Hong Kong day (CPS §4.5.2)",
+	 "--dir DIR --day YYYY-MM-DD [--json]\n" DIR_USAGE
+	 "--day D          the day in Hong Kong time (UTC+8)\n" JSON_USAGE,
+	 "gcert audit report --dir ./demo-ca --day 2026-11-25"},
+	{"audit purge", cmd_audit_purge, GC_NEED_DB,
+	 "remove audit records older than the 7-year retention (CPS §4.5.3)",
+	 "--dir DIR --before YYYY-MM-DD\n" DIR_USAGE
+	 "--before D       refused unless every record before D is older than 7 years\n",
+	 "gcert audit purge --dir ./demo-ca --before 2019-01-01"},
+	{"audit alerts", cmd_audit_alerts, GC_NEED_DB,
+	 "queue and send significant-event alert mails (CPS §4.5.7)",
+	 "--dir DIR [--json]\n" DIR_USAGE
+	 "Config: \"alerts\": {\"smtp_url\": \"smtp://host:25\", \"from\": ..., \"to\": \"a@x, b@y\"}\n" JSON_USAGE,
+	 "gcert audit alerts --dir ./demo-ca"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -192,6 +217,7 @@ int main(int argc, char **argv)
 			return cli_fail(&ctx, r);
 	}
 	rc = c->run(&ctx, argc, argv);
+	cli_after_command(&ctx);
 	gc_ca_close(ctx.ca);
 	return rc;
 }

@@ -33,6 +33,9 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
 	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
 	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
+	snprintf(c->alert_from, sizeof(c->alert_from), "%s", "gcert@localhost");
+	c->alert_failures = GC_ALERT_DEFAULT_FAILURES;
+	c->alert_window = GC_ALERT_DEFAULT_WINDOW;
 }
 
 enum kind { K_STR, K_INT };
@@ -67,6 +70,12 @@ static const struct key keys[] = {
 	/* the system interface: a request file is rejected whole past these (SPEC §3) */
 	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
 	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),
+	/* CPS §4.5.7: significant events are mailed to the operators */
+	S("alerts.smtp_url", alert_smtp_url),
+	S("alerts.from", alert_from),
+	S("alerts.to", alert_to),
+	R("alerts.failure_threshold", alert_failures, 2, 1000),
+	R("alerts.failure_window_seconds", alert_window, 10, 86400),
 };
 #undef S
 #undef I
@@ -117,6 +126,11 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 
 static gc_result check_ca(const struct gc_config *c)
 {
+	GC_ENSURE(c->alert_smtp_url[0] == '\0' || (c->alert_to[0] != '\0' &&
+	              (strncmp(c->alert_smtp_url, "smtp://", 7) == 0 ||
+	               strncmp(c->alert_smtp_url, "smtps://", 8) == 0)),
+	          GC_E_CONFIG, "config: alerts: smtp_url must be smtp:// or smtps:// and \"to\" must "
+	                       "name at least one operator");
 	GC_ENSURE(strlen(c->country) == 2, GC_E_CONFIG, "config: ca_name.country: two letters");
 	GC_ENSURE(c->root.validity_years <= 25, GC_E_CONFIG,
 	          "config: root.validity_years: CPS §4.7: a root certificate is valid at most 25 years");

@@ -35,6 +35,12 @@ struct gc_config {
 	char crl_dp[256];  /* App. B cRLDistributionPoints (App. C I partition) */
 	int iface_max_file;     /* bytes of one interface request file */
 	int iface_max_requests; /* requests in one interface file */
+	/* significant-event alerts (CPS §4.5.7); an empty smtp_url turns them off */
+	char alert_smtp_url[256];   /* smtp://host:port or smtps://host:port */
+	char alert_from[256];       /* envelope and header sender */
+	char alert_to[1024];        /* operators, comma-separated addresses */
+	int alert_failures;         /* this many failures of one kind ... */
+	int alert_window;           /* ... within this many seconds is "repeated failed access" */
 };
 
 void gc_config_defaults(struct gc_config *);

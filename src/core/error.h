@@ -60,7 +60,14 @@ enum gc_category {
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
 	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")              \
+	X(GC_E_AUDIT_TAMPERED, GC_CAT_STORE, "audit trail altered (CPS §4.5.4)")         \
+	X(GC_E_RETENTION, GC_CAT_CONFLICT, "records are kept 7 years (CPS §4.5.3)")      \
+	X(GC_E_ARCHIVE, GC_CAT_INPUT, "archive bundle malformed or altered")            \
+	X(GC_E_BACKUP, GC_CAT_INPUT, "backup file malformed or altered")                 \
+	X(GC_E_SHARES, GC_CAT_INPUT, "custodian shares missing, wrong or insufficient")  \
+	X(GC_E_PASSPHRASE, GC_CAT_INPUT, "custodian passphrase wrong or unusable")       \
+	X(GC_E_SMTP, GC_CAT_CONFIG, "alert mail could not be sent")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

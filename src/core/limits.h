@@ -21,6 +21,22 @@
 #define GC_IFACE_DEFAULT_MAX_REQUESTS 10000u
 /* Config file. */
 #define GC_MAX_CONFIG_FILE 65536
+/* Alerts (CPS §4.5.7): "repeated failed access" is this many failures of one event
+ * within this window, unless configured otherwise. */
+#define GC_ALERT_DEFAULT_FAILURES 5
+#define GC_ALERT_DEFAULT_WINDOW 600
+/* Alert mails tried per run, so a dead mail server cannot hold a command for long. */
+#define GC_ALERT_MAX_SEND 100
+/* Archive bundles (§4.6) and backups (§4.8.1) are read whole into memory to verify. */
+#define GC_MAX_ARCHIVE_FILE (1024ul << 20)
+#define GC_MAX_ARCHIVE_ITEMS 2000000ul
+#define GC_MAX_BACKUP_FILE (1024ul << 20)
+/* Files that are small by nature: manifests, share files, passphrase files. */
+#define GC_MAX_MANIFEST (512ul << 20)
+#define GC_MAX_SHARE_FILE 4096
+#define GC_MAX_PASSPHRASE 1024
+/* Custodians of a backup key (§6.2.4): libgfshare works in GF(2^8), at most 255 shares. */
+#define GC_MAX_CUSTODIANS 32
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
 

@@ -5,13 +5,15 @@
 
 #include <libp11.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/text.h"
 
 struct gc_hsm_key {
-	PKCS11_KEY *key;
+	/* libp11 may move its key array when a key is generated: keep our own label */
+	char label[65];
 	EVP_PKEY *priv; /* libp11's handle: operations go to the token */
 	EVP_PKEY *pub;
 	struct gc_hsm_key *next;
@@ -185,7 +187,7 @@ gc_result gc_hsm_find_key(struct gc_hsm *h, const char *label, struct gc_hsm_key
 	struct gc_hsm_key *k;
 
 	for (k = h->keys; k != NULL; k = k->next)
-		if (strcmp(k->key->label, label) == 0) {
+		if (strcmp(k->label, label) == 0) {
 			*out = k;
 			return GC_OK;
 		}
@@ -196,9 +198,9 @@ gc_result gc_hsm_find_key(struct gc_hsm *h, const char *label, struct gc_hsm_key
 			continue;
 		if ((k = calloc(1, sizeof(*k))) == NULL)
 			return gc_fail(GC_E_NOMEM, "token: out of memory");
-		k->key = &keys[i];
-		k->priv = PKCS11_get_private_key(k->key);
-		k->pub = PKCS11_get_public_key(k->key);
+		snprintf(k->label, sizeof(k->label), "%s", label);
+		k->priv = PKCS11_get_private_key(&keys[i]);
+		k->pub = PKCS11_get_public_key(&keys[i]);
 		if (k->priv == NULL || k->pub == NULL) {
 			EVP_PKEY_free(k->priv);
 			EVP_PKEY_free(k->pub);
@@ -238,7 +240,7 @@ gc_result gc_hsm_sign_sha256(struct gc_hsm_key *k, const unsigned char digest[32
 	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(pctx, EVP_sha256()) > 0, GC_E_HSM,
 	           "token: digest");
 	GC_SSL_OUT(rc, EVP_PKEY_sign(pctx, sig, &len, digest, 32), GC_E_HSM,
-	           "token: signature refused by key \"%s\"", k->key->label);
+	           "token: signature refused by key \"%s\"", k->label);
 	*siglen = len;
 out:
 	EVP_PKEY_CTX_free(pctx);

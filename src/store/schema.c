@@ -114,6 +114,46 @@ static const char *const migrations[] = {
 	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
 	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
 	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
+	/*
+	 * 4: audit trail protection (CPS §4.5.4): the audit key's certificates and the signed
+	 * checkpoints of the hash chain, both append-only; significant-event alerts (§4.5.7):
+	 * how far the audit trail has been scanned, and mail waiting to be sent.
+	 */
+	"CREATE TABLE audit_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key_label TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE audit_checkpoints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  last_id INTEGER NOT NULL,"
+	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
+	"  at INTEGER NOT NULL,"
+	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
+	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
+	"  signature BLOB NOT NULL);"
+	"CREATE TRIGGER audit_keys_immutable BEFORE UPDATE ON audit_keys"
+	"  BEGIN SELECT RAISE(ABORT, 'audit keys are never changed'); END;"
+	"CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys"
+	"  BEGIN SELECT RAISE(ABORT, 'audit keys are never deleted'); END;"
+	"CREATE TRIGGER audit_checkpoints_immutable BEFORE UPDATE ON audit_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+	"CREATE TABLE alert_state ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  scanned_id INTEGER NOT NULL);"
+	"CREATE TABLE alert_outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  audit_id INTEGER NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  queued_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER);"
+	"CREATE INDEX alert_outbox_waiting ON alert_outbox(id) WHERE sent_at IS NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

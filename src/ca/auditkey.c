@@ -1,0 +1,178 @@
+/*
+ * auditkey.c - the audit key in the token and the checkpoints it signs (CPS §4.5.4:
+ * protection of audit records; §6.1.6: the CA keys are not used for this).
+ */
+#include "ca/auditkey.h"
+
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/seal.h"
+#include "core/cps.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "x509/certbuild.h"
+
+/* Long enough to verify old checkpoints for the retention period (§4.5.3, §4.6.2). */
+#define AUDIT_CERT_YEARS 25
+
+static gc_result add_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return gc_fail_ssl(GC_E_INTERNAL, "audit key certificate: extension %s", OBJ_nid2sn(nid));
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return GC_OK;
+}
+
+static gc_result add_name(X509_NAME *n, const char *field, const char *value)
+{
+	if (X509_NAME_add_entry_by_txt(n, field, MBSTRING_ASC, (const unsigned char *)value, -1, -1, 0) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "audit key certificate: name");
+	return GC_OK;
+}
+
+/* Self-signed: the certificate only carries the public key into archives and to
+ * auditors, who compare its fingerprint; it is never chained to the CA. */
+static gc_result make_cert(struct gc_hsm_key *key, X509 **out)
+{
+	unsigned char serial[CPS_SERIAL_OCTETS];
+	X509 *x = X509_new();
+	BIGNUM *bn = NULL;
+	int64_t now = (int64_t)time(NULL);
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, x);
+	GC_GUARD_OUT(rc, gc_serial_random(serial));
+	GC_NOMEM_OUT(rc, bn = BN_bin2bn(serial, sizeof(serial), NULL));
+	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "audit key certificate");
+	GC_NOMEM_OUT(rc, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "C", CPS_CA_COUNTRY));
+	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "O", CPS_CA_ORGANISATION));
+	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "CN", "gcert audit key"));
+	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "audit key certificate");
+	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));
+	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notAfter(x), (time_t)gc_time_add_years(now, AUDIT_CERT_YEARS)));
+	GC_SSL_OUT(rc, X509_set_pubkey(x, gc_hsm_key_public(key)), GC_E_INTERNAL, "audit key certificate");
+	GC_GUARD_OUT(rc, add_ext(x, NID_basic_constraints, "critical,CA:FALSE"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_key_usage, "critical,digitalSignature,nonRepudiation"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_subject_key_identifier, "hash"));
+	GC_SSL_OUT(rc, X509_sign(x, gc_hsm_key_handle(key), EVP_sha256()) > 0, GC_E_HSM,
+	           "audit key certificate: signature");
+	*out = x;
+	x = NULL;
+out:
+	BN_free(bn);
+	X509_free(x);
+	return rc;
+}
+
+static gc_result load_cert(struct gc_ca *ca, X509 **cert, int64_t *id)
+{
+	struct gc_stmt *st;
+	const unsigned char *p;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	*cert = NULL;
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT id, der FROM audit_keys ORDER BY id DESC LIMIT 1", &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		*id = gc_stmt_int64(st, 0);
+		p = gc_stmt_blob(st, 1, &n);
+		if ((*cert = d2i_X509(NULL, &p, (long)n)) == NULL)
+			rc = gc_fail_ssl(GC_E_DB, "audit key certificate in the database does not parse");
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result record_cert(struct gc_ca *ca, X509 *x, int64_t *id)
+{
+	struct gc_stmt *st = NULL;
+	unsigned char *der = NULL, md[32];
+	unsigned int mdlen = sizeof(md);
+	char sha[65], detail[256];
+	bool row;
+	int n;
+	gc_result rc;
+
+	GC_ENSURE(X509_digest(x, EVP_sha256(), md, &mdlen) == 1, GC_E_INTERNAL, "audit key: digest");
+	gc_hex_encode(md, sizeof(md), sha);
+	GC_ENSURE((n = i2d_X509(x, &der)) > 0, GC_E_INTERNAL, "audit key certificate: encoding");
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO audit_keys (key_label, der, sha256, created_at)"
+	                                       " VALUES (?, ?, ?, ?) RETURNING id", &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, GC_AUDIT_KEY_LABEL));
+	GC_GUARD_OUT(rc, gc_stmt_bind_blob(st, 2, der, (size_t)n));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, sha));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, (int64_t)time(NULL)));
+	GC_GUARD_OUT(rc, gc_stmt_step(st, &row));
+	GC_ENSURE_OUT(rc, row, GC_E_DB, "audit key: insert returned no id");
+	*id = gc_stmt_int64(st, 0);
+	gc_stmt_reset(st);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED, GC_AUDIT_KEY_LABEL,
+	                                 true, "audit key, RSA 2048, sensitive, not extractable; "
+	                                 "not a CA key (CPS §6.1.6)"));
+	snprintf(detail, sizeof(detail), "audit key certificate sha256 %s", sha);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_AUDIT_KEY, sha, true, detail));
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	gc_stmt_free(st);
+	OPENSSL_free(der);
+	return rc;
+}
+
+static gc_result find_or_make_key(struct gc_ca *ca, struct gc_hsm_key **key)
+{
+	gc_result rc = gc_hsm_find_key(ca->hsm, GC_AUDIT_KEY_LABEL, key);
+
+	if (rc != GC_E_HSM_KEY_NOT_FOUND)
+		return rc;
+	gc_err_clear();
+	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, GC_AUDIT_KEY_LABEL, CPS_RSA_BITS));
+	return gc_hsm_find_key(ca->hsm, GC_AUDIT_KEY_LABEL, key);
+}
+
+gc_result gc_audit_key_open(struct gc_ca *ca)
+{
+	struct gc_hsm_key *key;
+	X509 *x = NULL;
+	int64_t id = 0;
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the audit key needs the token");
+	GC_GUARD(load_cert(ca, &x, &id));
+	if ((rc = find_or_make_key(ca, &key)) == GC_OK) {
+		if (x == NULL) {
+			if ((rc = make_cert(key, &x)) == GC_OK)
+				rc = record_cert(ca, x, &id);
+		} else if (EVP_PKEY_eq(gc_hsm_key_public(key), X509_get0_pubkey(x)) != 1) {
+			rc = gc_fail(GC_E_HSM, "token key \"%s\" does not match the audit key certificate",
+			             GC_AUDIT_KEY_LABEL);
+		}
+	}
+	if (rc != GC_OK) {
+		X509_free(x);
+		return rc;
+	}
+	ca->audit_key = key;
+	ca->audit_cert = x;
+	ca->audit_key_id = id;
+	return GC_OK;
+}
+
+gc_result gc_ca_checkpoint(struct gc_ca *ca, bool *made)
+{
+	GC_ENSURE(ca->audit_key != NULL, GC_E_HSM, "a checkpoint needs the token (the audit key)");
+	return gc_audit_checkpoint(ca->db, ca->audit_key, ca->audit_key_id, made);
+}

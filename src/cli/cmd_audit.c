@@ -1,0 +1,222 @@
+/*
+ * cmd_audit.c - the audit trail for operators and auditors (CPS §4.5): verify the chain
+ * and its signed checkpoints, seal a checkpoint, the daily review, the retention rule,
+ * and the significant-event alerts. Also the hook every command runs at its end.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit/review.h"
+#include "audit/seal.h"
+#include "ca/alert.h"
+#include "ca/auditkey.h"
+#include "cli/cli.h"
+
+static int no_arguments(int argc, char **argv)
+{
+	optind = 1;
+	if (getopt_long(argc, argv, "", (const struct option[]){{NULL, 0, NULL, 0}}, NULL) != -1)
+		return cli_usage_error(cli_current(), "unknown option");
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct gc_audit_check chk;
+	char why[1024];
+	gc_result rc;
+	int e;
+
+	if ((e = no_arguments(argc, argv)) != 0)
+		return e;
+	if ((rc = gc_audit_verify(ctx->ca->db, &chk)) != GC_OK) {
+		/* §4.5.7: a deliberate change is a significant event; it is reported by mail
+		 * without touching the trail under examination */
+		snprintf(why, sizeof(why), "%s", gc_err_detail());
+		if (gc_alerts_queue(ctx->ca, "audit trail verification FAILED", why) != GC_OK)
+			gc_err_clear();
+		gc_fail(rc, "%s", why);
+		return cli_fail(ctx, rc);
+	}
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "records",
+		                         (json_int_t)chk.records, "checkpoints", (json_int_t)chk.checkpoints,
+		                         "last_record", (json_int_t)chk.last_id, "sealed_up_to",
+		                         (json_int_t)chk.sealed_id));
+	else
+		printf("audit trail intact: %ld records, hash chain verifies; %ld signed checkpoints "
+		       "verify, sealing records up to %lld (%lld after the last checkpoint)\n",
+		       chk.records, chk.checkpoints, (long long)chk.sealed_id,
+		       (long long)(chk.last_id - chk.sealed_id));
+	return 0;
+}
+
+int cmd_audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
+{
+	bool made;
+	gc_result rc;
+	int e;
+
+	if ((e = no_arguments(argc, argv)) != 0)
+		return e;
+	if ((rc = gc_ca_checkpoint(ctx->ca, &made)) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:b}", "status", "ok", "made", made));
+	else
+		printf(made ? "checkpoint signed by the audit key\n" : "nothing new to seal\n");
+	return 0;
+}
+
+static void print_records(const char *title, json_t *arr)
+{
+	size_t i;
+	json_t *r;
+
+	printf("\n%s: %zu\n", title, json_array_size(arr));
+	json_array_foreach(arr, i, r)
+		printf("  #%lld %s %-26s %s %s: %s\n", (long long)json_integer_value(json_object_get(r, "id")),
+		       json_string_value(json_object_get(r, "at")),
+		       json_string_value(json_object_get(r, "event")),
+		       json_string_value(json_object_get(r, "actor")),
+		       json_string_value(json_object_get(r, "object")),
+		       json_string_value(json_object_get(r, "detail")));
+}
+
+int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"day", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+	const char *day = NULL, *event;
+	int64_t start;
+	void *out;
+	json_t *r, *counts;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cli_usage_error(cli_current(), "unknown option");
+		day = optarg;
+	}
+	if (day == NULL || optind != argc)
+		return cli_usage_error(cli_current(), "--day YYYY-MM-DD is required");
+	if (!gc_hk_day_parse(day, &start))
+		return cli_usage_error(cli_current(), "--day: \"%s\" is not a date YYYY-MM-DD", day);
+	if ((rc = gc_audit_report(ctx->ca->db, start, &out)) != GC_OK)
+		return cli_fail(ctx, rc);
+	r = out;
+	json_object_set_new(r, "day", json_string(day));
+	json_object_set_new(r, "timezone", json_string("Asia/Hong_Kong (UTC+8)"));
+	if (ctx->json) {
+		cli_print_json(r);
+		return 0;
+	}
+	printf("daily audit review for %s (Hong Kong time; UTC %s to %s), CPS §4.5.2\n"
+	       "records: %lld\n\nevents:\n", day, json_string_value(json_object_get(r, "from")),
+	       json_string_value(json_object_get(r, "to")),
+	       (long long)json_integer_value(json_object_get(r, "records")));
+	json_object_foreach(json_object_get(r, "by_event"), event, counts)
+		printf("  %-28s %5lld ok %5lld failed\n", event,
+		       (long long)json_integer_value(json_object_get(counts, "success")),
+		       (long long)json_integer_value(json_object_get(counts, "failure")));
+	print_records("failures", json_object_get(r, "failures"));
+	print_records("privileged actions", json_object_get(r, "privileged"));
+	json_decref(r);
+	return 0;
+}
+
+/* A purge refused is itself audited: someone tried to shorten the trail (§4.5.3). */
+static void audit_refusal(struct cli_ctx *ctx, const char *day, const char *why)
+{
+	if (gc_db_begin(ctx->ca->db) != GC_OK)
+		return;
+	if (gc_audit_append(ctx->ca->audit, ctx->actor, GC_EV_AUDIT_PURGE, day, false, why) != GC_OK ||
+	    gc_db_commit(ctx->ca->db) != GC_OK)
+		gc_db_rollback(ctx->ca->db);
+}
+
+int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
+	const char *day = NULL;
+	char why[1024];
+	int64_t before;
+	long n = 0;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'b')
+			return cli_usage_error(cli_current(), "unknown option");
+		day = optarg;
+	}
+	if (day == NULL || optind != argc)
+		return cli_usage_error(cli_current(), "--before YYYY-MM-DD is required");
+	if (!gc_hk_day_parse(day, &before))
+		return cli_usage_error(cli_current(), "--before: \"%s\" is not a date YYYY-MM-DD", day);
+	rc = gc_audit_purge_check(ctx->ca->db, before, (int64_t)time(NULL), &n);
+	/* Nothing older than seven years can be removed without re-anchoring the chain at a
+	 * signed checkpoint; until the first records reach that age, no purge is done. */
+	if (rc == GC_OK && n > 0)
+		rc = gc_fail(GC_E_RETENTION, "audit purge --before %s: %ld records are older than 7 years; "
+		             "export them with `gcert archive export` first (purging is not implemented)",
+		             day, n);
+	if (rc != GC_OK) {
+		snprintf(why, sizeof(why), "%s", gc_err_detail());
+		audit_refusal(ctx, day, why);
+		gc_fail(rc, "%s", why);
+		return cli_fail(ctx, rc);
+	}
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:i}", "status", "ok", "purged", 0));
+	else
+		printf("no audit records before %s; nothing purged\n", day);
+	return 0;
+}
+
+int cmd_audit_alerts(struct cli_ctx *ctx, int argc, char **argv)
+{
+	long queued = 0, sent = 0, waiting = 0;
+	gc_result rc;
+	int e;
+
+	if ((e = no_arguments(argc, argv)) != 0)
+		return e;
+	if ((rc = gc_alerts_scan(ctx->ca, &queued)) != GC_OK ||
+	    (rc = gc_alerts_send(ctx->ca, &sent, &waiting)) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:i, s:i, s:i}", "status", "ok", "queued", (int)queued,
+		                         "sent", (int)sent, "waiting", (int)waiting));
+	else
+		printf("alerts: %ld queued, %ld sent, %ld waiting\n", queued, sent, waiting);
+	return 0;
+}
+
+/*
+ * The end of every command that opened the CA: seal the audit trail when the token is
+ * open (one signature; nothing when no record is new), then queue and send alerts. A
+ * failure here does not undo the command; it is reported on stderr.
+ */
+void cli_after_command(struct cli_ctx *ctx)
+{
+	long queued, sent, waiting;
+	bool made;
+
+	if (ctx->ca == NULL)
+		return;
+	if (ctx->ca->hsm != NULL && gc_ca_checkpoint(ctx->ca, &made) != GC_OK)
+		fprintf(stderr, "gcert: warning: audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
+		        gc_code_name(gc_err_code()));
+	if (gc_alerts_scan(ctx->ca, &queued) != GC_OK ||
+	    gc_alerts_send(ctx->ca, &sent, &waiting) != GC_OK)
+		fprintf(stderr, "gcert: warning: %s [%s]\n", gc_err_detail(), gc_code_name(gc_err_code()));
+}
