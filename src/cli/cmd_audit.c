@@ -216,6 +216,8 @@ void cli_after_command(struct cli_ctx *ctx)
 	if (ctx->ca->hsm != NULL && gc_ca_checkpoint(ctx->ca, &made) != GC_OK)
 		fprintf(stderr, "gcert: warning: audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
 		        gc_code_name(gc_err_code()));
+	if (cli_current()->run == cmd_audit_alerts)
+		return; /* it has just done this */
 	if (gc_alerts_scan(ctx->ca, &queued) != GC_OK ||
 	    gc_alerts_send(ctx->ca, &sent, &waiting) != GC_OK)
 		fprintf(stderr, "gcert: warning: %s [%s]\n", gc_err_detail(), gc_code_name(gc_err_code()));
