@@ -339,6 +339,16 @@ static const char softhsm_conf_fmt[] =
 	"log.level = ERROR\n"
 	"slots.removable = false\n";
 
+gc_result gc_ca_write_softhsm_conf(const char *absdir, const struct gc_config *cfg)
+{
+	char path[GC_MAX_PATH], conf[GC_MAX_PATH + 256];
+	int n = snprintf(conf, sizeof(conf), softhsm_conf_fmt, absdir);
+
+	GC_ENSURE(n > 0 && (size_t)n < sizeof(conf), GC_E_CONFIG, "%s: path too long", absdir);
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, cfg->softhsm2_conf));
+	return gc_file_write(path, conf, (size_t)n, 0600, 1);
+}
+
 /* A new SoftHSM2 token inside the CA directory, with a random user PIN. */
 static gc_result make_softhsm_token(const char *absdir, const struct gc_config *cfg, char *pin)
 {

@@ -52,6 +52,8 @@ struct gc_init_options {
  * directory is removed again: nothing half done.
  */
 gc_result gc_ca_init(const char *dir, const struct gc_init_options *, const char *actor) GC_MUST_CHECK;
+/* Writes the SoftHSM2 configuration of the token inside absdir (ca init, restore). */
+gc_result gc_ca_write_softhsm_conf(const char *absdir, const struct gc_config *) GC_MUST_CHECK;
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out) GC_MUST_CHECK;
 void gc_ca_close(struct gc_ca *);
 /*

@@ -44,6 +44,8 @@ int cmd_audit_checkpoint(struct cli_ctx *, int, char **);
 int cmd_audit_report(struct cli_ctx *, int, char **);
 int cmd_audit_purge(struct cli_ctx *, int, char **);
 int cmd_audit_alerts(struct cli_ctx *, int, char **);
+int cmd_backup(struct cli_ctx *, int, char **);
+int cmd_restore(struct cli_ctx *, int, char **);
 /* Seals the audit trail and sends alerts after a command (cmd_audit.c). */
 void cli_after_command(struct cli_ctx *);
 

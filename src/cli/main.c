@@ -95,6 +95,23 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--json]\n" DIR_USAGE
 	 "Config: \"alerts\": {\"smtp_url\": \"smtp://host:25\", \"from\": ..., \"to\": \"a@x, b@y\"}\n" JSON_USAGE,
 	 "gcert audit alerts --dir ./demo-ca"},
+	{"backup", cmd_backup, GC_NEED_DB | GC_NEED_TOKEN,
+	 "online encrypted backup of database and token; M of N custodians restore it (CPS §6.2.4)",
+	 "--dir DIR --out FILE --custodians N --threshold M --share-dir D --passphrases P1,...,PN\n" DIR_USAGE
+	 "--out F          the encrypted backup (never overwrites)\n"
+	 "--custodians N   share files made, one per custodian\n"
+	 "--threshold M    shares needed to restore, 2..N\n"
+	 "--share-dir D    where backup-ID-custodian-I.share files go (mode 0600)\n"
+	 "--passphrases L  per custodian env:NAME or file:PATH (never the passphrase itself)\n" JSON_USAGE,
+	 "gcert backup --dir ./demo-ca --out ca.bak --custodians 3 --threshold 2 --share-dir shares \\\n"
+	 "      --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
+	{"restore", cmd_restore, 0, "bring a CA back from a backup into an empty directory",
+	 "--from FILE --shares S1,S2,... --passphrases P1,P2,... --dir NEWDIR\n"
+	 "--from F         the backup file\n"
+	 "--shares L       at least M custodians' share files\n"
+	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n"
+	 "--dir D          the new CA directory: absent or empty\n" JSON_USAGE,
+	 "gcert restore --from ca.bak --shares a.share,b.share --passphrases env:PASS_ALICE,env:PASS_BOB --dir ./ca2"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/schema.h"
 
@@ -195,4 +196,54 @@ bool gc_stmt_is_null(struct gc_stmt *s, int col)
 int64_t gc_db_changes(struct gc_db *db)
 {
 	return sqlite3_changes64(db->h);
+}
+
+gc_result gc_db_snapshot(struct gc_db *db, unsigned char **bytes, size_t *n)
+{
+	sqlite3 *mem = NULL;
+	sqlite3_backup *b;
+	sqlite3_int64 size = 0;
+	unsigned char *img;
+	gc_result r = GC_OK;
+	int rc;
+
+	if ((rc = sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE, NULL)) != SQLITE_OK) {
+		sqlite3_close(mem);
+		return gc_fail(GC_E_NOMEM, "database snapshot: %s", sqlite3_errstr(rc));
+	}
+	/* one step of all pages: the copy is of a single instant of the source */
+	if ((b = sqlite3_backup_init(mem, "main", db->h, "main")) == NULL) {
+		r = gc_fail(GC_E_DB, "database snapshot: %s", sqlite3_errmsg(mem));
+	} else {
+		while ((rc = sqlite3_backup_step(b, -1)) == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(10);
+		if (rc != SQLITE_DONE)
+			r = gc_fail(GC_E_DB, "database snapshot: %s", sqlite3_errstr(rc));
+		sqlite3_backup_finish(b);
+	}
+	if (r == GC_OK) {
+		if ((img = sqlite3_serialize(mem, "main", &size, 0)) == NULL || size <= 0) {
+			r = gc_fail(GC_E_NOMEM, "database snapshot: cannot serialise");
+		} else if ((*bytes = malloc((size_t)size)) == NULL) {
+			r = gc_fail(GC_E_NOMEM, "database snapshot: out of memory");
+		} else {
+			memcpy(*bytes, img, (size_t)size);
+			*n = (size_t)size;
+		}
+		sqlite3_free(img);
+	}
+	sqlite3_close(mem);
+	return r;
+}
+
+gc_result gc_db_has_table(struct gc_db *db, const char *name, bool *yes)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, name)) == GC_OK)
+		rc = gc_stmt_step(st, yes);
+	gc_stmt_free(st);
+	return rc;
 }

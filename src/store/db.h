@@ -45,4 +45,13 @@ const void *gc_stmt_blob(struct gc_stmt *, int col, size_t *n);
 bool gc_stmt_is_null(struct gc_stmt *, int col);
 int64_t gc_db_changes(struct gc_db *);
 
+/*
+ * An online, consistent copy of the whole database (CPS §4.8.1 daily backup) through
+ * SQLite's backup API, taken in one read transaction while other connections and
+ * processes go on writing (WAL). *bytes (caller frees) is a database file image.
+ */
+gc_result gc_db_snapshot(struct gc_db *, unsigned char **bytes, size_t *n) GC_MUST_CHECK;
+/* Whether a table exists (for data another module's migration adds, e.g. crls). */
+gc_result gc_db_has_table(struct gc_db *, const char *name, bool *yes) GC_MUST_CHECK;
+
 #endif
