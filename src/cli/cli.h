@@ -46,6 +46,8 @@ int cmd_audit_purge(struct cli_ctx *, int, char **);
 int cmd_audit_alerts(struct cli_ctx *, int, char **);
 int cmd_backup(struct cli_ctx *, int, char **);
 int cmd_restore(struct cli_ctx *, int, char **);
+int cmd_archive_export(struct cli_ctx *, int, char **);
+int cmd_archive_verify(struct cli_ctx *, int, char **);
 /* Seals the audit trail and sends alerts after a command (cmd_audit.c). */
 void cli_after_command(struct cli_ctx *);
 

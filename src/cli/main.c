@@ -95,6 +95,17 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--json]\n" DIR_USAGE
 	 "Config: \"alerts\": {\"smtp_url\": \"smtp://host:25\", \"from\": ..., \"to\": \"a@x, b@y\"}\n" JSON_USAGE,
 	 "gcert audit alerts --dir ./demo-ca"},
+	{"archive export", cmd_archive_export, GC_NEED_DB | GC_NEED_TOKEN,
+	 "signed, time-stamped archive bundle: certificates, CRLs, CPS, config, audit trail (CPS §4.6, §4.9)",
+	 "--dir DIR --out FILE [--cps-dir D]\n" DIR_USAGE
+	 "--out F          the bundle, a tar (never overwrites)\n"
+	 "--cps-dir D      CPS versions to include besides DIR/data/cps/\n" JSON_USAGE,
+	 "gcert archive export --dir ./demo-ca --out archive-2026.tar"},
+	{"archive verify", cmd_archive_verify, 0,
+	 "check an archive bundle on its own: signature, every hash, the audit chain",
+	 "FILE [--cert SIGNER.pem]\n"
+	 "--cert F         the audit key certificate to trust (else the one inside the bundle)\n" JSON_USAGE,
+	 "gcert archive verify archive-2026.tar --cert audit-key.pem"},
 	{"backup", cmd_backup, GC_NEED_DB | GC_NEED_TOKEN,
 	 "online encrypted backup of database and token; M of N custodians restore it (CPS §6.2.4)",
 	 "--dir DIR --out FILE --custodians N --threshold M --share-dir D --passphrases P1,...,PN\n" DIR_USAGE
