@@ -655,7 +655,12 @@ static gc_result check_audit(struct bundle *b, X509 *signer, struct gc_archive_s
 	json_decref(s.cur_rec);
 	json_decref(s.cur_cp);
 	EVP_PKEY_free(s.pub);
-	GC_GUARD(rc);
+	if (rc != GC_OK) {
+		/* a bundle is input: its faults are the bundle's, whatever part they are in */
+		char why[1024];
+		snprintf(why, sizeof(why), "%s", gc_err_detail());
+		return gc_fail(GC_E_ARCHIVE, "archive: audit trail: %s", why);
+	}
 	/* the manifest and the checkpoints were signed by the same audit key */
 	GC_ENSURE(chk.checkpoints == 0 || s.signer_is_audit_key, GC_E_ARCHIVE,
 	          "archive: the manifest signer is not the audit key that signed the checkpoints");
