@@ -91,7 +91,7 @@ restore_fail "share relabelled" 3 "wrong passphrase, or the share file was alter
   --from "$T/ca.bak" --shares "$S1,$T/s3-moved.share" --passphrases "env:GC_PASS_ALICE,file:$T/carol.pass" --dir "$NEW"
 cp "$T/ca.bak" "$T/altered.bak"
 size=$(stat -c %s "$T/altered.bak")
-printf '\x55' | dd of="$T/altered.bak" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+"$PY" -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[len(b)//2] ^= 0x55; open(p,"wb").write(b)' "$T/altered.bak"
 restore_fail "altered backup" 3 "does not authenticate" \
   --from "$T/altered.bak" --shares "$S1,$S2" --passphrases env:GC_PASS_ALICE,env:GC_PASS_BOB --dir "$NEW"
 head -c $((size - 100)) "$T/ca.bak" >"$T/short.bak"
