@@ -25,6 +25,7 @@ struct gc_db;
 	X(GC_EV_PEER_UNPINNED, "peer.unpinned", "§4.5.1 configuration of the CA")            \
 	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
 	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")    \
+	X(GC_EV_CONFIG_CHANGED, "config.changed", "§4.5.1 change and configuration of the CA") \
 	X(GC_EV_AUDIT_KEY, "audit.key_made", "§4.5.4 protection of the audit trail")          \
 	X(GC_EV_AUDIT_BROKEN, "audit.verify_failed", "§4.5.4 deliberate change detected")     \
 	X(GC_EV_AUDIT_PURGE, "audit.purge_refused", "§4.5.3 retention 7 years")               \

@@ -264,15 +264,82 @@ static gc_result insert_ca_cert(struct gc_db *db, const char *role, const char *
 	return rc;
 }
 
+/* ---- configuration history (CPS §4.5.1: change and configuration of the CA) ---- */
+
+static gc_result config_sha256(const void *p, size_t n, char hex[65])
+{
+	unsigned char md[32];
+
+	GC_ENSURE(EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL) == 1, GC_E_INTERNAL, "config: SHA-256");
+	gc_hex_encode(md, sizeof(md), hex);
+	return GC_OK;
+}
+
+static gc_result config_insert(struct gc_db *db, const char *sha)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO config_versions (sha256, seen_at) VALUES (?, ?)", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, sha)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 2, (int64_t)time(NULL))) == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result config_last(struct gc_db *db, char sha[65])
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	sha[0] = '\0';
+	GC_GUARD(gc_db_prepare(db, "SELECT sha256 FROM config_versions ORDER BY id DESC LIMIT 1", &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		snprintf(sha, 65, "%s", gc_stmt_text(st, 0));
+	gc_stmt_free(st);
+	return rc;
+}
+
+/*
+ * gcert.json is edited by hand: each opening compares it with the last version seen and
+ * records a change (config.changed, a significant event, §4.5.7) in one transaction.
+ */
+static gc_result config_check(struct gc_ca *ca, const void *json, size_t len)
+{
+	char now[65], last[65], detail[256];
+	gc_result rc;
+
+	GC_GUARD(config_sha256(json, len, now));
+	GC_GUARD(config_last(ca->db, last));
+	if (strcmp(now, last) == 0)
+		return GC_OK;
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, config_last(ca->db, last)); /* another process may have done it */
+	if (strcmp(now, last) != 0) {
+		snprintf(detail, sizeof(detail), "%s sha256 %s (was %s)", GC_CONFIG_FILE, now,
+		         last[0] ? last : "not recorded");
+		GC_GUARD_OUT(rc, config_insert(ca->db, now));
+		GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_CONFIG_CHANGED, GC_CONFIG_FILE,
+		                                 true, detail));
+	}
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	return rc;
+}
+
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
-                                 const char *actor, const struct made_cert *root,
+                                 const char *json, const char *actor, const struct made_cert *root,
                                  const struct made_cert *issuing)
 {
 	struct gc_db *db = NULL;
 	struct gc_audit *audit = NULL;
 	int64_t root_id = 0, issuing_id = 0;
-	char serial[2][41], detail[512];
+	char serial[2][41], detail[512], cfgsha[65];
 	gc_result rc;
 
 	gc_hex_encode(root->serial, CPS_SERIAL_OCTETS, serial[0]);
@@ -293,6 +360,9 @@ static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg
 	snprintf(detail, sizeof(detail), "CN=%s serial %s issued by CN=%s", cfg->issuing.cn, serial[1],
 	         cfg->root.cn);
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_CERT_ISSUED, serial[1], true, detail));
+	/* the configuration of the ceremony is the first version (ca.init records it) */
+	GC_GUARD_OUT(rc, config_sha256(json, strlen(json), cfgsha));
+	GC_GUARD_OUT(rc, config_insert(db, cfgsha));
 	rc = gc_db_commit(db);
 out:
 	if (rc != GC_OK)
@@ -409,7 +479,7 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
-	rc = record_ceremony(path, &cfg, actor, &root, &issuing);
+	rc = record_ceremony(path, &cfg, json, actor, &root, &issuing);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	free(json);
@@ -516,6 +586,7 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	GC_ENSURE_OUT(rc, gc_path_exists(path), GC_E_NOT_A_CA_DIR, "%s: database missing", path);
 	GC_GUARD_OUT(rc, gc_db_open(path, false, &ca->db));
 	GC_GUARD_OUT(rc, gc_audit_open(ca->db, &ca->audit));
+	GC_GUARD_OUT(rc, config_check(ca, buf, len));
 	GC_GUARD_OUT(rc, load_ca_cert(ca, "root", &ca->root_cert, &ca->root_id));
 	GC_GUARD_OUT(rc, load_ca_cert(ca, "issuing", &ca->issuing_cert, &ca->issuing_id));
 	GC_GUARD_OUT(rc, load_issuer(ca));

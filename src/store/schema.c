@@ -153,7 +153,16 @@ static const char *const migrations[] = {
 	"  attempts INTEGER NOT NULL DEFAULT 0,"
 	"  last_error TEXT,"
 	"  sent_at INTEGER);"
-	"CREATE INDEX alert_outbox_waiting ON alert_outbox(id) WHERE sent_at IS NULL;",
+	"CREATE INDEX alert_outbox_waiting ON alert_outbox(id) WHERE sent_at IS NULL;"
+	/* §4.5.1, §4.5.6: every version of gcert.json seen, so a change is audited */
+	"CREATE TABLE config_versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	"  seen_at INTEGER NOT NULL);"
+	"CREATE TRIGGER config_versions_immutable BEFORE UPDATE ON config_versions"
+	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;"
+	"CREATE TRIGGER config_versions_no_delete BEFORE DELETE ON config_versions"
+	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

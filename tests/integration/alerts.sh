@@ -50,18 +50,24 @@ c["alerts"] = {"smtp_url": "smtp://127.0.0.1:%s" % sys.argv[2], "from": "gcert@c
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
 
-# the ceremony's key generations were never reported: the first run sends them
+# the ceremony's key generations were never reported, and the configuration changed
+# (alerts turned on): the first run sends them
 out=$("$GCERT" audit alerts --dir "$CA" --json)
-check_eq "alerts: queued and sent" "3 3 0" \
+check_eq "alerts: queued and sent" "4 4 0" \
   "$(json_field queued <<<"$out") $(json_field sent <<<"$out") $(json_field waiting <<<"$out")"
 m=$(mails)
 check_contains "ceremony reported" "[gcert] significant event: ca.init ca (audit record 1)" "$m"
 check_contains "root key generation reported" "significant event: ca.key_generated root-ca-2 (audit record 2)" "$m"
 check_contains "both operators are envelope recipients, and in To" \
   "(audit record 1)|ops1@example.gov.hk, ops2@example.gov.hk|ops1@example.gov.hk, ops2@example.gov.hk" "$m"
+check_contains "configuration change reported" "significant event: config.changed gcert.json" "$m"
+check_contains "change audited with both versions" "(was " "$(body_of config.changed)"
 body=$(body_of "root-ca-2")
 check_contains "body: the record" "event    ca.key_generated" "$body"
 check_contains "body: the detail" "RSA 2048, sensitive, not extractable" "$body"
+check_eq "one configuration change recorded, once" 1 \
+  "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event='config.changed'")"
+check_eq "two configuration versions known" 2 "$(sql "$CA" "SELECT count(*) FROM config_versions")"
 check_eq "nothing again on a second run" 0 "$("$GCERT" audit alerts --dir "$CA" --json | json_field queued)"
 
 # the first token command makes the audit key: reported after the command itself
