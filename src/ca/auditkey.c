@@ -176,3 +176,32 @@ gc_result gc_ca_checkpoint(struct gc_ca *ca, bool *made)
 	GC_ENSURE(ca->audit_key != NULL, GC_E_HSM, "a checkpoint needs the token (the audit key)");
 	return gc_audit_checkpoint(ca->db, ca->audit_key, ca->audit_key_id, made);
 }
+
+gc_result gc_audit_key_pinned(struct gc_db *db, X509 *pinned)
+{
+	struct gc_stmt *st;
+	const unsigned char *p;
+	X509 *x;
+	size_t n;
+	long keys = 0;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT id, der FROM audit_keys ORDER BY id", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		p = gc_stmt_blob(st, 1, &n);
+		x = p ? d2i_X509(NULL, &p, (long)n) : NULL;
+		if (x == NULL || X509_cmp(x, pinned) != 0)
+			rc = gc_fail(GC_E_AUDIT_TAMPERED, "audit key %lld in the database is not the given "
+			             "certificate (replaced?)", (long long)gc_stmt_int64(st, 0));
+		X509_free(x);
+		if (rc != GC_OK)
+			break;
+		keys++;
+	}
+	gc_stmt_free(st);
+	if (rc == GC_OK && keys == 0)
+		rc = gc_fail(GC_E_AUDIT_TAMPERED, "no audit key in the database to compare with the given "
+		             "certificate");
+	return rc;
+}

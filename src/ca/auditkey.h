@@ -28,4 +28,11 @@ gc_result gc_audit_key_open(struct gc_ca *) GC_MUST_CHECK;
  */
 gc_result gc_ca_checkpoint(struct gc_ca *, bool *made) GC_MUST_CHECK;
 
+/*
+ * For an auditor who holds the audit key certificate (e.g. from the key ceremony record
+ * or an archive): every audit key in the database must be that one, else someone put in
+ * a key of their own to re-sign a rewritten trail (GC_E_AUDIT_TAMPERED).
+ */
+gc_result gc_audit_key_pinned(struct gc_db *, X509 *pinned) GC_MUST_CHECK;
+
 #endif

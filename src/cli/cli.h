@@ -64,5 +64,7 @@ gc_result cli_write_out(const char *path, const void *data, size_t len) GC_MUST_
 /* PEM text of a DER certificate; caller frees. */
 char *cli_cert_pem(const unsigned char *der, size_t dersz);
 const struct cli_command *cli_current(void);
+/* Reads a certificate, PEM or DER. */
+gc_result cli_read_cert(const char *path, X509 **out) GC_MUST_CHECK;
 
 #endif

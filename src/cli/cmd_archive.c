@@ -54,25 +54,6 @@ int cmd_archive_export(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static gc_result read_cert(const char *path, X509 **out)
-{
-	unsigned char *buf = NULL;
-	const unsigned char *p;
-	size_t len = 0;
-	BIO *b;
-
-	GC_GUARD(gc_file_read(path, 65536, &buf, &len));
-	b = BIO_new_mem_buf(buf, (int)len);
-	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	if (*out == NULL) {
-		p = buf;
-		*out = d2i_X509(NULL, &p, (long)len);
-	}
-	free(buf);
-	return *out != NULL ? GC_OK : gc_fail_ssl(GC_E_BAD_ENCODING, "%s: not a certificate (PEM or DER)", path);
-}
-
 int cmd_archive_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
@@ -90,7 +71,7 @@ int cmd_archive_verify(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage_error(cli_current(), "give exactly one bundle FILE");
-	if (cert != NULL && (rc = read_cert(cert, &pinned)) != GC_OK)
+	if (cert != NULL && (rc = cli_read_cert(cert, &pinned)) != GC_OK)
 		return cli_fail(ctx, rc);
 	rc = gc_archive_verify(argv[optind], pinned, &sum);
 	X509_free(pinned);

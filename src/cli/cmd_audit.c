@@ -28,14 +28,29 @@ static int no_arguments(int argc, char **argv)
 
 int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
 	struct gc_audit_check chk;
+	const char *cert = NULL;
+	X509 *pinned = NULL;
 	char why[1024];
 	gc_result rc;
-	int e;
+	int c;
 
-	if ((e = no_arguments(argc, argv)) != 0)
-		return e;
-	if ((rc = gc_audit_verify(ctx->ca->db, &chk)) != GC_OK) {
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'c')
+			return cli_usage_error(cli_current(), "unknown option");
+		cert = optarg;
+	}
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	if (cert != NULL && (rc = cli_read_cert(cert, &pinned)) != GC_OK)
+		return cli_fail(ctx, rc);
+	rc = gc_audit_verify(ctx->ca->db, &chk);
+	if (rc == GC_OK && pinned != NULL)
+		rc = gc_audit_key_pinned(ctx->ca->db, pinned);
+	X509_free(pinned);
+	if (rc != GC_OK) {
 		/* §4.5.7: a deliberate change is a significant event; it is reported by mail
 		 * without touching the trail under examination */
 		snprintf(why, sizeof(why), "%s", gc_err_detail());

@@ -72,7 +72,8 @@ const struct cli_command cli_commands[] = {
 	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
 	{"audit verify", cmd_audit_verify, GC_NEED_DB,
 	 "check the audit trail: hash chain and signed checkpoints (CPS §4.5.4)",
-	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE
+	 "--dir DIR [--cert AUDIT-KEY.pem] [--json]\n" DIR_USAGE
+	 "--cert F         the audit key certificate the auditor holds: the database's must be it\n" JSON_USAGE
 	 "Names the first bad record; exit status 7 (GC_E_AUDIT_TAMPERED) when altered.\n",
 	 "gcert audit verify --dir ./demo-ca"},
 	{"audit checkpoint", cmd_audit_checkpoint, GC_NEED_DB | GC_NEED_TOKEN,

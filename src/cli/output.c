@@ -77,3 +77,22 @@ char *cli_cert_pem(const unsigned char *der, size_t dersz)
 	X509_free(x);
 	return out;
 }
+
+gc_result cli_read_cert(const char *path, X509 **out)
+{
+	unsigned char *buf = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	BIO *b;
+
+	GC_GUARD(gc_file_read(path, 65536, &buf, &len));
+	b = BIO_new_mem_buf(buf, (int)len);
+	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	if (*out == NULL) {
+		p = buf;
+		*out = d2i_X509(NULL, &p, (long)len);
+	}
+	free(buf);
+	return *out != NULL ? GC_OK : gc_fail_ssl(GC_E_BAD_ENCODING, "%s: not a certificate (PEM or DER)", path);
+}

@@ -49,6 +49,16 @@ check_eq "intact trail verifies" ok "$(json_field status <<<"$out")"
 check_eq "all records counted" "$last" "$(json_field records <<<"$out")"
 check_eq "all checkpoints counted" "$ncp" "$(json_field checkpoints <<<"$out")"
 
+# an auditor who holds the audit key certificate pins it
+openssl x509 -inform DER -in "$T/auditkey.der" -out "$T/auditkey.pem"
+check "verify with the audit key pinned" "$GCERT" audit verify --dir "$CA" --cert "$T/auditkey.pem"
+openssl x509 -inform DER -in "$T/root.der" -out "$T/root.pem"
+set +e
+msg=$("$GCERT" audit verify --dir "$CA" --cert "$T/root.pem" 2>&1); rc=$?
+set -e
+check_eq "another certificate pinned: exit 7" 7 "$rc"
+check_contains "names the audit key" "audit key 1 in the database is not the given certificate" "$msg"
+
 # ---- tampering: each case on a copy of the intact database ----
 cp "$CA/gcert.db" "$T/intact.db"
 DROP="DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
@@ -77,6 +87,10 @@ tamper "checkpoint signature altered" \
   "UPDATE audit_checkpoints SET signature = zeroblob(256) WHERE id = 2" "checkpoint 2: signature does not verify"
 tamper "checkpoint moved" "UPDATE audit_checkpoints SET last_id = last_id - 1 WHERE id = 2" \
   "checkpoint 2: signature does not verify"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/evil.key" -subj "/CN=gcert audit key" \
+  -out "$T/evil.pem" -outform DER 2>/dev/null
+tamper "audit key replaced" "DROP TRIGGER audit_keys_immutable;
+  UPDATE audit_keys SET der = x'$(xxd -p "$T/evil.pem" | tr -d '\n')'" "checkpoint 1: signature does not verify"
 tamper "checkpoint deleted" "DELETE FROM audit_checkpoints WHERE id = 2" \
   "checkpoint 2: deleted or reordered (found checkpoint 3 in its place)"
 
