@@ -231,6 +231,10 @@ int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
 			       st.files, st.rejected_files, st.requests_accepted, st.requests_rejected,
 			       st.requests_replayed);
 		fflush(stdout);
+		/* a long-running spool seals the audit trail and sends alerts after each pass
+		 * that did something, not only when it stops (CPS §4.5.4, §4.5.7) */
+		if (st.files > 0 && !once)
+			cli_after_command(ctx);
 		for (long i = 0; !once && !stopping && i < interval; i++)
 			sleep(1);
 	} while (!once && !stopping);
