@@ -147,7 +147,7 @@ static void print_overview(void)
 	printf("gcert - certification authority for Hongkong Post g-Cert (CPS OID "
 	       "1.3.6.1.4.1.16030.1.8.2)\n\nusage: gcert COMMAND [options]\n\ncommands:\n");
 	for (c = cli_commands; c->name != NULL; c++)
-		printf("  %-12s %s\n", c->name, c->summary);
+		printf("  %-18s %s\n", c->name, c->summary);
 	printf("\nEvery command answers --help with an example; `gcert help --errors` lists the\n"
 	       "error codes with their exit statuses.\n");
 }
