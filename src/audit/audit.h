@@ -18,7 +18,12 @@ struct gc_db;
 	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
 	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
 	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
-	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")      \
+	X(GC_EV_SERVICE_STARTED, "ca.service_started", "§4.5.1 CA system operation")    \
+	X(GC_EV_SERVICE_STOPPED, "ca.service_stopped", "§4.5.1 CA system operation")    \
+	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \
+	X(GC_EV_REPO_FILE_REJECTED, "repo.file_rejected", "§4.5.1 CRL publication")     \
+	X(GC_EV_REPO_LDAP_PUBLISHED, "repo.ldap_published", "§2.5.3, §4.5.1 repository update")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cps.h"
+#include "core/cps_repo.h"
 #include "core/text.h"
 
 void gc_config_defaults(struct gc_config *c)
@@ -30,6 +31,13 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->issuing.key_label, sizeof(c->issuing.key_label), "%s", "ecert-ca-2-17");
 	snprintf(c->cps_uri, sizeof(c->cps_uri), "%s", CPS_DEFAULT_CPS_URI);
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
+	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
+	snprintf(c->repo.ldap_base, sizeof(c->repo.ldap_base), "%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_bind_dn, sizeof(c->repo.ldap_bind_dn), "cn=publisher,%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_password_file, sizeof(c->repo.ldap_password_file), "%s",
+	         "ldap/publisher.pw");
+	c->repo.lookup_burst = GC_LOOKUP_BURST;
+	c->repo.lookup_per_minute = GC_LOOKUP_PER_MINUTE;
 }
 
 enum kind { K_STR, K_INT };
@@ -37,10 +45,12 @@ struct key {
 	const char *path; /* "root.cn" */
 	enum kind kind;
 	size_t off, size;
+	long min, max; /* K_INT only */
 };
 
-#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f)}
-#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int)}
+#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f), 0, 0}
+#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), 1, 99}
+#define IR(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
 static const struct key keys[] = {
 	S("token.module", token_module),
 	S("token.label", token_label),
@@ -59,9 +69,17 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
+	S("repository.dir", repo.dir),
+	S("repository.ldap_uri", repo.ldap_uri),
+	S("repository.ldap_base", repo.ldap_base),
+	S("repository.ldap_bind_dn", repo.ldap_bind_dn),
+	S("repository.ldap_password_file", repo.ldap_password_file),
+	IR("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
+	IR("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
 };
 #undef S
 #undef I
+#undef IR
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct key *find_key(const char *section, const char *name)
@@ -81,9 +99,10 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 	char *dst = (char *)c + k->off;
 
 	if (k->kind == K_INT) {
-		GC_ENSURE(json_is_integer(v) && json_integer_value(v) > 0 &&
-		              json_integer_value(v) < 100,
-		          GC_E_CONFIG, "config: %s: must be an integer 1..99", k->path);
+		GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= k->min &&
+		              json_integer_value(v) <= k->max,
+		          GC_E_CONFIG, "config: %s: must be an integer %ld..%ld", k->path, k->min,
+		          k->max);
 		*(int *)(void *)dst = (int)json_integer_value(v);
 		return GC_OK;
 	}

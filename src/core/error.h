@@ -55,7 +55,10 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
+	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
+	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
+	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

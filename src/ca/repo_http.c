@@ -1,0 +1,897 @@
+/*
+ * repo_http.c - the public repository over HTTP (CPS §2.5, §2.7, §4.3, §8).
+ *
+ * Paths (docs/repository.md):
+ *   /                          index page for people
+ *   /crl/<file>                the CRLs and the ARL of App. C, from DIR/repo/crl/ (DER)
+ *   /certs/root.crt|.pem       Root CA 2 certificate;  /certs/issuing-ca.crt|.pem  e-Cert CA 2 - 17
+ *   /cps/, /cps/<version>.txt  the CPS and every earlier version; /cps/current.txt
+ *   /cert/<serial>[.crt|.pem]  one issued certificate by serial (page, DER, PEM)
+ *   /lookup?serial=S|email=E[&format=html|der|pem]   the same, also by exact email
+ * Lookups are rate limited per client address and never enumerate subscribers (§2.7).
+ * Every answer carries ETag and Last-Modified where it has them; GET and HEAD honour
+ * If-None-Match / If-Modified-Since with 304 (RFC 9110 §13).
+ */
+#include "ca/repo_http.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cps.h"
+#include "core/cps_repo.h"
+#include "core/cpsdocs.h"
+#include "core/limits.h"
+#include "core/repo.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "store/repostore.h"
+#include "sys/fileio.h"
+
+#define T_CRL "application/pkix-crl"
+#define T_CERT "application/pkix-cert"
+#define T_PEM "application/x-pem-file"
+#define T_HTML "text/html; charset=utf-8"
+#define T_TEXT "text/plain; charset=utf-8"
+/* Everything may change at any moment (a CRL, a key changeover): revalidate each time. */
+#define CACHE_REVALIDATE "no-cache"
+/* A published CPS version never changes (CPS §8: changes are new versions). */
+#define CACHE_IMMUTABLE "public, max-age=86400"
+
+struct file_cache { /* the ETag of the file last seen under a name */
+	pthread_mutex_t mu;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	int64_t mtime_ns;
+	char etag[36];
+	bool valid;
+};
+
+struct gc_repo_http {
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	char crl_dir[GC_MAX_PATH];
+	char dbpath[GC_MAX_PATH];
+	struct gc_config cfg;
+	struct MHD_Daemon *d;
+	int port;
+	/* one database reader per worker thread */
+	pthread_mutex_t pool_mu;
+	pthread_cond_t pool_cv;
+	struct gc_repo_reader *readers[GC_HTTP_THREADS];
+	bool busy[GC_HTTP_THREADS];
+	pthread_mutex_t rate_mu;
+	struct gc_rate *rate;
+	struct file_cache files[8];
+};
+
+/* ---- a growable text buffer for pages ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->p = np, b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+/* Text from the database or the request, made safe for HTML. */
+static void sb_html(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_puts(b, "&amp;"); break;
+		case '<': sb_puts(b, "&lt;"); break;
+		case '>': sb_puts(b, "&gt;"); break;
+		case '"': sb_puts(b, "&quot;"); break;
+		case '\'': sb_puts(b, "&#39;"); break;
+		default: sb_put(b, s, 1);
+		}
+	}
+}
+
+static void page_head(struct sbuf *b, const char *title)
+{
+	sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+	sb_html(b, title);
+	sb_puts(b, "</title></head>\n<body>\n<h1>");
+	sb_html(b, title);
+	sb_puts(b, "</h1>\n");
+}
+
+static void page_foot(struct sbuf *b)
+{
+	sb_puts(b, "<hr><p><a href=\"/\">Hongkong Post g-Cert repository</a> &middot; CPS OID "
+	           CPS_POLICY_OID "</p>\n</body></html>\n");
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
+                             const char *type, const char *etag, int64_t mtime, const char *cache)
+{
+	char date[30];
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	if (etag != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+	if (mtime > 0) {
+		gc_http_date(mtime, date);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date);
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cache ? cache : CACHE_REVALIDATE);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+{
+	char *msg = malloc(1024);
+	va_list ap;
+	int n;
+
+	if (msg == NULL)
+		return MHD_NO;
+	va_start(ap, fmt);
+	n = vsnprintf(msg, 1024, fmt, ap);
+	va_end(ap);
+	n = n < 0 ? 0 : n > 1022 ? 1022 : n;
+	msg[n++] = '\n';
+	return queue(c, status, MHD_create_response_from_buffer((size_t)n, msg, MHD_RESPMEM_MUST_FREE),
+	             T_TEXT, NULL, 0, NULL);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+static bool not_modified(struct MHD_Connection *c, const char *etag, int64_t mtime)
+{
+	return gc_http_not_modified(header(c, MHD_HTTP_HEADER_IF_NONE_MATCH),
+	                            header(c, MHD_HTTP_HEADER_IF_MODIFIED_SINCE), etag, mtime);
+}
+
+static enum MHD_Result send_304(struct MHD_Connection *c, const char *etag, int64_t mtime,
+                                const char *cache)
+{
+	return queue(c, MHD_HTTP_NOT_MODIFIED, MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT),
+	             NULL, etag, mtime, cache);
+}
+
+static void sha256_etag(const void *data, size_t n, char etag[36])
+{
+	unsigned char md[32];
+
+	EVP_Digest(data, n, md, NULL, EVP_sha256(), NULL);
+	gc_http_etag(md, etag);
+}
+
+/* A representation in memory (data is malloc'ed and ours to free, or static). */
+static enum MHD_Result send_entity(struct MHD_Connection *c, const char *type, void *data, size_t n,
+                                   bool owned, int64_t mtime, const char *cache)
+{
+	char etag[36];
+
+	sha256_etag(data, n, etag);
+	if (not_modified(c, etag, mtime)) {
+		if (owned)
+			free(data);
+		return send_304(c, etag, mtime, cache);
+	}
+	return queue(c, MHD_HTTP_OK,
+	             MHD_create_response_from_buffer(n, data, owned ? MHD_RESPMEM_MUST_FREE
+	                                                            : MHD_RESPMEM_PERSISTENT),
+	             type, etag, mtime, cache);
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *c, struct sbuf *b)
+{
+	if (b->oom) {
+		free(b->p);
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	return queue(c, MHD_HTTP_OK, MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE),
+	             T_HTML, NULL, 0, NULL);
+}
+
+/* ---- database readers, one per worker thread ---- */
+
+static struct gc_repo_reader *reader_get(struct gc_repo_http *h, int *slot)
+{
+	int i;
+
+	pthread_mutex_lock(&h->pool_mu);
+	for (;;) {
+		for (i = 0; i < GC_HTTP_THREADS; i++)
+			if (!h->busy[i]) {
+				h->busy[i] = true;
+				pthread_mutex_unlock(&h->pool_mu);
+				*slot = i;
+				return h->readers[i];
+			}
+		pthread_cond_wait(&h->pool_cv, &h->pool_mu);
+	}
+}
+
+static void reader_put(struct gc_repo_http *h, int slot)
+{
+	pthread_mutex_lock(&h->pool_mu);
+	h->busy[slot] = false;
+	pthread_cond_signal(&h->pool_cv);
+	pthread_mutex_unlock(&h->pool_mu);
+}
+
+/* ---- PEM ---- */
+
+static char *der_to_pem(const unsigned char *der, size_t n, const char *label, size_t *outn)
+{
+	size_t b64n = 4 * ((n + 2) / 3), lines = (b64n + 63) / 64, i;
+	unsigned char *b64 = malloc(b64n + 1);
+	struct sbuf b = {0};
+
+	if (b64 == NULL)
+		return NULL;
+	EVP_EncodeBlock(b64, der, (int)n);
+	sb_printf(&b, "-----BEGIN %s-----\n", label);
+	for (i = 0; i < lines; i++) {
+		size_t off = i * 64, len = b64n - off < 64 ? b64n - off : 64;
+		sb_put(&b, (const char *)b64 + off, len);
+		sb_puts(&b, "\n");
+	}
+	sb_printf(&b, "-----END %s-----\n", label);
+	free(b64);
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*outn = b.len;
+	return b.p;
+}
+
+static enum MHD_Result send_cert(struct MHD_Connection *c, struct gc_repo_cert *rc, bool pem)
+{
+	char *text;
+	size_t n;
+
+	if (!pem) {
+		enum MHD_Result r = send_entity(c, T_CERT, rc->der, rc->dersz, true, rc->issued_at, NULL);
+		rc->der = NULL; /* now MHD's */
+		return r;
+	}
+	if ((text = der_to_pem(rc->der, rc->dersz, "CERTIFICATE", &n)) == NULL)
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	return send_entity(c, T_PEM, text, n, true, rc->issued_at, NULL);
+}
+
+/* ---- /crl/<file>: straight from DIR/repo/crl/, renamed into place by the CRL writer ---- */
+
+static bool hash_fd(int fd, off_t size, char etag[36])
+{
+	unsigned char buf[65536], md[32];
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	off_t off = 0;
+	ssize_t n;
+	bool ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+
+	while (ok && off < size) {
+		n = pread(fd, buf, sizeof(buf), off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0 && EVP_DigestUpdate(ctx, buf, (size_t)n) == 1;
+		off += n > 0 ? n : 0;
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, NULL) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (ok)
+		gc_http_etag(md, etag);
+	return ok;
+}
+
+/* The ETag of the open file, hashed once per (inode, size, mtime). */
+static bool file_etag(struct file_cache *fc, int fd, const struct stat *st, char etag[36])
+{
+	int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	bool hit;
+
+	pthread_mutex_lock(&fc->mu);
+	hit = fc->valid && fc->dev == st->st_dev && fc->ino == st->st_ino &&
+	      fc->size == st->st_size && fc->mtime_ns == mt;
+	if (hit)
+		memcpy(etag, fc->etag, 36);
+	pthread_mutex_unlock(&fc->mu);
+	if (hit)
+		return true;
+	if (!hash_fd(fd, st->st_size, etag))
+		return false;
+	pthread_mutex_lock(&fc->mu);
+	fc->dev = st->st_dev, fc->ino = st->st_ino, fc->size = st->st_size, fc->mtime_ns = mt;
+	memcpy(fc->etag, etag, 36);
+	fc->valid = true;
+	pthread_mutex_unlock(&fc->mu);
+	return true;
+}
+
+static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *c, const char *name)
+{
+	const struct gc_repo_file *f = gc_repo_file_find(name); /* names from the table only */
+	char path[GC_MAX_PATH + 64], etag[36];
+	struct stat st;
+	int fd;
+
+	if (f == NULL)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/crl/%.64s: no such CRL (App. C)", name);
+	snprintf(path, sizeof(path), "%s/%s", h->crl_dir, f->name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/crl/%s: not published yet", f->name);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > GC_MAX_CRL_FILE ||
+	    !file_etag(&h->files[f - gc_repo_files], fd, &st, etag)) {
+		close(fd);
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "/crl/%s: cannot be read", f->name);
+	}
+	if (not_modified(c, etag, st.st_mtim.tv_sec)) {
+		close(fd);
+		return send_304(c, etag, st.st_mtim.tv_sec, NULL);
+	}
+	/* MHD closes fd with the response; it reads by offset, so the hashing did no harm. */
+	return queue(c, MHD_HTTP_OK, MHD_create_response_from_fd((size_t)st.st_size, fd), T_CRL, etag,
+	             st.st_mtim.tv_sec, NULL);
+}
+
+/* ---- /certs/: the CA certificates, from the database (current ones) ---- */
+
+static enum MHD_Result serve_ca(struct gc_repo_http *h, struct MHD_Connection *c, const char *name)
+{
+	static const struct { const char *file, *role; bool pem; } names[] = {
+		{"root.crt", "root", false}, {"root.pem", "root", true},
+		{"issuing-ca.crt", "issuing", false}, {"issuing-ca.pem", "issuing", true},
+	};
+	struct gc_repo_cert rc = {0};
+	enum MHD_Result r;
+	gc_result e;
+	size_t i;
+	int slot;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && strcmp(names[i].file, name) != 0; i++)
+		;
+	if (i == sizeof(names) / sizeof(names[0]))
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/certs/%.64s: no such CA certificate", name);
+	e = gc_repo_ca_cert(reader_get(h, &slot), names[i].role, &rc);
+	reader_put(h, slot);
+	if (e != GC_OK)
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", gc_err_detail());
+	r = send_cert(c, &rc, names[i].pem);
+	gc_repo_cert_clear(&rc);
+	return r;
+}
+
+/* ---- /cps/: the CPS and its earlier versions (CPS §8) ---- */
+
+static int64_t date_time(const char *ymd)
+{
+	char rfc[21];
+	int64_t t;
+
+	snprintf(rfc, sizeof(rfc), "%.10sT00:00:00Z", ymd);
+	return gc_time_parse(rfc, &t) ? t : 0;
+}
+
+static enum MHD_Result page_cps(struct MHD_Connection *c)
+{
+	struct sbuf b = {0};
+	size_t i;
+
+	page_head(&b, "Certification Practice Statement for g-Cert");
+	sb_puts(&b, "<p>The CPS in force and every earlier version (CPS §8). Each version is "
+	            "plain UTF-8 text.</p>\n<table border=\"1\"><tr><th>version</th><th>effective"
+	            "</th><th>title</th></tr>\n");
+	for (i = 0; i < gc_cps_doc_count; i++) {
+		const struct gc_cps_doc *d = &gc_cps_docs[i];
+		sb_puts(&b, "<tr><td><a href=\"/cps/");
+		sb_html(&b, d->version);
+		sb_puts(&b, ".txt\">");
+		sb_html(&b, d->version);
+		sb_puts(&b, "</a></td><td>");
+		sb_html(&b, d->date);
+		sb_puts(&b, d == gc_cps_current() ? " (current)</td><td>" : "</td><td>");
+		sb_html(&b, d->title);
+		sb_puts(&b, "</td></tr>\n");
+	}
+	sb_puts(&b, "</table>\n<p><a href=\"/cps/current.txt\">current version</a></p>\n");
+	page_foot(&b);
+	return send_page(c, &b);
+}
+
+static enum MHD_Result serve_cps(struct MHD_Connection *c, const char *rest)
+{
+	char version[64];
+	const struct gc_cps_doc *d;
+	size_t n = strlen(rest);
+
+	if (n == 0 || strcmp(rest, "index.html") == 0)
+		return page_cps(c);
+	if (n < 5 || n - 4 >= sizeof(version) || strcmp(rest + n - 4, ".txt") != 0)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/cps/%.64s: no such document", rest);
+	snprintf(version, sizeof(version), "%.*s", (int)(n - 4), rest);
+	d = strcmp(version, "current") == 0 ? gc_cps_current() : gc_cps_find(version);
+	if (d == NULL)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/cps/%.64s: no such CPS version", rest);
+	return send_entity(c, T_TEXT, (void *)d->text, d->size, false, date_time(d->date),
+	                   d == gc_cps_current() && strcmp(version, "current") == 0 ? NULL
+	                                                                          : CACHE_IMMUTABLE);
+}
+
+/* ---- certificate lookups: one certificate, by exact serial or email (CPS §2.7) ---- */
+
+enum fmt { FMT_HTML, FMT_DER, FMT_PEM };
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* IPv4 address, or the /64 of an IPv6 one (what one client usually holds). */
+static bool rate_ok(struct gc_repo_http *h, struct MHD_Connection *c, int *retry)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	const unsigned char *key = NULL;
+	size_t len = 0;
+	bool ok;
+
+	if (sa != NULL && sa->sa_family == AF_INET)
+		key = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, len = 4;
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		key = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr, len = 8;
+	pthread_mutex_lock(&h->rate_mu);
+	ok = gc_rate_take(h->rate, key, len, now_ms(), retry);
+	pthread_mutex_unlock(&h->rate_mu);
+	return ok;
+}
+
+static enum MHD_Result send_429(struct MHD_Connection *c, int retry)
+{
+	static const char msg[] = "429: too many certificate lookups from this address; "
+	                          "the repository does not allow enumeration (CPS §2.7)\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+	                                                         MHD_RESPMEM_PERSISTENT);
+	char s[16];
+
+	snprintf(s, sizeof(s), "%d", retry);
+	if (r != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, s);
+	return queue(c, MHD_HTTP_TOO_MANY_REQUESTS, r, T_TEXT, NULL, 0, NULL);
+}
+
+static void cert_rows(struct sbuf *b, const struct gc_repo_cert *rc, X509 *x)
+{
+	char when[2][21], fp[65];
+	unsigned char md[32];
+	unsigned int mdn = 0;
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *name = NULL;
+	long n;
+
+	gc_time_format(rc->not_before, when[0]);
+	gc_time_format(rc->not_after, when[1]);
+	X509_digest(x, EVP_sha256(), md, &mdn);
+	gc_hex_encode(md, mdn == 32 ? 32 : 0, fp);
+	if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
+	                                      XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
+	    (n = BIO_get_mem_data(bio, &name)) >= 0)
+		name = strndup(name, (size_t)n);
+	else
+		name = NULL;
+	BIO_free(bio);
+	sb_puts(b, "<table border=\"1\">\n<tr><th>serial number</th><td><code>");
+	sb_html(b, rc->serial);
+	sb_puts(b, "</code></td></tr>\n<tr><th>subject</th><td>");
+	sb_html(b, name ? name : "(unprintable)");
+	sb_puts(b, "</td></tr>\n<tr><th>type</th><td>");
+	sb_html(b, strcmp(rc->role, "functional_unit") == 0 ? CPS_O_FUNCTIONAL_UNIT : CPS_O_INDIVIDUAL);
+	sb_puts(b, "</td></tr>\n<tr><th>email</th><td>");
+	sb_html(b, rc->email[0] ? rc->email : "(none)");
+	sb_printf(b, "</td></tr>\n<tr><th>valid from</th><td>%s</td></tr>\n<tr><th>valid until</th>"
+	             "<td>%s</td></tr>\n<tr><th>SHA-256 fingerprint</th><td><code>%s</code></td></tr>\n"
+	             "</table>\n", when[0], when[1], fp);
+	free(name);
+}
+
+static enum MHD_Result page_cert(struct MHD_Connection *c, const struct gc_repo_cert *rc)
+{
+	const unsigned char *p = rc->der;
+	X509 *x = d2i_X509(NULL, &p, (long)rc->dersz);
+	struct sbuf b = {0};
+
+	if (x == NULL)
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "certificate %s does not parse", rc->serial);
+	page_head(&b, "g-Cert certificate");
+	cert_rows(&b, rc, x);
+	X509_free(x);
+	sb_printf(&b, "<p>Download: <a href=\"/cert/%s.crt\">DER</a> &middot; <a href=\"/cert/%s.pem\">"
+	              "PEM</a></p>\n<p>Before relying on it, check that it is not revoked: "
+	              "<a href=\"/crl/" CPS_PARTITION_CRL_FILE "\">" CPS_PARTITION_CRL_FILE "</a> "
+	              "(CPS §2.1.6).</p>\n", rc->serial, rc->serial);
+	page_foot(&b);
+	return send_page(c, &b);
+}
+
+static bool serial_key(const char *s, char out[41])
+{
+	size_t i;
+
+	if (strlen(s) != 40)
+		return false;
+	for (i = 0; i < 40; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		out[i] = (char)tolower((unsigned char)s[i]);
+	}
+	out[40] = '\0';
+	return true;
+}
+
+static enum MHD_Result lookup(struct gc_repo_http *h, struct MHD_Connection *c, const char *serial,
+                              const char *email, enum fmt f)
+{
+	struct gc_repo_cert rc = {0};
+	struct gc_repo_reader *rd;
+	char key[41];
+	enum MHD_Result r;
+	gc_result e;
+	int retry, slot;
+
+	if (!rate_ok(h, c, &retry))
+		return send_429(c, retry);
+	if (serial != NULL && !serial_key(serial, key))
+		return send_text(c, MHD_HTTP_BAD_REQUEST, "serial: must be 40 hex digits (20 octets, CPS App. B)");
+	if (serial == NULL && (email == NULL || strlen(email) > UB_EMAILADDRESS_LENGTH ||
+	                       !gc_is_email(email, strlen(email))))
+		return send_text(c, MHD_HTTP_BAD_REQUEST, "give serial=<40 hex digits> or email=<exact address>");
+	rd = reader_get(h, &slot);
+	e = serial != NULL ? gc_repo_cert_by_serial(rd, key, &rc) : gc_repo_cert_by_email(rd, email, &rc);
+	reader_put(h, slot);
+	if (e == GC_E_NOT_FOUND)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "no issued certificate matches");
+	if (e != GC_OK)
+		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database: lookup failed");
+	r = f == FMT_HTML ? page_cert(c, &rc) : send_cert(c, &rc, f == FMT_PEM);
+	gc_repo_cert_clear(&rc);
+	return r;
+}
+
+/* /cert/<serial>, /cert/<serial>.crt, /cert/<serial>.pem */
+static enum MHD_Result serve_cert_path(struct gc_repo_http *h, struct MHD_Connection *c, const char *rest)
+{
+	char serial[48];
+	size_t n = strlen(rest);
+	enum fmt f = FMT_HTML;
+
+	if (n == 44 && strcmp(rest + 40, ".crt") == 0)
+		f = FMT_DER, n = 40;
+	else if (n == 44 && strcmp(rest + 40, ".pem") == 0)
+		f = FMT_PEM, n = 40;
+	if (n != 40)
+		return send_text(c, MHD_HTTP_NOT_FOUND, "/cert/<40 hex digits>[.crt|.pem]");
+	snprintf(serial, sizeof(serial), "%.40s", rest);
+	return lookup(h, c, serial, NULL, f);
+}
+
+static enum MHD_Result serve_lookup(struct gc_repo_http *h, struct MHD_Connection *c)
+{
+	const char *serial = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "serial");
+	const char *email = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "email");
+	const char *format = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "format");
+	enum fmt f = FMT_HTML;
+
+	if (serial != NULL && serial[0] == '\0')
+		serial = NULL;
+	if (format != NULL && strcmp(format, "der") == 0)
+		f = FMT_DER;
+	else if (format != NULL && strcmp(format, "pem") == 0)
+		f = FMT_PEM;
+	else if (format != NULL && format[0] != '\0' && strcmp(format, "html") != 0)
+		return send_text(c, MHD_HTTP_BAD_REQUEST, "format: html, der or pem");
+	return lookup(h, c, serial, email, f);
+}
+
+/* ---- the index page ---- */
+
+static void index_files(struct gc_repo_http *h, struct sbuf *b)
+{
+	char path[GC_MAX_PATH + 64], date[30];
+	struct stat st;
+	size_t i;
+
+	sb_puts(b, "<h2>Certificate revocation lists (CPS App. C)</h2>\n<ul>\n");
+	for (i = 0; i < gc_repo_file_count; i++) {
+		const struct gc_repo_file *f = &gc_repo_files[i];
+		snprintf(path, sizeof(path), "%s/%s", h->crl_dir, f->name);
+		sb_printf(b, "<li><a href=\"/crl/%s\">%s</a> &mdash; ", f->name, f->name);
+		sb_html(b, f->title);
+		if (stat(path, &st) == 0) {
+			gc_http_date(st.st_mtim.tv_sec, date);
+			sb_printf(b, " (%lld bytes, %s)</li>\n", (long long)st.st_size, date);
+		} else {
+			sb_puts(b, " (not yet published)</li>\n");
+		}
+	}
+	sb_puts(b, "</ul>\n");
+}
+
+static enum MHD_Result page_index(struct gc_repo_http *h, struct MHD_Connection *c)
+{
+	struct sbuf b = {0};
+
+	page_head(&b, "Hongkong Post g-Cert repository");
+	sb_puts(&b, "<p>The public repository of Hongkong Post e-Cert CA 2 - 17 for government "
+	            "e-certificates (g-Cert), CPS §2.5.</p>\n");
+	index_files(h, &b);
+	sb_puts(&b, "<h2>CA certificates</h2>\n<ul>\n<li>");
+	sb_html(&b, h->cfg.root.cn);
+	sb_puts(&b, ": <a href=\"/certs/root.crt\">DER</a> &middot; <a href=\"/certs/root.pem\">PEM</a>"
+	            "</li>\n<li>");
+	sb_html(&b, h->cfg.issuing.cn);
+	sb_puts(&b, ": <a href=\"/certs/issuing-ca.crt\">DER</a> &middot; <a href=\"/certs/issuing-ca.pem\">"
+	            "PEM</a></li>\n</ul>\n<h2>Certification Practice Statement</h2>\n<p><a href=\"/cps/"
+	            "current.txt\">current CPS</a> &middot; <a href=\"/cps/\">all versions</a></p>\n"
+	            "<h2>Find a certificate</h2>\n<p>By its serial number or its holder's exact email "
+	            "address. The repository does not list or search subscribers (CPS §2.7).</p>\n"
+	            "<form action=\"/lookup\" method=\"get\"><label>Serial number (40 hex digits) "
+	            "<input name=\"serial\" size=\"44\"></label> <button>Look up</button></form>\n"
+	            "<form action=\"/lookup\" method=\"get\"><label>Email address <input name=\"email\" "
+	            "size=\"40\"></label> <button>Look up</button></form>\n");
+	page_foot(&b);
+	return send_page(c, &b);
+}
+
+/* ---- dispatch ---- */
+
+static bool has_prefix(const char *s, const char *p, const char **rest)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(s, p, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+static enum MHD_Result route(struct gc_repo_http *h, struct MHD_Connection *c, const char *url)
+{
+	const char *rest;
+
+	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
+		return page_index(h, c);
+	if (has_prefix(url, "/crl/", &rest))
+		return serve_crl(h, c, rest);
+	if (has_prefix(url, "/certs/", &rest))
+		return serve_ca(h, c, rest);
+	if (strcmp(url, "/cps") == 0)
+		return page_cps(c);
+	if (has_prefix(url, "/cps/", &rest))
+		return serve_cps(c, rest);
+	if (has_prefix(url, "/cert/", &rest))
+		return serve_cert_path(h, c, rest);
+	if (strcmp(url, "/lookup") == 0)
+		return serve_lookup(h, c);
+	return send_text(c, MHD_HTTP_NOT_FOUND, "not found (see / for what the repository holds)");
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **req)
+{
+	struct gc_repo_http *h = cls;
+	const char *len = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	struct MHD_Response *r;
+
+	(void)version, (void)upload;
+	/* Refusals go out on the first call, before any body is read (MHD then closes). */
+	if (*req == NULL) {
+		static int marker;
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+			r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+			if (r != NULL)
+				MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+			return queue(c, MHD_HTTP_METHOD_NOT_ALLOWED, r, T_TEXT, NULL, 0, NULL);
+		}
+		/* GC_HTTP_MAX_BODY: a repository request carries no body. */
+		if ((len != NULL && strcmp(len, "0") != 0) ||
+		    header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
+			return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request carries no body");
+		if (strlen(url) > GC_HTTP_MAX_URL)
+			return send_text(c, MHD_HTTP_URI_TOO_LONG, "URL longer than %d bytes", GC_HTTP_MAX_URL);
+		/* Answering a good request on this first call would cost keep-alive. */
+		*req = &marker;
+		return MHD_YES;
+	}
+	if (*upload_size > GC_HTTP_MAX_BODY)
+		return MHD_NO; /* cannot happen after the checks above; drop the connection */
+	return route(h, c, url);
+}
+
+/* ---- life cycle ---- */
+
+/* "A.B.C.D:PORT" or "[v6]:PORT", numeric only (no name resolution at the edge). */
+static gc_result parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':');
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)ss;
+	unsigned long port = 0;
+	size_t hl, i;
+
+	GC_ENSURE(colon != NULL && colon != s && colon[1] != '\0' && strlen(colon + 1) <= 5,
+	          GC_E_USAGE, "--listen %.64s: expected HOST:PORT, e.g. 127.0.0.1:8080", s);
+	for (i = 1; colon[i]; i++) {
+		GC_ENSURE(isdigit((unsigned char)colon[i]), GC_E_USAGE, "--listen %.64s: bad port", s);
+		port = port * 10 + (unsigned long)(colon[i] - '0');
+	}
+	GC_ENSURE(port <= 65535, GC_E_USAGE, "--listen %.64s: port past 65535", s);
+	hl = (size_t)(colon - s);
+	if (s[0] == '[' && hl > 2 && s[hl - 1] == ']')
+		s++, hl -= 2;
+	GC_ENSURE(hl < sizeof(host), GC_E_USAGE, "--listen: host too long");
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET, v4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*v4);
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6, v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*v6);
+	} else {
+		return gc_fail(GC_E_USAGE, "--listen %.64s: host must be a numeric IPv4 or [IPv6] address", s);
+	}
+	return GC_OK;
+}
+
+gc_result gc_repo_http_new(const struct gc_repo_http_options *o, struct gc_repo_http **out)
+{
+	struct gc_repo_http *h;
+	gc_result rc;
+	size_t i;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	pthread_mutex_init(&h->pool_mu, NULL);
+	pthread_cond_init(&h->pool_cv, NULL);
+	pthread_mutex_init(&h->rate_mu, NULL);
+	for (i = 0; i < sizeof(h->files) / sizeof(h->files[0]); i++)
+		pthread_mutex_init(&h->files[i].mu, NULL);
+	h->cfg = *o->cfg;
+	GC_GUARD_OUT(rc, parse_listen(o->listen, &h->addr, &h->addrlen));
+	GC_ENSURE_OUT(rc, strlen(o->crl_dir) < sizeof(h->crl_dir) && strlen(o->dbpath) < sizeof(h->dbpath),
+	              GC_E_CONFIG, "repository: path too long");
+	snprintf(h->crl_dir, sizeof(h->crl_dir), "%s", o->crl_dir);
+	snprintf(h->dbpath, sizeof(h->dbpath), "%s", o->dbpath);
+	GC_GUARD_OUT(rc, gc_rate_new(o->cfg->repo.lookup_burst, o->cfg->repo.lookup_per_minute, &h->rate));
+	for (i = 0; i < GC_HTTP_THREADS; i++)
+		GC_GUARD_OUT(rc, gc_repo_reader_open(h->dbpath, &h->readers[i]));
+	*out = h;
+	return GC_OK;
+out:
+	gc_repo_http_free(h);
+	return rc;
+}
+
+void gc_repo_http_free(struct gc_repo_http *h)
+{
+	size_t i;
+
+	if (h == NULL)
+		return;
+	gc_repo_http_stop(h);
+	for (i = 0; i < GC_HTTP_THREADS; i++)
+		gc_repo_reader_free(h->readers[i]);
+	gc_rate_free(h->rate);
+	for (i = 0; i < sizeof(h->files) / sizeof(h->files[0]); i++)
+		pthread_mutex_destroy(&h->files[i].mu);
+	pthread_mutex_destroy(&h->rate_mu);
+	pthread_cond_destroy(&h->pool_cv);
+	pthread_mutex_destroy(&h->pool_mu);
+	free(h);
+}
+
+gc_result gc_repo_http_start(void *arg)
+{
+	struct gc_repo_http *h = arg;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+	const union MHD_DaemonInfo *di;
+
+	if (h->addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
+	                        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&h->addr,
+	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)GC_HTTP_THREADS,
+	                        MHD_OPTION_CONNECTION_LIMIT, (unsigned)GC_HTTP_MAX_CONNECTIONS,
+	                        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)GC_HTTP_MAX_CONNECTIONS_PER_IP,
+	                        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)GC_HTTP_IDLE_TIMEOUT_S,
+	                        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)GC_HTTP_CONNECTION_MEMORY,
+	                        MHD_OPTION_END);
+	GC_ENSURE(h->d != NULL, GC_E_HTTP, "HTTP: cannot listen on the address given (in use, or not local?)");
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	h->port = di != NULL ? (int)di->port : 0;
+	return GC_OK;
+}
+
+void gc_repo_http_stop(void *arg)
+{
+	struct gc_repo_http *h = arg;
+
+	if (h->d != NULL) {
+		MHD_stop_daemon(h->d); /* closes connections, joins its threads */
+		h->d = NULL;
+	}
+}
+
+int gc_repo_http_port(const struct gc_repo_http *h)
+{
+	return h->port;
+}
