@@ -272,7 +272,9 @@ bool gc_rate_take(struct gc_rate *r, const unsigned char *addr, size_t len, int6
 		return true;
 	}
 	wait_ms = (1.0 - s->tokens) / r->per_ms;
-	*retry_after_s = (int)(wait_ms / 1000.0) + 1;
+	*retry_after_s = (int)((wait_ms + 999.0) / 1000.0); /* whole seconds, rounded up */
+	if (*retry_after_s < 1)
+		*retry_after_s = 1;
 	return false;
 }
 
