@@ -116,7 +116,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		if (c == 'l')
 			listen = optarg;
 		else if (c == 'L')
-			s->ldap_uri = optarg;
+			s->ldap_uri = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else
 			return free(s), cli_usage_error(cli_current(), "unknown option");
 	}
