@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca/repo_alerts.h"
 #include "core/cps.h"
 #include "core/cps_repo.h"
 #include "core/cpsdocs.h"
@@ -77,6 +78,7 @@ struct gc_repo_http {
 	pthread_mutex_t rate_mu;
 	struct gc_rate *rate;
 	struct file_cache files[8];
+	struct gc_repo_alerts *alerts;
 };
 
 /* ---- a growable text buffer for pages ---- */
@@ -506,9 +508,22 @@ static bool rate_ok(struct gc_repo_http *h, struct MHD_Connection *c, int *retry
 		key = (const unsigned char *)&((const struct sockaddr_in *)(const void *)sa)->sin_addr, len = 4;
 	else if (sa != NULL && sa->sa_family == AF_INET6)
 		key = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr, len = 8;
+	char text[INET6_ADDRSTRLEN + 4] = "unknown";
+
 	pthread_mutex_lock(&h->rate_mu);
 	ok = gc_rate_take(h->rate, key, len, now_ms(), retry);
 	pthread_mutex_unlock(&h->rate_mu);
+	if (!ok && h->alerts != NULL) {
+		if (len == 4)
+			inet_ntop(AF_INET, key, text, sizeof(text));
+		else if (len == 8) {
+			unsigned char v6[16] = {0};
+			memcpy(v6, key, 8);
+			inet_ntop(AF_INET6, v6, text, sizeof(text) - 3);
+			strcat(text, "/64");
+		}
+		gc_repo_alerts_note(h->alerts, text);
+	}
 	return ok;
 }
 
@@ -826,6 +841,7 @@ gc_result gc_repo_http_new(const struct gc_repo_http_options *o, struct gc_repo_
 	for (i = 0; i < sizeof(h->files) / sizeof(h->files[0]); i++)
 		pthread_mutex_init(&h->files[i].mu, NULL);
 	h->cfg = *o->cfg;
+	h->alerts = o->alerts;
 	GC_GUARD_OUT(rc, parse_listen(o->listen, &h->addr, &h->addrlen));
 	GC_ENSURE_OUT(rc, strlen(o->crl_dir) < sizeof(h->crl_dir) && strlen(o->dbpath) < sizeof(h->dbpath),
 	              GC_E_CONFIG, "repository: path too long");

@@ -16,8 +16,10 @@ struct gc_repo_http_options {
 	const char *dbpath;  /* the CA database */
 	const char *crl_dir; /* DIR/repo/crl */
 	const struct gc_config *cfg;
+	struct gc_repo_alerts *alerts; /* refused lookups are noted here; may be NULL */
 };
 
+struct gc_repo_alerts;
 struct gc_repo_http;
 gc_result gc_repo_http_new(const struct gc_repo_http_options *, struct gc_repo_http **out) GC_MUST_CHECK;
 void gc_repo_http_free(struct gc_repo_http *);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca/repo_alerts.h"
 #include "ca/repo_files.h"
 #include "ca/repo_http.h"
 #include "ca/repo_ldap.h"
@@ -21,6 +22,7 @@ struct serve {
 	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], pwfile[GC_MAX_PATH];
 	char actor[128];
 	const char *ldap_uri;
+	struct gc_repo_alerts *alerts;
 	struct gc_repo_http *http;
 	struct gc_repo_poller *poller;
 	struct gc_repo_ldap *ldap;
@@ -52,13 +54,18 @@ static gc_result audit_event(struct gc_ca *ca, const char *actor, enum gc_audit_
 static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *listen)
 {
 	const struct gc_config *cfg = &ca->cfg;
-	struct gc_repo_http_options ho = {listen, s->dbpath, s->crl_dir, cfg};
+	struct gc_repo_http_options ho = {listen, s->dbpath, s->crl_dir, cfg, NULL};
 
 	GC_GUARD(dir_path(ca->dir, cfg->database, s->dbpath, sizeof(s->dbpath)));
 	GC_GUARD(dir_path(ca->dir, cfg->repo.dir, s->repo, sizeof(s->repo)));
 	GC_GUARD(gc_path_join(s->crl_dir, sizeof(s->crl_dir), s->repo, "crl"));
 	GC_GUARD(gc_mkdir(s->repo, 0750, 0));
 	GC_GUARD(gc_mkdir(s->crl_dir, 0750, 0));
+	/* started before the HTTP server and stopped after it, so no refusal goes unrecorded */
+	GC_GUARD(gc_repo_alerts_new(s->dbpath, s->actor, &s->alerts));
+	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"audit-alerts", gc_repo_alerts_start,
+	                                                      gc_repo_alerts_stop, s->alerts}));
+	ho.alerts = s->alerts;
 	GC_GUARD(gc_repo_http_new(&ho, &s->http));
 	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"http", gc_repo_http_start,
 	                                                      gc_repo_http_stop, s->http}));
@@ -81,6 +88,7 @@ static void serve_free(struct serve *s)
 	gc_repo_ldap_free(s->ldap);
 	gc_repo_poller_free(s->poller);
 	gc_repo_http_free(s->http);
+	gc_repo_alerts_free(s->alerts);
 }
 
 static int wait_for_signal(void)

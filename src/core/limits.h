@@ -46,6 +46,8 @@
  * (fail closed) until idle buckets age out. */
 #define GC_RATE_TABLE_SLOTS 4096
 #define GC_RATE_PROBE 16
+/* Clients refused in one second that get an audit record each; beyond, one summary. */
+#define GC_RATE_ALERTS 64
 /* LDAP publisher: operations applied per transaction, and retry backoff bounds. */
 #define GC_LDAP_BATCH 32
 #define GC_LDAP_BACKOFF_MIN_MS 200

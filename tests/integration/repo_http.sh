@@ -149,6 +149,11 @@ check_eq "CA certificates are not rate limited" "200" "$(get "${URL}certs/root.c
 sleep "$retry"
 check_eq "a token again after Retry-After" "200" "$(get "${URL}cert/$serial.crt" | cut -d' ' -f1)"
 check "second stop" stop_serve
+# CPS §4.5.1: the refusals are in the audit trail, with the client's address
+check_eq "refusals audited" "repo.lookup_rate_limited 127.0.0.1 failure" \
+  "$(sql "$CA" "SELECT event, object, outcome FROM audit_log WHERE event = 'repo.lookup_rate_limited' LIMIT 1" | tr '|' ' ')"
+check_eq "3 refusals counted" "3" \
+  "$(sql "$CA" "SELECT sum(CAST(detail AS INTEGER)) FROM audit_log WHERE event = 'repo.lookup_rate_limited'")"
 
 # -- config: bad values refused with the key named
 python3 - "$CA/gcert.json" <<'PY'
