@@ -184,23 +184,32 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 	return ret;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+/*
+ * An error answer: the HTTP status, and the code of the one error table (error.h) in
+ * the body and in X-Gcert-Error, with a message naming the object and the rule.
+ */
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, enum gc_code code,
+                                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, enum gc_code code,
+                                  const char *fmt, ...)
 {
 	char *msg = malloc(1024);
+	struct MHD_Response *r;
 	va_list ap;
-	int n;
+	int n, k;
 
 	if (msg == NULL)
 		return MHD_NO;
+	k = snprintf(msg, 1024, "%u %s: ", status, gc_code_name(code));
 	va_start(ap, fmt);
-	n = vsnprintf(msg, 1024, fmt, ap);
+	n = vsnprintf(msg + k, (size_t)(1024 - k), fmt, ap);
 	va_end(ap);
-	n = n < 0 ? 0 : n > 1022 ? 1022 : n;
+	n = n < 0 ? k : k + n > 1022 ? 1022 : k + n;
 	msg[n++] = '\n';
-	return queue(c, status, MHD_create_response_from_buffer((size_t)n, msg, MHD_RESPMEM_MUST_FREE),
-	             T_TEXT, NULL, 0, NULL);
+	r = MHD_create_response_from_buffer((size_t)n, msg, MHD_RESPMEM_MUST_FREE);
+	if (r != NULL)
+		MHD_add_response_header(r, "X-Gcert-Error", gc_code_name(code));
+	return queue(c, status, r, T_TEXT, NULL, 0, NULL);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -251,7 +260,7 @@ static enum MHD_Result send_page(struct MHD_Connection *c, struct sbuf *b)
 {
 	if (b->oom) {
 		free(b->p);
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
 	}
 	return queue(c, MHD_HTTP_OK, MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE),
 	             T_HTML, NULL, 0, NULL);
@@ -322,7 +331,7 @@ static enum MHD_Result send_cert(struct MHD_Connection *c, struct gc_repo_cert *
 		return r;
 	}
 	if ((text = der_to_pem(rc->der, rc->dersz, "CERTIFICATE", &n)) == NULL)
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
 	return send_entity(c, T_PEM, text, n, true, rc->issued_at, NULL);
 }
 
@@ -382,14 +391,14 @@ static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *
 	int fd;
 
 	if (f == NULL)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/crl/%.64s: no such CRL (App. C)", name);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/crl/%.64s: no such CRL (App. C)", name);
 	snprintf(path, sizeof(path), "%s/%s", h->crl_dir, f->name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/crl/%s: not published yet", f->name);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/crl/%s: not published yet", f->name);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > GC_MAX_CRL_FILE ||
 	    !file_etag(&h->files[f - gc_repo_files], fd, &st, etag)) {
 		close(fd);
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "/crl/%s: cannot be read", f->name);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_IO, "/crl/%s: cannot be read", f->name);
 	}
 	if (not_modified(c, etag, st.st_mtim.tv_sec)) {
 		close(fd);
@@ -417,11 +426,11 @@ static enum MHD_Result serve_ca(struct gc_repo_http *h, struct MHD_Connection *c
 	for (i = 0; i < sizeof(names) / sizeof(names[0]) && strcmp(names[i].file, name) != 0; i++)
 		;
 	if (i == sizeof(names) / sizeof(names[0]))
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/certs/%.64s: no such CA certificate", name);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/certs/%.64s: no such CA certificate", name);
 	e = gc_repo_ca_cert(reader_get(h, &slot), names[i].role, &rc);
 	reader_put(h, slot);
 	if (e != GC_OK)
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "%s", gc_err_detail());
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, e, "%s", gc_err_detail());
 	r = send_cert(c, &rc, names[i].pem);
 	gc_repo_cert_clear(&rc);
 	return r;
@@ -473,11 +482,11 @@ static enum MHD_Result serve_cps(struct MHD_Connection *c, const char *rest)
 	if (n == 0 || strcmp(rest, "index.html") == 0)
 		return page_cps(c);
 	if (n < 5 || n - 4 >= sizeof(version) || strcmp(rest + n - 4, ".txt") != 0)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/cps/%.64s: no such document", rest);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cps/%.64s: no such document", rest);
 	snprintf(version, sizeof(version), "%.*s", (int)(n - 4), rest);
 	d = strcmp(version, "current") == 0 ? gc_cps_current() : gc_cps_find(version);
 	if (d == NULL)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/cps/%.64s: no such CPS version", rest);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cps/%.64s: no such CPS version", rest);
 	return send_entity(c, T_TEXT, (void *)d->text, d->size, false, date_time(d->date),
 	                   d == gc_cps_current() && strcmp(version, "current") == 0 ? NULL
 	                                                                          : CACHE_IMMUTABLE);
@@ -529,15 +538,17 @@ static bool rate_ok(struct gc_repo_http *h, struct MHD_Connection *c, int *retry
 
 static enum MHD_Result send_429(struct MHD_Connection *c, int retry)
 {
-	static const char msg[] = "429: too many certificate lookups from this address; "
-	                          "the repository does not allow enumeration (CPS §2.7)\n";
+	static const char msg[] = "429 GC_E_RATE_LIMITED: too many certificate lookups from this "
+	                          "address; the repository does not allow enumeration (CPS §2.7)\n";
 	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
 	                                                         MHD_RESPMEM_PERSISTENT);
 	char s[16];
 
 	snprintf(s, sizeof(s), "%d", retry);
-	if (r != NULL)
+	if (r != NULL) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, s);
+		MHD_add_response_header(r, "X-Gcert-Error", gc_code_name(GC_E_RATE_LIMITED));
+	}
 	return queue(c, MHD_HTTP_TOO_MANY_REQUESTS, r, T_TEXT, NULL, 0, NULL);
 }
 
@@ -582,7 +593,7 @@ static enum MHD_Result page_cert(struct MHD_Connection *c, const struct gc_repo_
 	struct sbuf b = {0};
 
 	if (x == NULL)
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "certificate %s does not parse", rc->serial);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_BAD_ENCODING, "certificate %s does not parse", rc->serial);
 	page_head(&b, "g-Cert certificate");
 	cert_rows(&b, rc, x);
 	X509_free(x);
@@ -622,17 +633,17 @@ static enum MHD_Result lookup(struct gc_repo_http *h, struct MHD_Connection *c, 
 	if (!rate_ok(h, c, &retry))
 		return send_429(c, retry);
 	if (serial != NULL && !serial_key(serial, key))
-		return send_text(c, MHD_HTTP_BAD_REQUEST, "serial: must be 40 hex digits (20 octets, CPS App. B)");
+		return send_error(c, MHD_HTTP_BAD_REQUEST, GC_E_REQUEST_FIELD, "serial: must be 40 hex digits (20 octets, CPS App. B)");
 	if (serial == NULL && (email == NULL || strlen(email) > UB_EMAILADDRESS_LENGTH ||
 	                       !gc_is_email(email, strlen(email))))
-		return send_text(c, MHD_HTTP_BAD_REQUEST, "give serial=<40 hex digits> or email=<exact address>");
+		return send_error(c, MHD_HTTP_BAD_REQUEST, GC_E_REQUEST_FIELD, "give serial=<40 hex digits> or email=<exact address>");
 	rd = reader_get(h, &slot);
 	e = serial != NULL ? gc_repo_cert_by_serial(rd, key, &rc) : gc_repo_cert_by_email(rd, email, &rc);
 	reader_put(h, slot);
 	if (e == GC_E_NOT_FOUND)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "no issued certificate matches");
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "no issued certificate matches");
 	if (e != GC_OK)
-		return send_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "database: lookup failed");
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_DB, "database: lookup failed");
 	r = f == FMT_HTML ? page_cert(c, &rc) : send_cert(c, &rc, f == FMT_PEM);
 	gc_repo_cert_clear(&rc);
 	return r;
@@ -650,7 +661,7 @@ static enum MHD_Result serve_cert_path(struct gc_repo_http *h, struct MHD_Connec
 	else if (n == 44 && strcmp(rest + 40, ".pem") == 0)
 		f = FMT_PEM, n = 40;
 	if (n != 40)
-		return send_text(c, MHD_HTTP_NOT_FOUND, "/cert/<40 hex digits>[.crt|.pem]");
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cert/<40 hex digits>[.crt|.pem]");
 	snprintf(serial, sizeof(serial), "%.40s", rest);
 	return lookup(h, c, serial, NULL, f);
 }
@@ -669,7 +680,7 @@ static enum MHD_Result serve_lookup(struct gc_repo_http *h, struct MHD_Connectio
 	else if (format != NULL && strcmp(format, "pem") == 0)
 		f = FMT_PEM;
 	else if (format != NULL && format[0] != '\0' && strcmp(format, "html") != 0)
-		return send_text(c, MHD_HTTP_BAD_REQUEST, "format: html, der or pem");
+		return send_error(c, MHD_HTTP_BAD_REQUEST, GC_E_REQUEST_FIELD, "format: html, der or pem");
 	return lookup(h, c, serial, email, f);
 }
 
@@ -753,7 +764,7 @@ static enum MHD_Result route(struct gc_repo_http *h, struct MHD_Connection *c, c
 		return serve_cert_path(h, c, rest);
 	if (strcmp(url, "/lookup") == 0)
 		return serve_lookup(h, c);
-	return send_text(c, MHD_HTTP_NOT_FOUND, "not found (see / for what the repository holds)");
+	return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "not found (see / for what the repository holds)");
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -777,9 +788,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		/* GC_HTTP_MAX_BODY: a repository request carries no body. */
 		if ((len != NULL && strcmp(len, "0") != 0) ||
 		    header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL)
-			return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "a GET request carries no body");
+			return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, GC_E_TOO_LARGE, "a GET request carries no body");
 		if (strlen(url) > GC_HTTP_MAX_URL)
-			return send_text(c, MHD_HTTP_URI_TOO_LONG, "URL longer than %d bytes", GC_HTTP_MAX_URL);
+			return send_error(c, MHD_HTTP_URI_TOO_LONG, GC_E_TOO_LARGE, "URL longer than %d bytes", GC_HTTP_MAX_URL);
 		/* Answering a good request on this first call would cost keep-alive. */
 		*req = &marker;
 		return MHD_YES;

@@ -314,13 +314,14 @@ static void publish_batch(struct gc_repo_ldap *p, bool *idle, bool *failed)
 	*idle = n == 0;
 	for (done = 0; done < n; done++) {
 		if (op_entry(&p->cfg, &ops[done], &e, scratch, sizeof(scratch), &attrs[done]) != GC_OK) {
-			snprintf(err, sizeof(err), "%s", gc_err_detail());
+			snprintf(err, sizeof(err), "%s [%s]", gc_err_detail(), gc_code_name(gc_err_code()));
 			rc = LDAP_OTHER;
 			break;
 		}
 		snprintf(dns[done], sizeof(dns[done]), "%s", e.dn);
 		if ((rc = entry_apply(p->ld, &e)) != LDAP_SUCCESS) {
-			snprintf(err, sizeof(err), "%s: %s", e.dn, ldap_err2string(rc));
+			(void)gc_fail(GC_E_LDAP, "%s: %s", e.dn, ldap_err2string(rc));
+			snprintf(err, sizeof(err), "%s [%s]", gc_err_detail(), gc_code_name(GC_E_LDAP));
 			break;
 		}
 	}
@@ -402,7 +403,7 @@ gc_result gc_repo_ldap_new(const struct gc_repo_ldap_options *o, struct gc_repo_
 	p->cfg = *o->cfg;
 	GC_ENSURE_OUT(rc, strlen(o->uri) < sizeof(p->uri) && strlen(o->dbpath) < sizeof(p->dbpath),
 	              GC_E_CONFIG, "LDAP: URI or path too long");
-	GC_ENSURE_OUT(rc, ldap_is_ldap_url(o->uri), GC_E_CONFIG, "LDAP: \"%.64s\" is not an ldap:// URI",
+	GC_ENSURE_OUT(rc, ldap_is_ldap_url(o->uri), GC_E_LDAP, "LDAP: \"%.64s\" is not an ldap:// URI",
 	              o->uri);
 	snprintf(p->uri, sizeof(p->uri), "%s", o->uri);
 	snprintf(p->dbpath, sizeof(p->dbpath), "%s", o->dbpath);

@@ -102,8 +102,10 @@ check_eq "serial lookup by query" "200" "$(get "${URL}lookup?serial=$serial&form
 check "query PEM = the issued certificate" cmp "$T/c1.pem" "$T/body"
 # never a listing or a search (CPS §2.7)
 check_eq "unknown serial" "404" "$(get "${URL}cert/$(printf '%040d' 7).crt" | cut -d' ' -f1)"
+check_eq "error code of the one table" "GC_E_NOT_FOUND" "$(hdr X-Gcert-Error)"
 check_eq "other email" "404" "$(get "${URL}lookup?email=nobody@example.gov.hk" | cut -d' ' -f1)"
 check_eq "malformed serial" "400" "$(get "${URL}lookup?serial=abc" | cut -d' ' -f1)"
+check_contains "400 names the rule" "GC_E_REQUEST_FIELD: serial: must be 40 hex digits" "$(cat "$T/body")"
 check_eq "partial serial is not a search" "404" "$(get "${URL}cert/${serial:0:20}" | cut -d' ' -f1)"
 check_eq "wildcard email is not a search" "400" "$(get "${URL}lookup?email=*" | cut -d' ' -f1)"
 check_eq "SQL wildcard email is not a search" "404" "$(get "${URL}lookup?email=%25@example.gov.hk" | cut -d' ' -f1)"
@@ -142,6 +144,7 @@ codes=""
 for i in 1 2 3 4 5 6 7; do codes+="$(get "${URL}cert/$serial.crt" | cut -d' ' -f1) "; done
 check_eq "burst of 5, then 429" "200 200 200 200 200 429 429 " "$codes"
 retry=$(hdr Retry-After)
+check_eq "429 names its code" "GC_E_RATE_LIMITED" "$(hdr X-Gcert-Error)"
 check_contains "429 says Retry-After" "1" "$retry"
 check_eq "bad lookups count too" "429" "$(get "${URL}lookup?serial=zz" | cut -d' ' -f1)"
 check_eq "CRLs are not rate limited" "200" "$(get "${URL}crl/eCertCA2-17CRL1.crl" | cut -d' ' -f1)"

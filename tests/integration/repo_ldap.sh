@@ -89,6 +89,8 @@ check "v3 queued behind it" wait_for 5 sql_is "SELECT count(*) FROM ldap_outbox 
 check_eq "5 updates wait in the outbox" "5" "$(outbox)"
 check "the publisher tried and noted the failure" wait_for 10 \
   sql_is "SELECT attempts > 0 AND last_error IS NOT NULL FROM ldap_outbox ORDER BY id LIMIT 1" 1
+check_contains "the failure is recorded with its code" "GC_E_LDAP" \
+  "$(sql "$CA" "SELECT last_error FROM ldap_outbox ORDER BY id LIMIT 1")"
 check "gcert ca serve still runs" kill -0 "$SERVE_PID"
 check "slapd restarts on its data" "$GCERT_SRC/scripts/slapd.sh" start "$LDIR" "$PORT" "$CA"
 check "outbox drains after the outage" wait_for 20 outbox_empty
