@@ -889,7 +889,7 @@ void gc_repo_http_free(struct gc_repo_http *h)
 gc_result gc_repo_http_start(void *arg)
 {
 	struct gc_repo_http *h = arg;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC; /* ITC: quiesce at stop */
 	const union MHD_DaemonInfo *di;
 
 	if (h->addr.ss_family == AF_INET6)
@@ -908,14 +908,26 @@ gc_result gc_repo_http_start(void *arg)
 	return GC_OK;
 }
 
+/* Graceful: stop accepting, let requests in flight finish (bounded), then close. */
 void gc_repo_http_stop(void *arg)
 {
 	struct gc_repo_http *h = arg;
+	const union MHD_DaemonInfo *di;
+	MHD_socket ls;
+	int waited;
 
-	if (h->d != NULL) {
-		MHD_stop_daemon(h->d); /* closes connections, joins its threads */
-		h->d = NULL;
+	if (h->d == NULL)
+		return;
+	if ((ls = MHD_quiesce_daemon(h->d)) != MHD_INVALID_SOCKET)
+		close(ls);
+	for (waited = 0; waited < GC_HTTP_DRAIN_MS; waited += 20) {
+		di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (di == NULL || di->num_connections == 0)
+			break;
+		usleep(20000);
 	}
+	MHD_stop_daemon(h->d); /* closes what is left, joins its threads */
+	h->d = NULL;
 }
 
 int gc_repo_http_port(const struct gc_repo_http *h)

@@ -337,14 +337,29 @@ static void publish_batch(struct gc_repo_ldap *p, bool *idle, bool *failed)
 	gc_outbox_ops_clear(ops, n);
 }
 
+/* What waits learns why: the first row records the failure to reach the directory. */
+static void note_unreachable(struct gc_repo_ldap *p, int ldaprc)
+{
+	char err[512];
+
+	(void)gc_fail(GC_E_LDAP, "%s: bind as %s: %s", p->uri, p->cfg.repo.ldap_bind_dn,
+	              ldap_err2string(ldaprc));
+	snprintf(err, sizeof(err), "%s [%s]", gc_err_detail(), gc_code_name(GC_E_LDAP));
+	if (gc_outbox_note_head_failure(p->db, err) != GC_OK) {
+		/* only the note is lost; the row itself stays */
+	}
+}
+
 static void *publisher_main(void *arg)
 {
 	struct gc_repo_ldap *p = arg;
 	bool idle, failed;
+	int rc;
 
 	p->backoff_ms = GC_LDAP_BACKOFF_MIN_MS;
 	do {
-		if (p->ld == NULL && connect_bind(p) != LDAP_SUCCESS) {
+		if (p->ld == NULL && (rc = connect_bind(p)) != LDAP_SUCCESS) {
+			note_unreachable(p, rc);
 			failed = true, idle = false;
 		} else {
 			publish_batch(p, &idle, &failed);

@@ -30,6 +30,8 @@
 #define GC_HTTP_MAX_CONNECTIONS_PER_IP 256
 /* An idle connection is closed after this many seconds. */
 #define GC_HTTP_IDLE_TIMEOUT_S 30
+/* At stop, requests in flight get this long to finish (idle keep-alive ones count). */
+#define GC_HTTP_DRAIN_MS 1000
 /* Worker threads of the HTTP server (and database readers, one each). */
 #define GC_HTTP_THREADS 4
 /* A CRL or ARL file served or published; a full CRL of 1M entries is ~40 MiB. */

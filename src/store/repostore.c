@@ -226,6 +226,19 @@ gc_result gc_outbox_note_failure(struct gc_db *db, int64_t id, const char *error
 	            id, error);
 }
 
+gc_result gc_outbox_note_head_failure(struct gc_db *db, const char *error)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "UPDATE ldap_outbox SET attempts = attempts + 1, last_error = ?"
+	                           " WHERE id = (SELECT min(id) FROM ldap_outbox)", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, error)) == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
 gc_result gc_outbox_queue_file(struct gc_db *db, const char *name, const unsigned char *data,
                                size_t n, const char *sha256_hex)
 {

@@ -59,6 +59,8 @@ gc_result gc_outbox_count(struct gc_db *, int64_t *n) GC_MUST_CHECK;
 gc_result gc_outbox_delete(struct gc_db *, int64_t id) GC_MUST_CHECK;
 /* Outside a transaction: note a failed attempt (the row stays, first in line). */
 gc_result gc_outbox_note_failure(struct gc_db *, int64_t id, const char *error) GC_MUST_CHECK;
+/* Outside a transaction: note a failure (directory unreachable) on the first row, if any. */
+gc_result gc_outbox_note_head_failure(struct gc_db *, const char *error) GC_MUST_CHECK;
 /* Inside the caller's transaction: queue a repository file's bytes, remember its hash. */
 gc_result gc_outbox_queue_file(struct gc_db *, const char *name, const unsigned char *data,
                                size_t n, const char *sha256_hex) GC_MUST_CHECK;

@@ -128,13 +128,23 @@ check_eq "4 subscriber entries exist" "4" "$n"
 printf 'dn: uid=%s,ou=g-Cert,%s\nchangetype: delete\n' "$s1" "$BASE" >"$T/del.ldif"
 ldapmodify -x -H "$LURI" -f "$T/del.ldif" >/dev/null 2>&1 && fail "anonymous delete accepted" || pass
 
-# -- a restart of the service publishes nothing twice
+# -- certificates issued while the service is down wait for it; a restart republishes
+# nothing it already published
 check "stop" stop_serve
+make_csr "$T/k5.pem" "$T/c5.csr"
+make_request "$T/r5.json" req-ldap-5 individual 3 "$T/c5.csr" "r['subject']['name'] = 'WONG Siu Ming'"
+"$GCERT" issue --dir "$CA" --request "$T/r5.json" --out "$T/c5.pem" >/dev/null
+s5=$(sql "$CA" "SELECT serial FROM certificates WHERE request_id='req-ldap-5'")
+check_eq "issued while down: queued" "1" "$(outbox)"
 start_serve "$CA" --ldap "$LURI"
-sleep 1.5
+check "published when the service returns" wait_for 10 attr_is "uid=$s5,ou=g-Cert,$BASE" \
+  'userCertificate;binary' "$(sqlhex "$CA" "SELECT der FROM certificates WHERE serial='$s5'")"
+sleep 1
 check_eq "restart queues nothing again" "0" "$(outbox)"
 check_eq "CRL queued 3 times in all (v1..v3)" "3" \
   "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event='repo.file_queued' AND object='eCertCA2-17CRL1.crl'")"
+check_eq "each certificate published once" "0" "$(sql "$CA" "SELECT count(*) FROM (SELECT object FROM audit_log
+  WHERE event='repo.ldap_published' GROUP BY object HAVING count(*) > 1 AND object NOT LIKE '%.crl')")"
 check "stop again" stop_serve
 check "slapd stops" "$GCERT_SRC/scripts/slapd.sh" stop "$LDIR"
 finish
