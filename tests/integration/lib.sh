@@ -65,6 +65,7 @@ sql() { sqlite3 "$1/gcert.db" "$2"; }
 AT_EXIT=()
 at_exit() { AT_EXIT+=("$1"); }
 trap 'for c in "${AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1 || true; done; rm -rf "$T"' EXIT
+trap 'exit 143' TERM INT # so that a test stopped by ctest's timeout still cleans up
 
 # wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
 wait_for() {
