@@ -161,6 +161,17 @@ static void page_foot(struct sbuf *b)
 
 /* ---- responses ---- */
 
+/* A response over data; when owned, data is ours to free, now or by MHD with the response. */
+static struct MHD_Response *from_buffer(void *data, size_t n, bool owned)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		n, data, owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+
+	if (r == NULL && owned)
+		free(data);
+	return r;
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r,
                              const char *type, const char *etag, int64_t mtime, const char *cache)
 {
@@ -206,8 +217,7 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, enu
 	va_end(ap);
 	n = n < 0 ? k : k + n > 1022 ? 1022 : k + n;
 	msg[n++] = '\n';
-	r = MHD_create_response_from_buffer((size_t)n, msg, MHD_RESPMEM_MUST_FREE);
-	if (r != NULL)
+	if ((r = from_buffer(msg, (size_t)n, true)) != NULL)
 		MHD_add_response_header(r, "X-Gcert-Error", gc_code_name(code));
 	return queue(c, status, r, T_TEXT, NULL, 0, NULL);
 }
@@ -250,10 +260,7 @@ static enum MHD_Result send_entity(struct MHD_Connection *c, const char *type, v
 			free(data);
 		return send_304(c, etag, mtime, cache);
 	}
-	return queue(c, MHD_HTTP_OK,
-	             MHD_create_response_from_buffer(n, data, owned ? MHD_RESPMEM_MUST_FREE
-	                                                            : MHD_RESPMEM_PERSISTENT),
-	             type, etag, mtime, cache);
+	return queue(c, MHD_HTTP_OK, from_buffer(data, n, owned), type, etag, mtime, cache);
 }
 
 static enum MHD_Result send_page(struct MHD_Connection *c, struct sbuf *b)
@@ -262,8 +269,7 @@ static enum MHD_Result send_page(struct MHD_Connection *c, struct sbuf *b)
 		free(b->p);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
 	}
-	return queue(c, MHD_HTTP_OK, MHD_create_response_from_buffer(b->len, b->p, MHD_RESPMEM_MUST_FREE),
-	             T_HTML, NULL, 0, NULL);
+	return queue(c, MHD_HTTP_OK, from_buffer(b->p, b->len, true), T_HTML, NULL, 0, NULL);
 }
 
 /* ---- database readers, one per worker thread ---- */
@@ -386,6 +392,7 @@ static bool file_etag(struct file_cache *fc, int fd, const struct stat *st, char
 static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *c, const char *name)
 {
 	const struct gc_repo_file *f = gc_repo_file_find(name); /* names from the table only */
+	struct MHD_Response *r;
 	char path[GC_MAX_PATH + 64], etag[36];
 	struct stat st;
 	int fd;
@@ -405,8 +412,9 @@ static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *
 		return send_304(c, etag, st.st_mtim.tv_sec, NULL);
 	}
 	/* MHD closes fd with the response; it reads by offset, so the hashing did no harm. */
-	return queue(c, MHD_HTTP_OK, MHD_create_response_from_fd((size_t)st.st_size, fd), T_CRL, etag,
-	             st.st_mtim.tv_sec, NULL);
+	if ((r = MHD_create_response_from_fd((size_t)st.st_size, fd)) == NULL)
+		close(fd);
+	return queue(c, MHD_HTTP_OK, r, T_CRL, etag, st.st_mtim.tv_sec, NULL);
 }
 
 /* ---- /certs/: the CA certificates, from the database (current ones) ---- */
