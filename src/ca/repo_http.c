@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "ca/repo_alerts.h"
+#include "ca/repo_pages.h"
 #include "core/cps.h"
 #include "core/cps_repo.h"
 #include "core/cpsdocs.h"
@@ -80,84 +81,6 @@ struct gc_repo_http {
 	struct file_cache files[8];
 	struct gc_repo_alerts *alerts;
 };
-
-/* ---- a growable text buffer for pages ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	char *np;
-	size_t cap;
-
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 4096;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((np = realloc(b->p, cap)) == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np, b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[2048];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
-/* Text from the database or the request, made safe for HTML. */
-static void sb_html(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': sb_puts(b, "&amp;"); break;
-		case '<': sb_puts(b, "&lt;"); break;
-		case '>': sb_puts(b, "&gt;"); break;
-		case '"': sb_puts(b, "&quot;"); break;
-		case '\'': sb_puts(b, "&#39;"); break;
-		default: sb_put(b, s, 1);
-		}
-	}
-}
-
-static void page_head(struct sbuf *b, const char *title)
-{
-	sb_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-	sb_html(b, title);
-	sb_puts(b, "</title></head>\n<body>\n<h1>");
-	sb_html(b, title);
-	sb_puts(b, "</h1>\n");
-}
-
-static void page_foot(struct sbuf *b)
-{
-	sb_puts(b, "<hr><p><a href=\"/\">Hongkong Post g-Cert repository</a> &middot; CPS OID "
-	           CPS_POLICY_OID "</p>\n</body></html>\n");
-}
 
 /* ---- responses ---- */
 
@@ -263,13 +186,39 @@ static enum MHD_Result send_entity(struct MHD_Connection *c, const char *type, v
 	return queue(c, MHD_HTTP_OK, from_buffer(data, n, owned), type, etag, mtime, cache);
 }
 
-static enum MHD_Result send_page(struct MHD_Connection *c, struct sbuf *b)
+/* A page of repo_pages.c (NULL: it could not be made). */
+static enum MHD_Result send_page(struct MHD_Connection *c, char *html, size_t n)
 {
-	if (b->oom) {
-		free(b->p);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
-	}
-	return queue(c, MHD_HTTP_OK, from_buffer(b->p, b->len, true), T_HTML, NULL, 0, NULL);
+	if (html == NULL)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "page: out of memory");
+	return queue(c, MHD_HTTP_OK, from_buffer(html, n, true), T_HTML, NULL, 0, NULL);
+}
+
+/* (The length is read only after the page is made: argument order is unspecified.) */
+static enum MHD_Result send_index_page(struct gc_repo_http *h, struct MHD_Connection *c)
+{
+	size_t n = 0;
+	char *html = gc_page_index(&h->cfg, h->crl_dir, &n);
+
+	return send_page(c, html, n);
+}
+
+static enum MHD_Result send_cps_page(struct MHD_Connection *c)
+{
+	size_t n = 0;
+	char *html = gc_page_cps(&n);
+
+	return send_page(c, html, n);
+}
+
+static bool has_prefix(const char *s, const char *p, const char **rest)
+{
+	size_t n = strlen(p);
+
+	if (strncmp(s, p, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
 }
 
 /* ---- database readers, one per worker thread ---- */
@@ -299,33 +248,6 @@ static void reader_put(struct gc_repo_http *h, int slot)
 	pthread_mutex_unlock(&h->pool_mu);
 }
 
-/* ---- PEM ---- */
-
-static char *der_to_pem(const unsigned char *der, size_t n, const char *label, size_t *outn)
-{
-	size_t b64n = 4 * ((n + 2) / 3), lines = (b64n + 63) / 64, i;
-	unsigned char *b64 = malloc(b64n + 1);
-	struct sbuf b = {0};
-
-	if (b64 == NULL)
-		return NULL;
-	EVP_EncodeBlock(b64, der, (int)n);
-	sb_printf(&b, "-----BEGIN %s-----\n", label);
-	for (i = 0; i < lines; i++) {
-		size_t off = i * 64, len = b64n - off < 64 ? b64n - off : 64;
-		sb_put(&b, (const char *)b64 + off, len);
-		sb_puts(&b, "\n");
-	}
-	sb_printf(&b, "-----END %s-----\n", label);
-	free(b64);
-	if (b.oom) {
-		free(b.p);
-		return NULL;
-	}
-	*outn = b.len;
-	return b.p;
-}
-
 static enum MHD_Result send_cert(struct MHD_Connection *c, struct gc_repo_cert *rc, bool pem)
 {
 	char *text;
@@ -336,7 +258,7 @@ static enum MHD_Result send_cert(struct MHD_Connection *c, struct gc_repo_cert *
 		rc->der = NULL; /* now MHD's */
 		return r;
 	}
-	if ((text = der_to_pem(rc->der, rc->dersz, "CERTIFICATE", &n)) == NULL)
+	if ((text = gc_pem_encode(rc->der, rc->dersz, "CERTIFICATE", &n)) == NULL)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
 	return send_entity(c, T_PEM, text, n, true, rc->issued_at, NULL);
 }
@@ -455,32 +377,6 @@ static int64_t date_time(const char *ymd)
 	return gc_time_parse(rfc, &t) ? t : 0;
 }
 
-static enum MHD_Result page_cps(struct MHD_Connection *c)
-{
-	struct sbuf b = {0};
-	size_t i;
-
-	page_head(&b, "Certification Practice Statement for g-Cert");
-	sb_puts(&b, "<p>The CPS in force and every earlier version (CPS §8). Each version is "
-	            "plain UTF-8 text.</p>\n<table border=\"1\"><tr><th>version</th><th>effective"
-	            "</th><th>title</th></tr>\n");
-	for (i = 0; i < gc_cps_doc_count; i++) {
-		const struct gc_cps_doc *d = &gc_cps_docs[i];
-		sb_puts(&b, "<tr><td><a href=\"/cps/");
-		sb_html(&b, d->version);
-		sb_puts(&b, ".txt\">");
-		sb_html(&b, d->version);
-		sb_puts(&b, "</a></td><td>");
-		sb_html(&b, d->date);
-		sb_puts(&b, d == gc_cps_current() ? " (current)</td><td>" : "</td><td>");
-		sb_html(&b, d->title);
-		sb_puts(&b, "</td></tr>\n");
-	}
-	sb_puts(&b, "</table>\n<p><a href=\"/cps/current.txt\">current version</a></p>\n");
-	page_foot(&b);
-	return send_page(c, &b);
-}
-
 static enum MHD_Result serve_cps(struct MHD_Connection *c, const char *rest)
 {
 	char version[64];
@@ -488,7 +384,7 @@ static enum MHD_Result serve_cps(struct MHD_Connection *c, const char *rest)
 	size_t n = strlen(rest);
 
 	if (n == 0 || strcmp(rest, "index.html") == 0)
-		return page_cps(c);
+		return send_cps_page(c);
 	if (n < 5 || n - 4 >= sizeof(version) || strcmp(rest + n - 4, ".txt") != 0)
 		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cps/%.64s: no such document", rest);
 	snprintf(version, sizeof(version), "%.*s", (int)(n - 4), rest);
@@ -560,59 +456,6 @@ static enum MHD_Result send_429(struct MHD_Connection *c, int retry)
 	return queue(c, MHD_HTTP_TOO_MANY_REQUESTS, r, T_TEXT, NULL, 0, NULL);
 }
 
-static void cert_rows(struct sbuf *b, const struct gc_repo_cert *rc, X509 *x)
-{
-	char when[2][21], fp[65];
-	unsigned char md[32];
-	unsigned int mdn = 0;
-	BIO *bio = BIO_new(BIO_s_mem());
-	char *name = NULL;
-	long n;
-
-	gc_time_format(rc->not_before, when[0]);
-	gc_time_format(rc->not_after, when[1]);
-	X509_digest(x, EVP_sha256(), md, &mdn);
-	gc_hex_encode(md, mdn == 32 ? 32 : 0, fp);
-	if (bio != NULL && X509_NAME_print_ex(bio, X509_get_subject_name(x), 0,
-	                                      XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0 &&
-	    (n = BIO_get_mem_data(bio, &name)) >= 0)
-		name = strndup(name, (size_t)n);
-	else
-		name = NULL;
-	BIO_free(bio);
-	sb_puts(b, "<table border=\"1\">\n<tr><th>serial number</th><td><code>");
-	sb_html(b, rc->serial);
-	sb_puts(b, "</code></td></tr>\n<tr><th>subject</th><td>");
-	sb_html(b, name ? name : "(unprintable)");
-	sb_puts(b, "</td></tr>\n<tr><th>type</th><td>");
-	sb_html(b, strcmp(rc->role, "functional_unit") == 0 ? CPS_O_FUNCTIONAL_UNIT : CPS_O_INDIVIDUAL);
-	sb_puts(b, "</td></tr>\n<tr><th>email</th><td>");
-	sb_html(b, rc->email[0] ? rc->email : "(none)");
-	sb_printf(b, "</td></tr>\n<tr><th>valid from</th><td>%s</td></tr>\n<tr><th>valid until</th>"
-	             "<td>%s</td></tr>\n<tr><th>SHA-256 fingerprint</th><td><code>%s</code></td></tr>\n"
-	             "</table>\n", when[0], when[1], fp);
-	free(name);
-}
-
-static enum MHD_Result page_cert(struct MHD_Connection *c, const struct gc_repo_cert *rc)
-{
-	const unsigned char *p = rc->der;
-	X509 *x = d2i_X509(NULL, &p, (long)rc->dersz);
-	struct sbuf b = {0};
-
-	if (x == NULL)
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_BAD_ENCODING, "certificate %s does not parse", rc->serial);
-	page_head(&b, "g-Cert certificate");
-	cert_rows(&b, rc, x);
-	X509_free(x);
-	sb_printf(&b, "<p>Download: <a href=\"/cert/%s.crt\">DER</a> &middot; <a href=\"/cert/%s.pem\">"
-	              "PEM</a></p>\n<p>Before relying on it, check that it is not revoked: "
-	              "<a href=\"/crl/" CPS_PARTITION_CRL_FILE "\">" CPS_PARTITION_CRL_FILE "</a> "
-	              "(CPS §2.1.6).</p>\n", rc->serial, rc->serial);
-	page_foot(&b);
-	return send_page(c, &b);
-}
-
 static bool serial_key(const char *s, char out[41])
 {
 	size_t i;
@@ -636,6 +479,7 @@ static enum MHD_Result lookup(struct gc_repo_http *h, struct MHD_Connection *c, 
 	char key[41];
 	enum MHD_Result r;
 	gc_result e;
+	size_t n = 0;
 	int retry, slot;
 
 	if (!rate_ok(h, c, &retry))
@@ -652,7 +496,14 @@ static enum MHD_Result lookup(struct gc_repo_http *h, struct MHD_Connection *c, 
 		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "no issued certificate matches");
 	if (e != GC_OK)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_DB, "database: lookup failed");
-	r = f == FMT_HTML ? page_cert(c, &rc) : send_cert(c, &rc, f == FMT_PEM);
+	if (f == FMT_HTML) {
+		char *html = gc_page_cert(&rc, &n);
+		r = html != NULL ? send_page(c, html, n)
+		                 : send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_BAD_ENCODING,
+		                              "certificate %s: cannot show it", rc.serial);
+	} else {
+		r = send_cert(c, &rc, f == FMT_PEM);
+	}
 	gc_repo_cert_clear(&rc);
 	return r;
 }
@@ -692,80 +543,20 @@ static enum MHD_Result serve_lookup(struct gc_repo_http *h, struct MHD_Connectio
 	return lookup(h, c, serial, email, f);
 }
 
-/* ---- the index page ---- */
-
-static void index_files(struct gc_repo_http *h, struct sbuf *b)
-{
-	char path[GC_MAX_PATH + 64], date[30];
-	struct stat st;
-	size_t i;
-
-	sb_puts(b, "<h2>Certificate revocation lists (CPS App. C)</h2>\n<ul>\n");
-	for (i = 0; i < gc_repo_file_count; i++) {
-		const struct gc_repo_file *f = &gc_repo_files[i];
-		snprintf(path, sizeof(path), "%s/%s", h->crl_dir, f->name);
-		sb_printf(b, "<li><a href=\"/crl/%s\">%s</a> &mdash; ", f->name, f->name);
-		sb_html(b, f->title);
-		if (stat(path, &st) == 0) {
-			gc_http_date(st.st_mtim.tv_sec, date);
-			sb_printf(b, " (%lld bytes, %s)</li>\n", (long long)st.st_size, date);
-		} else {
-			sb_puts(b, " (not yet published)</li>\n");
-		}
-	}
-	sb_puts(b, "</ul>\n");
-}
-
-static enum MHD_Result page_index(struct gc_repo_http *h, struct MHD_Connection *c)
-{
-	struct sbuf b = {0};
-
-	page_head(&b, "Hongkong Post g-Cert repository");
-	sb_puts(&b, "<p>The public repository of Hongkong Post e-Cert CA 2 - 17 for government "
-	            "e-certificates (g-Cert), CPS §2.5.</p>\n");
-	index_files(h, &b);
-	sb_puts(&b, "<h2>CA certificates</h2>\n<ul>\n<li>");
-	sb_html(&b, h->cfg.root.cn);
-	sb_puts(&b, ": <a href=\"/certs/root.crt\">DER</a> &middot; <a href=\"/certs/root.pem\">PEM</a>"
-	            "</li>\n<li>");
-	sb_html(&b, h->cfg.issuing.cn);
-	sb_puts(&b, ": <a href=\"/certs/issuing-ca.crt\">DER</a> &middot; <a href=\"/certs/issuing-ca.pem\">"
-	            "PEM</a></li>\n</ul>\n<h2>Certification Practice Statement</h2>\n<p><a href=\"/cps/"
-	            "current.txt\">current CPS</a> &middot; <a href=\"/cps/\">all versions</a></p>\n"
-	            "<h2>Find a certificate</h2>\n<p>By its serial number or its holder's exact email "
-	            "address. The repository does not list or search subscribers (CPS §2.7).</p>\n"
-	            "<form action=\"/lookup\" method=\"get\"><label>Serial number (40 hex digits) "
-	            "<input name=\"serial\" size=\"44\"></label> <button>Look up</button></form>\n"
-	            "<form action=\"/lookup\" method=\"get\"><label>Email address <input name=\"email\" "
-	            "size=\"40\"></label> <button>Look up</button></form>\n");
-	page_foot(&b);
-	return send_page(c, &b);
-}
-
 /* ---- dispatch ---- */
-
-static bool has_prefix(const char *s, const char *p, const char **rest)
-{
-	size_t n = strlen(p);
-
-	if (strncmp(s, p, n) != 0)
-		return false;
-	*rest = s + n;
-	return true;
-}
 
 static enum MHD_Result route(struct gc_repo_http *h, struct MHD_Connection *c, const char *url)
 {
 	const char *rest;
 
 	if (strcmp(url, "/") == 0 || strcmp(url, "/index.html") == 0)
-		return page_index(h, c);
+		return send_index_page(h, c);
 	if (has_prefix(url, "/crl/", &rest))
 		return serve_crl(h, c, rest);
 	if (has_prefix(url, "/certs/", &rest))
 		return serve_ca(h, c, rest);
 	if (strcmp(url, "/cps") == 0)
-		return page_cps(c);
+		return send_cps_page(c);
 	if (has_prefix(url, "/cps/", &rest))
 		return serve_cps(c, rest);
 	if (has_prefix(url, "/cert/", &rest))
