@@ -10,7 +10,7 @@ RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
 LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime
            curl wrk)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")

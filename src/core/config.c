@@ -2,6 +2,7 @@
 #include "core/config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ void gc_config_defaults(struct gc_config *c)
 	         "ldap/publisher.pw");
 	c->repo.lookup_burst = GC_LOOKUP_BURST;
 	c->repo.lookup_per_minute = GC_LOOKUP_PER_MINUTE;
+	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
+	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 }
 
 enum kind { K_STR, K_INT };
@@ -45,12 +48,12 @@ struct key {
 	const char *path; /* "root.cn" */
 	enum kind kind;
 	size_t off, size;
-	long min, max; /* K_INT only */
+	int min, max; /* K_INT bounds */
 };
 
 #define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f), 0, 0}
 #define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), 1, 99}
-#define IR(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
+#define R(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
 static const struct key keys[] = {
 	S("token.module", token_module),
 	S("token.label", token_label),
@@ -74,12 +77,15 @@ static const struct key keys[] = {
 	S("repository.ldap_base", repo.ldap_base),
 	S("repository.ldap_bind_dn", repo.ldap_bind_dn),
 	S("repository.ldap_password_file", repo.ldap_password_file),
-	IR("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
-	IR("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
+	R("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
+	R("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
+	/* the system interface: a request file is rejected whole past these (SPEC §3) */
+	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
+	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),
 };
 #undef S
 #undef I
-#undef IR
+#undef R
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct key *find_key(const char *section, const char *name)
@@ -94,6 +100,16 @@ static const struct key *find_key(const char *section, const char *name)
 	return NULL;
 }
 
+static bool known_section(const char *section)
+{
+	size_t i, n = strlen(section);
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strncmp(keys[i].path, section, n) == 0 && keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
 static gc_result set_value(struct gc_config *c, const struct key *k, const json_t *v)
 {
 	char *dst = (char *)c + k->off;
@@ -101,8 +117,7 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 	if (k->kind == K_INT) {
 		GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= k->min &&
 		              json_integer_value(v) <= k->max,
-		          GC_E_CONFIG, "config: %s: must be an integer %ld..%ld", k->path, k->min,
-		          k->max);
+		          GC_E_CONFIG, "config: %s: must be an integer %d..%d", k->path, k->min, k->max);
 		*(int *)(void *)dst = (int)json_integer_value(v);
 		return GC_OK;
 	}
@@ -149,8 +164,8 @@ gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out)
 			              GC_E_CONFIG, "config: format: expected \"%s\"", GC_CONFIG_FORMAT);
 			continue;
 		}
-		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG,
-		              "config: %s: unknown key or not a section", sname);
+		GC_ENSURE_OUT(rc, known_section(sname), GC_E_CONFIG, "config: %s: unknown section", sname);
+		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG, "config: %s: not a section", sname);
 		json_object_foreach(sec, kname, v) {
 			k = find_key(sname, kname);
 			GC_ENSURE_OUT(rc, k != NULL, GC_E_CONFIG, "config: %s.%s: unknown key", sname,

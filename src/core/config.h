@@ -44,6 +44,8 @@ struct gc_config {
 	struct gc_ca_config issuing;
 	char cps_uri[256]; /* App. B certificatePolicies CPS qualifier (§2.5) */
 	char crl_dp[256];  /* App. B cRLDistributionPoints (App. C I partition) */
+	int iface_max_file;     /* bytes of one interface request file */
+	int iface_max_requests; /* requests in one interface file */
 	struct gc_repo_config repo;
 };
 

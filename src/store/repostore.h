@@ -40,7 +40,7 @@ gc_result gc_repo_cert_by_email(struct gc_repo_reader *, const char *email,
 gc_result gc_repo_ca_cert(struct gc_repo_reader *, const char *role,
                           struct gc_repo_cert *out) GC_MUST_CHECK;
 
-/* ---- the LDAP outbox (schema migration 2) ---- */
+/* ---- the LDAP outbox (schema migration 4) ---- */
 
 enum gc_outbox_kind { GC_OUTBOX_CA_CERT, GC_OUTBOX_CERT, GC_OUTBOX_FILE };
 struct gc_outbox_op {

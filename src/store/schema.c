@@ -70,8 +70,52 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 2: renewals (CPS §3.2) and fees (§2.4) */
+	"ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates(serial);"
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews) WHERE renews IS NOT NULL;"
+	"CREATE TABLE fees ("
+	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"
+	"  organisation TEXT NOT NULL,"
+	"  year INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('issue', 'renew')),"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  amount_hkd INTEGER NOT NULL CHECK (amount_hkd >= 0),"
+	"  charged_at INTEGER NOT NULL);"
+	"CREATE INDEX fees_org_year ON fees(organisation, year);"
+	"CREATE TRIGGER fees_no_delete BEFORE DELETE ON fees"
+	"  BEGIN SELECT RAISE(ABORT, 'fee records are never deleted'); END;",
+	/* 3: the system interface: CA service identity, pinned RAs, results kept for replays */
+	"CREATE TABLE service_certs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key_label TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE peers ("
+	"  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 32 AND name NOT GLOB '*[^a-z0-9-]*'),"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  pinned_at INTEGER NOT NULL,"
+	"  unpinned_at INTEGER);"
+	"CREATE TABLE iface_results ("
+	"  ra TEXT NOT NULL REFERENCES peers(name),"
+	"  request_id TEXT NOT NULL,"
+	"  request_sha256 TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (ra, request_id));"
+	"CREATE TABLE iface_files ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  ra TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  result BLOB NOT NULL);"
+	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
+	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
 	/*
-	 * 2: the repository's LDAP outbox (CPS §2.5.3: updated as soon as a certificate is
+	 * 4: the repository's LDAP outbox (CPS §2.5.3: updated as soon as a certificate is
 	 * issued or a CRL made). Each row is one pending directory update, applied in id
 	 * order by the publisher and deleted in the same transaction as its audit record.
 	 * Triggers fill it in the same transaction as the change itself, so an issued

@@ -1,5 +1,5 @@
 /*
- * test_repostore.c - store/repostore.c and schema migration 2 against a real SQLite file:
+ * test_repostore.c - store/repostore.c and schema migration 4 against a real SQLite file:
  * the LDAP outbox is filled by triggers in the issuing transaction (CPS §2.5.3), read in
  * order, and lookups answer issued certificates only, by exact key (CPS §2.7).
  */
