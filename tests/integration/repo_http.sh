@@ -126,6 +126,11 @@ check_eq "body refused" "413" "$(get -X GET -H 'Content-Type: text/plain' --data
 check_eq "long URL refused" "414" "$(get "${URL}$(head -c 3000 /dev/zero | tr '\0' a)" | cut -d' ' -f1)"
 check_eq "unknown path" "404" "$(get "${URL}admin" | cut -d' ' -f1)"
 
+# -- a second service cannot take the same address
+port=${URL#http://127.0.0.1:}; port=${port%/}
+out=$("$GCERT" ca serve --dir "$CA" --listen "127.0.0.1:$port" 2>&1) && fail "second listener accepted" || pass
+check_contains "address in use is reported" "GC_E_HTTP" "$out"
+
 # -- graceful stop, audited
 check "SIGTERM stops the service with status 0" stop_serve
 check_eq "start and stop audited" "ca.service_started ca.service_stopped" \
