@@ -163,6 +163,17 @@ check_eq "refusals audited" "repo.lookup_rate_limited 127.0.0.1 failure" \
 check_eq "3 refusals counted" "3" \
   "$(sql "$CA" "SELECT sum(CAST(detail AS INTEGER)) FROM audit_log WHERE event = 'repo.lookup_rate_limited'")"
 
+# -- IPv6 loopback, where the host has one
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+  "$GCERT" ca serve --dir "$CA" --listen '[::1]:0' >"$T/v6.out" 2>&1 &
+  V6_PID=$!
+  at_exit "kill $V6_PID"
+  check "IPv6 service starts" wait_for 10 grep -q "repository at http://\[::1\]:" "$T/v6.out"
+  v6url=$(sed -n 's/.*repository at \(http[^ ]*\) .*/\1/p' "$T/v6.out")
+  check_eq "served over IPv6" "200" "$(curl -g -s -o /dev/null -w '%{http_code}' "${v6url}certs/root.crt")"
+  kill -TERM "$V6_PID"; wait "$V6_PID" && pass || fail "IPv6 service did not stop cleanly"
+fi
+
 # -- config: bad values refused with the key named
 python3 - "$CA/gcert.json" <<'PY'
 import json, sys
