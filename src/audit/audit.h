@@ -29,7 +29,8 @@ struct gc_db;
 	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \
 	X(GC_EV_REPO_FILE_REJECTED, "repo.file_rejected", "§4.5.1 CRL publication")     \
 	X(GC_EV_REPO_LDAP_PUBLISHED, "repo.ldap_published", "§2.5.3, §4.5.1 repository update") \
-	X(GC_EV_REPO_LOOKUP_LIMITED, "repo.lookup_rate_limited", "§4.5.1 suspicious network activity")
+	X(GC_EV_REPO_LOOKUP_LIMITED, "repo.lookup_rate_limited", "§4.5.1 suspicious network activity") \
+	X(GC_EV_REPO_REPUBLISH, "repo.republish", "§2.5.3, §4.5.1 repository update")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

@@ -124,6 +124,31 @@ gc_result gc_repo_poller_scan(struct gc_repo_poller *p)
 	return first;
 }
 
+gc_result gc_repo_republish(const struct gc_repo_files_options *o, int64_t *rows)
+{
+	struct gc_repo_poller *p;
+	char detail[128];
+	gc_result rc;
+
+	GC_GUARD(gc_repo_poller_new(o, &p));
+	GC_GUARD_OUT(rc, gc_db_begin(p->db));
+	if ((rc = gc_outbox_queue_all(p->db, rows)) == GC_OK) {
+		snprintf(detail, sizeof(detail), "%lld certificates queued again; CRL files follow",
+		         (long long)*rows);
+		rc = gc_audit_append(p->audit, p->actor, GC_EV_REPO_REPUBLISH, "ldap", true, detail);
+	}
+	if (rc != GC_OK) {
+		gc_db_rollback(p->db);
+		goto out;
+	}
+	GC_GUARD_OUT(rc, gc_db_commit(p->db));
+	/* a fresh poller has seen nothing: it queues each current file */
+	rc = gc_repo_poller_scan(p);
+out:
+	gc_repo_poller_free(p);
+	return rc;
+}
+
 static void *poller_main(void *arg)
 {
 	struct gc_repo_poller *p = arg;

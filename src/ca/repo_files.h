@@ -8,6 +8,8 @@
 #ifndef GCERT_CA_REPO_FILES_H
 #define GCERT_CA_REPO_FILES_H
 
+#include <stdint.h>
+
 #include "core/error.h"
 
 struct gc_repo_files_options {
@@ -23,5 +25,12 @@ gc_result gc_repo_poller_start(void *poller) GC_MUST_CHECK;
 void gc_repo_poller_stop(void *poller);
 /* One pass over the files (the thread calls this; tests may too). */
 gc_result gc_repo_poller_scan(struct gc_repo_poller *) GC_MUST_CHECK;
+
+/*
+ * Queues the whole repository again for LDAP (a directory rebuilt from nothing): every
+ * CA and issued certificate, then the current CRL files, with an audit record. The
+ * running publisher applies them in order. *rows: certificates queued.
+ */
+gc_result gc_repo_republish(const struct gc_repo_files_options *, int64_t *rows) GC_MUST_CHECK;
 
 #endif

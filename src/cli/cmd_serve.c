@@ -165,3 +165,24 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	printf("gcert: stopped\n");
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
+
+/* `gcert repo republish`: every certificate and the current CRL files, queued again. */
+int cmd_repo_republish(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct gc_config *cfg = &ctx->ca->cfg;
+	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], actor[128];
+	int64_t rows = 0;
+	gc_result rc;
+
+	if (argc > 1)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
+	snprintf(actor, sizeof(actor), "%s", ctx->actor);
+	if ((rc = dir_path(ctx->ca->dir, cfg->database, dbpath, sizeof(dbpath))) != GC_OK ||
+	    (rc = dir_path(ctx->ca->dir, cfg->repo.dir, repo, sizeof(repo))) != GC_OK ||
+	    (rc = gc_path_join(crl_dir, sizeof(crl_dir), repo, "crl")) != GC_OK ||
+	    (rc = gc_repo_republish(&(struct gc_repo_files_options){crl_dir, dbpath, actor}, &rows)) != GC_OK)
+		return cli_fail(ctx, rc);
+	printf("queued %lld certificates and the current CRL files for LDAP; a running "
+	       "`gcert ca serve --ldap` publishes them in order\n", (long long)rows);
+	return 0;
+}

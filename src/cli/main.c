@@ -36,6 +36,10 @@ const struct cli_command cli_commands[] = {
 	 "--ldap URI       publish to this LDAP directory (default: repository.ldap_uri of\n"
 	 "                 gcert.json; none: no LDAP); bind DN and password file from gcert.json\n",
 	 "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389"},
+	{"repo republish", cmd_repo_republish, GC_NEED_DB,
+	 "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	 "--dir DIR\n" DIR_USAGE,
+	 "gcert repo republish --dir ./demo-ca"},
 	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue or renew a g-Cert from a request file",
 	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
 	 "--request F      one request object of the interface format (- for stdin)\n"

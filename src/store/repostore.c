@@ -266,6 +266,19 @@ gc_result gc_outbox_queue_file(struct gc_db *db, const char *name, const unsigne
 	return rc;
 }
 
+gc_result gc_outbox_queue_all(struct gc_db *db, int64_t *rows)
+{
+	GC_GUARD(gc_db_exec(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
+	                        " SELECT 'ca_cert', serial, CAST(strftime('%s', 'now') AS INTEGER)"
+	                        " FROM ca_certs ORDER BY id"));
+	*rows = gc_db_changes(db);
+	GC_GUARD(gc_db_exec(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
+	                        " SELECT 'cert', serial, CAST(strftime('%s', 'now') AS INTEGER)"
+	                        " FROM certificates WHERE status = 'issued' ORDER BY issued_at, rowid"));
+	*rows += gc_db_changes(db);
+	return gc_db_exec(db, "DELETE FROM repo_files");
+}
+
 gc_result gc_repo_file_last(struct gc_db *db, const char *name, char sha256_hex[65], bool *found)
 {
 	struct gc_stmt *st;

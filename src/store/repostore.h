@@ -64,6 +64,12 @@ gc_result gc_outbox_note_head_failure(struct gc_db *, const char *error) GC_MUST
 /* Inside the caller's transaction: queue a repository file's bytes, remember its hash. */
 gc_result gc_outbox_queue_file(struct gc_db *, const char *name, const unsigned char *data,
                                size_t n, const char *sha256_hex) GC_MUST_CHECK;
+/*
+ * Inside the caller's transaction: queue every CA certificate and issued certificate
+ * again, in order, and forget which file versions were queued (so the poller queues the
+ * current ones). For a directory rebuilt from nothing. *rows: certificates queued.
+ */
+gc_result gc_outbox_queue_all(struct gc_db *, int64_t *rows) GC_MUST_CHECK;
 /* The hash of the version of name last queued; *found false when none. */
 gc_result gc_repo_file_last(struct gc_db *, const char *name, char sha256_hex[65],
                             bool *found) GC_MUST_CHECK;

@@ -146,5 +146,21 @@ check_eq "CRL queued 3 times in all (v1..v3)" "3" \
 check_eq "each certificate published once" "0" "$(sql "$CA" "SELECT count(*) FROM (SELECT object FROM audit_log
   WHERE event='repo.ldap_published' GROUP BY object HAVING count(*) > 1 AND object NOT LIKE '%.crl')")"
 check "stop again" stop_serve
+
+# -- a directory rebuilt from nothing gets everything back: gcert repo republish
+check "slapd stops" "$GCERT_SRC/scripts/slapd.sh" stop "$LDIR"
+rm -rf "$LDIR/data"
+check "slapd starts empty" "$GCERT_SRC/scripts/slapd.sh" start "$LDIR" "$PORT" "$CA"
+check_eq "empty: certificate 1 gone" "" "$(attr_hex "uid=$s1,ou=g-Cert,$BASE" 'userCertificate;binary')"
+out=$("$GCERT" repo republish --dir "$CA")
+check_contains "republish counts CA and issued certificates" "queued 7 certificates" "$out"
+start_serve "$CA" --ldap "$LURI"
+check "republished" wait_for 15 outbox_empty
+check_eq "certificate 1 back" "$der1" "$(attr_hex "uid=$s1,ou=g-Cert,$BASE" 'userCertificate;binary')"
+check_eq "full CRL back (v3)" "$(hexof "$T/crl1.v3")" "$(attr_hex "$CRL1_DN" 'certificateRevocationList;binary')"
+check_eq "ARL back" "$(hexof "$T/arl.v1")" \
+  "$(attr_hex "cn=Hongkong Post Root CA 2,$BASE" 'authorityRevocationList;binary')"
+check_eq "republish audited" "1" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event='repo.republish'")"
+check "stop after republish" stop_serve
 check "slapd stops" "$GCERT_SRC/scripts/slapd.sh" stop "$LDIR"
 finish
