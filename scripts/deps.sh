@@ -3,15 +3,15 @@
 # Idempotent: installs only what is missing. Run as root or with sudo.
 set -euo pipefail
 
-BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev
-            libcmocka-dev libmicrohttpd-dev libldap2-dev)
+BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
+            libcmocka-dev libldap2-dev)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # the repository's directory: Debian's slapd binary, run by scripts/slapd.sh with a
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
 LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime
-           curl wrk)
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime curl
+           wrk)
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")

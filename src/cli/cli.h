@@ -41,6 +41,7 @@ int cmd_pin(struct cli_ctx *, int, char **);
 int cmd_unpin(struct cli_ctx *, int, char **);
 int cmd_iface_process(struct cli_ctx *, int, char **);
 int cmd_iface_spool(struct cli_ctx *, int, char **);
+int cmd_iface_serve(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

@@ -59,7 +59,8 @@ const struct cli_command cli_commands[] = {
 	 "gcert fees --dir ./demo-ca --org \"Office of the Government Chief Information Officer\" --year 2026"},
 	{"ca service-cert", cmd_service_cert, GC_NEED_DB | GC_NEED_TOKEN,
 	 "the CA service certificate, for the RA to pin (made on first use)",
-	 "--dir DIR [--out F]\n" DIR_USAGE "--out F          write the PEM to F (never overwrites)\n",
+	 "--dir DIR [--out F] [--tls]\n" DIR_USAGE "--out F          write the PEM to F (never overwrites)\n"
+	 "--tls            the interface endpoint's TLS certificate instead (for the RA's client)\n",
 	 "gcert ca service-cert --dir ./demo-ca --out ca-service.pem"},
 	{"ca pin", cmd_pin, GC_NEED_DB, "pin an RA's service certificate (trust for interface files)",
 	 "--dir DIR --ra NAME --cert F\n" DIR_USAGE
@@ -81,6 +82,11 @@ const struct cli_command cli_commands[] = {
 	 "--outbox D       where NAME.res appears, atomically\n"
 	 "--once           one pass, then exit (default: every --interval seconds, 5)\n",
 	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
+	{"interface serve", cmd_iface_serve, GC_NEED_DB | GC_NEED_TOKEN,
+	 "online mode: accept request files by HTTPS POST with mutual TLS (pinned RAs only)",
+	 "--dir DIR --listen ADDRESS:PORT\n" DIR_USAGE
+	 "--listen A:P     e.g. 127.0.0.1:8443 ([::1]:8443 for IPv6; port 0 picks one)\n",
+	 "gcert interface serve --dir ./demo-ca --listen 127.0.0.1:8443"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 
