@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca/iface_http.h"
 #include "ca/repo_alerts.h"
 #include "ca/repo_files.h"
 #include "ca/repo_http.h"
@@ -22,6 +23,8 @@ struct serve {
 	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], pwfile[GC_MAX_PATH];
 	char actor[128];
 	const char *ldap_uri;
+	const char *iface_listen; /* the interface endpoint (SPEC §3), when asked for */
+	struct gc_iface_http *iface;
 	struct gc_repo_alerts *alerts;
 	struct gc_repo_http *http;
 	struct gc_repo_poller *poller;
@@ -69,6 +72,13 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 	GC_GUARD(gc_repo_http_new(&ho, &s->http));
 	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"http", gc_repo_http_start,
 	                                                      gc_repo_http_stop, s->http}));
+	if (s->iface_listen != NULL) {
+		/* the endpoint signs results with the service key: it needs the token */
+		GC_GUARD(gc_ca_open_token(ca));
+		GC_GUARD(gc_iface_http_new(ca, s->iface_listen, &s->iface));
+		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"interface", gc_iface_http_start,
+		                                                      gc_iface_http_stop, s->iface}));
+	}
 	if (s->ldap_uri == NULL || s->ldap_uri[0] == '\0')
 		return GC_OK;
 	GC_GUARD(dir_path(ca->dir, cfg->repo.ldap_password_file, s->pwfile, sizeof(s->pwfile)));
@@ -88,6 +98,7 @@ static void serve_free(struct serve *s)
 	gc_repo_ldap_free(s->ldap);
 	gc_repo_poller_free(s->poller);
 	gc_repo_http_free(s->http);
+	gc_iface_http_free(s->iface);
 	gc_repo_alerts_free(s->alerts);
 }
 
@@ -108,6 +119,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
 	                                     {"ldap", required_argument, NULL, 'L'},
+	                                     {"interface-listen", required_argument, NULL, 'i'},
 	                                     {NULL, 0, NULL, 0}};
 	struct serve *s = calloc(1, sizeof(*s));
 	const char *listen = NULL;
@@ -125,6 +137,8 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 			listen = optarg;
 		else if (c == 'L')
 			s->ldap_uri = strcmp(optarg, "none") == 0 ? "" : optarg;
+		else if (c == 'i')
+			s->iface_listen = optarg;
 		else
 			return free(s), cli_usage_error(cli_current(), "unknown option");
 	}
@@ -144,8 +158,8 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		free(s);
 		return cli_fail(ctx, rc);
 	}
-	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s", listen,
-	         s->ldap != NULL ? s->ldap_uri : "off");
+	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s", listen,
+	         s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off");
 	if ((rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STARTED, detail)) != GC_OK) {
 		serve_free(s);
 		free(s);
@@ -154,6 +168,10 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	printf("gcert: repository at http://%.*s:%d/ ; LDAP publication %s\n",
 	       (int)(strrchr(listen, ':') - listen), listen, gc_repo_http_port(s->http),
 	       s->ldap != NULL ? s->ldap_uri : "off");
+	if (s->iface != NULL)
+		printf("gcert: interface at https://%.*s:%d/interface (mutual TLS, pinned RAs only)\n",
+		       (int)(strrchr(s->iface_listen, ':') - s->iface_listen), s->iface_listen,
+		       gc_iface_http_port(s->iface));
 	printf("gcert: serving; stop with SIGTERM or Ctrl-C\n");
 	fflush(stdout);
 	sig = wait_for_signal();
