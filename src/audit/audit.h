@@ -24,7 +24,15 @@ struct gc_db;
 	X(GC_EV_PEER_PINNED, "peer.pinned", "§4.5.1 configuration of the CA")                \
 	X(GC_EV_PEER_UNPINNED, "peer.unpinned", "§4.5.1 configuration of the CA")            \
 	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
-	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")    \
+	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")       \
+	X(GC_EV_IFACE_TLS_REFUSED, "interface.tls_refused", "§4.5.1 suspicious network activity") \
+	X(GC_EV_SERVICE_STARTED, "ca.service_started", "§4.5.1 CA system operation")    \
+	X(GC_EV_SERVICE_STOPPED, "ca.service_stopped", "§4.5.1 CA system operation")    \
+	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \
+	X(GC_EV_REPO_FILE_REJECTED, "repo.file_rejected", "§4.5.1 CRL publication")     \
+	X(GC_EV_REPO_LDAP_PUBLISHED, "repo.ldap_published", "§2.5.3, §4.5.1 repository update") \
+	X(GC_EV_REPO_LOOKUP_LIMITED, "repo.lookup_rate_limited", "§4.5.1 suspicious network activity") \
+	X(GC_EV_REPO_REPUBLISH, "repo.republish", "§2.5.3, §4.5.1 repository update") \
 	X(GC_EV_CONFIG_CHANGED, "config.changed", "§4.5.1 change and configuration of the CA") \
 	X(GC_EV_AUDIT_KEY, "audit.key_made", "§4.5.4 protection of the audit trail")          \
 	X(GC_EV_AUDIT_BROKEN, "audit.verify_failed", "§4.5.4 deliberate change detected")     \

@@ -15,6 +15,7 @@
 
 #include "audit/seal.h"
 #include "ca/auditkey.h"
+#include "core/cpsdocs.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "sys/fileio.h"
@@ -166,13 +167,33 @@ static gc_result put_files(struct exporter *x, const char *cps_dir)
 	struct stat st;
 	gc_result rc;
 
-	GC_GUARD(gc_path_join(path, sizeof(path), x->ca->dir, "repo/crl"));
+	char rel[GC_MAX_PATH];
+	size_t i;
+
+	/* the published CRL and ARL files of the repository (its dir is configurable) */
+	GC_ENSURE((size_t)snprintf(rel, sizeof(rel), "%s/crl", x->ca->cfg.repo.dir) < sizeof(rel),
+	          GC_E_CONFIG, "archive: repository.dir too long");
+	if (rel[0] == '/')
+		snprintf(path, sizeof(path), "%s", rel);
+	else
+		GC_GUARD(gc_path_join(path, sizeof(path), x->ca->dir, rel));
 	GC_GUARD(put_dir(x, path, "crls/published/", "published-crl", &x->sum->crls));
+	/* every CPS version, as built into the program and served by the repository (§4.6.1) */
+	for (i = 0; i < gc_cps_doc_count; i++) {
+		int64_t when = 0;
+		GC_ENSURE((size_t)snprintf(rel, sizeof(rel), "cps/%s", gc_cps_docs[i].file) <= GC_TAR_NAME_MAX,
+		          GC_E_INTERNAL, "archive: CPS file name too long");
+		snprintf(path, sizeof(path), "%sT00:00:00Z", gc_cps_docs[i].date);
+		if (!gc_time_parse(path, &when))
+			when = 0;
+		GC_GUARD(put(x, "cps", rel, gc_cps_docs[i].text, gc_cps_docs[i].size, when));
+		x->sum->cps++;
+	}
 	GC_GUARD(gc_path_join(path, sizeof(path), x->ca->dir, "data/cps"));
-	GC_GUARD(put_dir(x, path, "cps/", "cps", &x->sum->cps));
+	GC_GUARD(put_dir(x, path, "cps/local/", "cps", &x->sum->cps));
 	if (cps_dir != NULL) {
 		GC_ENSURE(gc_path_exists(cps_dir), GC_E_IO, "archive: --cps-dir %s: no such directory", cps_dir);
-		GC_GUARD(put_dir(x, cps_dir, "cps/", "cps", &x->sum->cps));
+		GC_GUARD(put_dir(x, cps_dir, "cps/extra/", "cps", &x->sum->cps));
 	}
 	/* the configuration; the PIN file and token are never archived */
 	GC_GUARD(gc_path_join(path, sizeof(path), x->ca->dir, GC_CONFIG_FILE));

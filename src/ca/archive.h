@@ -1,8 +1,9 @@
 /*
  * archive.h - the archive (CPS §4.6) and the CA termination export (§4.9): one signed,
  * time-stamped bundle of every certificate issued (CA and subscriber), every CRL and
- * ARL (the crls table and the published files under repo/crl/, when present), the CPS
- * versions (data/cps/ or --cps-dir), the configuration (never the PIN) and the audit
+ * ARL (the crls table and the published files under the repository's crl/, when present),
+ * every CPS version (those built into the program, DIR/data/cps/ and --cps-dir), the
+ * configuration (never the PIN) and the audit
  * trail with its hashes, checkpoints and audit key certificates (§4.6.1 "what is needed
  * to verify the archive").
  *

@@ -34,20 +34,19 @@ static json_t *rejection(const char *id, enum gc_code code, const char *reason)
 	                 gc_code_name(code), "reason", reason);
 }
 
+/* PEM of a certificate we just verified: armour only, no re-parse (d2i_X509 would
+ * decode the key again, the costliest step of the whole answer). */
 static char *pem_of(const unsigned char *der, size_t n)
 {
-	const unsigned char *p = der;
-	X509 *x = d2i_X509(NULL, &p, (long)n);
 	BIO *b = BIO_new(BIO_s_mem());
 	char *data, *out = NULL;
 	long len;
 
-	if (x != NULL && b != NULL && PEM_write_bio_X509(b, x) == 1) {
+	if (b != NULL && PEM_write_bio(b, "CERTIFICATE", "", der, (long)n) > 0) {
 		len = BIO_get_mem_data(b, &data);
 		out = strndup(data, (size_t)len);
 	}
 	BIO_free(b);
-	X509_free(x);
 	return out;
 }
 
@@ -67,16 +66,13 @@ static json_t *issued(const char *id, bool renewal, const struct gc_issue_result
 
 /* ---- replays: the same request id from the same RA ---- */
 
-static gc_result stored_result(struct gc_ca *ca, const char *ra, const struct gc_iface_item *it,
+static gc_result stored_result(struct gc_stmt *st, const char *ra, const struct gc_iface_item *it,
                                struct answer *a)
 {
-	struct gc_stmt *st;
 	json_error_t jerr;
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT request_sha256, result FROM iface_results"
-	                               " WHERE ra = ? AND request_id = ?", &st));
 	if ((rc = gc_stmt_bind_text(st, 1, ra)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, it->id)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		if (strcmp(gc_stmt_text(st, 0), it->sha256) == 0) {
@@ -88,7 +84,7 @@ static gc_result stored_result(struct gc_ca *ca, const char *ra, const struct gc
 			a->result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
 		}
 	}
-	gc_stmt_free(st);
+	gc_stmt_reset(st);
 	return rc;
 }
 
@@ -347,10 +343,13 @@ static gc_result audit_file(struct gc_ca *ca, const struct gc_iface_outcome *o, 
 static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struct gc_iface_outcome *o)
 {
 	struct answer *ans = calloc(b->n, sizeof(*ans));
-	gc_result rc = GC_OK;
+	struct gc_stmt *seen = NULL;
+	gc_result rc;
 	size_t i;
 
 	GC_ENSURE(ans != NULL, GC_E_NOMEM, "out of memory");
+	rc = gc_db_prepare(ca->db, "SELECT request_sha256, result FROM iface_results WHERE ra = ? AND request_id = ?",
+	                   &seen);
 	for (i = 0; i < b->n && rc == GC_OK; i++) {
 		struct gc_iface_item *it = &b->items[i];
 		if (it->id[0] != '#' && seen_before_in_file(b, i)) {
@@ -359,7 +358,7 @@ static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struc
 			continue;
 		}
 		/* a request seen before is answered as before, whatever it is */
-		if (it->id[0] != '#' && (rc = stored_result(ca, o->ra, it, &ans[i])) != GC_OK)
+		if (it->id[0] != '#' && (rc = stored_result(seen, o->ra, it, &ans[i])) != GC_OK)
 			break;
 		if (ans[i].result == NULL && it->code != GC_OK) {
 			ans[i].result = rejection(it->id, it->code, it->detail);
@@ -374,6 +373,7 @@ static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struc
 	}
 	if (rc == GC_OK)
 		rc = sign_result(ca, results_doc(b, ans, o), o);
+	gc_stmt_free(seen);
 	for (i = 0; i < b->n; i++)
 		json_decref(ans[i].result);
 	free(ans);

@@ -4,6 +4,7 @@
  */
 #include "ca/peer.h"
 
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
+#include "sys/fileio.h"
 #include "x509/certbuild.h"
 
 #define SERVICE_CERT_YEARS 3
@@ -76,8 +78,9 @@ static gc_result add_ext(X509 *x, int nid, const char *value)
 	return GC_OK;
 }
 
-/* A self-signed certificate for the service key: pinned by the RA, never chained. */
-static gc_result make_service_cert(struct gc_hsm_key *key, X509 **out)
+/* A self-signed certificate: pinned by the other side, never chained. signer signs (the
+ * token's handle of the same key, or the key itself). */
+static gc_result make_self_signed(EVP_PKEY *pub, EVP_PKEY *signer, const char *cn, X509 **out)
 {
 	unsigned char serial[CPS_SERIAL_OCTETS];
 	X509 *x = X509_new();
@@ -95,20 +98,18 @@ static gc_result make_service_cert(struct gc_hsm_key *key, X509 **out)
 	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "O", MBSTRING_ASC,
 	                                          (const unsigned char *)CPS_CA_ORGANISATION, -1, -1, 0) &&
 	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-	                                          (const unsigned char *)"gcert CA service", -1, -1, 0),
+	                                          (const unsigned char *)cn, -1, -1, 0),
 	           GC_E_INTERNAL, "service certificate: name");
 	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "service certificate");
 	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));
 	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notAfter(x), (time_t)gc_time_add_years(now, SERVICE_CERT_YEARS)));
-	GC_SSL_OUT(rc, X509_set_pubkey(x, gc_hsm_key_public(key)), GC_E_INTERNAL, "service certificate");
+	GC_SSL_OUT(rc, X509_set_pubkey(x, pub), GC_E_INTERNAL, "service certificate");
 	GC_GUARD_OUT(rc, add_ext(x, NID_basic_constraints, "critical,CA:FALSE"));
 	GC_GUARD_OUT(rc, add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment"));
 	GC_GUARD_OUT(rc, add_ext(x, NID_ext_key_usage, "serverAuth,clientAuth,emailProtection"));
 	GC_GUARD_OUT(rc, add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
 	GC_GUARD_OUT(rc, add_ext(x, NID_subject_key_identifier, "hash"));
-	/* signed in the token with the service key itself */
-	GC_SSL_OUT(rc, X509_sign(x, gc_hsm_key_handle(key), EVP_sha256()) > 0, GC_E_HSM,
-	           "service certificate: signature");
+	GC_SSL_OUT(rc, X509_sign(x, signer, EVP_sha256()) > 0, GC_E_HSM, "service certificate: signature");
 	*out = x;
 	x = NULL;
 out:
@@ -167,7 +168,8 @@ gc_result gc_service_identity(struct gc_ca *ca, X509 **cert, struct gc_hsm_key *
 	gc_err_clear();
 	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, GC_SERVICE_KEY_LABEL, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, GC_SERVICE_KEY_LABEL, key));
-	GC_GUARD(make_service_cert(*key, &x));
+	/* signed in the token with the service key itself */
+	GC_GUARD(make_self_signed(gc_hsm_key_public(*key), gc_hsm_key_handle(*key), "gcert CA service", &x));
 	if ((rc = record_service_cert(ca, x)) != GC_OK) {
 		X509_free(x);
 		return rc;
@@ -175,6 +177,83 @@ gc_result gc_service_identity(struct gc_ca *ca, X509 **cert, struct gc_hsm_key *
 	ca->service_cert = x;
 	*cert = x;
 	return GC_OK;
+}
+
+static char *pem_of_cert(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
+		out = strndup(data, (size_t)n);
+	BIO_free(b);
+	return out;
+}
+
+static char *pem_of_key(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+	    (n = BIO_get_mem_data(b, &data)) > 0)
+		out = strndup(data, (size_t)n);
+	BIO_free(b);
+	return out;
+}
+
+/* A new TLS key and certificate, written key first (0600), certificate last. */
+static gc_result make_tls(struct gc_ca *ca, const char *key_path, const char *cert_path)
+{
+	EVP_PKEY *k = EVP_RSA_gen(CPS_RSA_BITS);
+	X509 *x = NULL;
+	char *kp = NULL, *cp = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, k);
+	GC_GUARD_OUT(rc, make_self_signed(k, k, "gcert CA interface (TLS)", &x));
+	GC_NOMEM_OUT(rc, kp = pem_of_key(k));
+	GC_NOMEM_OUT(rc, cp = pem_of_cert(x));
+	GC_GUARD_OUT(rc, gc_file_write(key_path, kp, strlen(kp), 0600, 1));
+	GC_GUARD_OUT(rc, gc_file_write(cert_path, cp, strlen(cp), 0640, 1));
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_SERVICE_CERT, "tls", true,
+	                          "interface TLS key and self-signed certificate made (file key, "
+	                          "transport only; results are signed in the token)")) != GC_OK)
+		gc_db_rollback(ca->db);
+	else
+		rc = gc_db_commit(ca->db);
+out:
+	if (kp != NULL)
+		OPENSSL_cleanse(kp, strlen(kp));
+	free(kp);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+gc_result gc_service_tls(struct gc_ca *ca, char **cert_pem, char **key_pem)
+{
+	char key_path[GC_MAX_PATH], cert_path[GC_MAX_PATH];
+	unsigned char *c = NULL, *k = NULL;
+	size_t cl, kl;
+	gc_result rc;
+
+	GC_GUARD(gc_path_join(key_path, sizeof(key_path), ca->dir, "token/tls.key"));
+	GC_GUARD(gc_path_join(cert_path, sizeof(cert_path), ca->dir, "token/tls.pem"));
+	if (!gc_path_exists(cert_path))
+		GC_GUARD(make_tls(ca, key_path, cert_path));
+	if ((rc = gc_file_read(cert_path, 65536, &c, &cl)) == GC_OK &&
+	    (rc = gc_file_read(key_path, 65536, &k, &kl)) == GC_OK) {
+		*cert_pem = (char *)c;
+		*key_pem = (char *)k;
+		return GC_OK;
+	}
+	free(c);
+	return rc;
 }
 
 static bool good_name(const char *name)

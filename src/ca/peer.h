@@ -22,6 +22,15 @@ gc_result gc_service_identity(struct gc_ca *, X509 **cert, struct gc_hsm_key **k
 /* The same without the token: the certificate only (NULL until made). */
 gc_result gc_service_cert(struct gc_ca *, X509 **cert) GC_MUST_CHECK;
 
+/*
+ * The TLS identity of the online interface endpoint: an RSA 2048 key and a self-signed
+ * certificate (SAN localhost, 127.0.0.1, ::1) in DIR/token/tls.key (0600) and
+ * DIR/token/tls.pem, made on first use. libmicrohttpd's TLS (GnuTLS) cannot reach the
+ * token's keys, so the transport key is a file; the authenticity of every result still
+ * rests on the CMS signature by the service key in the token. Caller frees both PEMs.
+ */
+gc_result gc_service_tls(struct gc_ca *, char **cert_pem, char **key_pem) GC_MUST_CHECK;
+
 /* Pins an RA's certificate under name ([a-z0-9-], 1..32); audited. */
 gc_result gc_peer_pin(struct gc_ca *, const char *name, X509 *cert) GC_MUST_CHECK;
 /* Unpins it (kept for the record); audited. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ca/iface_http.h"
 #include "ca/spool.h"
 #include "cli/cli.h"
 #include "sys/fileio.h"
@@ -37,26 +38,38 @@ static char *pem_of(X509 *x)
 
 int cmd_service_cert(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+		{"out", required_argument, NULL, 'o'}, {"tls", no_argument, NULL, 't'}, {NULL, 0, NULL, 0},
+	};
 	const char *out = "-";
 	struct gc_hsm_key *key;
+	bool tls = false;
 	X509 *cert;
-	char *pem;
+	char *pem, *key_pem = NULL;
 	gc_result rc;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'o')
+		if (c == 't')
+			tls = true;
+		else if (c == 'o')
+			out = optarg;
+		else
 			return cli_usage_error(cli_current(), "unknown option");
-		out = optarg;
 	}
 	if (optind != argc)
 		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if ((rc = gc_service_identity(ctx->ca, &cert, &key)) != GC_OK)
+	if (tls) {
+		if ((rc = gc_service_tls(ctx->ca, &pem, &key_pem)) != GC_OK)
+			return cli_fail(ctx, rc);
+		OPENSSL_cleanse(key_pem, strlen(key_pem));
+		free(key_pem);
+	} else if ((rc = gc_service_identity(ctx->ca, &cert, &key)) != GC_OK) {
 		return cli_fail(ctx, rc);
-	if ((pem = pem_of(cert)) == NULL)
+	} else if ((pem = pem_of(cert)) == NULL) {
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
+	}
 	rc = cli_write_out(out, pem, strlen(pem));
 	free(pem);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
@@ -183,6 +196,7 @@ int cmd_iface_process(struct cli_ctx *ctx, int argc, char **argv)
 
 static volatile sig_atomic_t stopping;
 
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -238,5 +252,36 @@ int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
 		for (long i = 0; !once && !stopping && i < interval; i++)
 			sleep(1);
 	} while (!once && !stopping);
+	return 0;
+}
+
+int cmd_iface_serve(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+	const char *listen = NULL;
+	struct gc_iface_http *h = NULL;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'l')
+			return cli_usage_error(cli_current(), "unknown option");
+		listen = optarg;
+	}
+	if (listen == NULL || optind != argc)
+		return cli_usage_error(cli_current(), "--listen is required");
+	if ((rc = gc_iface_http_new(ctx->ca, listen, &h)) != GC_OK || (rc = gc_iface_http_start(h)) != GC_OK) {
+		gc_iface_http_free(h);
+		return cli_fail(ctx, rc);
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	printf("interface: https://%s:%d/interface (mutual TLS; pinned RAs only)\n",
+	       strncmp(listen, "[", 1) == 0 ? "[::1]" : "127.0.0.1", gc_iface_http_port(h));
+	fflush(stdout);
+	while (!stopping)
+		pause();
+	gc_iface_http_free(h);
 	return 0;
 }

@@ -29,6 +29,18 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
+	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: repository over HTTP and LDAP, interface",
+	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n" DIR_USAGE
+	 "--listen H:P     serve HTTP on this numeric address; port 0 picks a free port\n"
+	 "                 (the first line printed names the port)\n"
+	 "--ldap URI       publish to this LDAP directory (default: repository.ldap_uri of\n"
+	 "                 gcert.json; none: no LDAP); bind DN and password file from gcert.json\n"
+	 "--interface-listen H:P  accept interface files by HTTPS with mutual TLS (opens the token)\n",
+	 "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389"},
+	{"repo republish", cmd_repo_republish, GC_NEED_DB,
+	 "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	 "--dir DIR\n" DIR_USAGE,
+	 "gcert repo republish --dir ./demo-ca"},
 	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue or renew a g-Cert from a request file",
 	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
 	 "--request F      one request object of the interface format (- for stdin)\n"
@@ -48,7 +60,8 @@ const struct cli_command cli_commands[] = {
 	 "gcert fees --dir ./demo-ca --org \"Office of the Government Chief Information Officer\" --year 2026"},
 	{"ca service-cert", cmd_service_cert, GC_NEED_DB | GC_NEED_TOKEN,
 	 "the CA service certificate, for the RA to pin (made on first use)",
-	 "--dir DIR [--out F]\n" DIR_USAGE "--out F          write the PEM to F (never overwrites)\n",
+	 "--dir DIR [--out F] [--tls]\n" DIR_USAGE "--out F          write the PEM to F (never overwrites)\n"
+	 "--tls            the interface endpoint's TLS certificate instead (for the RA's client)\n",
 	 "gcert ca service-cert --dir ./demo-ca --out ca-service.pem"},
 	{"ca pin", cmd_pin, GC_NEED_DB, "pin an RA's service certificate (trust for interface files)",
 	 "--dir DIR --ra NAME --cert F\n" DIR_USAGE
@@ -70,6 +83,11 @@ const struct cli_command cli_commands[] = {
 	 "--outbox D       where NAME.res appears, atomically\n"
 	 "--once           one pass, then exit (default: every --interval seconds, 5)\n",
 	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
+	{"interface serve", cmd_iface_serve, GC_NEED_DB | GC_NEED_TOKEN,
+	 "online mode: accept request files by HTTPS POST with mutual TLS (pinned RAs only)",
+	 "--dir DIR --listen ADDRESS:PORT\n" DIR_USAGE
+	 "--listen A:P     e.g. 127.0.0.1:8443 ([::1]:8443 for IPv6; port 0 picks one)\n",
+	 "gcert interface serve --dir ./demo-ca --listen 127.0.0.1:8443"},
 	{"audit verify", cmd_audit_verify, GC_NEED_DB,
 	 "check the audit trail: hash chain and signed checkpoints (CPS §4.5.4)",
 	 "--dir DIR [--cert AUDIT-KEY.pem] [--json]\n" DIR_USAGE

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/cps.h"
+#include "core/cps_repo.h"
 #include "core/text.h"
 
 void gc_config_defaults(struct gc_config *c)
@@ -31,6 +32,13 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->issuing.key_label, sizeof(c->issuing.key_label), "%s", "ecert-ca-2-17");
 	snprintf(c->cps_uri, sizeof(c->cps_uri), "%s", CPS_DEFAULT_CPS_URI);
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
+	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
+	snprintf(c->repo.ldap_base, sizeof(c->repo.ldap_base), "%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_bind_dn, sizeof(c->repo.ldap_bind_dn), "cn=publisher,%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_password_file, sizeof(c->repo.ldap_password_file), "%s",
+	         "ldap/publisher.pw");
+	c->repo.lookup_burst = GC_LOOKUP_BURST;
+	c->repo.lookup_per_minute = GC_LOOKUP_PER_MINUTE;
 	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
 	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 	snprintf(c->alert_from, sizeof(c->alert_from), "%s", "gcert@localhost");
@@ -67,6 +75,13 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
+	S("repository.dir", repo.dir),
+	S("repository.ldap_uri", repo.ldap_uri),
+	S("repository.ldap_base", repo.ldap_base),
+	S("repository.ldap_bind_dn", repo.ldap_bind_dn),
+	S("repository.ldap_password_file", repo.ldap_password_file),
+	R("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
+	R("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
 	/* the system interface: a request file is rejected whole past these (SPEC §3) */
 	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
 	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),

@@ -60,7 +60,10 @@ enum gc_category {
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
 	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")              \
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
+	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
+	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
+	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client") \
 	X(GC_E_AUDIT_TAMPERED, GC_CAT_STORE, "audit trail altered (CPS §4.5.4)")         \
 	X(GC_E_RETENTION, GC_CAT_CONFLICT, "records are kept 7 years (CPS §4.5.3)")      \
 	X(GC_E_ARCHIVE, GC_CAT_INPUT, "archive bundle malformed or altered")            \

@@ -22,16 +22,19 @@ sqlite3 "$CA/gcert.db" "CREATE TABLE crls (id INTEGER PRIMARY KEY, ca_id INTEGER
   INSERT INTO crls VALUES (1, 2, 'partition', 'http://x/y.crl', 7, 1700000000, x'30030201ff');"
 
 out=$("$GCERT" archive export --dir "$CA" --out "$T/a.tar" --json)
-check_eq "export: items (manifest and signature apart)" 11 "$(json_field items <<<"$out")"
+check_eq "export: items (manifest and signature apart)" 12 "$(json_field items <<<"$out")"
 list=$(tar tf "$T/a.tar" | sort)
 for s in $(sql "$CA" "SELECT serial FROM certificates WHERE status='issued'"); do
   check_contains "certificate $s archived" "certs/issued/$s.der" "$list"
 done
 for f in certs/ca/1-root- certs/ca/2-issuing- crls/issued/1-partition-7.crl \
-         crls/published/eCertCA2-17CRL2.crl cps/cps-2020-01-01.txt config/gcert.json \
+         crls/published/eCertCA2-17CRL2.crl cps/local/cps-2020-01-01.txt config/gcert.json \
+         cps/gcert-cps-2020-01-01.zh-Hant.txt \
          audit/records.jsonl audit/checkpoints.jsonl audit/keys/1.der manifest.json manifest.p7; do
   check_contains "archived: $f" "$f" "$list"
 done
+check "the CPS built into the program is archived byte for byte" bash -c \
+  "tar xOf $T/a.tar cps/gcert-cps-2020-01-01.zh-Hant.txt | cmp - $GCERT_SRC/data/cps/gcert-cps-2020-01-01.zh-Hant.txt"
 check "never the PIN or the token" bash -c "! tar tf $T/a.tar | grep -E 'pin|token|gcert.db'"
 mkdir "$T/x"; tar xf "$T/a.tar" -C "$T/x"
 check "archived certificate is the one issued" cmp <(openssl x509 -in "$T/1.pem" -outform DER) \
