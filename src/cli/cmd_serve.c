@@ -15,6 +15,7 @@
 #include "ca/repo_files.h"
 #include "ca/repo_http.h"
 #include "ca/repo_ldap.h"
+#include "ca/sealer.h"
 #include "ca/service.h"
 #include "cli/cli.h"
 #include "sys/fileio.h"
@@ -29,6 +30,7 @@ struct serve {
 	struct gc_repo_http *http;
 	struct gc_repo_poller *poller;
 	struct gc_repo_ldap *ldap;
+	struct gc_sealer *sealer;
 	struct gc_service svc;
 };
 
@@ -79,8 +81,11 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"interface", gc_iface_http_start,
 		                                                      gc_iface_http_stop, s->iface}));
 	}
+	/* last started, first stopped: its final step seals what the others recorded */
+	GC_GUARD(gc_sealer_new(ca, ca->cfg.seal_interval, &s->sealer));
 	if (s->ldap_uri == NULL || s->ldap_uri[0] == '\0')
-		return GC_OK;
+		return gc_service_add(&s->svc, &(struct gc_worker){"audit-sealer", gc_sealer_start,
+		                                                    gc_sealer_stop, s->sealer});
 	GC_GUARD(dir_path(ca->dir, cfg->repo.ldap_password_file, s->pwfile, sizeof(s->pwfile)));
 	GC_GUARD(gc_repo_poller_new(&(struct gc_repo_files_options){s->crl_dir, s->dbpath, s->actor},
 	                            &s->poller));
@@ -88,13 +93,16 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 	                                                      gc_repo_poller_stop, s->poller}));
 	GC_GUARD(gc_repo_ldap_new(&(struct gc_repo_ldap_options){s->ldap_uri, s->pwfile, s->dbpath,
 	                                                          s->actor, cfg}, &s->ldap));
-	return gc_service_add(&s->svc, &(struct gc_worker){"ldap-publisher", gc_repo_ldap_start,
-	                                                    gc_repo_ldap_stop, s->ldap});
+	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"ldap-publisher", gc_repo_ldap_start,
+	                                                      gc_repo_ldap_stop, s->ldap}));
+	return gc_service_add(&s->svc, &(struct gc_worker){"audit-sealer", gc_sealer_start,
+	                                                    gc_sealer_stop, s->sealer});
 }
 
 static void serve_free(struct serve *s)
 {
 	gc_service_stop(&s->svc);
+	gc_sealer_free(s->sealer);
 	gc_repo_ldap_free(s->ldap);
 	gc_repo_poller_free(s->poller);
 	gc_repo_http_free(s->http);

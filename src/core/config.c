@@ -44,6 +44,7 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->alert_from, sizeof(c->alert_from), "%s", "gcert@localhost");
 	c->alert_failures = GC_ALERT_DEFAULT_FAILURES;
 	c->alert_window = GC_ALERT_DEFAULT_WINDOW;
+	c->seal_interval = GC_SEAL_DEFAULT_INTERVAL;
 }
 
 enum kind { K_STR, K_INT };
@@ -91,6 +92,8 @@ static const struct key keys[] = {
 	S("alerts.to", alert_to),
 	R("alerts.failure_threshold", alert_failures, 2, 1000),
 	R("alerts.failure_window_seconds", alert_window, 10, 86400),
+	/* CPS §4.5.4: how often a running service seals its audit trail */
+	R("audit.seal_interval_seconds", seal_interval, 1, 3600),
 };
 #undef S
 #undef I

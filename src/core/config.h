@@ -53,6 +53,7 @@ struct gc_config {
 	char alert_to[1024];        /* operators, comma-separated addresses */
 	int alert_failures;         /* this many failures of one kind ... */
 	int alert_window;           /* ... within this many seconds is "repeated failed access" */
+	int seal_interval;          /* seconds between checkpoints in a long-running service */
 };
 
 void gc_config_defaults(struct gc_config *);

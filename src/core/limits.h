@@ -25,6 +25,8 @@
  * within this window, unless configured otherwise. */
 #define GC_ALERT_DEFAULT_FAILURES 5
 #define GC_ALERT_DEFAULT_WINDOW 600
+/* A running service seals its audit trail this often (seconds) unless configured. */
+#define GC_SEAL_DEFAULT_INTERVAL 60
 /* Alert mails tried per run, so a dead mail server cannot hold a command for long. */
 #define GC_ALERT_MAX_SEND 100
 /* Archive bundles (§4.6) and backups (§4.8.1) are read whole into memory to verify. */
