@@ -42,6 +42,7 @@ int cmd_unpin(struct cli_ctx *, int, char **);
 int cmd_iface_process(struct cli_ctx *, int, char **);
 int cmd_iface_spool(struct cli_ctx *, int, char **);
 int cmd_iface_serve(struct cli_ctx *, int, char **);
+int cmd_iface_open_result(struct cli_ctx *, int, char **);
 int cmd_audit_verify(struct cli_ctx *, int, char **);
 int cmd_audit_checkpoint(struct cli_ctx *, int, char **);
 int cmd_audit_report(struct cli_ctx *, int, char **);

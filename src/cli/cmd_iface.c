@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ca/iface_http.h"
 #include "ca/spool.h"
 #include "cli/cli.h"
 #include "sys/fileio.h"
+#include "x509/cms.h"
 
 static struct gc_iface_limits limits_of(const struct gc_ca *ca)
 {
@@ -284,4 +286,51 @@ int cmd_iface_serve(struct cli_ctx *ctx, int argc, char **argv)
 		pause();
 	gc_iface_http_free(h);
 	return 0;
+}
+
+/*
+ * `gcert interface open-result`: the RA's side of the trust (SPEC §3): a result file is
+ * accepted only when it verifies with the pinned CA service certificate. Needs no CA
+ * directory; what an integrator runs before believing a result.
+ */
+int cmd_iface_open_result(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"pin", required_argument, NULL, 'p'}, {"in", required_argument, NULL, 'i'},
+		{"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
+	};
+	const char *pin = NULL, *in = NULL, *out = "-";
+	STACK_OF(X509) *pins = NULL;
+	unsigned char *der = NULL, *content = NULL;
+	size_t len = 0, clen = 0;
+	X509 *cert = NULL;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': pin = optarg; break;
+		case 'i': in = optarg; break;
+		case 'o': out = optarg; break;
+		default: return cli_usage_error(cli_current(), "unknown option");
+		}
+	}
+	if (pin == NULL || in == NULL || optind != argc)
+		return cli_usage_error(cli_current(), "--pin and --in are required");
+	if ((rc = read_cert(pin, &cert)) == GC_OK && (pins = sk_X509_new_null()) != NULL &&
+	    sk_X509_push(pins, cert) > 0) {
+		cert = NULL;
+		if ((rc = gc_file_read(in, GC_IFACE_DEFAULT_MAX_FILE * 2u, &der, &len)) == GC_OK &&
+		    (rc = gc_cms_verify(der, len, GC_IFACE_DEFAULT_MAX_FILE * 2u, pins, (int64_t)time(NULL),
+		                        &content, &clen, NULL)) == GC_OK)
+			rc = cli_write_out(out, content, clen);
+	} else if (rc == GC_OK) {
+		rc = gc_fail(GC_E_NOMEM, "out of memory");
+	}
+	X509_free(cert);
+	sk_X509_pop_free(pins, X509_free);
+	free(der);
+	free(content);
+	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }

@@ -83,6 +83,13 @@ const struct cli_command cli_commands[] = {
 	 "--outbox D       where NAME.res appears, atomically\n"
 	 "--once           one pass, then exit (default: every --interval seconds, 5)\n",
 	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
+	{"interface open-result", cmd_iface_open_result, 0,
+	 "the RA's check of a result file: verify it with the pinned CA service certificate",
+	 "--pin CA-SERVICE.pem --in RESULT.res [--out results.json]\n"
+	 "--pin F          the CA service certificate the RA pinned (gcert ca service-cert)\n"
+	 "--in F           a result file from the CA (CMS SignedData, DER)\n"
+	 "--out F          where the verified JSON goes (default stdout; never overwrites)\n",
+	 "gcert interface open-result --pin ca-service.pem --in batch-0001.res --out results.json"},
 	{"interface serve", cmd_iface_serve, GC_NEED_DB | GC_NEED_TOKEN,
 	 "online mode: accept request files by HTTPS POST with mutual TLS (pinned RAs only)",
 	 "--dir DIR --listen ADDRESS:PORT\n" DIR_USAGE

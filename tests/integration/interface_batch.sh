@@ -73,6 +73,13 @@ check "issued certificate chains to the root" openssl verify -CAfile "$T/chain.p
 check_eq "two certificates" 2 "$(count)"
 check_eq "request ids are per RA" "cmmp/r-1 cmmp/r-2" "$(sql "$CA" "SELECT group_concat(request_id, ' ') FROM (SELECT request_id FROM certificates ORDER BY request_id)")"
 check_eq "fees charged for both" 2 "$(sql "$CA" "SELECT count(*) FROM fees")"
+check "gcert interface open-result accepts it with the pinned service certificate" \
+  "$GCERT" interface open-result --pin "$T/svc.pem" --in "$T/b1.res" --out "$T/b1.opened.json"
+check "open-result gives the signed document" cmp "$T/b1.opened.json" "$T/b1.res.json"
+set +e
+"$GCERT" interface open-result --pin "$T/ra.pem" --in "$T/b1.res" >/dev/null 2>&1
+check_eq "open-result refuses a result not signed by the pinned certificate" 3 $?
+set -e
 # the result is not signed by a CA key
 if openssl cms -verify -binary -inform DER -in "$T/b1.res" -CAfile "$T/chain.pem" -purpose any -out /dev/null 2>/dev/null; then
   fail "result verifies against the CA hierarchy: signed by a CA key?"; else pass; fi
