@@ -18,7 +18,14 @@ struct gc_db;
 	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
 	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
 	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
-	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")      \
+	X(GC_EV_CERT_REVOKED, "cert.revoked", "§4.4.2 revocation")                       \
+	X(GC_EV_REVOKE_REJECTED, "cert.revoke_rejected", "§4.5.1 revocation request handling") \
+	X(GC_EV_CRL_ISSUED, "crl.issued", "§4.5.1 CRL compilation and publication")      \
+	X(GC_EV_ARL_ISSUED, "arl.issued", "App. C II ARL publication")                   \
+	X(GC_EV_CA_COMPROMISE, "ca.compromise", "§4.8.2 CA key compromise")              \
+	X(GC_EV_CA_CERT_REVOKED, "ca.cert_revoked", "§4.8.3 CA certificate revocation")  \
+	X(GC_EV_CERT_REISSUED, "cert.reissued", "§4.8.3 replacement after CA compromise")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

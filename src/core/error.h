@@ -22,6 +22,7 @@ enum gc_category {
 	GC_CAT_HSM,      /* the token refused or failed */
 	GC_CAT_STORE,    /* the database refused or failed */
 	GC_CAT_INTERNAL, /* a bug or resource exhaustion */
+	GC_CAT_INVALID,  /* relying party: the certificate must not be relied on */
 };
 
 /* X(name, category, message) */
@@ -55,7 +56,20 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")              \
+	X(GC_E_BAD_REASON, GC_CAT_INPUT, "reason code outside 0..6 (CPS App. C)")        \
+	X(GC_E_BAD_TIME, GC_CAT_INPUT, "malformed or impossible time")                   \
+	X(GC_E_ALREADY_REVOKED, GC_CAT_CONFLICT, "certificate already revoked")          \
+	X(GC_E_NOT_REVOCABLE, GC_CAT_CONFLICT, "object cannot be revoked this way")      \
+	X(GC_E_CALENDAR, GC_CAT_CONFIG, "malformed working-day calendar")                \
+	X(GC_E_CRL_NUMBER, GC_CAT_INTERNAL, "cRLNumber would not increase")              \
+	X(GC_E_CERT_REVOKED, GC_CAT_INVALID, "certificate revoked")                      \
+	X(GC_E_CERT_EXPIRED, GC_CAT_INVALID, "certificate expired or not yet valid")     \
+	X(GC_E_CERT_UNTRUSTED, GC_CAT_INVALID, "certificate not issued by a trusted CA") \
+	X(GC_E_CERT_PURPOSE, GC_CAT_INVALID, "certificate not valid for this purpose")   \
+	X(GC_E_CERT_POLICY, GC_CAT_INVALID, "certificate lacks the g-Cert policy")       \
+	X(GC_E_CRL_UNAVAILABLE, GC_CAT_INVALID, "no current CRL to check revocation")     \
+	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

@@ -18,6 +18,17 @@
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
 
+/* Working-day calendar files (holidays, warning days): a line per day; decades fit. */
+#define GC_MAX_CALENDAR_FILE 262144
+#define GC_MAX_CALENDAR_DAYS 4096
+/* CRL schedule: at most this many publication times a day ("HH:MM,HH:MM,..."). */
+#define GC_MAX_CRL_SLOTS 24
+/* verify: a certificate file to check, and a CRL it loads (1M entries is ~53 MiB). */
+#define GC_MAX_CERT_FILE 65536
+#define GC_MAX_CRL_FILE (512L * 1024 * 1024)
+/* verify: at most this many CRL files from a --crl-dir. */
+#define GC_MAX_CRL_FILES 64
+
 /* RFC 5280 Appendix A upper bounds, in characters. */
 #define UB_COMMON_NAME 64
 #define UB_ORGANIZATION_NAME 64

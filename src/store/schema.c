@@ -70,6 +70,59 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 2: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
+	"CREATE TABLE revocations ("
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	"  scope TEXT NOT NULL CHECK (scope IN ('ee', 'ca')),"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"  /* the CA whose CRL lists it */
+	"  dp TEXT,"                                         /* its cRLDistributionPoints URL */
+	"  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 6),"
+	"  requested_at INTEGER NOT NULL,"                   /* §4.4.3: receipt of the request */
+	"  revoked_at INTEGER NOT NULL,"                     /* the CRL entry's revocationDate */
+	"  not_after INTEGER NOT NULL,"
+	"  published_at INTEGER,"                            /* first published in a CRL */
+	"  published_crl INTEGER REFERENCES crls(id),"
+	"  actor TEXT NOT NULL);"
+	"CREATE INDEX revocations_ca ON revocations(ca_id, scope, serial);"
+	"CREATE INDEX revocations_dp ON revocations(ca_id, dp, serial);"
+	"CREATE INDEX revocations_unpublished ON revocations(ca_id) WHERE published_at IS NULL;"
+	"CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations"
+	"  BEGIN SELECT RAISE(ABORT, 'a revocation is permanent (CPS §4.4.2)'); END;"
+	"CREATE TRIGGER revocations_publish_once BEFORE UPDATE ON revocations"
+	"  WHEN OLD.published_at IS NOT NULL OR NEW.serial IS NOT OLD.serial"
+	"    OR NEW.scope IS NOT OLD.scope OR NEW.ca_id IS NOT OLD.ca_id OR NEW.dp IS NOT OLD.dp"
+	"    OR NEW.reason IS NOT OLD.reason OR NEW.requested_at IS NOT OLD.requested_at"
+	"    OR NEW.revoked_at IS NOT OLD.revoked_at OR NEW.not_after IS NOT OLD.not_after"
+	"    OR NEW.actor IS NOT OLD.actor"
+	"  BEGIN SELECT RAISE(ABORT, 'a revocation is never changed; only its first publication"
+	" is recorded'); END;"
+	"CREATE TABLE crl_scopes ("
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
+	"  url TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (ca_id, kind, url));"
+	"CREATE TABLE crls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
+	"  url TEXT NOT NULL,"
+	"  crl_number INTEGER NOT NULL CHECK (crl_number > 0),"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
+	"  entries INTEGER NOT NULL,"
+	"  cause TEXT NOT NULL CHECK (cause IN ('scheduled', 'supplementary', 'compromise')),"
+	"  sha256 TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (ca_id, crl_number));"
+	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"
+	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"
+	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"
+	/* §4.4.3, §4.6: archived at least seven years (2557 days) */
+	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"
+	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"
+	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -1,0 +1,49 @@
+/*
+ * crl.h - publishing the CRLs of the issuing CAs and the root's ARL (CPS §4.4, App. C),
+ * archiving each in the database for seven years (§4.4.3, §4.6) and writing it to the
+ * repository directory DIR/crl/ under its CPS file name, atomically.
+ */
+#ifndef GCERT_CA_CRL_H
+#define GCERT_CA_CRL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca/ca.h"
+
+enum gc_crl_cause {
+	GC_CRL_SCHEDULED,     /* App. C I: 01:15, 06:15, 11:00 UTC; App. C II: yearly */
+	GC_CRL_SUPPLEMENTARY, /* App. C I: "supplementary CRLs may be published at any time" */
+	GC_CRL_COMPROMISE,    /* §4.8.2: at once after a CA key compromise */
+};
+
+struct gc_crl_result {
+	char kind[12];       /* "full", "partition", "arl" */
+	char issuer_cn[260];
+	char url[256];
+	char path[GC_MAX_PATH]; /* the published file */
+	int64_t crl_number, entries, this_update, next_update;
+	size_t size;
+	char sha256[65];
+};
+
+#define GC_CRL_MAX_RESULTS 32
+
+/* The CRLs directory of a CA directory ("DIR/crl"). */
+gc_result gc_crl_dir(const struct gc_ca *, char *out, size_t outsz) GC_MUST_CHECK;
+/*
+ * Issues, for every issuing CA that still publishes (the current one, and older ones
+ * whose certificate has not expired and that published before), the full CRL and one
+ * partitioned CRL per distribution point. Each CRL is its own transaction: archive row,
+ * first-publication marks of its revocations and audit record commit together, then
+ * the file replaces the old one by rename.
+ */
+gc_result gc_crl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc_crl_result *res,
+                       size_t max, size_t *n) GC_MUST_CHECK;
+/* Issues the root's ARL (App. C II): every revoked CA certificate. */
+gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
+                       struct gc_crl_result *res) GC_MUST_CHECK;
+/* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs; 0 if none. */
+gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, int64_t *at) GC_MUST_CHECK;
+
+#endif
