@@ -572,3 +572,29 @@ out:
 	made_cert_clear(&m);
 	return rc;
 }
+
+gc_result gc_ca_trust(struct gc_ca *ca, STACK_OF(X509) *roots, STACK_OF(X509) *issuing)
+{
+	struct gc_stmt *st;
+	const unsigned char *p;
+	X509 *x;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT role, der FROM ca_certs ORDER BY id", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		p = gc_stmt_blob(st, 1, &n);
+		if ((x = d2i_X509(NULL, &p, (long)n)) == NULL) {
+			rc = gc_fail_ssl(GC_E_DB, "a CA certificate in the database does not parse");
+			break;
+		}
+		if (sk_X509_push(strcmp(gc_stmt_text(st, 0), "root") == 0 ? roots : issuing, x) <= 0) {
+			X509_free(x);
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+			break;
+		}
+	}
+	gc_stmt_free(st);
+	return rc;
+}

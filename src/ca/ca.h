@@ -59,6 +59,10 @@ void gc_ca_close(struct gc_ca *);
  */
 gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
 
+/* Every root (trust anchors) and issuing CA certificate of the CA, current or not,
+ * appended to roots and issuing (for relying-party verification). */
+gc_result gc_ca_trust(struct gc_ca *, STACK_OF(X509) *roots, STACK_OF(X509) *issuing) GC_MUST_CHECK;
+
 /* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,
                          unsigned char **der, size_t *dersz) GC_MUST_CHECK;

@@ -286,7 +286,7 @@ static gc_result parse_back(const char *tmp, const struct scope *s, int64_t coun
 	p = der;
 	crl = d2i_X509_CRL(NULL, &p, (long)len);
 	if (crl == NULL || p != der + len || X509_CRL_verify(crl, gc_hsm_key_public(s->key)) != 1 ||
-	    sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) != (int)count)
+	    (X509_CRL_get_REVOKED(crl) ? sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) : 0) != (int)count)
 		rc = gc_fail_ssl(GC_E_VERIFY, "crl: %s does not parse back to a CRL of %lld entries that "
 		                 "verifies", s->url, (long long)count);
 	X509_CRL_free(crl);
@@ -608,14 +608,17 @@ gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, s
 	return issue_one(ca, &s, cause, now, gc_time_add_months(now, CPS_ARL_PERIOD_MONTHS), res);
 }
 
-gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, int64_t *at)
+gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_only, int64_t *at)
 {
 	struct gc_stmt *st;
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(max(this_update), 0) FROM crls"
-	                               " WHERE kind = ? AND ca_id = ?", &st));
+	GC_GUARD(gc_db_prepare(ca->db, scheduled_only
+	                                   ? "SELECT coalesce(max(this_update), 0) FROM crls"
+	                                     " WHERE kind = ? AND ca_id = ? AND cause = 'scheduled'"
+	                                   : "SELECT coalesce(max(this_update), 0) FROM crls"
+	                                     " WHERE kind = ? AND ca_id = ?", &st));
 	if ((rc = gc_stmt_bind_text(st, 1, kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 2, strcmp(kind, "arl") == 0 ? ca->root_id : ca->issuing_id)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK)

@@ -6,6 +6,7 @@
 #ifndef GCERT_CA_CRL_H
 #define GCERT_CA_CRL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,7 +44,9 @@ gc_result gc_crl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc
 /* Issues the root's ARL (App. C II): every revoked CA certificate. */
 gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
                        struct gc_crl_result *res) GC_MUST_CHECK;
-/* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs; 0 if none. */
-gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, int64_t *at) GC_MUST_CHECK;
+/* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs (only the
+ * scheduled ones when asked); 0 if none. */
+gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,
+                             int64_t *at) GC_MUST_CHECK;
 
 #endif

@@ -33,6 +33,14 @@ int cmd_ca_certs(struct cli_ctx *, int, char **);
 int cmd_issue(struct cli_ctx *, int, char **);
 int cmd_cert_show(struct cli_ctx *, int, char **);
 int cmd_cert_list(struct cli_ctx *, int, char **);
+int cmd_revoke(struct cli_ctx *, int, char **);
+int cmd_revocations(struct cli_ctx *, int, char **);
+int cmd_crl_issue(struct cli_ctx *, int, char **);
+int cmd_crl_schedule(struct cli_ctx *, int, char **);
+int cmd_arl_issue(struct cli_ctx *, int, char **);
+int cmd_ca_compromise(struct cli_ctx *, int, char **);
+int cmd_ca_reissue(struct cli_ctx *, int, char **);
+int cmd_verify(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 
