@@ -481,6 +481,9 @@ gc_result gc_ca_reissue(struct gc_ca *ca, int64_t now, struct gc_reissue_result 
 	                          sizeof(res->ca_cn));
 	if ((it = calloc(REISSUE_BATCH, sizeof(*it))) == NULL)
 		return gc_fail(GC_E_NOMEM, "ca reissue: out of memory");
+	GC_GUARD_OUT(rc, load_batch(ca, old_id, now, it, &n));
+	if (n == 0)
+		goto out; /* a rerun with nothing left to do writes nothing */
 	stamp(now, st_);
 	snprintf(name, sizeof(name), "reissue-%s.txt", st_);
 	GC_GUARD_OUT(rc, outfile_open(ca, name, &map));
@@ -488,16 +491,14 @@ gc_result gc_ca_reissue(struct gc_ca *ca, int64_t now, struct gc_reissue_result 
 	GC_GUARD_OUT(rc, outfile_open(ca, name, &pem));
 	fprintf(map.f, "# CPS §4.8.3: certificates of the compromised CA certified again under CN=%s\n"
 	        "# old serial  new serial\n", res->ca_cn);
-	for (;;) {
-		GC_GUARD_OUT(rc, load_batch(ca, old_id, now, it, &n));
-		if (n == 0)
-			break;
+	while (n > 0) {
 		GC_GUARD_OUT(rc, reserve_batch(ca, it, n, now, ca_not_after));
 		GC_GUARD_OUT(rc, sign_batch(ca, it, n));
 		GC_GUARD_OUT(rc, commit_batch(ca, it, n, now));
 		write_batch(&map, &pem, it, n);
 		res->reissued += (int64_t)n;
 		items_clear(it, n);
+		GC_GUARD_OUT(rc, load_batch(ca, old_id, now, it, &n));
 	}
 	GC_GUARD_OUT(rc, outfile_commit(&map));
 	snprintf(res->mapping, sizeof(res->mapping), "%s", map.path);

@@ -184,11 +184,19 @@ gc_result gc_ca_revoke(struct gc_ca *ca, const char *serial, int reason, int64_t
 	gc_result rc;
 
 	GC_GUARD(normalise_serial(serial, r.serial));
-	GC_ENSURE(gc_reason_name(reason) != NULL, GC_E_BAD_REASON,
-	          "certificate %s: reason %d: CPS App. C I reason codes are 0..6", r.serial, reason);
 	gc_time_format(requested_at, when);
-	GC_ENSURE(requested_at <= now, GC_E_BAD_TIME,
-	          "certificate %s: request received at %s is in the future", r.serial, when);
+	if (gc_reason_name(reason) == NULL)
+		rc = gc_fail(GC_E_BAD_REASON, "certificate %s: reason %d: CPS App. C I reason codes are "
+		             "0..6", r.serial, reason);
+	else if (requested_at > now)
+		rc = gc_fail(GC_E_BAD_TIME, "certificate %s: request received at %s is in the future",
+		             r.serial, when);
+	else
+		rc = GC_OK;
+	if (rc != GC_OK) {
+		audit_refusal(ca, r.serial, rc);
+		return rc;
+	}
 	snprintf(r.scope, sizeof(r.scope), "ee");
 	r.reason = reason;
 	r.requested_at = requested_at;

@@ -271,6 +271,8 @@ int cmd_ca_reissue(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "status", "ok", "ca", res.ca_cn,
 		                         "ca_serial", res.ca_serial, "reissued", (json_int_t)res.reissued,
 		                         "mapping", res.mapping, "certificates", res.bundle));
+	else if (res.reissued == 0)
+		printf("issuing CA CN=%s (serial %s): nothing left to certify again\n", res.ca_cn, res.ca_serial);
 	else
 		printf("new issuing CA CN=%s (serial %s)\n  %lld certificate(s) certified again (CPS §4.8.3)"
 		       "\n  old -> new serials: %s\n  certificates: %s\n", res.ca_cn, res.ca_serial,
