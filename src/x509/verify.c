@@ -93,6 +93,39 @@ static void revoked_detail(STACK_OF(X509_CRL) *crls, X509 *x, char *out, size_t 
 	snprintf(out, outsz, "revoked on %s (%s)", when, reason_text(code));
 }
 
+/*
+ * A certificate outside its validity is told as such, whatever OpenSSL found first (a
+ * CRL that is stale at the same instant is the lesser news for a person).
+ */
+static gc_result explain_time(X509_STORE_CTX *ctx, const struct gc_verify_input *in, bool *told)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	time_t at = in->at ? (time_t)in->at : time(NULL);
+	char cn[256], who[300], when[21];
+	int i, n = chain ? sk_X509_num(chain) : 0;
+	X509 *x;
+
+	*told = true;
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		x = n > 0 ? sk_X509_value(chain, i) : in->leaf;
+		cn_of(X509_get_subject_name(x), cn, sizeof(cn));
+		if (i > 0)
+			snprintf(who, sizeof(who), "its CA certificate CN=%s is ", cn);
+		else
+			who[0] = '\0';
+		if (X509_cmp_time(X509_get0_notAfter(x), &at) < 0) {
+			day_of(X509_get0_notAfter(x), when);
+			return gc_fail(GC_E_CERT_EXPIRED, "%sexpired on %s", who, when);
+		}
+		if (X509_cmp_time(X509_get0_notBefore(x), &at) > 0) {
+			day_of(X509_get0_notBefore(x), when);
+			return gc_fail(GC_E_CERT_EXPIRED, "%snot valid before %s", who, when);
+		}
+	}
+	*told = false;
+	return GC_OK;
+}
+
 /* Turns OpenSSL's verdict into a code and a sentence. */
 static gc_result explain(X509_STORE_CTX *ctx, const struct gc_verify_input *in)
 {
@@ -100,6 +133,11 @@ static gc_result explain(X509_STORE_CTX *ctx, const struct gc_verify_input *in)
 	X509 *x = X509_STORE_CTX_get_current_cert(ctx);
 	char who[320], cn[256], icn[256], what[200], when[21];
 
+	bool told;
+	gc_result rc = explain_time(ctx, in, &told);
+
+	if (told)
+		return rc;
 	if (x == NULL)
 		x = in->leaf;
 	cn_of(X509_get_subject_name(x), cn, sizeof(cn));
