@@ -41,6 +41,7 @@ int cmd_arl_issue(struct cli_ctx *, int, char **);
 int cmd_ca_compromise(struct cli_ctx *, int, char **);
 int cmd_ca_reissue(struct cli_ctx *, int, char **);
 int cmd_verify(struct cli_ctx *, int, char **);
+int cmd_fees(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

@@ -29,11 +29,12 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
-	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue a g-Cert from a request file",
+	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue or renew a g-Cert from a request file",
 	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
 	 "--request F      one request object of the interface format (- for stdin)\n"
 	 "--out F          write the certificate PEM to F (never overwrites); default stdout\n" JSON_USAGE,
-	 "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem"},
+	 "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem\n"
+	 "  (a request of type \"renew\" names the certificate it renews in \"renews\")"},
 	{"cert show", cmd_cert_show, GC_NEED_DB, "show one issued certificate",
 	 "--dir DIR SERIAL [--pem]\n" DIR_USAGE "--pem            print only the certificate PEM\n" JSON_USAGE,
 	 "gcert cert show --dir ./demo-ca 3f0a…(40 hex digits)"},
@@ -83,6 +84,11 @@ const struct cli_command cli_commands[] = {
 	 "--at TIME        verify as at YYYY-MM-DDTHH:MM:SSZ (default now)\n" JSON_USAGE
 	 "exit status 0 valid, 8 must not be relied on (the reason is printed)\n",
 	 "gcert verify --root root.pem --untrusted issuing-ca.pem --crl-dir ./crl --purpose sign chan.pem"},
+	{"fees", cmd_fees, GC_NEED_DB, "fees charged to an organisation for a year (CPS §2.4)",
+	 "--dir DIR --org ORGANISATION --year YYYY\n" DIR_USAGE
+	 "--org O          the organisation as named in requests (subject.organisation)\n"
+	 "--year YYYY      Hong Kong calendar year of issue\n" JSON_USAGE,
+	 "gcert fees --dir ./demo-ca --org \"Office of the Government Chief Information Officer\" --year 2026"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

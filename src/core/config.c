@@ -2,6 +2,7 @@
 #include "core/config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,16 @@ static const struct key *find_key(const char *section, const char *name)
 		if (strcmp(keys[i].path, path) == 0)
 			return &keys[i];
 	return NULL;
+}
+
+static bool known_section(const char *section)
+{
+	size_t i, n = strlen(section);
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strncmp(keys[i].path, section, n) == 0 && keys[i].path[n] == '.')
+			return true;
+	return false;
 }
 
 static gc_result set_value(struct gc_config *c, const struct key *k, const json_t *v)
@@ -186,8 +197,8 @@ gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out)
 			              GC_E_CONFIG, "config: format: expected \"%s\"", GC_CONFIG_FORMAT);
 			continue;
 		}
-		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG,
-		              "config: %s: unknown key or not a section", sname);
+		GC_ENSURE_OUT(rc, known_section(sname), GC_E_CONFIG, "config: %s: unknown section", sname);
+		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG, "config: %s: not a section", sname);
 		json_object_foreach(sec, kname, v) {
 			k = find_key(sname, kname);
 			GC_ENSURE_OUT(rc, k != NULL, GC_E_CONFIG, "config: %s.%s: unknown key", sname,

@@ -56,6 +56,9 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
+	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
+	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
+	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
 	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")              \
 	X(GC_E_BAD_REASON, GC_CAT_INPUT, "reason code outside 0..6 (CPS App. C)")        \
 	X(GC_E_BAD_TIME, GC_CAT_INPUT, "malformed or impossible time")                   \

@@ -16,8 +16,15 @@
 #include "core/limits.h"
 #include "core/profile.h"
 
+enum gc_request_type {
+	GC_REQ_ISSUE, /* a new application (CPS §3.1) */
+	GC_REQ_RENEW, /* a renewal (§3.2): names the certificate it renews */
+};
+
 struct gc_issue_request {
 	char id[GC_MAX_REQUEST_ID + 1];
+	enum gc_request_type type;
+	char renews[41]; /* GC_REQ_RENEW: serial of the certificate renewed, lower-case hex */
 	const struct gc_profile *profile; /* from cert_type */
 	int validity_years;               /* CPS §1.2.5: 1..3 */
 	/* Subject data by field; NULL for an absent optional field. GC_F_SUBSCRIBER_REF is

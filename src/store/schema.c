@@ -70,7 +70,21 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
-	/* 2: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
+	/* 2: renewals (CPS §3.2) and fees (§2.4) */
+	"ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates(serial);"
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews) WHERE renews IS NOT NULL;"
+	"CREATE TABLE fees ("
+	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"
+	"  organisation TEXT NOT NULL,"
+	"  year INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('issue', 'renew')),"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  amount_hkd INTEGER NOT NULL CHECK (amount_hkd >= 0),"
+	"  charged_at INTEGER NOT NULL);"
+	"CREATE INDEX fees_org_year ON fees(organisation, year);"
+	"CREATE TRIGGER fees_no_delete BEFORE DELETE ON fees"
+	"  BEGIN SELECT RAISE(ABORT, 'fee records are never deleted'); END;",
+	/* 3: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
 	"CREATE TABLE revocations ("
 	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
 	"  scope TEXT NOT NULL CHECK (scope IN ('ee', 'ca')),"

@@ -254,6 +254,8 @@ gc_result gc_verify_cert(const struct gc_verify_input *in)
 		rc = explain(ctx, in);
 		goto out;
 	}
+	GC_ENSURE_OUT(rc, X509_check_ca(in->leaf) == 0, GC_E_CERT_PURPOSE,
+	              "a CA certificate, not a g-Cert (App. B: basicConstraints cA FALSE)");
 	GC_GUARD_OUT(rc, check_policy(in->leaf));
 	rc = check_purpose(in->leaf, in->purpose);
 out:

@@ -59,3 +59,10 @@ PY
 
 # sql DIR QUERY: read the CA database directly (not through gcert)
 sql() { sqlite3 "$1/gcert.db" "$2"; }
+
+PY=/usr/bin/python3 # Debian's python, where python3-asn1crypto lives
+
+# issue_json DIR REQUEST: issues with --json; prints the JSON; exit status kept in $RC
+issue_json() { set +e; "$GCERT" issue --dir "$1" --request "$2" --json; RC=$?; set -e; }
+# json_field FIELD: reads JSON on stdin
+json_field() { "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }

@@ -65,8 +65,33 @@ rm "$T/rp/eCertCA2-17CRL1.crl"
 expect_status "tampered CRL is not trusted" 8 "$GCERT" verify --root "$T/trust/root.pem" --untrusted "$T/trust/issuing-ca.pem" --crl-dir "$T/rp" "$T/bob.pem"
 check_contains "tampered CRL: reason" "revocation status unknown" "$(cat "$T/out")"
 
-# the policy: a CA certificate is no g-Cert
+# a CA certificate is no g-Cert
 expect_status "issuing CA certificate as a g-Cert" 8 "$GCERT" verify --dir "$CA" "$T/trust/issuing-ca.pem"
-check_contains "policy: reason" "1.3.6.1.4.1.16030.1.8.2" "$(cat "$T/out")"
+check_contains "CA certificate: reason" "a CA certificate, not a g-Cert" "$(cat "$T/out")"
+
+# policy and purpose, with a small hierarchy made by openssl (not by gcert)
+X=$T/x; mkdir -p "$X/crl"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$X/rk.pem" -out "$X/root.pem" -subj "/CN=Test Root" \
+  -days 30 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+leaf() { # leaf NAME EXTENSIONS
+  openssl req -newkey rsa:2048 -nodes -keyout "$X/$1.key" -out "$X/$1.csr" -subj "/CN=$1" 2>/dev/null
+  printf "$2" > "$X/$1.ext"
+  openssl x509 -req -in "$X/$1.csr" -CA "$X/root.pem" -CAkey "$X/rk.pem" -set_serial "0x$(openssl rand -hex 8)" \
+    -days 10 -extfile "$X/$1.ext" -out "$X/$1.pem" 2>/dev/null
+}
+leaf encrypt-only 'basicConstraints=CA:FALSE\nkeyUsage=critical,keyEncipherment\nextendedKeyUsage=emailProtection\ncertificatePolicies=1.3.6.1.4.1.16030.1.8.2\n'
+leaf no-policy 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth,emailProtection\n'
+printf '[ca]\ndefault_ca=d\n[d]\ndatabase=%s/index.txt\ncrlnumber=%s/crlnumber\ndefault_md=sha256\ndefault_crl_days=1\n' "$X" "$X" > "$X/ca.cnf"
+: > "$X/index.txt"; echo 01 > "$X/crlnumber"
+openssl ca -config "$X/ca.cnf" -gencrl -keyfile "$X/rk.pem" -cert "$X/root.pem" -out "$X/crl.pem" 2>/dev/null
+openssl crl -in "$X/crl.pem" -outform DER -out "$X/crl/test.crl"
+XV=("$GCERT" verify --root "$X/root.pem" --crl-dir "$X/crl")
+check "openssl-made leaf: valid for encryption" "${XV[@]}" --purpose encrypt "$X/encrypt-only.pem"
+expect_status "openssl-made leaf: not for signing" 8 "${XV[@]}" --purpose sign "$X/encrypt-only.pem"
+check_contains "purpose: reason" "not valid for signing: keyUsage lacks digitalSignature" "$(cat "$T/out")"
+expect_status "openssl-made leaf: not for client auth" 8 "${XV[@]}" --purpose clientauth "$X/encrypt-only.pem"
+check_contains "client auth: reason" "not valid for client authentication" "$(cat "$T/out")"
+expect_status "no g-Cert policy" 8 "${XV[@]}" "$X/no-policy.pem"
+check_contains "policy: reason" "certificatePolicies lacks 1.3.6.1.4.1.16030.1.8.2" "$(cat "$T/out")"
 expect_status "missing certificate file" 5 "$GCERT" verify --dir "$CA" "$T/none.pem"
 finish
