@@ -160,7 +160,7 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct verify_opts o = {0};
 	struct gc_verify_input in = {0};
-	STACK_OF(X509) *leaf = sk_X509_new_null();
+	STACK_OF(X509) *leaf = NULL;
 	char cn[256] = "";
 	gc_result rc;
 	int e;
@@ -171,6 +171,7 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "give --dir DIR, or --root FILE with --crl-dir D");
 	if (o.root != NULL && o.crl_dir == NULL)
 		return cli_usage_error(cli_current(), "--root needs --crl-dir (CPS §2.1.6: check the CRL)");
+	leaf = sk_X509_new_null();
 	in.roots = sk_X509_new_null();
 	in.untrusted = sk_X509_new_null();
 	in.crls = sk_X509_CRL_new_null();
