@@ -8,8 +8,9 @@
  *      the TBSCertList hashed as it is written; the token signs the digest;
  *   4. the file is re-read: its signature is verified with the issuer's public key and
  *      its bytes are copied into the archive row (incremental blob writes);
- *   5. revocations published for the first time are marked, the audit record appended,
- *      and the transaction commits; only then does the file replace the published one.
+ *   5. the archive row records the highest revocation it covers (which dates the first
+ *      publication of every revocation, §4.4.3), the audit record is appended, and the
+ *      transaction commits; only then does the file replace the published one.
  * Memory stays flat: no step holds more than one entry and one 1 MiB buffer.
  *
  * Revoked certificates stay on the CRL after they expire: the CPS defines the full CRL
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/cps.h"
@@ -37,7 +39,7 @@
 
 #define WBUF (1u << 20)
 /* Below this many entries the CRL is also parsed back whole by OpenSSL. */
-#define FULL_PARSE_MAX_ENTRIES 100000
+#define FULL_PARSE_MAX_ENTRIES 10000
 
 struct scope {
 	int64_t ca_id;
@@ -89,8 +91,8 @@ static gc_result w_put(struct writer *w, const void *data, size_t n, bool tbs, c
 static const char *select_sql(const struct scope *s)
 {
 	if (strcmp(s->kind, "partition") == 0)
-		return "SELECT serial, revoked_at, reason FROM revocations"
-		       " WHERE ca_id = ? AND scope = 'ee' AND dp = ? ORDER BY serial";
+		return "SELECT serial, revoked_at, reason FROM revocations" /* only g-Certs have a dp */
+		       " WHERE ca_id = ? AND dp = ? ORDER BY serial";
 	if (strcmp(s->kind, "arl") == 0)
 		return "SELECT serial, revoked_at, reason FROM revocations"
 		       " WHERE ca_id = ? AND scope = 'ca' ORDER BY serial";
@@ -303,8 +305,9 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 	gc_result rc;
 
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO crls (ca_id, kind, url, crl_number, this_update,"
-	                           " next_update, entries, cause, sha256, der, created_at)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st));
+	                           " next_update, entries, cause, sha256, der, created_at, revocations_upto)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+	                           " (SELECT coalesce(max(rowid), 0) FROM revocations))", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, s->ca_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 2, s->kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, s->url)) == GC_OK &&
@@ -317,27 +320,6 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 	    (rc = gc_stmt_bind_zeroblob(st, 10, size)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 11, now)) == GC_OK && (rc = gc_stmt_run(st)) == GC_OK)
 		*id = gc_db_last_rowid(db);
-	gc_stmt_free(st);
-	return rc;
-}
-
-/* §4.4.3: each revocation records when it first appeared in a published CRL. */
-static gc_result mark_published(struct gc_db *db, const struct scope *s, int64_t id, int64_t now)
-{
-	struct gc_stmt *st;
-	bool part = strcmp(s->kind, "partition") == 0;
-	gc_result rc;
-
-	GC_GUARD(gc_db_prepare(db, part ? "UPDATE revocations SET published_at = ?, published_crl = ?"
-	                                  " WHERE ca_id = ? AND scope = ? AND published_at IS NULL"
-	                                  " AND dp = ?"
-	                                : "UPDATE revocations SET published_at = ?, published_crl = ?"
-	                                  " WHERE ca_id = ? AND scope = ? AND published_at IS NULL", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, now)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, id)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 3, s->ca_id)) == GC_OK &&
-	    (rc = gc_stmt_bind_text(st, 4, s->rscope)) == GC_OK &&
-	    (!part || (rc = gc_stmt_bind_text(st, 5, s->url)) == GC_OK))
-		rc = gc_stmt_run(st);
 	gc_stmt_free(st);
 	return rc;
 }
@@ -382,9 +364,11 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	unsigned char sha[32];
 	char dir[GC_MAX_PATH], tmp[GC_MAX_PATH + 64];
 	int64_t count = 0, id = 0;
+	struct timespec t0, t1;
 	gc_result rc;
 
 	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(s->kind, "partition") == 0)
 		p.idp_url = s->url;
 	GC_GUARD(gc_crl_dir(ca, dir, sizeof(dir)));
@@ -410,13 +394,14 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	GC_GUARD_OUT(rc, insert_archive(ca->db, s, &p, cause, count, enc.total, r->sha256, now, &id));
 	GC_GUARD_OUT(rc, reread(ca, s, &enc, tmp, id, w.buf));
 	GC_GUARD_OUT(rc, parse_back(tmp, s, count));
-	GC_GUARD_OUT(rc, mark_published(ca->db, s, id, now));
 	GC_GUARD_OUT(rc, audit_crl(ca, s, r));
 	GC_GUARD_OUT(rc, gc_db_commit(ca->db));
 	/* Committed: publish. rename() replaces the old file atomically. */
 	GC_ENSURE_OUT(rc, rename(tmp, r->path) == 0, GC_E_IO, "%s: rename: %s (CRL %lld is archived; "
 	              "the next run publishes again)", r->path, strerror(errno), (long long)p.crl_number);
 	GC_GUARD_OUT(rc, gc_file_sync_dir(r->path));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 out:
 	if (rc != GC_OK) {
 		gc_db_rollback(ca->db);

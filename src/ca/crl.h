@@ -26,6 +26,7 @@ struct gc_crl_result {
 	int64_t crl_number, entries, this_update, next_update;
 	size_t size;
 	char sha256[65];
+	double seconds; /* build, sign, verify, archive and publish, wall clock */
 };
 
 #define GC_CRL_MAX_RESULTS 32

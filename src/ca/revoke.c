@@ -266,11 +266,11 @@ gc_result gc_revocations_list(struct gc_ca *ca, const struct gc_calendar *cal, b
 	 * says, so --overdue need only look at the others. */
 	GC_GUARD(gc_db_prepare(ca->db, overdue_only
 	        ? "SELECT serial, scope, reason, requested_at, revoked_at, not_after,"
-	          " coalesce(published_at, 0), coalesce(dp, '') FROM revocations"
+	          " coalesce(published_at, 0), coalesce(dp, '') FROM revocation_status"
 	          " WHERE published_at IS NULL OR published_at - requested_at >= 172800"
 	          " ORDER BY requested_at DESC, serial"
 	        : "SELECT serial, scope, reason, requested_at, revoked_at, not_after,"
-	          " coalesce(published_at, 0), coalesce(dp, '') FROM revocations"
+	          " coalesce(published_at, 0), coalesce(dp, '') FROM revocation_status"
 	          " ORDER BY requested_at DESC, serial", &st));
 	while (shown < limit && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		memset(&r, 0, sizeof(r));

@@ -94,22 +94,14 @@ static const char *const migrations[] = {
 	"  requested_at INTEGER NOT NULL,"                   /* §4.4.3: receipt of the request */
 	"  revoked_at INTEGER NOT NULL,"                     /* the CRL entry's revocationDate */
 	"  not_after INTEGER NOT NULL,"
-	"  published_at INTEGER,"                            /* first published in a CRL */
-	"  published_crl INTEGER REFERENCES crls(id),"
 	"  actor TEXT NOT NULL);"
-	"CREATE INDEX revocations_ca ON revocations(ca_id, scope, serial);"
-	"CREATE INDEX revocations_dp ON revocations(ca_id, dp, serial);"
-	"CREATE INDEX revocations_unpublished ON revocations(ca_id) WHERE published_at IS NULL;"
+	/* covering indexes: a CRL streams its entries in serial order from the index alone */
+	"CREATE INDEX revocations_ca ON revocations(ca_id, scope, serial, revoked_at, reason);"
+	"CREATE INDEX revocations_dp ON revocations(ca_id, dp, serial, revoked_at, reason);"
 	"CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations"
 	"  BEGIN SELECT RAISE(ABORT, 'a revocation is permanent (CPS §4.4.2)'); END;"
-	"CREATE TRIGGER revocations_publish_once BEFORE UPDATE ON revocations"
-	"  WHEN OLD.published_at IS NOT NULL OR NEW.serial IS NOT OLD.serial"
-	"    OR NEW.scope IS NOT OLD.scope OR NEW.ca_id IS NOT OLD.ca_id OR NEW.dp IS NOT OLD.dp"
-	"    OR NEW.reason IS NOT OLD.reason OR NEW.requested_at IS NOT OLD.requested_at"
-	"    OR NEW.revoked_at IS NOT OLD.revoked_at OR NEW.not_after IS NOT OLD.not_after"
-	"    OR NEW.actor IS NOT OLD.actor"
-	"  BEGIN SELECT RAISE(ABORT, 'a revocation is never changed; only its first publication"
-	" is recorded'); END;"
+	"CREATE TRIGGER revocations_no_update BEFORE UPDATE ON revocations"
+	"  BEGIN SELECT RAISE(ABORT, 'a revocation is never changed (CPS §4.4.2)'); END;"
 	"CREATE TABLE crl_scopes ("
 	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
 	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
@@ -125,18 +117,30 @@ static const char *const migrations[] = {
 	"  this_update INTEGER NOT NULL,"
 	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
 	"  entries INTEGER NOT NULL,"
+	/* the highest revocations rowid when it was built: revocations are only appended,
+	 * and a CRL lists every revocation of its scope up to this mark, so the first
+	 * CRL whose mark reaches a revocation is where it was first published (§4.4.3),
+	 * recorded in one row per CRL instead of one write per revocation */
+	"  revocations_upto INTEGER NOT NULL,"
 	"  cause TEXT NOT NULL CHECK (cause IN ('scheduled', 'supplementary', 'compromise')),"
 	"  sha256 TEXT NOT NULL,"
 	"  der BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE (ca_id, crl_number));"
 	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"
+	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"
 	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"
 	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"
 	/* §4.4.3, §4.6: archived at least seven years (2557 days) */
 	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"
 	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"
-	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;"
+	/* a g-Cert is first published by its CA's full CRL, a CA certificate by the ARL */
+	"CREATE VIEW revocation_status AS SELECT r.*, p.id AS published_crl,"
+	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="
+	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
+	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
+	"   AND c.revocations_upto >= r.rowid ORDER BY c.revocations_upto, c.id LIMIT 1);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -91,6 +92,21 @@ static size_t reason_ext(int r, unsigned char *out)
 	return sizeof(ext);
 }
 
+/* Entries of one CRL mostly share a few revocation times: encode each time once. */
+static size_t der_time_cached(int64_t t, unsigned char out[17])
+{
+	static _Thread_local int64_t last_t = INT64_MIN;
+	static _Thread_local unsigned char last[17];
+	static _Thread_local size_t last_n;
+
+	if (t != last_t) {
+		last_n = gc_der_time(t, last);
+		last_t = t;
+	}
+	memcpy(out, last, last_n);
+	return last_n;
+}
+
 size_t gc_crl_entry_encode(const struct gc_crl_entry *e, unsigned char out[GC_CRL_ENTRY_MAX])
 {
 	unsigned char raw[20], body[GC_CRL_ENTRY_MAX];
@@ -107,7 +123,7 @@ size_t gc_crl_entry_encode(const struct gc_crl_entry *e, unsigned char out[GC_CR
 		body[b++] = 0x00; /* keep the serial positive */
 	memcpy(body + b, raw + i, n - i);
 	b += n - i;
-	b += gc_der_time(e->revoked_at, body + b);
+	b += der_time_cached(e->revoked_at, body + b);
 	b += reason_ext(e->reason, body + b);
 	out[0] = 0x30;
 	out[1] = (unsigned char)b; /* b < 128 always */

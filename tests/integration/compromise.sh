@@ -30,7 +30,7 @@ check_contains "two certificates revoked now" '"certificates_revoked": 2' "$out"
 check_eq "alice, bob revoked cACompromise; carol keeps keyCompromise" "$A|2 $B|2 $C|1" \
   "$(sql "$CA" "SELECT serial || '|' || reason FROM revocations WHERE scope = 'ee' ORDER BY serial = '$C', serial = '$B'" | xargs)"
 check_eq "the CA certificate is on the root's list" "ca|2" "$(sql "$CA" "SELECT scope || '|' || reason FROM revocations WHERE serial = '$OLD'")"
-check_eq "everything published at once" "0" "$(sql "$CA" "SELECT count(*) FROM revocations WHERE published_at IS NULL")"
+check_eq "everything published at once" "0" "$(sql "$CA" "SELECT count(*) FROM revocation_status WHERE published_at IS NULL")"
 check_eq "CRLs and ARL archived with cause compromise" "3" "$(sql "$CA" "SELECT count(*) FROM crls WHERE cause = 'compromise'")"
 check_eq "audited" "1 1" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'ca.compromise'; SELECT count(*) FROM audit_log WHERE event = 'ca.cert_revoked'" | xargs)"
 ann=$(ls "$CA"/announcements/ca-compromise-*.txt)

@@ -40,7 +40,7 @@ check "revoke alice" "$GCERT" revoke --dir "$CA" --serial "$A"
 check_eq "alice: reason 0 by default (CPS App. C I)" "0|ee" "$(sql "$CA" "SELECT reason, scope FROM revocations WHERE serial = '$A'")"
 check_eq "alice: partition recorded from the certificate" "http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl" \
   "$(sql "$CA" "SELECT dp FROM revocations WHERE serial = '$A'")"
-check_eq "alice: not yet published" "" "$(sql "$CA" "SELECT published_at FROM revocations WHERE serial = '$A'")"
+check_eq "alice: not yet published" "" "$(sql "$CA" "SELECT published_at FROM revocation_status WHERE serial = '$A'")"
 check_eq "alice: audited" "1" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'cert.revoked' AND object = '$A'")"
 out=$("$GCERT" revoke --dir "$CA" --json --serial "${B^^}" --reason keyCompromise --requested-at 2026-11-02T02:00:00Z)
 check_contains "upper-case serial accepted, reason by name" '"reason": 1' "$out"
@@ -59,13 +59,13 @@ if sql "$CA" "UPDATE revocations SET reason = 4 WHERE serial = '$A'" 2>/dev/null
 
 # ---- first publication is recorded once ----
 check "crl issue" "$GCERT" crl issue --dir "$CA"
-first=$(sql "$CA" "SELECT published_at FROM revocations WHERE serial = '$A'")
+first=$(sql "$CA" "SELECT published_at FROM revocation_status WHERE serial = '$A'")
 [[ -n "$first" ]] && pass || fail "alice: published_at not set by the CRL"
 check_eq "published by the first CRL (full, number 1)" "1" \
-  "$(sql "$CA" "SELECT c.crl_number FROM revocations r JOIN crls c ON c.id = r.published_crl WHERE r.serial = '$A'")"
+  "$(sql "$CA" "SELECT c.crl_number FROM revocation_status r JOIN crls c ON c.id = r.published_crl WHERE r.serial = '$A'")"
 sleep 1
 check "crl issue again" "$GCERT" crl issue --dir "$CA"
-check_eq "first publication time kept" "$first" "$(sql "$CA" "SELECT published_at FROM revocations WHERE serial = '$A'")"
+check_eq "first publication time kept" "$first" "$(sql "$CA" "SELECT published_at FROM revocation_status WHERE serial = '$A'")"
 
 # ---- §4.4.3 overdue: bob was received on 2 November and first published now ----
 check "revoke carol (received now)" "$GCERT" revoke --dir "$CA" --serial "$C" --reason 4
