@@ -11,7 +11,7 @@ t() { /usr/bin/time -f "%e s, peak RSS %M KiB" "$@"; }
 
 echo "== populate: a CA whose database holds $N revoked g-Certs"
 /usr/bin/time -f "%e s" "$B/bench_crl" populate "$W/ca" "$N"
-echo "== gcert: first run (also records the first publication of all $N revocations)"
+echo "== gcert: first run (cold page cache)"
 t "$B/bench_crl" issue "$W/ca"
 for i in 1 2 3; do
   echo "== gcert: steady state, run $i"

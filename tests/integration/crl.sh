@@ -115,6 +115,16 @@ check_eq "every cRLNumber of the issuing CA distinct and increasing" \
   "$(sql "$CA" "SELECT group_concat(crl_number, ' ') FROM (SELECT crl_number FROM crls WHERE kind <> 'arl' ORDER BY id)")" \
   "$(seq -s ' ' 1 "$(sql "$CA" "SELECT count(*) FROM crls WHERE kind <> 'arl'")")"
 
+# the long-running schedule: catches up at start, waits for the next slot, stops cleanly
+before=$(sql "$CA" "SELECT count(*) FROM crls")
+"$GCERT" crl schedule --dir "$CA" >"$T/sched.out" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q "next CRLs at" "$T/sched.out" && break; sleep 0.1; done
+kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+check_eq "schedule loop stops on SIGTERM with status 0" "0" "$rc"
+check_contains "schedule loop names its next slot" "next CRLs at" "$(cat "$T/sched.out")"
+check_eq "schedule loop had nothing due (already caught up)" "$before" "$(sql "$CA" "SELECT count(*) FROM crls")"
+
 # the schedule comes from the configuration; a bad one is refused by name
 $PY - "$CA/gcert.json" <<'PY'
 import json, sys
