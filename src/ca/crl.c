@@ -454,7 +454,11 @@ static gc_result publishing_cas(struct gc_ca *ca, int64_t now, struct ca_row *ro
 	                               " (SELECT ca_id FROM crl_scopes))) ORDER BY id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca->issuing_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 2, now)) == GC_OK) {
-		while (*n < max && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+			if (*n == max) {
+				rc = gc_fail(GC_E_CONFIG, "crl: more than %zu issuing CAs still publish", max);
+				break;
+			}
 			if ((rc = load_ca_row(st, &rows[*n])) != GC_OK)
 				break;
 			(*n)++;
