@@ -92,6 +92,18 @@ check_contains "NSS vfychain sees alice revoked" "ERROR -8180" "$out"
 out=$(vfy "$T/dave.pem" || true)
 check_contains "NSS vfychain: dave valid" "Chain is good!" "$out"
 
+# ---- publication fails after the commit: archived, reported, published by the next run ----
+n_before=$(sql "$CA" "SELECT max(crl_number) FROM crls WHERE kind <> 'arl'")
+mv "$PART" "$T/part.keep"; mkdir "$PART" # the target is a directory: rename() must fail
+expect_status "rename onto a directory" 5 "$GCERT" crl issue --dir "$CA"
+check_contains "says the CRL is archived and the next run publishes" "the next run publishes again" "$(cat "$T/err")"
+check_eq "no temporary file left" "" "$(ls -A "$CA/crl" | grep tmp || true)"
+check_eq "the full CRL went out before it" "$((n_before + 1))" "$(sql "$CA" "SELECT max(crl_number) FROM crls WHERE kind = 'full'")"
+rmdir "$PART"
+check "next run publishes" "$GCERT" crl issue --dir "$CA"
+n=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$PART" "$ISS" partition "$PART_URL" "$want") && pass || fail "republished partition"
+check_eq "its number is higher than the archived one that was not published" "$((n_before + 4))" "$n"
+
 # ---- ARL: revoked CA certificates; issued at once on compromise (compromise.sh) ----
 check_eq "ARL has no entry while no CA certificate is revoked" "1" \
   "$(openssl crl -inform DER -in "$ARL" -noout -text | grep -c 'No Revoked Certificates')"
