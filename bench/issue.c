@@ -7,7 +7,10 @@
  * RSA-2048 signature rate with the same key through the same PKCS#11 path. Prints both
  * and their ratio, first with one session (one thread), then one session per core.
  *
- *   bench_issue [-n N] [-b BATCH] [-c CHUNK] [-t MAX_THREADS] [-k POOL_FILE]
+ *   bench_issue [-n N] [-b BATCH] [-c CHUNK] [-t MAX_THREADS] [-k POOL_FILE] [-p | -r]
+ *
+ * -p only makes sure POOL_FILE holds N CSRs (for bench/interface.sh); -r only measures
+ * the raw sign rate (one session, N signatures) on a new CA.
  *
  * BATCH requests go to gc_ca_issue_many at once, which pipelines them in CHUNKs (the
  * token signs one chunk while the next is checked and reserved); -c 0 turns that off.
@@ -282,13 +285,15 @@ static void machine(void)
 int main(int argc, char **argv)
 {
 	size_t n = 2000, batch = 1000, chunk = 50, i;
-	int max_threads = 2, c, t;
+	int max_threads = 2, c, t, pool_only = 0, raw_only = 0;
 	const char *pool_path = "bench-csr-pool.pem";
 	char base[] = "/tmp/gcert-bench.XXXXXX", cmd[64];
 	char **csr, **json;
 
-	while ((c = getopt(argc, argv, "n:b:c:t:k:")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:c:t:k:pr")) != -1) {
 		switch (c) {
+		case 'p': pool_only = 1; break;
+		case 'r': raw_only = 1; break;
 		case 'c': chunk = strtoul(optarg, NULL, 10); break;
 		case 'n': n = strtoul(optarg, NULL, 10); break;
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
@@ -299,7 +304,20 @@ int main(int argc, char **argv)
 	}
 	if (n == 0 || batch == 0 || max_threads < 1 || max_threads > 8)
 		return 2;
+	if (raw_only) {
+		if (mkdtemp(base) == NULL)
+			return 1;
+		struct gc_ca *ca = fresh_ca(base, 0);
+		printf("token raw sign, 1 session: %.0f sig/s\n", raw_rate(ca, n, 1));
+		gc_ca_close(ca);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+		return system(cmd) == 0 ? 0 : 1;
+	}
 	csr = load_pool(pool_path, n);
+	if (pool_only) {
+		printf("%s holds %zu CSRs\n", pool_path, n);
+		return 0;
+	}
 	json = calloc(n, sizeof(char *));
 	for (i = 0; i < n; i++)
 		json[i] = request_json(i, csr[i]);

@@ -3,11 +3,11 @@
 # Idempotent: installs only what is missing. Run as root or with sudo.
 set -euo pipefail
 
-BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev
+BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
             libcmocka-dev)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime curl
            time) # GNU time: peak RSS in bench/crl.sh
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")

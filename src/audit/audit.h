@@ -18,7 +18,13 @@ struct gc_db;
 	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
 	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
 	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
-	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")      \
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")            \
+	X(GC_EV_SERVICE_CERT, "service.cert_made", "§4.5.1 configuration of the CA")          \
+	X(GC_EV_PEER_PINNED, "peer.pinned", "§4.5.1 configuration of the CA")                \
+	X(GC_EV_PEER_UNPINNED, "peer.unpinned", "§4.5.1 configuration of the CA")            \
+	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
+	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")       \
+	X(GC_EV_IFACE_TLS_REFUSED, "interface.tls_refused", "§4.5.1 suspicious network activity") \
 	X(GC_EV_CERT_REVOKED, "cert.revoked", "§4.4.2 revocation")                       \
 	X(GC_EV_REVOKE_REJECTED, "cert.revoke_rejected", "§4.5.1 revocation request handling") \
 	X(GC_EV_CRL_ISSUED, "crl.issued", "§4.5.1 CRL compilation and publication")      \

@@ -552,6 +552,8 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	w->shares_token = true;
 	X509_up_ref(w->root_cert);
 	X509_up_ref(w->issuing_cert);
+	if (w->service_cert != NULL)
+		X509_up_ref(w->service_cert);
 	w->issuer.cert = w->issuing_cert;
 	if ((rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
@@ -573,6 +575,7 @@ void gc_ca_close(struct gc_ca *ca)
 	gc_db_close(ca->db);
 	X509_free(ca->root_cert);
 	X509_free(ca->issuing_cert);
+	X509_free(ca->service_cert);
 	free(ca);
 }
 

@@ -33,6 +33,7 @@ struct gc_ca {
 	int64_t root_id, issuing_id; /* ca_certs ids of the current certificates */
 	struct gc_issuer issuer;     /* what subscriber certificates take from the issuing CA */
 	bool shares_token;           /* a worker: the token belongs to the CA it came from */
+	X509 *service_cert;          /* the CA service certificate, once loaded (peer.c) */
 };
 
 /* How `gcert ca init` gets its token. */

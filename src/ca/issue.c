@@ -55,8 +55,9 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO subscribers (ref, created_at) VALUES (?, ?)", &s->add_ref));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
 	                           " cert_type, subject_cn, email, organisation, validity_years,"
-	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?)",
+	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews,"
+	                           " request_sha256)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
 	                       &s->reserve));
 	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
 	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
@@ -247,6 +248,7 @@ static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it
 	GC_GUARD(gc_stmt_bind_blob(st, 13, it->tbs, it->tbssz));
 	GC_GUARD(gc_stmt_bind_int64(st, 14, now));
 	GC_GUARD(gc_stmt_bind_text(st, 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
+	GC_GUARD(gc_stmt_bind_text(st, 16, r->content_sha256[0] ? r->content_sha256 : NULL));
 	return GC_OK;
 }
 

@@ -42,6 +42,12 @@ int cmd_ca_compromise(struct cli_ctx *, int, char **);
 int cmd_ca_reissue(struct cli_ctx *, int, char **);
 int cmd_verify(struct cli_ctx *, int, char **);
 int cmd_fees(struct cli_ctx *, int, char **);
+int cmd_service_cert(struct cli_ctx *, int, char **);
+int cmd_pin(struct cli_ctx *, int, char **);
+int cmd_unpin(struct cli_ctx *, int, char **);
+int cmd_iface_process(struct cli_ctx *, int, char **);
+int cmd_iface_spool(struct cli_ctx *, int, char **);
+int cmd_iface_serve(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

@@ -38,6 +38,8 @@ void gc_config_defaults(struct gc_config *c)
 	c->crl_next_update_hours = CPS_CRL_NEXT_UPDATE_HOURS;
 	snprintf(c->holidays_file, sizeof(c->holidays_file), "%s", "calendar/hk-public-holidays.txt");
 	snprintf(c->warning_days_file, sizeof(c->warning_days_file), "%s", "calendar/warning-days.txt");
+	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
+	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 }
 
 enum kind { K_STR, K_INT };
@@ -45,10 +47,12 @@ struct key {
 	const char *path; /* "root.cn" */
 	enum kind kind;
 	size_t off, size;
+	int min, max; /* K_INT bounds */
 };
 
-#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f)}
-#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int)}
+#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f), 0, 0}
+#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), 1, 99}
+#define R(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
 static const struct key keys[] = {
 	S("token.module", token_module),
 	S("token.label", token_label),
@@ -70,12 +74,16 @@ static const struct key keys[] = {
 	S("crl.full_url", full_crl),
 	S("crl.arl_url", arl_url),
 	S("crl.schedule", crl_schedule),
-	I("crl.next_update_hours", crl_next_update_hours),
+	R("crl.next_update_hours", crl_next_update_hours, 1, 72),
 	S("calendar.holidays", holidays_file),
 	S("calendar.warning_days", warning_days_file),
+	/* the system interface: a request file is rejected whole past these (SPEC §3) */
+	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
+	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),
 };
 #undef S
 #undef I
+#undef R
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct key *find_key(const char *section, const char *name)
@@ -105,9 +113,9 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 	char *dst = (char *)c + k->off;
 
 	if (k->kind == K_INT) {
-		GC_ENSURE(json_is_integer(v) && json_integer_value(v) > 0 &&
-		              json_integer_value(v) < 100,
-		          GC_E_CONFIG, "config: %s: must be an integer 1..99", k->path);
+		GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= k->min &&
+		              json_integer_value(v) <= k->max,
+		          GC_E_CONFIG, "config: %s: must be an integer %d..%d", k->path, k->min, k->max);
 		*(int *)(void *)dst = (int)json_integer_value(v);
 		return GC_OK;
 	}

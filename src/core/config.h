@@ -41,6 +41,8 @@ struct gc_config {
 	/* §4.4.3 working-day calendar, relative to the CA directory, editable by operators */
 	char holidays_file[GC_MAX_PATH];
 	char warning_days_file[GC_MAX_PATH];
+	int iface_max_file;     /* bytes of one interface request file */
+	int iface_max_requests; /* requests in one interface file */
 };
 
 void gc_config_defaults(struct gc_config *);

@@ -56,6 +56,8 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
+	X(GC_E_CONFLICT, GC_CAT_CONFLICT, "conflicts with the current state")              \
+	X(GC_E_REQUEST_CONFLICT, GC_CAT_CONFLICT, "request id reused with other content")   \
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
 	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \

@@ -13,6 +13,12 @@
 #define GC_MAX_JSON_DEPTH 8
 /* Request id: printable ASCII, bounded so it fits in logs and result files. */
 #define GC_MAX_REQUEST_ID 64
+/* RA names under which certificates are pinned (interface). */
+#define GC_MAX_PEER_ID 32
+/* Interface files (configurable below these ceilings; defaults in config). A request with
+ * its CSR is ~2.5 KiB of JSON; 10,000 of them fit in 32 MiB. */
+#define GC_IFACE_DEFAULT_MAX_FILE (48u << 20)
+#define GC_IFACE_DEFAULT_MAX_REQUESTS 10000u
 /* Config file. */
 #define GC_MAX_CONFIG_FILE 65536
 /* Path lengths we build. */

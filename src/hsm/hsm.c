@@ -218,6 +218,11 @@ EVP_PKEY *gc_hsm_key_public(const struct gc_hsm_key *k)
 	return k->pub;
 }
 
+EVP_PKEY *gc_hsm_key_handle(const struct gc_hsm_key *k)
+{
+	return k->priv;
+}
+
 gc_result gc_hsm_sign_sha256(struct gc_hsm_key *k, const unsigned char digest[32],
                              unsigned char *sig, size_t *siglen)
 {
