@@ -47,6 +47,10 @@ openssl crl -inform DER -in "$CA/crl/eCertCA2-17CRL2.crl" -out "$T/part.pem"
 out=$(openssl verify -crl_check_all -CAfile "$T/old/root.pem" -untrusted "$T/old/issuing-ca.pem" \
       -CRLfile "$T/part.pem" -CRLfile "$T/arl.pem" "$T/alice.pem" 2>&1 || true)
 check_contains "openssl: alice revoked" "certificate revoked" "$out"
+cat "$T/alice.pem" "$T/old/issuing-ca.pem" > "$T/alice-chain.pem"
+out=$(certtool --verify --load-ca-certificate "$T/old/root.pem" --load-crl "$T/arl.pem" \
+      --infile "$T/alice-chain.pem" 2>&1 || true)
+check_contains "certtool with the ARL only: the issuing CA is revoked" "revoked" "$out"
 expect_status "gcert verify: alice" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
 check_contains "gcert verify says why" "revoked on $(date -u +%Y-%m-%d) (cACompromise)" "$(cat "$T/out")"
 
