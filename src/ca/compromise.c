@@ -292,7 +292,7 @@ static gc_result check_new_urls(struct gc_ca *ca, int64_t old_id)
 	    (rc = gc_stmt_bind_text(st, 3, ca->cfg.full_crl)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK && row)
 		rc = gc_fail(GC_E_CA_STATE, "config: %s is a CRL of the compromised CA; give the new issuing "
-		             "CA its own profile.crl_dp and crl.full_url in gcert.json", gc_stmt_text(st, 0));
+		             "CA its own profile.crl_dp and profile.full_crl_url in gcert.json", gc_stmt_text(st, 0));
 	gc_stmt_free(st);
 	return rc;
 }

@@ -339,7 +339,8 @@ static gc_result audit_crl(struct gc_ca *ca, const struct scope *s, const struct
 
 gc_result gc_crl_dir(const struct gc_ca *ca, char *out, size_t outsz)
 {
-	return gc_path_join(out, outsz, ca->dir, "crl");
+	/* the repository directory (DIR/repo, served by the repository, SPEC §5) */
+	return gc_path_join(out, outsz, ca->dir, "repo/crl");
 }
 
 static void fill_result(const struct scope *s, const struct gc_crl_params *p, struct gc_crl_result *r)
@@ -371,6 +372,8 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(s->kind, "partition") == 0)
 		p.idp_url = s->url;
+	GC_GUARD(gc_path_join(dir, sizeof(dir), ca->dir, "repo"));
+	GC_GUARD(gc_mkdir(dir, 0755, 0));
 	GC_GUARD(gc_crl_dir(ca, dir, sizeof(dir)));
 	GC_GUARD(gc_mkdir(dir, 0755, 0));
 	GC_GUARD(gc_path_join(r->path, sizeof(r->path), dir, gc_config_crl_file(s->url)));
@@ -614,4 +617,22 @@ gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_
 		*at = row ? gc_stmt_int64(st, 0) : 0;
 	gc_stmt_free(st);
 	return rc;
+}
+
+gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
+                         struct gc_crl_result *res, size_t max, size_t *n)
+{
+	int64_t last_crl = 0, last_arl = 0, now = (int64_t)time(NULL);
+
+	*n = 0;
+	GC_GUARD(gc_crl_last_issued(ca, "full", true, &last_crl));
+	GC_GUARD(gc_crl_last_issued(ca, "arl", false, &last_arl));
+	if (last_crl < gc_schedule_prev(sc, clock))
+		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
+	if (last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock) {
+		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");
+		GC_GUARD(gc_arl_issue(ca, GC_CRL_SCHEDULED, now, &res[*n]));
+		(*n)++;
+	}
+	return GC_OK;
 }

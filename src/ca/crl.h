@@ -1,7 +1,7 @@
 /*
  * crl.h - publishing the CRLs of the issuing CAs and the root's ARL (CPS §4.4, App. C),
  * archiving each in the database for seven years (§4.4.3, §4.6) and writing it to the
- * repository directory DIR/crl/ under its CPS file name, atomically.
+ * repository directory DIR/repo/crl/ under its CPS file name, atomically.
  */
 #ifndef GCERT_CA_CRL_H
 #define GCERT_CA_CRL_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ca/ca.h"
+#include "core/calendar.h"
 
 enum gc_crl_cause {
 	GC_CRL_SCHEDULED,     /* App. C I: 01:15, 06:15, 11:00 UTC; App. C II: yearly */
@@ -31,7 +32,7 @@ struct gc_crl_result {
 
 #define GC_CRL_MAX_RESULTS 32
 
-/* The CRLs directory of a CA directory ("DIR/crl"). */
+/* The CRLs directory of a CA directory ("DIR/repo/crl"). */
 gc_result gc_crl_dir(const struct gc_ca *, char *out, size_t outsz) GC_MUST_CHECK;
 /*
  * Issues, for every issuing CA that still publishes (the current one, and older ones
@@ -49,5 +50,14 @@ gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
  * scheduled ones when asked); 0 if none. */
 gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,
                              int64_t *at) GC_MUST_CHECK;
+
+/*
+ * App. C: one round of the schedule at clock: the CRLs when the last scheduled CRL is
+ * older than the latest slot of sc (so a slot missed while down is caught up at once),
+ * the ARL when the last one is a year old. *n is 0 when nothing was due. The CA service
+ * calls this from its scheduler thread; `gcert crl schedule` from its loop.
+ */
+gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
+                         struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
 
 #endif

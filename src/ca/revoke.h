@@ -79,7 +79,7 @@ struct gc_reissue_result {
 
 /*
  * CPS §4.8.3: after a compromise, makes the new issuing CA named by the configuration
- * (issuing.cn, issuing.key_label, profile.crl_dp, crl.full_url must all differ from
+ * (issuing.cn, issuing.key_label, profile.crl_dp, profile.full_crl_url must all differ from
  * the compromised CA's) with a new key in the token, certified by the root, and
  * certifies the subscriber public keys of every unexpired certificate revoked for the
  * compromise again under it, until the old notAfter. Rerunning finishes what a crash

@@ -113,45 +113,24 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
-/*
- * One round: the CRLs are due when the last scheduled CRL is older than the latest
- * schedule slot (so a slot missed while down is caught up at once), the ARL when the
- * last is a year old (App. C II).
- */
+/* One round of the schedule (gc_crl_run_due), reported. */
 static gc_result schedule_round(struct cli_ctx *ctx, const struct gc_schedule *sc, int64_t clock,
                                 json_t *log)
 {
 	struct gc_crl_result *res;
-	int64_t last_crl = 0, last_arl = 0, slot = gc_schedule_prev(sc, clock);
-	char when[21];
-	size_t n = 0;
-	gc_result rc = GC_OK;
+	size_t n = 0, i;
+	gc_result rc;
 
-	GC_GUARD(gc_crl_last_issued(ctx->ca, "full", true, &last_crl));
-	GC_GUARD(gc_crl_last_issued(ctx->ca, "arl", false, &last_arl));
 	if ((res = calloc(GC_CRL_MAX_RESULTS + 1, sizeof(*res))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
-	if (last_crl < slot) {
-		gc_time_format(slot, when);
-		if (!ctx->json)
-			printf("CRLs due for the %s slot%s\n", when, last_crl ? "" : " (none issued yet)");
-		rc = gc_crl_issue(ctx->ca, GC_CRL_SCHEDULED, (int64_t)time(NULL), res, GC_CRL_MAX_RESULTS, &n);
-	}
-	if (rc == GC_OK && (last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock)) {
-		rc = gc_arl_issue(ctx->ca, GC_CRL_SCHEDULED, (int64_t)time(NULL), &res[n]);
-		if (rc == GC_OK)
-			n++;
-	}
-	if (rc == GC_OK) {
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (log)
-				json_array_append_new(log, crl_json(&res[i]));
-			else
-				crl_print(&res[i]);
-		if (n == 0 && !log)
-			printf("CRLs and ARL are up to date\n");
-	}
+	rc = gc_crl_run_due(ctx->ca, sc, clock, res, GC_CRL_MAX_RESULTS + 1, &n);
+	for (i = 0; rc == GC_OK && i < n; i++)
+		if (log)
+			json_array_append_new(log, crl_json(&res[i]));
+		else
+			crl_print(&res[i]);
+	if (rc == GC_OK && n == 0 && !log)
+		printf("CRLs and ARL are up to date\n");
 	free(res);
 	return rc;
 }
@@ -251,7 +230,7 @@ int cmd_ca_compromise(struct cli_ctx *ctx, int argc, char **argv)
 		crls_report(ctx, res->crls, res->ncrls, NULL);
 		crl_print(&res->arl);
 		printf("next: name the new issuing CA in gcert.json (issuing.cn, issuing.key_label,\n"
-		       "profile.crl_dp, crl.full_url), then run `gcert ca reissue --dir %s`\n", ctx->dir);
+		       "profile.crl_dp, profile.full_crl_url), then run `gcert ca reissue --dir %s`\n", ctx->dir);
 	}
 	free(res);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);

@@ -71,8 +71,8 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
-	S("crl.full_url", full_crl),
-	S("crl.arl_url", arl_url),
+	S("profile.full_crl_url", full_crl),
+	S("arl.url", arl_url),
 	S("crl.schedule", crl_schedule),
 	R("crl.next_update_hours", crl_next_update_hours, 1, 72),
 	S("calendar.holidays", holidays_file),
@@ -159,12 +159,12 @@ static gc_result check_crl(const struct gc_config *c)
 	struct gc_schedule sc;
 
 	GC_GUARD(check_url("profile.crl_dp", c->crl_dp));
-	GC_GUARD(check_url("crl.full_url", c->full_crl));
-	GC_GUARD(check_url("crl.arl_url", c->arl_url));
+	GC_GUARD(check_url("profile.full_crl_url", c->full_crl));
+	GC_GUARD(check_url("arl.url", c->arl_url));
 	GC_ENSURE(strcmp(gc_config_crl_file(c->crl_dp), gc_config_crl_file(c->full_crl)) != 0 &&
 	              strcmp(gc_config_crl_file(c->crl_dp), gc_config_crl_file(c->arl_url)) != 0 &&
 	              strcmp(gc_config_crl_file(c->full_crl), gc_config_crl_file(c->arl_url)) != 0,
-	          GC_E_CONFIG, "config: profile.crl_dp, crl.full_url and crl.arl_url must name "
+	          GC_E_CONFIG, "config: profile.crl_dp, profile.full_crl_url and arl.url must name "
 	                       "different files");
 	GC_ENSURE(c->crl_next_update_hours <= 24 * 3, GC_E_CONFIG,
 	          "config: crl.next_update_hours: App. C I: CRLs are updated daily (at most 72)");

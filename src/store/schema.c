@@ -161,6 +161,11 @@ static const char *const migrations[] = {
 	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"
 	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"
 	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"
+	/* RFC 5280 §5.2.3, App. C I: cRLNumber strictly increases per issuer */
+	"CREATE TRIGGER crls_number_increases BEFORE INSERT ON crls"
+	"  WHEN NEW.crl_number <= (SELECT coalesce(max(crl_number), 0) FROM crls"
+	"                          WHERE ca_id = NEW.ca_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'cRLNumber must strictly increase per issuer'); END;"
 	/* §4.4.3, §4.6: archived at least seven years (2557 days) */
 	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"
 	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"

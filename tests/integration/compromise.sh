@@ -36,14 +36,14 @@ check_eq "audited" "1 1" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE even
 ann=$(ls "$CA"/announcements/ca-compromise-*.txt)
 for s in "$A" "$B" "$C"; do check_contains "announcement lists $s" "$s" "$(cat "$ann")"; done
 check_contains "announcement says where the new key is" "new" "$(cat "$ann")"
-n=$($CF "$CA/crl/RootCA2ARL.crl" "$T/old/root.pem" arl - "$OLD:2" 2>"$T/err") && pass || fail "ARL after compromise: $(cat "$T/err")"
-$CF "$CA/crl/eCertCA2-17CRL2.crl" "$T/old/issuing-ca.pem" partition http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl \
+n=$($CF "$CA/repo/crl/RootCA2ARL.crl" "$T/old/root.pem" arl - "$OLD:2" 2>"$T/err") && pass || fail "ARL after compromise: $(cat "$T/err")"
+$CF "$CA/repo/crl/eCertCA2-17CRL2.crl" "$T/old/issuing-ca.pem" partition http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl \
   "$A:2,$B:2,$C:1" >/dev/null 2>"$T/err" && pass || fail "partition after compromise: $(cat "$T/err")"
 expect_status "compromise twice" 4 "$GCERT" ca compromise --dir "$CA" --confirm
 check_contains "compromise twice: code" "GC_E_ALREADY_REVOKED" "$(cat "$T/err")"
 # OpenSSL with the ARL: even a certificate that is not itself listed fails through its CA
-openssl crl -inform DER -in "$CA/crl/RootCA2ARL.crl" -out "$T/arl.pem"
-openssl crl -inform DER -in "$CA/crl/eCertCA2-17CRL2.crl" -out "$T/part.pem"
+openssl crl -inform DER -in "$CA/repo/crl/RootCA2ARL.crl" -out "$T/arl.pem"
+openssl crl -inform DER -in "$CA/repo/crl/eCertCA2-17CRL2.crl" -out "$T/part.pem"
 out=$(openssl verify -crl_check_all -CAfile "$T/old/root.pem" -untrusted "$T/old/issuing-ca.pem" \
       -CRLfile "$T/part.pem" -CRLfile "$T/arl.pem" "$T/alice.pem" 2>&1 || true)
 check_contains "openssl: alice revoked" "certificate revoked" "$out"
@@ -61,7 +61,7 @@ import json, sys
 c = json.load(open(sys.argv[1]))
 c["issuing"].update(cn="Hongkong Post e-Cert CA 2 - 26", key_label="ecert-ca-2-26")
 c["profile"]["crl_dp"] = "http://crl1.eCert.gov.hk/crl/eCertCA2-26CRL2.crl"
-c["crl"]["full_url"] = "http://crl1.eCert.gov.hk/crl/eCertCA2-26CRL1.crl"
+c["profile"]["full_crl_url"] = "http://crl1.eCert.gov.hk/crl/eCertCA2-26CRL1.crl"
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
 out=$("$GCERT" ca reissue --dir "$CA" --json)
@@ -75,8 +75,8 @@ check_eq "mapping lists alice and bob" "2" "$(grep -cE "^($A|$B)  [0-9a-f]{40}$"
 csplit -s -z -f "$T/new" "$pemfile" '/-----BEGIN CERTIFICATE-----/' '{*}'
 "$GCERT" ca certs --dir "$CA" --out-dir "$T/new-ca" >/dev/null
 check "crl issue for both CAs" "$GCERT" crl issue --dir "$CA"
-check "old CA still publishes its CRLs" test -s "$CA/crl/eCertCA2-17CRL2.crl"
-check "new CA publishes its own" test -s "$CA/crl/eCertCA2-26CRL2.crl"
+check "old CA still publishes its CRLs" test -s "$CA/repo/crl/eCertCA2-17CRL2.crl"
+check "new CA publishes its own" test -s "$CA/repo/crl/eCertCA2-26CRL2.crl"
 newa=$(awk -v a="$A" '$1 == a {print $2}' "$map")
 for f in "$T"/new0*; do
   s=$(openssl x509 -in "$f" -noout -serial | cut -d= -f2 | tr A-F a-f)
@@ -88,8 +88,8 @@ check_eq "same notAfter" "$(openssl x509 -in "$T/alice.pem" -noout -enddate)" "$
 check_contains "issued by the new CA" "CN = Hongkong Post e-Cert CA 2 - 26" "$(openssl x509 -in "$NEWA" -noout -issuer)"
 check_contains "points to the new CA's partition" "eCertCA2-26CRL2.crl" "$(openssl x509 -in "$NEWA" -noout -ext crlDistributionPoints)"
 check "gcert verify: the replacement is valid for signing" "$GCERT" verify --dir "$CA" --purpose sign "$NEWA"
-openssl crl -inform DER -in "$CA/crl/eCertCA2-26CRL2.crl" -out "$T/newpart.pem"
-openssl crl -inform DER -in "$CA/crl/RootCA2ARL.crl" -out "$T/arl.pem"
+openssl crl -inform DER -in "$CA/repo/crl/eCertCA2-26CRL2.crl" -out "$T/newpart.pem"
+openssl crl -inform DER -in "$CA/repo/crl/RootCA2ARL.crl" -out "$T/arl.pem"
 check "openssl: the replacement verifies with CRL and ARL" openssl verify -crl_check_all -CAfile "$T/new-ca/root.pem" \
   -untrusted "$T/new-ca/issuing-ca.pem" -CRLfile "$T/newpart.pem" -CRLfile "$T/arl.pem" "$NEWA"
 cat "$NEWA" "$T/new-ca/issuing-ca.pem" > "$T/chain.pem"

@@ -10,7 +10,7 @@ CA=$T/ca
 new_ca "$CA"
 "$GCERT" ca certs --dir "$CA" --out-dir "$T/trust" >/dev/null
 ROOT=$T/trust/root.pem ISS=$T/trust/issuing-ca.pem
-FULL=$CA/crl/eCertCA2-17CRL1.crl PART=$CA/crl/eCertCA2-17CRL2.crl ARL=$CA/crl/RootCA2ARL.crl
+FULL=$CA/repo/crl/eCertCA2-17CRL1.crl PART=$CA/repo/crl/eCertCA2-17CRL2.crl ARL=$CA/repo/crl/RootCA2ARL.crl
 PART_URL=http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl
 
 # ---- empty CRLs first ----
@@ -42,7 +42,7 @@ if $CF "$PART" "$ISS" partition http://crl1.eCert.gov.hk/crl/other.crl "$want" 2
 if $CF "$FULL" "$ISS" partition "$PART_URL" "$want" 2>/dev/null; then fail "checker accepted a CRL without IDP as partition"; else pass; fi
 $PY -c "import sys; d = open(sys.argv[1], 'rb').read(); open(sys.argv[2], 'wb').write(d[:-1])" "$FULL" "$T/trunc.crl"
 if $CF "$T/trunc.crl" "$ISS" full - "$want" 2>/dev/null; then fail "checker accepted a truncated CRL"; else pass; fi
-check_eq "no temporary file left beside the CRLs" "3" "$(ls -A "$CA/crl" | wc -l)"
+check_eq "no temporary file left beside the CRLs" "3" "$(ls -A "$CA/repo/crl" | wc -l)"
 check_eq "published CRLs are world-readable" "644 644 644" "$(stat -c %a "$FULL" "$PART" "$ARL" | xargs)"
 
 # ---- the archive (§4.4.3): every CRL, byte for byte, never changed or deleted early ----
@@ -55,6 +55,10 @@ check_eq "archive sha256 column matches the file" "$(sha256sum < "$PART" | cut -
 check_eq "archive cause of a manual run" "supplementary" "$(sql "$CA" "SELECT DISTINCT cause FROM crls")"
 if sql "$CA" "DELETE FROM crls" 2>/dev/null; then fail "an archived CRL younger than 7 years was deleted"; else pass; fi
 if sql "$CA" "UPDATE crls SET entries = 0" 2>/dev/null; then fail "an archived CRL was changed"; else pass; fi
+if sql "$CA" "INSERT INTO crls (ca_id, kind, url, crl_number, this_update, next_update, entries,
+      revocations_upto, cause, sha256, der, created_at) SELECT ca_id, kind, url, 2, 1, 2, 0, 0,
+      'supplementary', '', x'00', 0 FROM crls WHERE kind = 'full' LIMIT 1" 2>/dev/null; then
+  fail "the database took a cRLNumber that does not increase"; else pass; fi
 check_eq "CRL publications audited" "4" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'crl.issued'")"
 
 # ---- OpenSSL ----
@@ -97,7 +101,7 @@ n_before=$(sql "$CA" "SELECT max(crl_number) FROM crls WHERE kind <> 'arl'")
 mv "$PART" "$T/part.keep"; mkdir "$PART" # the target is a directory: rename() must fail
 expect_status "rename onto a directory" 5 "$GCERT" crl issue --dir "$CA"
 check_contains "says the CRL is archived and the next run publishes" "the next run publishes again" "$(cat "$T/err")"
-check_eq "no temporary file left" "" "$(ls -A "$CA/crl" | grep tmp || true)"
+check_eq "no temporary file left" "" "$(ls -A "$CA/repo/crl" | grep tmp || true)"
 check_eq "the full CRL went out before it" "$((n_before + 1))" "$(sql "$CA" "SELECT max(crl_number) FROM crls WHERE kind = 'full'")"
 rmdir "$PART"
 check "next run publishes" "$GCERT" crl issue --dir "$CA"
@@ -110,14 +114,14 @@ check_eq "ARL has no entry while no CA certificate is revoked" "1" \
 
 # ---- the schedule: a missed run is caught up at once, then nothing until the next slot ----
 out=$("$GCERT" crl schedule --dir "$CA" --once)
-check_contains "first scheduled run issues CRLs" "CRLs due" "$out"
+check_contains "first scheduled run issues CRLs" "partition" "$out"
 before=$(sql "$CA" "SELECT count(*) FROM crls")
 out=$("$GCERT" crl schedule --dir "$CA" --once)
 check_contains "second run: up to date" "up to date" "$out"
 check_eq "second run issued nothing" "$before" "$(sql "$CA" "SELECT count(*) FROM crls")"
 tomorrow=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
 out=$("$GCERT" crl schedule --dir "$CA" --once --now "$tomorrow")
-check_contains "a slot missed while down is caught up" "CRLs due" "$out"
+check_contains "a slot missed while down is caught up" "partition" "$out"
 check_eq "caught up: full and partition" "$((before + 2))" "$(sql "$CA" "SELECT count(*) FROM crls")"
 nextyear=$(date -u -d '+13 months' +%Y-%m-%dT%H:%M:%SZ)
 out=$("$GCERT" crl schedule --dir "$CA" --once --now "$nextyear" --json)

@@ -45,7 +45,7 @@ check_eq "one line a person understands" "$T/alice.pem: NOT VALID: revoked on $(
 check "bob still valid" "$GCERT" verify --dir "$CA" "$T/bob.pem"
 
 # a relying party's own files: root, issuing CA, a directory of published CRLs
-mkdir "$T/rp"; cp "$CA"/crl/*.crl "$T/rp/"
+mkdir "$T/rp"; cp "$CA"/repo/crl/*.crl "$T/rp/"
 expect_status "files: alice revoked" 8 "$GCERT" verify --root "$T/trust/root.pem" --untrusted "$T/trust/issuing-ca.pem" --crl-dir "$T/rp" "$T/alice.pem"
 check_contains "files: reason" "revoked on" "$(cat "$T/out")"
 check "files: bob valid" "$GCERT" verify --root "$T/trust/root.pem" --untrusted "$T/trust/issuing-ca.pem" --crl-dir "$T/rp" "$T/bob.pem"

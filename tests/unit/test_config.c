@@ -79,14 +79,14 @@ static void crl_settings(void **state)
 	assert_int_equal(parse("{\"crl\":{\"schedule\":\"00:00\",\"next_update_hours\":12}}", &c), GC_OK);
 	assert_int_equal(c.crl_next_update_hours, 12);
 	/* three CRLs must not share a file */
-	assert_int_equal(parse("{\"crl\":{\"full_url\":\"http://x/eCertCA2-17CRL2.crl\"}}", &c), GC_E_CONFIG);
-	assert_int_equal(parse("{\"crl\":{\"arl_url\":\"http://x/a/eCertCA2-17CRL1.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/eCertCA2-17CRL2.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"arl\":{\"url\":\"http://x/a/eCertCA2-17CRL1.crl\"}}", &c), GC_E_CONFIG);
 	/* file names are plain, URLs http(s) or ldap, schedules HH:MM increasing */
-	assert_int_equal(parse("{\"crl\":{\"full_url\":\"http://x/../../etc.crl\"}}", &c), GC_OK);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/../../etc.crl\"}}", &c), GC_OK);
 	assert_string_equal(gc_config_crl_file(c.full_crl), "etc.crl");
-	assert_int_equal(parse("{\"crl\":{\"full_url\":\"http://x/a b.crl\"}}", &c), GC_E_CONFIG);
-	assert_int_equal(parse("{\"crl\":{\"full_url\":\"http://x/full.pem\"}}", &c), GC_E_CONFIG);
-	assert_int_equal(parse("{\"crl\":{\"full_url\":\"file:///x/full.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/a b.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/full.pem\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"file:///x/full.crl\"}}", &c), GC_E_CONFIG);
 	assert_int_equal(parse("{\"crl\":{\"schedule\":\"11:00,01:15\"}}", &c), GC_E_CONFIG);
 	assert_int_equal(parse("{\"crl\":{\"next_update_hours\":73}}", &c), GC_E_CONFIG);
 	assert_int_equal(parse("{\"crl\":{\"colour\":\"red\"}}", &c), GC_E_CONFIG);
