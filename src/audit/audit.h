@@ -31,7 +31,8 @@ struct gc_db;
 	X(GC_EV_ARL_ISSUED, "arl.issued", "App. C II ARL publication")                   \
 	X(GC_EV_CA_COMPROMISE, "ca.compromise", "§4.8.2 CA key compromise")              \
 	X(GC_EV_CA_CERT_REVOKED, "ca.cert_revoked", "§4.8.3 CA certificate revocation")  \
-	X(GC_EV_CERT_REISSUED, "cert.reissued", "§4.8.3 replacement after CA compromise")
+	X(GC_EV_CERT_REISSUED, "cert.reissued", "§4.8.3 replacement after CA compromise")  \
+	X(GC_EV_CALENDAR_CHANGED, "calendar.changed", "§4.4.3 working-day calendar, §4.5.1 configuration")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

@@ -252,6 +252,70 @@ gc_result gc_ca_calendar(const struct gc_ca *ca, struct gc_calendar *out)
 	return add_calendar_file(ca, ca->cfg.warning_days_file, false, out);
 }
 
+static gc_result warning_path(const struct gc_ca *ca, char *path, size_t n)
+{
+	if (ca->cfg.warning_days_file[0] == '/')
+		return (size_t)snprintf(path, n, "%s", ca->cfg.warning_days_file) < n
+		           ? GC_OK : gc_fail(GC_E_CONFIG, "calendar.warning_days: path too long");
+	return gc_path_join(path, n, ca->dir, ca->cfg.warning_days_file);
+}
+
+gc_result gc_ca_add_warning_day(struct gc_ca *ca, const char *day, const char *note)
+{
+	struct gc_calendar *cal = NULL;
+	unsigned char *old = NULL;
+	char path[GC_MAX_PATH], line[128], detail[160];
+	size_t oldsz = 0, i;
+	int64_t d;
+	char *buf = NULL;
+	gc_result rc = GC_OK;
+
+	GC_ENSURE(gc_day_parse(day, strlen(day), &d), GC_E_BAD_TIME, "warning day \"%.32s\": expected "
+	          "YYYY-MM-DD", day);
+	GC_ENSURE(strlen(note) <= 100, GC_E_REQUEST_FIELD, "warning day note: at most 100 characters");
+	for (i = 0; note[i]; i++)
+		GC_ENSURE(note[i] >= 0x20 && note[i] < 0x7f, GC_E_REQUEST_FIELD,
+		          "warning day note: printable ASCII only, one line");
+	GC_GUARD(warning_path(ca, path, sizeof(path)));
+	if (gc_path_exists(path))
+		GC_GUARD(gc_file_read(path, GC_MAX_CALENDAR_FILE, &old, &oldsz));
+	GC_NOMEM_OUT(rc, cal = malloc(sizeof(*cal)));
+	gc_calendar_init(cal);
+	GC_GUARD_OUT(rc, gc_calendar_add_text(cal, path, (const char *)old, oldsz));
+	for (i = 0; i < cal->n; i++)
+		GC_ENSURE_OUT(rc, cal->days[i] != d, GC_E_CALENDAR, "%s: %s is already listed", path, day);
+	snprintf(line, sizeof(line), "%s  %s\n", day, note[0] ? note : "warning hoisted");
+	GC_NOMEM_OUT(rc, buf = malloc(oldsz + strlen(line) + 2));
+	memcpy(buf, old ? (const char *)old : "", oldsz);
+	if (oldsz > 0 && buf[oldsz - 1] != '\n')
+		buf[oldsz++] = '\n';
+	memcpy(buf + oldsz, line, strlen(line));
+	GC_GUARD_OUT(rc, gc_file_write(path, buf, oldsz + strlen(line), 0640, 0));
+	snprintf(detail, sizeof(detail), "%s added to the §4.4.3 warning days: %s", day, note);
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_CALENDAR_CHANGED, "calendar", true,
+	                          detail)) != GC_OK || (rc = gc_db_commit(ca->db)) != GC_OK)
+		gc_db_rollback(ca->db);
+out:
+	free(buf);
+	free(old);
+	free(cal);
+	return rc;
+}
+
+gc_result gc_ca_holidays_cover(const struct gc_ca *ca, int year, bool *covered)
+{
+	struct gc_calendar *cal = malloc(sizeof(*cal));
+	gc_result rc;
+
+	GC_ENSURE(cal != NULL, GC_E_NOMEM, "out of memory");
+	gc_calendar_init(cal);
+	if ((rc = add_calendar_file(ca, ca->cfg.holidays_file, true, cal)) == GC_OK)
+		*covered = gc_calendar_has_year(cal, year);
+	free(cal);
+	return rc;
+}
+
 gc_result gc_revocations_list(struct gc_ca *ca, const struct gc_calendar *cal, bool overdue_only,
                               int64_t now, long limit,
                               void (*fn)(const struct gc_revocation *, void *), void *arg)

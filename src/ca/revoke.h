@@ -45,6 +45,15 @@ gc_result gc_ca_revoke(struct gc_ca *, const char *serial, int reason, int64_t r
 /* The working-day calendar of the CA directory: shipped holidays plus warning days. */
 gc_result gc_ca_calendar(const struct gc_ca *, struct gc_calendar *out) GC_MUST_CHECK;
 
+/*
+ * §4.4.3: records a day on which a tropical cyclone or rainstorm warning was hoisted
+ * ("YYYY-MM-DD", a note up to 100 printable characters) in the warning-days file, which
+ * is rewritten atomically; audited. A day already listed is GC_E_CALENDAR.
+ */
+gc_result gc_ca_add_warning_day(struct gc_ca *, const char *day, const char *note) GC_MUST_CHECK;
+/* Whether the public holiday file lists any day of year (else deadlines then miss holidays). */
+gc_result gc_ca_holidays_cover(const struct gc_ca *, int year, bool *covered) GC_MUST_CHECK;
+
 /* Calls fn for each revocation (newest receipt first), or only the overdue ones. */
 gc_result gc_revocations_list(struct gc_ca *, const struct gc_calendar *, bool overdue_only,
                               int64_t now, long limit,

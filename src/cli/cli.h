@@ -35,6 +35,7 @@ int cmd_cert_show(struct cli_ctx *, int, char **);
 int cmd_cert_list(struct cli_ctx *, int, char **);
 int cmd_revoke(struct cli_ctx *, int, char **);
 int cmd_revocations(struct cli_ctx *, int, char **);
+int cmd_calendar_add(struct cli_ctx *, int, char **);
 int cmd_crl_issue(struct cli_ctx *, int, char **);
 int cmd_crl_schedule(struct cli_ctx *, int, char **);
 int cmd_arl_issue(struct cli_ctx *, int, char **);

@@ -106,6 +106,46 @@ static void print_revocation(const struct gc_revocation *r, void *arg)
 	       gc_reason_name(r->reason), req, due, pub, r->overdue ? "  OVERDUE" : "");
 }
 
+/* A holiday list without this year's holidays counts them as working days: say so. */
+static void warn_coverage(struct cli_ctx *ctx)
+{
+	char today[21];
+	bool covered = true;
+	int year;
+
+	gc_time_format((int64_t)time(NULL) + CPS_HK_UTC_OFFSET_SECONDS, today);
+	year = (today[0] - '0') * 1000 + (today[1] - '0') * 100 + (today[2] - '0') * 10 + (today[3] - '0');
+	if (gc_ca_holidays_cover(ctx->ca, year, &covered) == GC_OK && !covered)
+		fprintf(stderr, "gcert: warning: %s lists no public holiday in %d; add the gazetted "
+		        "holidays, or deadlines count them as working days (CPS §4.4.3)\n",
+		        ctx->ca->cfg.holidays_file, year);
+	gc_err_clear();
+}
+
+int cmd_calendar_add(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
+	const char *note = "";
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'n')
+			return cli_usage_error(cli_current(), "unknown option");
+		note = optarg;
+	}
+	if (argc - optind != 1)
+		return cli_usage_error(cli_current(), "give exactly one DATE (YYYY-MM-DD, Hong Kong)");
+	if ((rc = gc_ca_add_warning_day(ctx->ca, argv[optind], note)) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:s}", "status", "added", "day", argv[optind]));
+	else
+		printf("%s is no longer a working day (CPS §4.4.3 warning day)\n", argv[optind]);
+	return 0;
+}
+
 int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -136,6 +176,7 @@ int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if ((cal = malloc(sizeof(*cal))) == NULL)
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
+	warn_coverage(ctx);
 	if ((rc = gc_ca_calendar(ctx->ca, cal)) == GC_OK) {
 		if (ctx->json)
 			l.arr = json_array();

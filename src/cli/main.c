@@ -55,6 +55,12 @@ const struct cli_command cli_commands[] = {
 	 "--overdue        only those not published within two working days of receipt\n"
 	 "--limit N        at most N, newest request first (default 1000)\n" JSON_USAGE,
 	 "gcert revocations --dir ./demo-ca --overdue"},
+	{"calendar add-warning-day", cmd_calendar_add, GC_NEED_DB,
+	 "record a typhoon or rainstorm warning day: not a working day (CPS §4.4.3)",
+	 "--dir DIR DATE [--note TEXT]\n" DIR_USAGE
+	 "DATE             YYYY-MM-DD, the Hong Kong day the warning was hoisted\n"
+	 "--note TEXT      which warning, e.g. \"T8 signal 09:40-16:20\"\n" JSON_USAGE,
+	 "gcert calendar add-warning-day --dir ./demo-ca 2026-09-24 --note \"black rainstorm\""},
 	{"crl issue", cmd_crl_issue, GC_NEED_DB | GC_NEED_TOKEN,
 	 "issue the full and partitioned CRLs now (a supplementary CRL, App. C I)",
 	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert crl issue --dir ./demo-ca"},

@@ -1,6 +1,7 @@
 /* calendar.c - CPS §4.4.3 working days and the App. C I CRL schedule. */
 #include "core/calendar.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,22 @@ gc_result gc_calendar_add_text(struct gc_calendar *c, const char *name, const ch
 	}
 	*c = next;
 	return GC_OK;
+}
+
+bool gc_calendar_has_year(const struct gc_calendar *c, int year)
+{
+	char first[11], last[11];
+	int64_t a, b;
+	size_t i;
+
+	snprintf(first, sizeof(first), "%04d-01-01", year);
+	snprintf(last, sizeof(last), "%04d-12-31", year);
+	if (!gc_day_parse(first, 10, &a) || !gc_day_parse(last, 10, &b))
+		return false;
+	for (i = 0; i < c->n; i++)
+		if (c->days[i] >= a && c->days[i] <= b)
+			return true;
+	return false;
 }
 
 bool gc_calendar_is_working_day(const struct gc_calendar *c, int64_t day)

@@ -44,6 +44,8 @@ bool gc_calendar_is_working_day(const struct gc_calendar *, int64_t day);
  * are working days). Exclusive: published_at < deadline is on time.
  */
 int64_t gc_calendar_deadline(const struct gc_calendar *, int64_t received, int n);
+/* True when the calendar lists any day of that year (a holiday list covers the year). */
+bool gc_calendar_has_year(const struct gc_calendar *, int year);
 /* Parses "YYYY-MM-DD" into a day number; false when malformed or impossible. */
 bool gc_day_parse(const char *s, size_t len, int64_t *day);
 

@@ -76,6 +76,25 @@ check_contains "marked OVERDUE" "OVERDUE" "$out"
 [[ "$out" != *"$C"* ]] && pass || fail "carol (received now, not yet due) listed as overdue"
 n=$("$GCERT" revocations --dir "$CA" --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
 check_eq "all three listed without --overdue" "3" "$n"
+# a warning day (typhoon signal 8, black rainstorm) moves the deadline: Tue 3 Nov 2026
+check "add a warning day" "$GCERT" calendar add-warning-day --dir "$CA" 2026-11-03 --note "T8 signal"
+due=$("$GCERT" revocations --dir "$CA" --json | $PY -c "import json,sys; print([r['due_by'] for r in json.load(sys.stdin) if r['serial'] == '$B'][0])")
+check_eq "bob now due by the end of Thursday 5 Nov HKT" "2026-11-05T16:00:00Z" "$due"
+check_contains "the warning day is in the operator's file" "2026-11-03  T8 signal" "$(cat "$CA/calendar/warning-days.txt")"
+check_eq "audited" "1" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'calendar.changed'")"
+expect_status "the same day twice" 5 "$GCERT" calendar add-warning-day --dir "$CA" 2026-11-03
+check_contains "twice: code" "GC_E_CALENDAR" "$(cat "$T/err")"
+expect_status "an impossible day" 3 "$GCERT" calendar add-warning-day --dir "$CA" 2026-02-30
+check_eq "refusals leave the file as it was" "1" "$(grep -c '^2026' "$CA/calendar/warning-days.txt")"
+# a holiday list that does not cover this year is pointed out
+cp "$CA/calendar/hk-public-holidays.txt" "$T/holidays.keep"
+grep -v "^$(date -u -d '+8 hours' +%Y)" "$T/holidays.keep" > "$CA/calendar/hk-public-holidays.txt"
+"$GCERT" revocations --dir "$CA" >/dev/null 2>"$T/err"
+check_contains "warns of a year without holidays" "lists no public holiday in $(date -u -d '+8 hours' +%Y)" "$(cat "$T/err")"
+cp "$T/holidays.keep" "$CA/calendar/hk-public-holidays.txt"
+"$GCERT" revocations --dir "$CA" >/dev/null 2>"$T/err"
+check_eq "no warning when covered" "" "$(cat "$T/err")"
+
 # the calendar is the operator's: a missing holiday file is an error, not a guess
 mv "$CA/calendar/hk-public-holidays.txt" "$T/holidays.bak"
 expect_status "no holiday calendar" 5 "$GCERT" revocations --dir "$CA" --overdue
@@ -83,5 +102,5 @@ check_contains "no holiday calendar: code" "GC_E_CALENDAR" "$(cat "$T/err")"
 mv "$T/holidays.bak" "$CA/calendar/hk-public-holidays.txt"
 echo "2026-13-01 typo" >> "$CA/calendar/warning-days.txt"
 expect_status "malformed warning day" 5 "$GCERT" revocations --dir "$CA"
-check_contains "names the file and line" "warning-days.txt line 4" "$(cat "$T/err")"
+check_contains "names the file and line" "warning-days.txt line 5" "$(cat "$T/err")"
 finish

@@ -109,6 +109,18 @@ static void test_shipped_holidays(void **state)
 	assert_true(gc_calendar_is_working_day(&cal, D("2026-10-02")));
 }
 
+static void test_has_year(void **state)
+{
+	(void)state;
+	load("2026-01-01\n2026-12-31\n");
+	assert_true(gc_calendar_has_year(&cal, 2026));
+	assert_false(gc_calendar_has_year(&cal, 2027));
+	assert_false(gc_calendar_has_year(&cal, 2025));
+	load(gc_default_holidays);
+	assert_true(gc_calendar_has_year(&cal, 2025));
+	assert_true(gc_calendar_has_year(&cal, 2026));
+}
+
 static void test_schedule(void **state)
 {
 	struct gc_schedule sc;
@@ -139,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_deadline_holidays_and_warnings),
 		cmocka_unit_test(test_shipped_holidays),
+		cmocka_unit_test(test_has_year),
 		cmocka_unit_test(test_schedule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
