@@ -307,7 +307,7 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO crls (ca_id, kind, url, crl_number, this_update,"
 	                           " next_update, entries, cause, sha256, der, created_at, revocations_upto)"
 	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	                           " (SELECT coalesce(max(rowid), 0) FROM revocations))", &st));
+	                           " (SELECT coalesce(max(id), 0) FROM revocations))", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, s->ca_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 2, s->kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, s->url)) == GC_OK &&

@@ -116,7 +116,10 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
 	/* 4: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
 	"CREATE TABLE revocations ("
-	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	/* an explicit INTEGER PRIMARY KEY: ids only grow (rows are never deleted) and, unlike
+	 * an implicit rowid, survive VACUUM; crls.revocations_upto counts on both */
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
 	"  scope TEXT NOT NULL CHECK (scope IN ('ee', 'ca')),"
 	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"  /* the CA whose CRL lists it */
 	"  dp TEXT,"                                         /* its cRLDistributionPoints URL */
@@ -147,7 +150,7 @@ static const char *const migrations[] = {
 	"  this_update INTEGER NOT NULL,"
 	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
 	"  entries INTEGER NOT NULL,"
-	/* the highest revocations rowid when it was built: revocations are only appended,
+	/* the highest revocations id when it was built: revocations are only appended,
 	 * and a CRL lists every revocation of its scope up to this mark, so the first
 	 * CRL whose mark reaches a revocation is where it was first published (§4.4.3),
 	 * recorded in one row per CRL instead of one write per revocation */
@@ -175,7 +178,7 @@ static const char *const migrations[] = {
 	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="
 	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
 	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
-	"   AND c.revocations_upto >= r.rowid ORDER BY c.revocations_upto, c.id LIMIT 1);",
+	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -66,6 +66,8 @@ check_eq "published by the first CRL (full, number 1)" "1" \
 sleep 1
 check "crl issue again" "$GCERT" crl issue --dir "$CA"
 check_eq "first publication time kept" "$first" "$(sql "$CA" "SELECT published_at FROM revocation_status WHERE serial = '$A'")"
+sql "$CA" "VACUUM"
+check_eq "first publication survives VACUUM" "$first" "$(sql "$CA" "SELECT published_at FROM revocation_status WHERE serial = '$A'")"
 
 # ---- §4.4.3 overdue: bob was received on 2 November and first published now ----
 check "revoke carol (received now)" "$GCERT" revoke --dir "$CA" --serial "$C" --reason 4
