@@ -19,7 +19,7 @@ for i in 1 2 3; do
 done
 "$B/gcert" ca certs --dir "$W/ca" --out-dir "$W/trust" >/dev/null
 echo "== independent check: openssl crl -verify of the full CRL"
-t openssl crl -inform DER -in "$W/ca/crl/eCertCA2-17CRL1.crl" -CAfile "$W/trust/issuing-ca.pem" -noout
+t openssl crl -inform DER -in "$W/ca/repo/crl/eCertCA2-17CRL1.crl" -CAfile "$W/trust/issuing-ca.pem" -noout
 
 echo "== openssl ca -gencrl over the same $N entries (software RSA-2048 key)"
 O=$W/ossl; mkdir "$O"
