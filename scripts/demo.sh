@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # demo.sh - on a fresh Debian 12 machine: installs what is missing, builds, creates a demo
-# CA in ./demo-ca (SoftHSM2 token and SQLite inside it), issues one g-Cert of each type
-# and shows them verifying in OpenSSL.
+# CA in ./demo-ca (SoftHSM2 token and SQLite inside it), issues one g-Cert of each type,
+# shows them verifying in OpenSSL, then runs the CA service on localhost: the public
+# repository over HTTP and the interface endpoint over HTTPS with mutual TLS. The URLs
+# are printed; Ctrl-C stops it. DEMO_NO_SERVE=1 stops after the certificates.
+#   HTTP_PORT=8080 IFACE_PORT=8443 scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -46,3 +49,8 @@ echo
 "$GCERT" cert list --dir "$CA"
 echo
 echo "demo CA: $CA    try: $GCERT cert show --dir $CA SERIAL    ($GCERT --help lists every command)"
+[[ -n ${DEMO_NO_SERVE:-} ]] && exit 0
+echo
+echo "starting the CA service (Ctrl-C stops it):"
+exec "$GCERT" ca serve --dir "$CA" --listen "127.0.0.1:${HTTP_PORT:-8080}" --ldap none \
+  --interface-listen "127.0.0.1:${IFACE_PORT:-8443}"

@@ -32,7 +32,14 @@ struct gc_db;
 	X(GC_EV_CA_COMPROMISE, "ca.compromise", "§4.8.2 CA key compromise")              \
 	X(GC_EV_CA_CERT_REVOKED, "ca.cert_revoked", "§4.8.3 CA certificate revocation")  \
 	X(GC_EV_CERT_REISSUED, "cert.reissued", "§4.8.3 replacement after CA compromise")  \
-	X(GC_EV_CALENDAR_CHANGED, "calendar.changed", "§4.4.3 working-day calendar, §4.5.1 configuration")
+	X(GC_EV_CALENDAR_CHANGED, "calendar.changed", "§4.4.3 working-day calendar, §4.5.1 configuration") \
+	X(GC_EV_SERVICE_STARTED, "ca.service_started", "§4.5.1 CA system operation")    \
+	X(GC_EV_SERVICE_STOPPED, "ca.service_stopped", "§4.5.1 CA system operation")    \
+	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \
+	X(GC_EV_REPO_FILE_REJECTED, "repo.file_rejected", "§4.5.1 CRL publication")     \
+	X(GC_EV_REPO_LDAP_PUBLISHED, "repo.ldap_published", "§2.5.3, §4.5.1 repository update") \
+	X(GC_EV_REPO_LOOKUP_LIMITED, "repo.lookup_rate_limited", "§4.5.1 suspicious network activity") \
+	X(GC_EV_REPO_REPUBLISH, "repo.republish", "§2.5.3, §4.5.1 repository update")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

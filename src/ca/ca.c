@@ -565,6 +565,11 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	return GC_OK;
 }
 
+gc_result gc_ca_open_token(struct gc_ca *ca)
+{
+	return ca->hsm != NULL ? GC_OK : open_token(ca, false);
+}
+
 void gc_ca_close(struct gc_ca *ca)
 {
 	if (ca == NULL)

@@ -52,6 +52,8 @@ struct gc_init_options {
 gc_result gc_ca_init(const char *dir, const struct gc_init_options *, const char *actor) GC_MUST_CHECK;
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out) GC_MUST_CHECK;
 void gc_ca_close(struct gc_ca *);
+/* Opens the token of a CA opened without it (a service that signs only when asked to). */
+gc_result gc_ca_open_token(struct gc_ca *) GC_MUST_CHECK;
 /*
  * A worker for another thread: its own database connection (SQLite transactions belong
  * to a connection), the same token and keys (libp11 gives each concurrent signature its

@@ -337,10 +337,22 @@ static gc_result audit_crl(struct gc_ca *ca, const struct scope *s, const struct
 	                       true, detail);
 }
 
+static gc_result gc_crl_repo_dir(const struct gc_ca *ca, char *out, size_t outsz)
+{
+	if (ca->cfg.repo.dir[0] == '/')
+		return (size_t)snprintf(out, outsz, "%s", ca->cfg.repo.dir) < outsz
+		           ? GC_OK : gc_fail(GC_E_CONFIG, "repository.dir: path too long");
+	return gc_path_join(out, outsz, ca->dir, ca->cfg.repo.dir);
+}
+
 gc_result gc_crl_dir(const struct gc_ca *ca, char *out, size_t outsz)
 {
-	/* the repository directory (DIR/repo, served by the repository, SPEC §5) */
-	return gc_path_join(out, outsz, ca->dir, "repo/crl");
+	char repo[GC_MAX_PATH];
+
+	/* the repository directory (repository.dir, default DIR/repo; served over HTTP and
+	 * LDAP by the CA service, SPEC §5) */
+	GC_GUARD(gc_crl_repo_dir(ca, repo, sizeof(repo)));
+	return gc_path_join(out, outsz, repo, "crl");
 }
 
 static void fill_result(const struct scope *s, const struct gc_crl_params *p, struct gc_crl_result *r)
@@ -372,7 +384,7 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(s->kind, "partition") == 0)
 		p.idp_url = s->url;
-	GC_GUARD(gc_path_join(dir, sizeof(dir), ca->dir, "repo"));
+	GC_GUARD(gc_crl_repo_dir(ca, dir, sizeof(dir)));
 	GC_GUARD(gc_mkdir(dir, 0755, 0));
 	GC_GUARD(gc_crl_dir(ca, dir, sizeof(dir)));
 	GC_GUARD(gc_mkdir(dir, 0755, 0));
@@ -553,7 +565,12 @@ static gc_result issue_for_ca(struct gc_ca *ca, const struct ca_row *r, enum gc_
 
 	GC_GUARD(record_scopes(ca, r, now));
 	GC_GUARD(list_scopes(ca->db, r->id, kinds, urls, GC_CRL_MAX_RESULTS, &ns));
-	GC_GUARD(gc_hsm_find_key(ca->hsm, r->key_label, &s.key));
+	/* the current key is already open; an older CA's key is looked up (a service's
+	 * other threads only ever use the current keys) */
+	if (r->id == ca->issuing_id && ca->issuing_key != NULL)
+		s.key = ca->issuing_key;
+	else
+		GC_GUARD(gc_hsm_find_key(ca->hsm, r->key_label, &s.key));
 	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(s.key), X509_get0_pubkey(r->cert)) == 1, GC_E_HSM,
 	          "token key \"%s\" does not match its CA certificate", r->key_label);
 	for (i = 0; i < ns; i++) {

@@ -30,6 +30,8 @@ extern const struct cli_command cli_commands[];
 
 int cmd_ca_init(struct cli_ctx *, int, char **);
 int cmd_ca_certs(struct cli_ctx *, int, char **);
+int cmd_ca_serve(struct cli_ctx *, int, char **);
+int cmd_repo_republish(struct cli_ctx *, int, char **);
 int cmd_issue(struct cli_ctx *, int, char **);
 int cmd_cert_show(struct cli_ctx *, int, char **);
 int cmd_cert_list(struct cli_ctx *, int, char **);

@@ -29,6 +29,21 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
+	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: repository over HTTP and LDAP, interface",
+	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n"
+	 "       [--crl-schedule]\n" DIR_USAGE
+	 "--listen H:P     serve HTTP on this numeric address; port 0 picks a free port\n"
+	 "                 (the first line printed names the port)\n"
+	 "--ldap URI       publish to this LDAP directory (default: repository.ldap_uri of\n"
+	 "                 gcert.json; none: no LDAP); bind DN and password file from gcert.json\n"
+	 "--interface-listen H:P  accept interface files by HTTPS with mutual TLS (opens the token)\n"
+	 "--crl-schedule   issue CRLs at crl.schedule (App. C I) and the ARL yearly; a slot\n"
+	 "                 missed while down is caught up at start (opens the token)\n",
+	 "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389"},
+	{"repo republish", cmd_repo_republish, GC_NEED_DB,
+	 "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	 "--dir DIR\n" DIR_USAGE,
+	 "gcert repo republish --dir ./demo-ca"},
 	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue or renew a g-Cert from a request file",
 	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
 	 "--request F      one request object of the interface format (- for stdin)\n"

@@ -10,6 +10,7 @@
 
 #include "core/calendar.h"
 #include "core/cps.h"
+#include "core/cps_repo.h"
 #include "core/text.h"
 
 void gc_config_defaults(struct gc_config *c)
@@ -38,6 +39,13 @@ void gc_config_defaults(struct gc_config *c)
 	c->crl_next_update_hours = CPS_CRL_NEXT_UPDATE_HOURS;
 	snprintf(c->holidays_file, sizeof(c->holidays_file), "%s", "calendar/hk-public-holidays.txt");
 	snprintf(c->warning_days_file, sizeof(c->warning_days_file), "%s", "calendar/warning-days.txt");
+	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
+	snprintf(c->repo.ldap_base, sizeof(c->repo.ldap_base), "%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_bind_dn, sizeof(c->repo.ldap_bind_dn), "cn=publisher,%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_password_file, sizeof(c->repo.ldap_password_file), "%s",
+	         "ldap/publisher.pw");
+	c->repo.lookup_burst = GC_LOOKUP_BURST;
+	c->repo.lookup_per_minute = GC_LOOKUP_PER_MINUTE;
 	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
 	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 }
@@ -77,6 +85,13 @@ static const struct key keys[] = {
 	R("crl.next_update_hours", crl_next_update_hours, 1, 72),
 	S("calendar.holidays", holidays_file),
 	S("calendar.warning_days", warning_days_file),
+	S("repository.dir", repo.dir),
+	S("repository.ldap_uri", repo.ldap_uri),
+	S("repository.ldap_base", repo.ldap_base),
+	S("repository.ldap_bind_dn", repo.ldap_bind_dn),
+	S("repository.ldap_password_file", repo.ldap_password_file),
+	R("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
+	R("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
 	/* the system interface: a request file is rejected whole past these (SPEC §3) */
 	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
 	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),

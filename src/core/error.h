@@ -61,7 +61,10 @@ enum gc_category {
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
 	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")              \
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
+	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
+	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
+	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client")        \
 	X(GC_E_BAD_REASON, GC_CAT_INPUT, "reason code outside 0..6 (CPS App. C)")        \
 	X(GC_E_BAD_TIME, GC_CAT_INPUT, "malformed or impossible time")                   \
 	X(GC_E_ALREADY_REVOKED, GC_CAT_CONFLICT, "certificate already revoked")          \

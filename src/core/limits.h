@@ -29,11 +29,54 @@
 #define GC_MAX_CALENDAR_DAYS 4096
 /* CRL schedule: at most this many publication times a day ("HH:MM,HH:MM,..."). */
 #define GC_MAX_CRL_SLOTS 24
-/* verify: a certificate file to check, and a CRL it loads (1M entries is ~53 MiB). */
+/* verify: a certificate file to check (GC_MAX_CRL_FILE bounds each CRL it loads), and
+ * at most this many CRL files from a --crl-dir. */
 #define GC_MAX_CERT_FILE 65536
-#define GC_MAX_CRL_FILE (512L * 1024 * 1024)
-/* verify: at most this many CRL files from a --crl-dir. */
 #define GC_MAX_CRL_FILES 64
+
+/* ---- the public repository (CPS §2.5), src/ca/repo_*.c ---- */
+/* Request line URL, decoded path plus query; longer is 414. A lookup URL is < 400 bytes. */
+#define GC_HTTP_MAX_URL 2048
+/* The repository answers only GET and HEAD: no request body is ever accepted. */
+#define GC_HTTP_MAX_BODY 0
+/* libmicrohttpd per-connection memory for headers: bounds header size and count. */
+#define GC_HTTP_CONNECTION_MEMORY 32768
+/* Open connections in all, and from one client address. */
+#define GC_HTTP_MAX_CONNECTIONS 1024
+#define GC_HTTP_MAX_CONNECTIONS_PER_IP 256
+/* An idle connection is closed after this many seconds. */
+#define GC_HTTP_IDLE_TIMEOUT_S 30
+/* At stop, requests in flight get this long to finish (idle keep-alive ones count). */
+#define GC_HTTP_DRAIN_MS 1000
+/* Worker threads of the HTTP server (and database readers, one each). */
+#define GC_HTTP_THREADS 4
+/* A CRL or ARL file served or published; a full CRL of 1M entries is ~40 MiB. */
+#define GC_MAX_CRL_FILE (256L * 1024 * 1024)
+/*
+ * Certificate lookups (by serial, by email) are rate limited per client address
+ * (CPS §2.7: no enumeration of subscribers by brute force): a token bucket of
+ * GC_LOOKUP_BURST lookups refilled at GC_LOOKUP_PER_MINUTE. Past it: 429 with
+ * Retry-After. The CA config may set other values (repository.lookup_*).
+ */
+#define GC_LOOKUP_BURST 20
+#define GC_LOOKUP_PER_MINUTE 120
+/* Client addresses tracked at once; beyond this, lookups from new clients are refused
+ * (fail closed) until idle buckets age out. */
+#define GC_RATE_TABLE_SLOTS 4096
+#define GC_RATE_PROBE 16
+/* Clients refused in one second that get an audit record each; beyond, one summary. */
+#define GC_RATE_ALERTS 64
+/* LDAP publisher: operations applied per transaction, and retry backoff bounds. */
+#define GC_LDAP_BATCH 32
+#define GC_LDAP_BACKOFF_MIN_MS 200
+#define GC_LDAP_BACKOFF_MAX_MS 5000
+/* Network and operation timeout of one LDAP call, seconds. */
+#define GC_LDAP_TIMEOUT_S 10
+/* How often the publisher looks for new outbox rows, and the poller at CRL files. */
+#define GC_LDAP_POLL_MS 250
+#define GC_REPO_FILE_POLL_MS 500
+/* The publisher's password file. */
+#define GC_MAX_PASSWORD 256
 
 /* RFC 5280 Appendix A upper bounds, in characters. */
 #define UB_COMMON_NAME 64

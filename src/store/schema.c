@@ -114,7 +114,43 @@ static const char *const migrations[] = {
 	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
 	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
 	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
-	/* 4: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
+	/*
+	 * 4: the repository's LDAP outbox (CPS §2.5.3: updated as soon as a certificate is
+	 * issued or a CRL made). Each row is one pending directory update, applied in id
+	 * order by the publisher and deleted in the same transaction as its audit record.
+	 * Triggers fill it in the same transaction as the change itself, so an issued
+	 * certificate can never miss publication; CRL/ARL files are queued by the file
+	 * poller with their bytes (so a later file cannot overtake an earlier one).
+	 * Existing certificates are queued once here.
+	 */
+	"CREATE TABLE ldap_outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('ca_cert', 'cert', 'file')),"
+	"  object TEXT NOT NULL,"
+	"  data BLOB,"
+	"  queued_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  CHECK ((kind = 'file') = (data IS NOT NULL)));"
+	"CREATE TRIGGER certificates_publish AFTER UPDATE OF status ON certificates"
+	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"CREATE TRIGGER ca_certs_publish AFTER INSERT ON ca_certs"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('ca_cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"  SELECT 'ca_cert', serial, CAST(strftime('%s', 'now') AS INTEGER) FROM ca_certs ORDER BY id;"
+	"INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"  SELECT 'cert', serial, CAST(strftime('%s', 'now') AS INTEGER) FROM certificates"
+	"  WHERE status = 'issued' ORDER BY issued_at, rowid;"
+	/* The last version of each repository file queued for LDAP, by content hash. */
+	"CREATE TABLE repo_files ("
+	"  name TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	"  size INTEGER NOT NULL,"
+	"  queued_at INTEGER NOT NULL);",
+	/* 5: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
 	"CREATE TABLE revocations ("
 	/* an explicit INTEGER PRIMARY KEY: ids only grow (rows are never deleted) and, unlike
 	 * an implicit rowid, survive VACUUM; crls.revocations_upto counts on both */

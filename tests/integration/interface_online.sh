@@ -19,12 +19,12 @@ check "the TLS key is owner-only" test "$(stat -c %a "$CA/token/tls.key")" = 600
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
 trap cleanup EXIT
-serve() { # [faketime offset] -> $PORT
+serve() { # [faketime offset] -> $PORT; the first as part of the CA service, the second alone
   local log=$T/serve.$RANDOM.log
   if [[ -n ${1:-} ]]; then faketime -f "$1" "$GCERT" interface serve --dir "$CA" --listen 127.0.0.1:0 >"$log" 2>&1 &
-  else "$GCERT" interface serve --dir "$CA" --listen 127.0.0.1:0 >"$log" 2>&1 & fi
+  else "$GCERT" ca serve --dir "$CA" --listen 127.0.0.1:0 --ldap none --interface-listen 127.0.0.1:0 >"$log" 2>&1 & fi
   PIDS+=($!)
-  for _ in $(seq 50); do grep -q 'interface: https' "$log" && break; sleep 0.1; done
+  for _ in $(seq 50); do grep -q 'interface.* https' "$log" && break; sleep 0.1; done
   PORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$log")
   [[ -n $PORT ]] || { cat "$log" >&2; fail "server did not start"; finish; }
 }
