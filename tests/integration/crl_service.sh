@@ -6,6 +6,9 @@
 source "$GCERT_SRC/tests/integration/lib.sh"
 source "$GCERT_SRC/tests/integration/common.sh"
 
+PID=
+# a failing check must not leave the service running
+trap '[[ -n "$PID" ]] && kill -TERM "$PID" 2>/dev/null; rm -rf "$T"' EXIT
 CA=$T/ca
 new_ca "$CA"
 issue_cert "$CA" alice; A=$SERIAL
@@ -25,7 +28,7 @@ serve() { # [faketime offset]: starts the service, waits for its port; sets PID 
   for _ in $(seq 100); do grep -q "serving" "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
   PORT=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$T/serve.out" | head -1)
 }
-stop() { kill -TERM "$PID"; local rc=0; wait "$PID" || rc=$?; check_eq "service stops cleanly" 0 "$rc"; }
+stop() { kill -TERM "$PID"; local rc=0; wait "$PID" || rc=$?; PID=; check_eq "service stops cleanly" 0 "$rc"; }
 wait_crls() { # N: until the archive holds N CRLs (the worker runs beside the HTTP server)
   for _ in $(seq 100); do (( $(sql "$CA" "SELECT count(*) FROM crls") >= $1 )) && return 0; sleep 0.1; done
   return 1
