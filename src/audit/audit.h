@@ -26,6 +26,14 @@ struct gc_db;
 	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
 	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")       \
 	X(GC_EV_IFACE_TLS_REFUSED, "interface.tls_refused", "§4.5.1 suspicious network activity") \
+	X(GC_EV_CERT_REVOKED, "cert.revoked", "§4.4.2 revocation")                       \
+	X(GC_EV_REVOKE_REJECTED, "cert.revoke_rejected", "§4.5.1 revocation request handling") \
+	X(GC_EV_CRL_ISSUED, "crl.issued", "§4.5.1 CRL compilation and publication")      \
+	X(GC_EV_ARL_ISSUED, "arl.issued", "App. C II ARL publication")                   \
+	X(GC_EV_CA_COMPROMISE, "ca.compromise", "§4.8.2 CA key compromise")              \
+	X(GC_EV_CA_CERT_REVOKED, "ca.cert_revoked", "§4.8.3 CA certificate revocation")  \
+	X(GC_EV_CERT_REISSUED, "cert.reissued", "§4.8.3 replacement after CA compromise")  \
+	X(GC_EV_CALENDAR_CHANGED, "calendar.changed", "§4.4.3 working-day calendar, §4.5.1 configuration") \
 	X(GC_EV_SERVICE_STARTED, "ca.service_started", "§4.5.1 CA system operation")    \
 	X(GC_EV_SERVICE_STOPPED, "ca.service_stopped", "§4.5.1 CA system operation")    \
 	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \

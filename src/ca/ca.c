@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "ca/auditkey.h"
+#include "core/calendar.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -441,6 +442,24 @@ static gc_result make_softhsm_token(const char *absdir, const struct gc_config *
 	return rc;
 }
 
+static const char warning_days_header[] =
+	"# Days on which a tropical cyclone warning (No. 8 or above) or a black or red\n"
+	"# rainstorm warning was hoisted: not working days under CPS §4.4.3.\n"
+	"# Add one line per day as it happens: YYYY-MM-DD  description\n";
+
+/* CPS §4.4.3: the working-day calendar, a copy the operator keeps up to date. */
+static gc_result write_calendar(const char *absdir, const struct gc_config *cfg)
+{
+	char path[GC_MAX_PATH];
+
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, "calendar"));
+	GC_GUARD(gc_mkdir(path, 0750, 1));
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, cfg->holidays_file));
+	GC_GUARD(gc_file_write(path, gc_default_holidays, strlen(gc_default_holidays), 0640, 1));
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, cfg->warning_days_file));
+	return gc_file_write(path, warning_days_header, strlen(warning_days_header), 0640, 1);
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st, (void)flag, (void)ftw;
@@ -478,6 +497,7 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_NOMEM_OUT(rc, json = gc_config_dump(&cfg));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
+	GC_GUARD_OUT(rc, write_calendar(absdir, &cfg));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
 	rc = record_ceremony(path, &cfg, json, actor, &root, &issuing);
 out:
@@ -533,7 +553,7 @@ static gc_result load_issuer(struct gc_ca *ca)
 	return GC_OK;
 }
 
-static gc_result open_token(struct gc_ca *ca)
+static gc_result open_token(struct gc_ca *ca, bool root_only)
 {
 	char path[GC_MAX_PATH], pin[256];
 	gc_result rc;
@@ -551,11 +571,14 @@ static gc_result open_token(struct gc_ca *ca)
 	 * under the CA key handles already taken. */
 	GC_GUARD(gc_audit_key_open(ca));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.root.key_label, &ca->root_key));
+	if (root_only)
+		goto root;
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ca->issuing_key));
 	/* The token's keys must be the ones the certificates certify. */
 	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->issuing_key), X509_get0_pubkey(ca->issuing_cert)) == 1,
 	          GC_E_HSM, "token key \"%s\" does not match the issuing CA certificate",
 	          ca->cfg.issuing.key_label);
+root:
 	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->root_key), X509_get0_pubkey(ca->root_cert)) == 1,
 	          GC_E_HSM, "token key \"%s\" does not match the root certificate", ca->cfg.root.key_label);
 	return GC_OK;
@@ -590,8 +613,8 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	GC_GUARD_OUT(rc, load_ca_cert(ca, "root", &ca->root_cert, &ca->root_id));
 	GC_GUARD_OUT(rc, load_ca_cert(ca, "issuing", &ca->issuing_cert, &ca->issuing_id));
 	GC_GUARD_OUT(rc, load_issuer(ca));
-	if (needs & GC_NEED_TOKEN)
-		GC_GUARD_OUT(rc, open_token(ca));
+	if (needs & (GC_NEED_TOKEN | GC_NEED_ROOT_KEY))
+		GC_GUARD_OUT(rc, open_token(ca, !(needs & GC_NEED_TOKEN)));
 	*out = ca;
 	ca = NULL;
 out:
@@ -631,7 +654,7 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 
 gc_result gc_ca_open_token(struct gc_ca *ca)
 {
-	return ca->hsm != NULL ? GC_OK : open_token(ca);
+	return ca->hsm != NULL ? GC_OK : open_token(ca, false);
 }
 
 void gc_ca_close(struct gc_ca *ca)
@@ -647,4 +670,118 @@ void gc_ca_close(struct gc_ca *ca)
 	X509_free(ca->service_cert);
 	X509_free(ca->audit_cert);
 	free(ca);
+}
+
+/* ---- a new issuing CA (§4.8.3) ---- */
+
+static gc_result check_new_name(struct gc_ca *ca)
+{
+	struct gc_stmt *st;
+	struct gc_hsm_key *k;
+	bool row;
+	gc_result rc;
+
+	GC_ENSURE(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &k) != GC_OK, GC_E_CA_STATE,
+	          "config: issuing.key_label \"%s\": a key with this label is already in the token; "
+	          "CPS §4.8.3: the new issuing CA needs a new key", ca->cfg.issuing.key_label);
+	gc_err_clear();
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT 1 FROM ca_certs WHERE subject_cn = ? OR key_label = ?", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, ca->cfg.issuing.cn)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 2, ca->cfg.issuing.key_label)) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		rc = gc_fail(GC_E_CA_STATE, "config: issuing.cn \"%s\" or key_label \"%s\" is already used by "
+		             "a CA certificate; name the new issuing CA in gcert.json first",
+		             ca->cfg.issuing.cn, ca->cfg.issuing.key_label);
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result record_new_issuing(struct gc_ca *ca, const struct made_cert *m, int64_t *id)
+{
+	char serial[41], detail[512];
+	struct gc_stmt *st;
+	gc_result rc;
+
+	gc_hex_encode(m->serial, CPS_SERIAL_OCTETS, serial);
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE ca_certs SET is_current = 0"
+	                                       " WHERE role = 'issuing' AND is_current = 1", &st));
+	rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	GC_GUARD_OUT(rc, rc);
+	GC_GUARD_OUT(rc, insert_ca_cert(ca->db, "issuing", ca->cfg.issuing.cn, ca->cfg.issuing.key_label,
+	                                m, ca->root_id, id));
+	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED,
+	                                 ca->cfg.issuing.key_label, true, detail));
+	snprintf(detail, sizeof(detail), "CN=%s serial %s issued by CN=%s (CPS §4.8.3 new issuing CA)",
+	         ca->cfg.issuing.cn, serial, ca->cfg.root.cn);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_CA_CERT_ISSUED, serial, true, detail));
+	return gc_db_commit(ca->db);
+out:
+	gc_db_rollback(ca->db);
+	return rc;
+}
+
+gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
+{
+	struct made_cert m = {0};
+	struct gc_hsm_key *ik;
+	X509_NAME *dn = NULL;
+	const ASN1_OCTET_STRING *root_ski = X509_get0_subject_key_id(ca->root_cert);
+	struct tm tm;
+	int64_t id = 0;
+	gc_result rc;
+
+	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "new issuing CA: the root key is not open");
+	GC_ENSURE(root_ski != NULL && ASN1_STRING_length(root_ski) == 20, GC_E_NOT_A_CA_DIR,
+	          "root certificate has no 20-octet subjectKeyIdentifier");
+	GC_GUARD(check_new_name(ca));
+	ASN1_TIME_to_tm(X509_get0_notAfter(ca->root_cert), &tm);
+	GC_ENSURE(gc_time_add_years(now, ca->cfg.issuing.validity_years) <= (int64_t)timegm(&tm),
+	          GC_E_OUTLIVES_CA, "config: issuing.validity_years: %d years would outlive the root "
+	          "certificate; CPS §4.7: a root key changeover is due", ca->cfg.issuing.validity_years);
+	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, ca->cfg.issuing.key_label, CPS_RSA_BITS));
+	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ik));
+	GC_GUARD_OUT(rc, ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
+	GC_GUARD_OUT(rc, make_ca_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
+	                              ASN1_STRING_get0_data(root_ski), 0, now,
+	                              ca->cfg.issuing.validity_years, ca->cfg.cps_uri, &m));
+	GC_GUARD_OUT(rc, record_new_issuing(ca, &m, &id));
+	X509_free(ca->issuing_cert);
+	ca->issuing_cert = m.x;
+	m.x = NULL;
+	ca->issuing_id = id;
+	ca->issuing_key = ik;
+	rc = load_issuer(ca);
+out:
+	X509_NAME_free(dn);
+	made_cert_clear(&m);
+	return rc;
+}
+
+gc_result gc_ca_trust(struct gc_ca *ca, STACK_OF(X509) *roots, STACK_OF(X509) *issuing)
+{
+	struct gc_stmt *st;
+	const unsigned char *p;
+	X509 *x;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT role, der FROM ca_certs ORDER BY id", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		p = gc_stmt_blob(st, 1, &n);
+		if ((x = d2i_X509(NULL, &p, (long)n)) == NULL) {
+			rc = gc_fail_ssl(GC_E_DB, "a CA certificate in the database does not parse");
+			break;
+		}
+		if (sk_X509_push(strcmp(gc_stmt_text(st, 0), "root") == 0 ? roots : issuing, x) <= 0) {
+			X509_free(x);
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+			break;
+		}
+	}
+	gc_stmt_free(st);
+	return rc;
 }

@@ -18,6 +18,8 @@
 /* What a command needs opened (the CLI dispatch table declares it). */
 #define GC_NEED_DB 0x1u
 #define GC_NEED_TOKEN 0x2u
+/* Only the root key: for making a new issuing CA after a compromise (§4.8.3). */
+#define GC_NEED_ROOT_KEY 0x4u
 
 struct gc_ca {
 	char dir[GC_MAX_PATH];
@@ -64,6 +66,18 @@ gc_result gc_ca_open_token(struct gc_ca *) GC_MUST_CHECK;
  * own session). Close the worker before the CA it came from.
  */
 gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
+
+/*
+ * CPS §4.8.3: a new issuing CA named by the configuration (issuing.cn, key_label,
+ * validity_years), its key generated in the token and its certificate signed by the
+ * root; it becomes the current issuing CA (the old one stays in the database). Needs
+ * the root key. Refused when the name or key label is already in use.
+ */
+gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+
+/* Every root (trust anchors) and issuing CA certificate of the CA, current or not,
+ * appended to roots and issuing (for relying-party verification). */
+gc_result gc_ca_trust(struct gc_ca *, STACK_OF(X509) *roots, STACK_OF(X509) *issuing) GC_MUST_CHECK;
 
 /* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,

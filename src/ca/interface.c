@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "ca/issue.h"
+#include "ca/revoke.h"
 #include "core/interface.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -174,11 +175,28 @@ out:
 
 /* ---- revocation requests ---- */
 
+/*
+ * CPS §4.4.2: CMMP sends the approved revocation; the CA revokes (permanent) and answers.
+ * Any pinned RA may revoke any g-Cert: CMMP is the only RA (§1.2.2); the audit record
+ * names the certificate and the request, the result file goes back to the sender.
+ */
 static json_t *revoke_one(struct gc_ca *ca, const char *ra, const struct gc_iface_item *it)
 {
-	(void)ca, (void)ra;
-	gc_fail(GC_E_REQUEST_FIELD, "request %s: type: revocation is not accepted by this CA yet", it->id);
-	return rejection(it->id, GC_E_REQUEST_FIELD, gc_err_detail());
+	struct gc_revocation r;
+	int64_t now = (int64_t)time(NULL);
+	char req[21], rev[21];
+	gc_result rc;
+
+	(void)ra;
+	rc = gc_ca_revoke(ca, it->revoke.serial, it->revoke.reason,
+	                  it->revoke.requested_at ? it->revoke.requested_at : now, now, &r);
+	if (rc != GC_OK)
+		return rejection(it->id, rc, gc_err_detail());
+	gc_time_format(r.requested_at, req);
+	gc_time_format(r.revoked_at, rev);
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "id", it->id, "status", "revoked",
+	                 "serial", r.serial, "reason", r.reason, "reason_name", gc_reason_name(r.reason),
+	                 "requested_at", req, "revoked_at", rev);
 }
 
 static void revoke_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *b, struct answer *ans)

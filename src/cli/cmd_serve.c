@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca/crl_sched.h"
 #include "ca/iface_http.h"
 #include "ca/repo_alerts.h"
 #include "ca/repo_files.h"
@@ -25,6 +26,8 @@ struct serve {
 	char actor[128];
 	const char *ldap_uri;
 	const char *iface_listen; /* the interface endpoint (SPEC §3), when asked for */
+	bool crl_schedule;        /* App. C: issue CRLs and the ARL on the schedule */
+	struct gc_crl_sched *sched;
 	struct gc_iface_http *iface;
 	struct gc_repo_alerts *alerts;
 	struct gc_repo_http *http;
@@ -81,6 +84,13 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"interface", gc_iface_http_start,
 		                                                      gc_iface_http_stop, s->iface}));
 	}
+	if (s->crl_schedule) {
+		/* CRLs are signed in the token; started before the poller that publishes them */
+		GC_GUARD(gc_ca_open_token(ca));
+		GC_GUARD(gc_crl_sched_new(ca, s->actor, &s->sched));
+		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"crl-schedule", gc_crl_sched_start,
+		                                                      gc_crl_sched_stop, s->sched}));
+	}
 	/* last started, first stopped: its final step seals what the others recorded */
 	GC_GUARD(gc_sealer_new(ca, ca->cfg.seal_interval, &s->sealer));
 	if (s->ldap_uri == NULL || s->ldap_uri[0] == '\0')
@@ -107,6 +117,7 @@ static void serve_free(struct serve *s)
 	gc_repo_poller_free(s->poller);
 	gc_repo_http_free(s->http);
 	gc_iface_http_free(s->iface);
+	gc_crl_sched_free(s->sched);
 	gc_repo_alerts_free(s->alerts);
 }
 
@@ -128,6 +139,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
 	                                     {"ldap", required_argument, NULL, 'L'},
 	                                     {"interface-listen", required_argument, NULL, 'i'},
+	                                     {"crl-schedule", no_argument, NULL, 'c'},
 	                                     {NULL, 0, NULL, 0}};
 	struct serve *s = calloc(1, sizeof(*s));
 	const char *listen = NULL;
@@ -147,6 +159,8 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 			s->ldap_uri = strcmp(optarg, "none") == 0 ? "" : optarg;
 		else if (c == 'i')
 			s->iface_listen = optarg;
+		else if (c == 'c')
+			s->crl_schedule = true;
 		else
 			return free(s), cli_usage_error(cli_current(), "unknown option");
 	}
@@ -166,8 +180,9 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		free(s);
 		return cli_fail(ctx, rc);
 	}
-	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s", listen,
-	         s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off");
+	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s, CRL schedule %s",
+	         listen, s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off",
+	         s->crl_schedule ? ctx->ca->cfg.crl_schedule : "off");
 	if ((rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STARTED, detail)) != GC_OK) {
 		serve_free(s);
 		free(s);
@@ -180,6 +195,8 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		printf("gcert: interface at https://%.*s:%d/interface (mutual TLS, pinned RAs only)\n",
 		       (int)(strrchr(s->iface_listen, ':') - s->iface_listen), s->iface_listen,
 		       gc_iface_http_port(s->iface));
+	if (s->sched != NULL)
+		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ctx->ca->cfg.crl_schedule);
 	printf("gcert: serving; stop with SIGTERM or Ctrl-C\n");
 	fflush(stdout);
 	sig = wait_for_signal();

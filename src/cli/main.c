@@ -30,12 +30,15 @@ const struct cli_command cli_commands[] = {
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
 	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: repository over HTTP and LDAP, interface",
-	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n" DIR_USAGE
+	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n"
+	 "       [--crl-schedule]\n" DIR_USAGE
 	 "--listen H:P     serve HTTP on this numeric address; port 0 picks a free port\n"
 	 "                 (the first line printed names the port)\n"
 	 "--ldap URI       publish to this LDAP directory (default: repository.ldap_uri of\n"
 	 "                 gcert.json; none: no LDAP); bind DN and password file from gcert.json\n"
-	 "--interface-listen H:P  accept interface files by HTTPS with mutual TLS (opens the token)\n",
+	 "--interface-listen H:P  accept interface files by HTTPS with mutual TLS (opens the token)\n"
+	 "--crl-schedule   issue CRLs at crl.schedule (App. C I) and the ARL yearly; a slot\n"
+	 "                 missed while down is caught up at start (opens the token)\n",
 	 "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389"},
 	{"repo republish", cmd_repo_republish, GC_NEED_DB,
 	 "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
@@ -53,6 +56,55 @@ const struct cli_command cli_commands[] = {
 	{"cert list", cmd_cert_list, GC_NEED_DB, "list issued certificates (operator view)",
 	 "--dir DIR [--limit N]\n" DIR_USAGE "--limit N        at most N, newest first (default 100)\n" JSON_USAGE,
 	 "gcert cert list --dir ./demo-ca --limit 20"},
+	{"revoke", cmd_revoke, GC_NEED_DB, "revoke a g-Cert (permanent; CPS §4.4)",
+	 "--dir DIR --serial HEX [--reason CODE] [--requested-at TIME]\n" DIR_USAGE
+	 "--serial HEX     the certificate's serial, 40 hex digits\n"
+	 "--reason CODE    0..6 or its name (CPS App. C I): 0 unspecified (default), 1 keyCompromise,\n"
+	 "                 2 cACompromise, 3 affiliationChanged, 4 superseded,\n"
+	 "                 5 cessationOfOperation, 6 certificateHold\n"
+	 "--requested-at T when the request was received, YYYY-MM-DDTHH:MM:SSZ (default now);\n"
+	 "                 the two-working-day service level (§4.4.3) counts from it\n" JSON_USAGE,
+	 "gcert revoke --dir ./demo-ca --serial 3f0a…(40 hex digits) --reason keyCompromise"},
+	{"revocations", cmd_revocations, GC_NEED_DB, "list revocations and their service level (§4.4.3)",
+	 "--dir DIR [--overdue] [--limit N]\n" DIR_USAGE
+	 "--overdue        only those not published within two working days of receipt\n"
+	 "--limit N        at most N, newest request first (default 1000)\n" JSON_USAGE,
+	 "gcert revocations --dir ./demo-ca --overdue"},
+	{"calendar add-warning-day", cmd_calendar_add, GC_NEED_DB,
+	 "record a typhoon or rainstorm warning day: not a working day (CPS §4.4.3)",
+	 "--dir DIR DATE [--note TEXT]\n" DIR_USAGE
+	 "DATE             YYYY-MM-DD, the Hong Kong day the warning was hoisted\n"
+	 "--note TEXT      which warning, e.g. \"T8 signal 09:40-16:20\"\n" JSON_USAGE,
+	 "gcert calendar add-warning-day --dir ./demo-ca 2026-09-24 --note \"black rainstorm\""},
+	{"crl issue", cmd_crl_issue, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issue the full and partitioned CRLs now (a supplementary CRL, App. C I)",
+	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert crl issue --dir ./demo-ca"},
+	{"crl schedule", cmd_crl_schedule, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issue CRLs on the CPS schedule (01:15, 06:15, 11:00 UTC) and the ARL yearly",
+	 "--dir DIR [--once [--now TIME]]\n" DIR_USAGE
+	 "--once           catch up what is due (a run missed while down) and exit\n"
+	 "--now TIME       decide as if the clock read TIME (drills, tests)\n" JSON_USAGE,
+	 "gcert crl schedule --dir ./demo-ca"},
+	{"arl issue", cmd_arl_issue, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issue the root's ARL of revoked CA certificates (App. C II)", "--dir DIR\n" DIR_USAGE JSON_USAGE,
+	 "gcert arl issue --dir ./demo-ca"},
+	{"ca compromise", cmd_ca_compromise, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issuing CA key compromised: revoke all, publish CRLs and ARL, announce (§4.8.2)",
+	 "--dir DIR --confirm\n" DIR_USAGE "--confirm        required: every certificate of the CA is revoked\n"
+	 JSON_USAGE, "gcert ca compromise --dir ./demo-ca --confirm"},
+	{"ca reissue", cmd_ca_reissue, GC_NEED_DB | GC_NEED_ROOT_KEY,
+	 "after a compromise: new issuing CA from gcert.json, subscribers certified again (§4.8.3)",
+	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca reissue --dir ./demo-ca"},
+	{"verify", cmd_verify, 0, "relying-party check: path, CRLs, policy, purpose, time (§2.1.6)",
+	 "[--dir DIR | --root root.pem [--untrusted ca.pem] --crl-dir D] [--purpose P] [--at T] cert.pem\n"
+	 DIR_USAGE
+	 "--root F         trust anchor(s), PEM or DER (instead of --dir)\n"
+	 "--untrusted F    issuing CA certificate(s) for the path\n"
+	 "--crl-dir D      directory of published CRLs and ARL (*.crl)\n"
+	 "--purpose P      sign, encrypt, clientauth or any (default any)\n"
+	 "--at TIME        verify as at YYYY-MM-DDTHH:MM:SSZ (default now)\n" JSON_USAGE
+	 "exit status 0 valid, 8 must not be relied on (the reason is printed)\n",
+	 "gcert verify --root root.pem --untrusted issuing-ca.pem --crl-dir ./crl --purpose sign chan.pem"},
 	{"fees", cmd_fees, GC_NEED_DB, "fees charged to an organisation for a year (CPS §2.4)",
 	 "--dir DIR --org ORGANISATION --year YYYY\n" DIR_USAGE
 	 "--org O          the organisation as named in requests (subject.organisation)\n"

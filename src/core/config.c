@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/calendar.h"
 #include "core/cps.h"
 #include "core/cps_repo.h"
 #include "core/text.h"
@@ -32,6 +33,12 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->issuing.key_label, sizeof(c->issuing.key_label), "%s", "ecert-ca-2-17");
 	snprintf(c->cps_uri, sizeof(c->cps_uri), "%s", CPS_DEFAULT_CPS_URI);
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
+	snprintf(c->full_crl, sizeof(c->full_crl), "%s", CPS_DEFAULT_FULL_CRL);
+	snprintf(c->arl_url, sizeof(c->arl_url), "%s", CPS_DEFAULT_ARL);
+	snprintf(c->crl_schedule, sizeof(c->crl_schedule), "%s", CPS_DEFAULT_CRL_SCHEDULE);
+	c->crl_next_update_hours = CPS_CRL_NEXT_UPDATE_HOURS;
+	snprintf(c->holidays_file, sizeof(c->holidays_file), "%s", "calendar/hk-public-holidays.txt");
+	snprintf(c->warning_days_file, sizeof(c->warning_days_file), "%s", "calendar/warning-days.txt");
 	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
 	snprintf(c->repo.ldap_base, sizeof(c->repo.ldap_base), "%s", CPS_LDAP_BASE);
 	snprintf(c->repo.ldap_bind_dn, sizeof(c->repo.ldap_bind_dn), "cn=publisher,%s", CPS_LDAP_BASE);
@@ -76,6 +83,12 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
+	S("profile.full_crl_url", full_crl),
+	S("arl.url", arl_url),
+	S("crl.schedule", crl_schedule),
+	R("crl.next_update_hours", crl_next_update_hours, 1, 72),
+	S("calendar.holidays", holidays_file),
+	S("calendar.warning_days", warning_days_file),
 	S("repository.dir", repo.dir),
 	S("repository.ldap_uri", repo.ldap_uri),
 	S("repository.ldap_base", repo.ldap_base),
@@ -142,6 +155,49 @@ static gc_result set_value(struct gc_config *c, const struct key *k, const json_
 	return GC_OK;
 }
 
+/* The file name a CRL URL is published under: its last path segment, "x.crl". */
+const char *gc_config_crl_file(const char *url)
+{
+	const char *slash = strrchr(url, '/');
+
+	return slash != NULL ? slash + 1 : url;
+}
+
+static gc_result check_url(const char *key, const char *url)
+{
+	const char *f = gc_config_crl_file(url);
+	size_t i, n = strlen(f);
+
+	GC_ENSURE(strncmp(url, "http://", 7) == 0 || strncmp(url, "ldap://", 7) == 0, GC_E_CONFIG,
+	          "config: %s: App. C: CRL URLs are http:// (got \"%.64s\")", key, url);
+	GC_ENSURE(n > 4 && strcmp(f + n - 4, ".crl") == 0, GC_E_CONFIG,
+	          "config: %s: must name a file ending in .crl", key);
+	for (i = 0; i < n; i++)
+		GC_ENSURE((f[i] >= 'A' && f[i] <= 'Z') || (f[i] >= 'a' && f[i] <= 'z') ||
+		              (f[i] >= '0' && f[i] <= '9') || f[i] == '-' || f[i] == '_' || f[i] == '.',
+		          GC_E_CONFIG, "config: %s: file name \"%s\" has characters outside [A-Za-z0-9._-]",
+		          key, f);
+	return GC_OK;
+}
+
+/* App. C: three CRL files that must not overwrite each other; a valid schedule. */
+static gc_result check_crl(const struct gc_config *c)
+{
+	struct gc_schedule sc;
+
+	GC_GUARD(check_url("profile.crl_dp", c->crl_dp));
+	GC_GUARD(check_url("profile.full_crl_url", c->full_crl));
+	GC_GUARD(check_url("arl.url", c->arl_url));
+	GC_ENSURE(strcmp(gc_config_crl_file(c->crl_dp), gc_config_crl_file(c->full_crl)) != 0 &&
+	              strcmp(gc_config_crl_file(c->crl_dp), gc_config_crl_file(c->arl_url)) != 0 &&
+	              strcmp(gc_config_crl_file(c->full_crl), gc_config_crl_file(c->arl_url)) != 0,
+	          GC_E_CONFIG, "config: profile.crl_dp, profile.full_crl_url and arl.url must name "
+	                       "different files");
+	GC_ENSURE(c->crl_next_update_hours <= 24 * 3, GC_E_CONFIG,
+	          "config: crl.next_update_hours: App. C I: CRLs are updated daily (at most 72)");
+	return gc_schedule_parse(c->crl_schedule, &sc);
+}
+
 static gc_result check_ca(const struct gc_config *c)
 {
 	GC_ENSURE(c->alert_smtp_url[0] == '\0' || (c->alert_to[0] != '\0' &&
@@ -158,7 +214,7 @@ static gc_result check_ca(const struct gc_config *c)
 	          "config: root and issuing CA must have different key labels");
 	GC_ENSURE(c->root.cn[0] && c->issuing.cn[0] && strcmp(c->root.cn, c->issuing.cn) != 0,
 	          GC_E_CONFIG, "config: root.cn and issuing.cn must be set and differ");
-	return GC_OK;
+	return check_crl(c);
 }
 
 gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out)

@@ -44,6 +44,14 @@ struct gc_config {
 	struct gc_ca_config issuing;
 	char cps_uri[256]; /* App. B certificatePolicies CPS qualifier (§2.5) */
 	char crl_dp[256];  /* App. B cRLDistributionPoints (App. C I partition) */
+	/* App. C: CRL publication */
+	char full_crl[256];         /* App. C I full CRL URL; its basename names the file */
+	char arl_url[256];          /* App. C II ARL URL; its basename names the file */
+	char crl_schedule[128];     /* "HH:MM,..." UTC, App. C I (01:15, 06:15, 11:00) */
+	int crl_next_update_hours;  /* nextUpdate = thisUpdate + this (App. C I "daily") */
+	/* §4.4.3 working-day calendar, relative to the CA directory, editable by operators */
+	char holidays_file[GC_MAX_PATH];
+	char warning_days_file[GC_MAX_PATH];
 	int iface_max_file;     /* bytes of one interface request file */
 	int iface_max_requests; /* requests in one interface file */
 	struct gc_repo_config repo;
@@ -58,6 +66,8 @@ struct gc_config {
 
 void gc_config_defaults(struct gc_config *);
 gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out) GC_MUST_CHECK;
+/* The file name under which a CRL URL is published (its last path segment). */
+const char *gc_config_crl_file(const char *url);
 /* Serialises to the JSON document gc_config_parse reads; caller frees. */
 char *gc_config_dump(const struct gc_config *);
 

@@ -29,6 +29,32 @@
 #define CPS_DEFAULT_CRL_DP "http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl"
 #define CPS_DEFAULT_FULL_CRL "http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL1.crl"
 
+/* App. C II: the root's ARL (the CPS names no URL; this follows the CRL naming). */
+#define CPS_DEFAULT_ARL "http://crl1.eCert.gov.hk/crl/RootCA2ARL.crl"
+/* App. C I: CRLs at 09:15, 14:15, 19:00 Hong Kong time = 01:15, 06:15, 11:00 UTC. */
+#define CPS_DEFAULT_CRL_SCHEDULE "01:15,06:15,11:00"
+/* App. C I: nextUpdate "daily"; App. C II: the ARL is issued yearly. */
+#define CPS_CRL_NEXT_UPDATE_HOURS 24
+#define CPS_ARL_PERIOD_MONTHS 12
+/* §4.4.3, §4.6: CRLs are archived for at least seven years. */
+#define CPS_ARCHIVE_YEARS 7
+/* §4.4.3: a revocation is published within two working days of the request. */
+#define CPS_REVOCATION_WORKING_DAYS 2
+/* Hong Kong time is UTC+8 all year (no daylight saving); working days are HK days. */
+#define CPS_HK_UTC_OFFSET_SECONDS (8 * 3600)
+
+/* App. C I: CRL entry reasonCode values; subscribers need not give one (default 0). */
+enum cps_reason {
+	CPS_REASON_UNSPECIFIED = 0,
+	CPS_REASON_KEY_COMPROMISE = 1,
+	CPS_REASON_CA_COMPROMISE = 2,
+	CPS_REASON_AFFILIATION_CHANGED = 3,
+	CPS_REASON_SUPERSEDED = 4,
+	CPS_REASON_CESSATION = 5,
+	CPS_REASON_CERTIFICATE_HOLD = 6,
+};
+#define CPS_REASON_MAX 6
+
 /* App. B: subject organisation per certificate type. */
 #define CPS_O_INDIVIDUAL "Hongkong Post g-Cert (Individual)"
 #define CPS_O_FUNCTIONAL_UNIT "Hongkong Post g-Cert (Functional Unit)"

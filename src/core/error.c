@@ -47,6 +47,7 @@ int gc_category_exit(enum gc_category cat)
 	case GC_CAT_HSM: return 6;
 	case GC_CAT_STORE: return 7;
 	case GC_CAT_INTERNAL: return 1;
+	case GC_CAT_INVALID: return 8;
 	}
 	return 1;
 }

@@ -22,6 +22,7 @@ enum gc_category {
 	GC_CAT_HSM,      /* the token refused or failed */
 	GC_CAT_STORE,    /* the database refused or failed */
 	GC_CAT_INTERNAL, /* a bug or resource exhaustion */
+	GC_CAT_INVALID,  /* relying party: the certificate must not be relied on */
 };
 
 /* X(name, category, message) */
@@ -63,14 +64,27 @@ enum gc_category {
 	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
 	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
 	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
-	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client") \
+	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client")        \
 	X(GC_E_AUDIT_TAMPERED, GC_CAT_STORE, "audit trail altered (CPS §4.5.4)")         \
 	X(GC_E_RETENTION, GC_CAT_CONFLICT, "records are kept 7 years (CPS §4.5.3)")      \
 	X(GC_E_ARCHIVE, GC_CAT_INPUT, "archive bundle malformed or altered")            \
 	X(GC_E_BACKUP, GC_CAT_INPUT, "backup file malformed or altered")                 \
 	X(GC_E_SHARES, GC_CAT_INPUT, "custodian shares missing, wrong or insufficient")  \
 	X(GC_E_PASSPHRASE, GC_CAT_INPUT, "custodian passphrase wrong or unusable")       \
-	X(GC_E_SMTP, GC_CAT_CONFIG, "alert mail could not be sent")
+	X(GC_E_SMTP, GC_CAT_CONFIG, "alert mail could not be sent")                      \
+	X(GC_E_BAD_REASON, GC_CAT_INPUT, "reason code outside 0..6 (CPS App. C)")        \
+	X(GC_E_BAD_TIME, GC_CAT_INPUT, "malformed or impossible time")                   \
+	X(GC_E_ALREADY_REVOKED, GC_CAT_CONFLICT, "certificate already revoked")          \
+	X(GC_E_NOT_REVOCABLE, GC_CAT_CONFLICT, "object cannot be revoked this way")      \
+	X(GC_E_CALENDAR, GC_CAT_CONFIG, "malformed working-day calendar")                \
+	X(GC_E_CRL_NUMBER, GC_CAT_INTERNAL, "cRLNumber would not increase")              \
+	X(GC_E_CERT_REVOKED, GC_CAT_INVALID, "certificate revoked")                      \
+	X(GC_E_CERT_EXPIRED, GC_CAT_INVALID, "certificate expired or not yet valid")     \
+	X(GC_E_CERT_UNTRUSTED, GC_CAT_INVALID, "certificate not issued by a trusted CA") \
+	X(GC_E_CERT_PURPOSE, GC_CAT_INVALID, "certificate not valid for this purpose")   \
+	X(GC_E_CERT_POLICY, GC_CAT_INVALID, "certificate lacks the g-Cert policy")       \
+	X(GC_E_CRL_UNAVAILABLE, GC_CAT_INVALID, "no current CRL to check revocation")     \
+	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

@@ -42,6 +42,16 @@
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
 
+/* Working-day calendar files (holidays, warning days): a line per day; decades fit. */
+#define GC_MAX_CALENDAR_FILE 262144
+#define GC_MAX_CALENDAR_DAYS 4096
+/* CRL schedule: at most this many publication times a day ("HH:MM,HH:MM,..."). */
+#define GC_MAX_CRL_SLOTS 24
+/* verify: a certificate file to check (GC_MAX_CRL_FILE bounds each CRL it loads), and
+ * at most this many CRL files from a --crl-dir. */
+#define GC_MAX_CERT_FILE 65536
+#define GC_MAX_CRL_FILES 64
+
 /* ---- the public repository (CPS §2.5), src/ca/repo_*.c ---- */
 /* Request line URL, decoded path plus query; longer is 414. A lookup URL is < 400 bytes. */
 #define GC_HTTP_MAX_URL 2048

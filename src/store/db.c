@@ -247,3 +247,54 @@ gc_result gc_db_has_table(struct gc_db *db, const char *name, bool *yes)
 	gc_stmt_free(st);
 	return rc;
 }
+
+int64_t gc_db_last_rowid(struct gc_db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+gc_result gc_stmt_bind_zeroblob(struct gc_stmt *s, int idx, size_t n)
+{
+	int rc = sqlite3_bind_zeroblob64(s->st, idx, n);
+	return rc == SQLITE_OK ? GC_OK : db_err(s->db, rc, "bind");
+}
+
+struct gc_blob {
+	struct gc_db *db;
+	sqlite3_blob *b;
+};
+
+gc_result gc_db_blob_open(struct gc_db *db, const char *table, const char *column, int64_t rowid,
+                          struct gc_blob **out)
+{
+	struct gc_blob *b;
+	int rc;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return gc_fail(GC_E_NOMEM, "database: out of memory");
+	b->db = db;
+	if ((rc = sqlite3_blob_open(db->h, "main", table, column, rowid, 1, &b->b)) != SQLITE_OK) {
+		free(b);
+		return db_err(db, rc, "blob open");
+	}
+	*out = b;
+	return GC_OK;
+}
+
+gc_result gc_blob_write(struct gc_blob *b, const void *data, size_t n, size_t offset)
+{
+	int rc;
+
+	if (n > INT32_MAX || offset > INT32_MAX)
+		return gc_fail(GC_E_TOO_LARGE, "database: blob write beyond 2 GiB");
+	rc = sqlite3_blob_write(b->b, data, (int)n, (int)offset);
+	return rc == SQLITE_OK ? GC_OK : db_err(b->db, rc, "blob write");
+}
+
+void gc_blob_close(struct gc_blob *b)
+{
+	if (b == NULL)
+		return;
+	sqlite3_blob_close(b->b);
+	free(b);
+}

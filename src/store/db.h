@@ -32,6 +32,8 @@ void gc_stmt_reset(struct gc_stmt *);
 gc_result gc_stmt_bind_text(struct gc_stmt *, int idx, const char *s) GC_MUST_CHECK;
 gc_result gc_stmt_bind_int64(struct gc_stmt *, int idx, int64_t v) GC_MUST_CHECK;
 gc_result gc_stmt_bind_blob(struct gc_stmt *, int idx, const void *p, size_t n) GC_MUST_CHECK;
+/* Binds a zero-filled blob of n bytes, to be filled by gc_db_blob_* (large objects). */
+gc_result gc_stmt_bind_zeroblob(struct gc_stmt *, int idx, size_t n) GC_MUST_CHECK;
 /* *row is true when a row is ready to read, false when the statement is done.
  * A constraint violation is GC_E_DB_CONSTRAINT. */
 gc_result gc_stmt_step(struct gc_stmt *, bool *row) GC_MUST_CHECK;
@@ -44,6 +46,15 @@ int64_t gc_stmt_int64(struct gc_stmt *, int col);
 const void *gc_stmt_blob(struct gc_stmt *, int col, size_t *n);
 bool gc_stmt_is_null(struct gc_stmt *, int col);
 int64_t gc_db_changes(struct gc_db *);
+int64_t gc_db_last_rowid(struct gc_db *);
+
+/* Incremental writes into one blob cell (a CRL of a million entries is ~53 MiB): memory
+ * stays flat. Inside the caller's transaction. */
+struct gc_blob;
+gc_result gc_db_blob_open(struct gc_db *, const char *table, const char *column, int64_t rowid,
+                          struct gc_blob **out) GC_MUST_CHECK;
+gc_result gc_blob_write(struct gc_blob *, const void *data, size_t n, size_t offset) GC_MUST_CHECK;
+void gc_blob_close(struct gc_blob *);
 
 /*
  * An online, consistent copy of the whole database (CPS §4.8.1 daily backup) through

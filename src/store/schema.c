@@ -199,6 +199,71 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;"
 	"CREATE TRIGGER config_versions_no_delete BEFORE DELETE ON config_versions"
 	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;",
+	/* 6: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
+	"CREATE TABLE revocations ("
+	/* an explicit INTEGER PRIMARY KEY: ids only grow (rows are never deleted) and, unlike
+	 * an implicit rowid, survive VACUUM; crls.revocations_upto counts on both */
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
+	"  scope TEXT NOT NULL CHECK (scope IN ('ee', 'ca')),"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"  /* the CA whose CRL lists it */
+	"  dp TEXT,"                                         /* its cRLDistributionPoints URL */
+	"  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 6),"
+	"  requested_at INTEGER NOT NULL,"                   /* §4.4.3: receipt of the request */
+	"  revoked_at INTEGER NOT NULL,"                     /* the CRL entry's revocationDate */
+	"  not_after INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL);"
+	/* covering indexes: a CRL streams its entries in serial order from the index alone */
+	"CREATE INDEX revocations_ca ON revocations(ca_id, scope, serial, revoked_at, reason);"
+	"CREATE INDEX revocations_dp ON revocations(ca_id, dp, serial, revoked_at, reason);"
+	"CREATE TRIGGER revocations_no_delete BEFORE DELETE ON revocations"
+	"  BEGIN SELECT RAISE(ABORT, 'a revocation is permanent (CPS §4.4.2)'); END;"
+	"CREATE TRIGGER revocations_no_update BEFORE UPDATE ON revocations"
+	"  BEGIN SELECT RAISE(ABORT, 'a revocation is never changed (CPS §4.4.2)'); END;"
+	"CREATE TABLE crl_scopes ("
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
+	"  url TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (ca_id, kind, url));"
+	"CREATE TABLE crls ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
+	"  url TEXT NOT NULL,"
+	"  crl_number INTEGER NOT NULL CHECK (crl_number > 0),"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
+	"  entries INTEGER NOT NULL,"
+	/* the highest revocations id when it was built: revocations are only appended,
+	 * and a CRL lists every revocation of its scope up to this mark, so the first
+	 * CRL whose mark reaches a revocation is where it was first published (§4.4.3),
+	 * recorded in one row per CRL instead of one write per revocation */
+	"  revocations_upto INTEGER NOT NULL,"
+	"  cause TEXT NOT NULL CHECK (cause IN ('scheduled', 'supplementary', 'compromise')),"
+	"  sha256 TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (ca_id, crl_number));"
+	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"
+	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"
+	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"
+	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"
+	/* RFC 5280 §5.2.3, App. C I: cRLNumber strictly increases per issuer */
+	"CREATE TRIGGER crls_number_increases BEFORE INSERT ON crls"
+	"  WHEN NEW.crl_number <= (SELECT coalesce(max(crl_number), 0) FROM crls"
+	"                          WHERE ca_id = NEW.ca_id)"
+	"  BEGIN SELECT RAISE(ABORT, 'cRLNumber must strictly increase per issuer'); END;"
+	/* §4.4.3, §4.6: archived at least seven years (2557 days) */
+	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"
+	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"
+	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;"
+	/* a g-Cert is first published by its CA's full CRL, a CA certificate by the ARL */
+	"CREATE VIEW revocation_status AS SELECT r.*, p.id AS published_crl,"
+	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="
+	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
+	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
+	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

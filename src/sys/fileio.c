@@ -131,6 +131,11 @@ fail:;
 	return gc_fail(GC_E_IO, "%s: write: %s", path, strerror(e));
 }
 
+gc_result gc_file_sync_dir(const char *path)
+{
+	return fsync_dir_of(path);
+}
+
 gc_result gc_mkdir(const char *path, mode_t mode, int exclusive)
 {
 	struct stat st;

@@ -20,6 +20,8 @@ gc_result gc_stdin_read(size_t max, unsigned char **out, size_t *outsz) GC_MUST_
  */
 gc_result gc_file_write(const char *path, const void *data, size_t len, mode_t mode,
                         int exclusive) GC_MUST_CHECK;
+/* fsync of the directory holding path, after a rename into it. */
+gc_result gc_file_sync_dir(const char *path) GC_MUST_CHECK;
 /* mkdir with mode; an existing directory is an error when exclusive is set. */
 gc_result gc_mkdir(const char *path, mode_t mode, int exclusive) GC_MUST_CHECK;
 int gc_path_exists(const char *path);

@@ -363,3 +363,59 @@ out:
 	X509_free(x);
 	return rc;
 }
+
+/* Replaces the extension nid of x by one encoding value, keeping its position. */
+static gc_result replace_ext(X509 *x, int nid, void *value, int crit, const char *what)
+{
+	X509_EXTENSION *ext;
+	int loc = X509_get_ext_by_NID(x, nid, -1);
+
+	if (loc < 0)
+		return add_ext(x, nid, value, crit, what);
+	if ((ext = X509V3_EXT_i2d(nid, crit, value)) == NULL)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: %s", what);
+	X509_EXTENSION_free(X509_delete_ext(x, loc));
+	if (X509_add_ext(x, ext, loc) != 1) {
+		X509_EXTENSION_free(ext);
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: %s", what);
+	}
+	X509_EXTENSION_free(ext);
+	return GC_OK;
+}
+
+/* A one-extension scratch certificate gives us the extension's value structure. */
+static gc_result ext_from(X509 *scratch, int nid, void **value)
+{
+	if ((*value = X509_get_ext_d2i(scratch, nid, NULL, NULL)) == NULL)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: extension %d", nid);
+	return GC_OK;
+}
+
+gc_result gc_cert_build_reissue_tbs(const struct gc_issuer *is, const X509 *old,
+                                    const unsigned char *serial, int64_t nb, int64_t na,
+                                    const char *crl_dp, unsigned char **tbs, size_t *tbssz)
+{
+	X509 *x = X509_dup((X509 *)old), *scratch = X509_new();
+	void *aki = NULL, *dps = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, x);
+	GC_NOMEM_OUT(rc, scratch);
+	GC_GUARD_OUT(rc, set_common(x, serial, nb, na));
+	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(is->cert)), GC_E_INTERNAL,
+	           "tbs: issuer");
+	/* the new issuer's AKI and the new CA's partition; everything else as approved */
+	GC_GUARD_OUT(rc, add_aki_full(scratch, is));
+	GC_GUARD_OUT(rc, add_crl_dp(scratch, crl_dp));
+	GC_GUARD_OUT(rc, ext_from(scratch, NID_authority_key_identifier, &aki));
+	GC_GUARD_OUT(rc, ext_from(scratch, NID_crl_distribution_points, &dps));
+	GC_GUARD_OUT(rc, replace_ext(x, NID_authority_key_identifier, aki, 0, "authorityKeyIdentifier"));
+	GC_GUARD_OUT(rc, replace_ext(x, NID_crl_distribution_points, dps, 0, "cRLDistributionPoints"));
+	rc = encode_tbs(x, tbs, tbssz);
+out:
+	AUTHORITY_KEYID_free(aki);
+	CRL_DIST_POINTS_free(dps);
+	X509_free(scratch);
+	X509_free(x);
+	return rc;
+}

@@ -50,6 +50,15 @@ gc_result gc_cert_build_ee_tbs(const struct gc_issuer *, const struct gc_ee_inpu
                                unsigned char **tbs, size_t *tbssz) GC_MUST_CHECK;
 gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *, unsigned char **tbs,
                                size_t *tbssz) GC_MUST_CHECK;
+/*
+ * CPS §4.8.3: the TBS that certifies old's subject, subjectAltName and public key again
+ * under the issuer is (new serial, validity, issuer, AKI and cRLDistributionPoints;
+ * every other field and extension as in old, which was composed from approved data).
+ */
+gc_result gc_cert_build_reissue_tbs(const struct gc_issuer *, const X509 *old,
+                                    const unsigned char *serial, int64_t nb, int64_t na,
+                                    const char *crl_dp, unsigned char **tbs,
+                                    size_t *tbssz) GC_MUST_CHECK;
 /* Fills serial with a CSPRNG value: CPS_SERIAL_OCTETS octets, positive, no leading zero. */
 gc_result gc_serial_random(unsigned char *serial) GC_MUST_CHECK;
 

@@ -11,24 +11,21 @@ for i in 1 2; do
   make_request "$T/$i.json" "req-$i" individual 1 "$T/$i.csr"
   "$GCERT" issue --dir "$CA" --request "$T/$i.json" --out "$T/$i.pem" >/dev/null
 done
-# published CRL files and CPS versions, as the repository and CPS modules leave them
-mkdir -p "$CA/repo/crl" "$CA/data/cps"
+# real CRLs (archived rows and published files), and a local CPS version
+"$GCERT" crl issue --dir "$CA" >/dev/null
+mkdir -p "$CA/data/cps"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/x.key" -subj "/CN=x" -out "$T/x.pem" 2>/dev/null
-printf 'fake CRL bytes\n' >"$CA/repo/crl/eCertCA2-17CRL2.crl"
 printf 'CPS 2020-01-01 text\n' >"$CA/data/cps/cps-2020-01-01.txt"
-# the crls table of the revocation module, when it exists, is archived too
-sqlite3 "$CA/gcert.db" "CREATE TABLE crls (id INTEGER PRIMARY KEY, ca_id INTEGER, kind TEXT, url TEXT,
-  crl_number INTEGER, this_update INTEGER, der BLOB);
-  INSERT INTO crls VALUES (1, 2, 'partition', 'http://x/y.crl', 7, 1700000000, x'30030201ff');"
 
 out=$("$GCERT" archive export --dir "$CA" --out "$T/a.tar" --json)
-check_eq "export: items (manifest and signature apart)" 12 "$(json_field items <<<"$out")"
+check_eq "export: items (manifest and signature apart)" 14 "$(json_field items <<<"$out")"
 list=$(tar tf "$T/a.tar" | sort)
 for s in $(sql "$CA" "SELECT serial FROM certificates WHERE status='issued'"); do
   check_contains "certificate $s archived" "certs/issued/$s.der" "$list"
 done
-for f in certs/ca/1-root- certs/ca/2-issuing- crls/issued/1-partition-7.crl \
-         crls/published/eCertCA2-17CRL2.crl cps/local/cps-2020-01-01.txt config/gcert.json \
+for f in certs/ca/1-root- certs/ca/2-issuing- crls/issued/1-full-1.crl crls/issued/2-partition-2.crl \
+         crls/published/eCertCA2-17CRL1.crl crls/published/eCertCA2-17CRL2.crl \
+         cps/local/cps-2020-01-01.txt config/gcert.json \
          cps/gcert-cps-2020-01-01.zh-Hant.txt \
          audit/records.jsonl audit/checkpoints.jsonl audit/keys/1.der manifest.json manifest.p7; do
   check_contains "archived: $f" "$f" "$list"

@@ -21,7 +21,9 @@ cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 serve() { # [faketime offset] -> $PORT; the first as part of the CA service, the second alone
   local log=$T/serve.$RANDOM.log
-  if [[ -n ${1:-} ]]; then faketime -f "$1" "$GCERT" interface serve --dir "$CA" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  # libfaketime preloaded into gcert itself, so the PID killed at the end is the server's
+  if [[ -n ${1:-} ]]; then LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME="$1" \
+    "$GCERT" interface serve --dir "$CA" --listen 127.0.0.1:0 >"$log" 2>&1 &
   else "$GCERT" ca serve --dir "$CA" --listen 127.0.0.1:0 --ldap none --interface-listen 127.0.0.1:0 >"$log" 2>&1 & fi
   PIDS+=($!)
   for _ in $(seq 50); do grep -q 'interface.* https' "$log" && break; sleep 0.1; done

@@ -65,11 +65,40 @@ static void cps_limits_hold(void **state)
 	assert_int_equal(parse("{\"issuing\":{\"key_label\":\"root-ca-2\"}}", &c), GC_E_CONFIG);
 }
 
+/* App. C: CRL files, schedule and nextUpdate (issue 3) */
+static void crl_settings(void **state)
+{
+	struct gc_config c;
+
+	(void)state;
+	assert_int_equal(parse("{}", &c), GC_OK);
+	assert_string_equal(c.full_crl, "http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL1.crl");
+	assert_string_equal(c.crl_schedule, "01:15,06:15,11:00");
+	assert_int_equal(c.crl_next_update_hours, 24);
+	assert_string_equal(gc_config_crl_file(c.crl_dp), "eCertCA2-17CRL2.crl");
+	assert_int_equal(parse("{\"crl\":{\"schedule\":\"00:00\",\"next_update_hours\":12}}", &c), GC_OK);
+	assert_int_equal(c.crl_next_update_hours, 12);
+	/* three CRLs must not share a file */
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/eCertCA2-17CRL2.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"arl\":{\"url\":\"http://x/a/eCertCA2-17CRL1.crl\"}}", &c), GC_E_CONFIG);
+	/* file names are plain, URLs http(s) or ldap, schedules HH:MM increasing */
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/../../etc.crl\"}}", &c), GC_OK);
+	assert_string_equal(gc_config_crl_file(c.full_crl), "etc.crl");
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/a b.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"http://x/full.pem\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"profile\":{\"full_crl_url\":\"file:///x/full.crl\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"crl\":{\"schedule\":\"11:00,01:15\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"crl\":{\"next_update_hours\":73}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"crl\":{\"colour\":\"red\"}}", &c), GC_E_CONFIG);
+	assert_int_equal(parse("{\"calendar\":{\"holidays\":\"/etc/hk.txt\"}}", &c), GC_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(defaults_are_the_cps), cmocka_unit_test(dump_round_trips),
 		cmocka_unit_test(unknown_keys_are_errors), cmocka_unit_test(cps_limits_hold),
+		cmocka_unit_test(crl_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,63 @@
+/*
+ * crl.h - publishing the CRLs of the issuing CAs and the root's ARL (CPS §4.4, App. C),
+ * archiving each in the database for seven years (§4.4.3, §4.6) and writing it to the
+ * repository directory DIR/repo/crl/ under its CPS file name, atomically.
+ */
+#ifndef GCERT_CA_CRL_H
+#define GCERT_CA_CRL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ca/ca.h"
+#include "core/calendar.h"
+
+enum gc_crl_cause {
+	GC_CRL_SCHEDULED,     /* App. C I: 01:15, 06:15, 11:00 UTC; App. C II: yearly */
+	GC_CRL_SUPPLEMENTARY, /* App. C I: "supplementary CRLs may be published at any time" */
+	GC_CRL_COMPROMISE,    /* §4.8.2: at once after a CA key compromise */
+};
+
+struct gc_crl_result {
+	char kind[12];       /* "full", "partition", "arl" */
+	char issuer_cn[260];
+	char url[256];
+	char path[GC_MAX_PATH]; /* the published file */
+	int64_t crl_number, entries, this_update, next_update;
+	size_t size;
+	char sha256[65];
+	double seconds; /* build, sign, verify, archive and publish, wall clock */
+};
+
+#define GC_CRL_MAX_RESULTS 32
+
+/* The CRLs directory of a CA directory ("DIR/repo/crl"). */
+gc_result gc_crl_dir(const struct gc_ca *, char *out, size_t outsz) GC_MUST_CHECK;
+/*
+ * Issues, for every issuing CA that still publishes (the current one, and older ones
+ * whose certificate has not expired and that published before), the full CRL and one
+ * partitioned CRL per distribution point. Each CRL is its own transaction: archive row,
+ * first-publication marks of its revocations and audit record commit together, then
+ * the file replaces the old one by rename.
+ */
+gc_result gc_crl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc_crl_result *res,
+                       size_t max, size_t *n) GC_MUST_CHECK;
+/* Issues the root's ARL (App. C II): every revoked CA certificate. */
+gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
+                       struct gc_crl_result *res) GC_MUST_CHECK;
+/* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs (only the
+ * scheduled ones when asked); 0 if none. */
+gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,
+                             int64_t *at) GC_MUST_CHECK;
+
+/*
+ * App. C: one round of the schedule at clock: the CRLs when the last scheduled CRL is
+ * older than the latest slot of sc (so a slot missed while down is caught up at once),
+ * the ARL when the last one is a year old. *n is 0 when nothing was due. The CA service
+ * calls this from its scheduler thread; `gcert crl schedule` from its loop.
+ */
+gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
+                         struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
+
+#endif

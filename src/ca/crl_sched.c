@@ -1,0 +1,121 @@
+/* crl_sched.c - the CRL scheduler worker (see crl_sched.h). */
+#include "ca/crl_sched.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/crl.h"
+#include "ca/service.h"
+#include "core/calendar.h"
+
+/* Even with no slot near, look again this often: a clock step or config drill is seen. */
+#define SCHED_MAX_SLEEP_MS 60000L
+
+struct gc_crl_sched {
+	struct gc_ca *ca; /* a worker: its own database connection */
+	struct gc_schedule sc;
+	struct gc_loop loop;
+	char actor[128];
+	pthread_mutex_t mu;
+	long runs;
+};
+
+gc_result gc_crl_sched_new(const struct gc_ca *ca, const char *actor, struct gc_crl_sched **out)
+{
+	struct gc_crl_sched *s;
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "crl schedule: the token is not open");
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
+	pthread_mutex_init(&s->mu, NULL);
+	snprintf(s->actor, sizeof(s->actor), "%s", actor);
+	if ((rc = gc_schedule_parse(ca->cfg.crl_schedule, &s->sc)) != GC_OK ||
+	    (rc = gc_ca_worker(ca, &s->ca)) != GC_OK) {
+		gc_crl_sched_free(s);
+		return rc;
+	}
+	snprintf(s->ca->actor, sizeof(s->ca->actor), "%s", s->actor);
+	*out = s;
+	return GC_OK;
+}
+
+/* A failed round leaves its reason in the audit trail (CPS §4.5.1: CRL compilation). */
+static void audit_failure(struct gc_crl_sched *s, gc_result rc)
+{
+	char detail[1100];
+
+	snprintf(detail, sizeof(detail), "scheduled CRL run failed: %s: %s", gc_code_name(rc),
+	         gc_err_detail());
+	if (gc_db_begin(s->ca->db) != GC_OK)
+		return;
+	if (gc_audit_append(s->ca->audit, s->actor, GC_EV_CRL_ISSUED, "schedule", false, detail) != GC_OK ||
+	    gc_db_commit(s->ca->db) != GC_OK)
+		gc_db_rollback(s->ca->db);
+}
+
+static void *sched_main(void *arg)
+{
+	struct gc_crl_sched *s = arg;
+	struct gc_crl_result *res = calloc(GC_CRL_MAX_RESULTS + 1, sizeof(*res));
+	int64_t now, next;
+	long ms;
+	size_t n;
+	gc_result rc;
+
+	do {
+		now = (int64_t)time(NULL);
+		rc = res ? gc_crl_run_due(s->ca, &s->sc, now, res, GC_CRL_MAX_RESULTS + 1, &n)
+		         : gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
+		if (rc != GC_OK)
+			audit_failure(s, rc);
+		else if (n > 0) {
+			pthread_mutex_lock(&s->mu);
+			s->runs++;
+			pthread_mutex_unlock(&s->mu);
+		}
+		next = gc_schedule_next(&s->sc, (int64_t)time(NULL));
+		ms = (long)(next - (int64_t)time(NULL)) * 1000L;
+		if (ms > SCHED_MAX_SLEEP_MS || rc != GC_OK)
+			ms = SCHED_MAX_SLEEP_MS;
+		if (ms < 1000)
+			ms = 1000;
+	} while (gc_loop_sleep(&s->loop, ms));
+	free(res);
+	return NULL;
+}
+
+gc_result gc_crl_sched_start(void *arg)
+{
+	struct gc_crl_sched *s = arg;
+
+	return gc_loop_start(&s->loop, sched_main, s);
+}
+
+void gc_crl_sched_stop(void *arg)
+{
+	struct gc_crl_sched *s = arg;
+
+	gc_loop_stop(&s->loop);
+}
+
+long gc_crl_sched_runs(struct gc_crl_sched *s)
+{
+	long n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->runs;
+	pthread_mutex_unlock(&s->mu);
+	return n;
+}
+
+void gc_crl_sched_free(struct gc_crl_sched *s)
+{
+	if (s == NULL)
+		return;
+	gc_ca_close(s->ca);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}

@@ -1,0 +1,260 @@
+/*
+ * cmd_crl.c - `gcert crl issue`, `gcert crl schedule`, `gcert arl issue` (CPS App. C),
+ * `gcert ca compromise` and `gcert ca reissue` (§4.8.2, §4.8.3).
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ca/crl.h"
+#include "ca/revoke.h"
+#include "cli/cli.h"
+#include "core/calendar.h"
+#include "core/cps.h"
+#include "core/timeutil.h"
+
+static json_t *crl_json(const struct gc_crl_result *r)
+{
+	char tu[21], nu[21];
+
+	gc_time_format(r->this_update, tu);
+	gc_time_format(r->next_update, nu);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:I, s:s}", "kind", r->kind, "issuer",
+	                 r->issuer_cn, "url", r->url, "file", r->path, "crl_number",
+	                 (json_int_t)r->crl_number, "entries", (json_int_t)r->entries, "this_update", tu,
+	                 "next_update", nu, "size", (json_int_t)r->size, "sha256", r->sha256);
+}
+
+static void crl_print(const struct gc_crl_result *r)
+{
+	char nu[21];
+
+	gc_time_format(r->next_update, nu);
+	printf("%-9s %-34s cRLNumber %-6lld %8lld entries  next update %s\n          %s\n", r->kind,
+	       r->issuer_cn, (long long)r->crl_number, (long long)r->entries, nu, r->path);
+}
+
+static void crls_report(const struct cli_ctx *ctx, const struct gc_crl_result *r, size_t n,
+                        json_t *into)
+{
+	json_t *arr = into ? json_array() : NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (arr)
+			json_array_append_new(arr, crl_json(&r[i]));
+		else if (!ctx->json)
+			crl_print(&r[i]);
+	}
+	if (into)
+		json_object_set_new(into, "crls", arr);
+}
+
+static int no_options(int argc, char **argv)
+{
+	if (argc > 1)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
+	return 0;
+}
+
+int cmd_crl_issue(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct gc_crl_result *res;
+	size_t n = 0;
+	gc_result rc;
+	int e;
+
+	if ((e = no_options(argc, argv)) != 0)
+		return e;
+	if ((res = calloc(GC_CRL_MAX_RESULTS, sizeof(*res))) == NULL)
+		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
+	/* App. C I: a CRL issued on demand is a supplementary CRL */
+	rc = gc_crl_issue(ctx->ca, GC_CRL_SUPPLEMENTARY, (int64_t)time(NULL), res, GC_CRL_MAX_RESULTS, &n);
+	if (rc == GC_OK && ctx->json) {
+		json_t *o = json_pack("{s:s}", "status", "ok");
+		crls_report(ctx, res, n, o);
+		cli_print_json(o);
+	} else if (rc == GC_OK) {
+		crls_report(ctx, res, n, NULL);
+	}
+	free(res);
+	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
+}
+
+int cmd_arl_issue(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct gc_crl_result r;
+	gc_result rc;
+	int e;
+
+	if ((e = no_options(argc, argv)) != 0)
+		return e;
+	if ((rc = gc_arl_issue(ctx->ca, GC_CRL_SUPPLEMENTARY, (int64_t)time(NULL), &r)) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(crl_json(&r));
+	else
+		crl_print(&r);
+	return 0;
+}
+
+/* ---- the schedule ---- */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* One round of the schedule (gc_crl_run_due), reported. */
+static gc_result schedule_round(struct cli_ctx *ctx, const struct gc_schedule *sc, int64_t clock,
+                                json_t *log)
+{
+	struct gc_crl_result *res;
+	size_t n = 0, i;
+	gc_result rc;
+
+	if ((res = calloc(GC_CRL_MAX_RESULTS + 1, sizeof(*res))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	rc = gc_crl_run_due(ctx->ca, sc, clock, res, GC_CRL_MAX_RESULTS + 1, &n);
+	for (i = 0; rc == GC_OK && i < n; i++)
+		if (log)
+			json_array_append_new(log, crl_json(&res[i]));
+		else
+			crl_print(&res[i]);
+	if (rc == GC_OK && n == 0 && !log)
+		printf("CRLs and ARL are up to date\n");
+	free(res);
+	return rc;
+}
+
+int cmd_crl_schedule(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"once", no_argument, NULL, 'o'}, {"now", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0},
+	};
+	struct gc_schedule sc;
+	bool once = false;
+	int64_t pretend = 0, next, now;
+	json_t *log = NULL;
+	char when[21];
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'n':
+			if (!gc_time_parse(optarg, &pretend))
+				return cli_fail(ctx, gc_fail(GC_E_BAD_TIME, "--now \"%s\": expected "
+				                "YYYY-MM-DDTHH:MM:SSZ", optarg));
+			break;
+		default: return cli_usage_error(cli_current(), "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	if (pretend && !once)
+		return cli_usage_error(cli_current(), "--now goes with --once");
+	if ((rc = gc_schedule_parse(ctx->ca->cfg.crl_schedule, &sc)) != GC_OK)
+		return cli_fail(ctx, rc);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (ctx->json)
+		log = json_array();
+	do {
+		now = pretend ? pretend : (int64_t)time(NULL);
+		if ((rc = schedule_round(ctx, &sc, now, log)) != GC_OK) {
+			json_decref(log);
+			return cli_fail(ctx, rc);
+		}
+		if (once)
+			break;
+		next = gc_schedule_next(&sc, (int64_t)time(NULL));
+		gc_time_format(next, when);
+		if (!ctx->json) {
+			printf("next CRLs at %s\n", when);
+			fflush(stdout);
+		}
+		while (!stop_requested && (int64_t)time(NULL) < next)
+			sleep(1);
+	} while (!stop_requested);
+	if (log)
+		cli_print_json(log);
+	return 0;
+}
+
+/* ---- §4.8.2, §4.8.3 ---- */
+
+int cmd_ca_compromise(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"confirm", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	struct gc_compromise_result *res;
+	bool confirmed = false;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'c')
+			return cli_usage_error(cli_current(), "unknown option");
+		confirmed = true;
+	}
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	if (!confirmed)
+		return cli_usage_error(cli_current(), "this revokes every certificate of the issuing CA; "
+		                       "add --confirm");
+	if ((res = calloc(1, sizeof(*res))) == NULL)
+		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
+	rc = gc_ca_compromise(ctx->ca, (int64_t)time(NULL), res);
+	if (rc == GC_OK && ctx->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s}", "status", "revoked", "ca", res->ca_cn,
+		                      "ca_serial", res->ca_serial, "certificates_revoked",
+		                      (json_int_t)res->revoked, "announcement", res->announcement);
+		crls_report(ctx, res->crls, res->ncrls, o);
+		json_object_set_new(o, "arl", crl_json(&res->arl));
+		cli_print_json(o);
+	} else if (rc == GC_OK) {
+		printf("CA CN=%s (serial %s) revoked for key compromise (CPS §4.8.2)\n"
+		       "  %lld certificate(s) revoked with reason cACompromise\n  announcement: %s\n",
+		       res->ca_cn, res->ca_serial, (long long)res->revoked, res->announcement);
+		crls_report(ctx, res->crls, res->ncrls, NULL);
+		crl_print(&res->arl);
+		printf("next: name the new issuing CA in gcert.json (issuing.cn, issuing.key_label,\n"
+		       "profile.crl_dp, profile.full_crl_url), then run `gcert ca reissue --dir %s`\n", ctx->dir);
+	}
+	free(res);
+	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
+}
+
+int cmd_ca_reissue(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct gc_reissue_result res;
+	gc_result rc;
+	int e;
+
+	if ((e = no_options(argc, argv)) != 0)
+		return e;
+	if ((rc = gc_ca_reissue(ctx->ca, (int64_t)time(NULL), &res)) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "status", "ok", "ca", res.ca_cn,
+		                         "ca_serial", res.ca_serial, "reissued", (json_int_t)res.reissued,
+		                         "mapping", res.mapping, "certificates", res.bundle));
+	else if (res.reissued == 0)
+		printf("issuing CA CN=%s (serial %s): nothing left to certify again\n", res.ca_cn, res.ca_serial);
+	else
+		printf("new issuing CA CN=%s (serial %s)\n  %lld certificate(s) certified again (CPS §4.8.3)"
+		       "\n  old -> new serials: %s\n  certificates: %s\n", res.ca_cn, res.ca_serial,
+		       (long long)res.reissued, res.mapping, res.bundle);
+	return 0;
+}
