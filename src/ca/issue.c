@@ -61,7 +61,8 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	                       &s->reserve));
 	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
 	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
-	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial)"
+	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial),"
+	                           " EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial)"
 	                           " FROM certificates c WHERE c.serial = ? AND c.status = 'issued'",
 	                       &s->renewed));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
@@ -170,6 +171,7 @@ static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *i
 	const struct gc_issue_request *r = it->req;
 	char old_type[24] = "", renewed_by[41] = "";
 	int64_t old_not_after = 0;
+	bool revoked = false;
 	bool row;
 	gc_result rc;
 
@@ -183,6 +185,7 @@ static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *i
 		snprintf(old_type, sizeof(old_type), "%s", gc_stmt_text(s->renewed, 2));
 		snprintf(renewed_by, sizeof(renewed_by), "%s",
 		         gc_stmt_is_null(s->renewed, 3) ? "" : gc_stmt_text(s->renewed, 3));
+		revoked = gc_stmt_int64(s->renewed, 4) != 0;
 	}
 	gc_stmt_reset(s->renewed);
 	if (!row)
@@ -190,6 +193,9 @@ static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *i
 	else if (strcmp(old_type, r->profile->name) != 0)
 		rc = gc_fail(GC_E_REQUEST_FIELD, "request %s: cert_type: certificate %s is %s; a renewal "
 		             "keeps the type", r->id, r->renews, old_type);
+	else if (revoked)
+		rc = gc_fail(GC_E_ALREADY_REVOKED, "request %s: renews: certificate %s is revoked; CPS "
+		             "§3.2: revoked certificates are never renewed (apply anew)", r->id, r->renews);
 	else if (renewed_by[0] != '\0')
 		rc = gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
 		             "renewed by %s", r->id, r->renews, renewed_by);
