@@ -33,6 +33,7 @@ int cmd_ca_certs(struct cli_ctx *, int, char **);
 int cmd_issue(struct cli_ctx *, int, char **);
 int cmd_cert_show(struct cli_ctx *, int, char **);
 int cmd_cert_list(struct cli_ctx *, int, char **);
+int cmd_lint(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

@@ -40,6 +40,12 @@ const struct cli_command cli_commands[] = {
 	{"cert list", cmd_cert_list, GC_NEED_DB, "list issued certificates (operator view)",
 	 "--dir DIR [--limit N]\n" DIR_USAGE "--limit N        at most N, newest first (default 100)\n" JSON_USAGE,
 	 "gcert cert list --dir ./demo-ca --limit 20"},
+	{"lint", cmd_lint, 0, "check certificates and CRLs against the CPS profile (App. B, C, G)",
+	 "[--dir DIR] [--json] FILE...\n"
+	 "FILE             PEM (one or more blocks) or DER; certificates and CRLs\n"
+	 "--dir DIR        lint against this CA: its certificates, names, URLs and keys\n" JSON_USAGE
+	 "exit status 0 when every object passes, 1 on findings\n",
+	 "gcert lint --dir ./demo-ca chan.pem eCertCA2-17CRL2.crl"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -55,7 +55,9 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")            \
+	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
+	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

@@ -15,6 +15,11 @@
 #define GC_MAX_REQUEST_ID 64
 /* Config file. */
 #define GC_MAX_CONFIG_FILE 65536
+/* A file given to `gcert lint`: a CRL of the full scope with a million entries is about
+ * 40 MB of DER (55 MB as PEM); 128 MiB bounds what an auditor can feed it. */
+#define GC_MAX_LINT_FILE (128L * 1024 * 1024)
+/* Objects (PEM blocks) in one file given to `gcert lint`. */
+#define GC_MAX_LINT_OBJECTS 1024
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
 
