@@ -255,7 +255,8 @@ void lint_name(struct gc_lint_report *r, const char *field, const char *row,
 	}
 	for (i = 0; i < nrules; i++) {
 		const struct gc_rdn_rule *rule = &rules[i];
-		want = rule->field == GC_F_FIXED ? rule->fixed : values ? values[i] : NULL;
+		/* a fixed rule without text (the CA names) takes its value from values[] */
+		want = rule->field == GC_F_FIXED && rule->fixed ? rule->fixed : values ? values[i] : NULL;
 		bool absent_wanted = rule->optional && values != NULL && rule->field != GC_F_FIXED &&
 		                     (want == NULL || want[0] == '\0');
 		if (gc_cur_done(&c)) {

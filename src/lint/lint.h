@@ -26,7 +26,7 @@
 #define GC_LINT_MAX_FINDINGS 24
 
 struct gc_lint_finding {
-	char field[32];    /* "subject", "extensions.keyUsage", "crl.cRLNumber" */
+	char field[48];    /* "subject", "extensions.keyUsage", "crl.cRLNumber" */
 	char message[224]; /* the rule and what was found */
 };
 

@@ -233,6 +233,14 @@ static bool pick_profile(struct cert *c)
 	return true;
 }
 
+static bool is_gcert_subject(const struct cert *c)
+{
+	struct gc_tlv o;
+
+	return find_attr(&c->subject, oid_o, sizeof(oid_o), &o) &&
+	       (value_is(&o, CPS_O_INDIVIDUAL) || value_is(&o, CPS_O_FUNCTIONAL_UNIT));
+}
+
 /* ---- validity ---- */
 
 static void lint_validity(struct cert *c)
@@ -633,8 +641,9 @@ static const uint8_t *lint_tbs_run(const uint8_t *tbs, size_t len, const struct 
 	if (!read_tbs(&c, tbs, len) || !read_extensions(&c, tbs, len))
 		return NULL;
 	c.kind = x->kind;
+	/* a g-Cert subject makes a g-Cert, whatever its basicConstraints claim */
 	if (c.kind == GC_LINT_DETECT)
-		c.kind = !is_ca(&c) ? GC_LINT_EE
+		c.kind = is_gcert_subject(&c) || !is_ca(&c) ? GC_LINT_EE
 		         : c.issuer.rawlen == c.subject.rawlen &&
 		                   memcmp(c.issuer.raw, c.subject.raw, c.subject.rawlen) == 0
 		             ? GC_LINT_ROOT
