@@ -110,6 +110,25 @@ bool gc_lint_is_crl(const uint8_t *der, size_t len)
 
 /* ---- names ---- */
 
+bool lint_find_attr(const struct gc_tlv *name, const uint8_t *oid, size_t oidlen,
+                    struct gc_tlv *value)
+{
+	struct gc_cur c = gc_cur_in(name), s, a;
+	struct gc_tlv set, atv, o;
+
+	while (!gc_cur_done(&c)) {
+		if (gc_cur_expect(&c, GC_TAG_SET, &set) != NULL)
+			return false;
+		s = gc_cur_in(&set);
+		if (gc_cur_expect(&s, GC_TAG_SEQUENCE, &atv) != NULL)
+			return false;
+		a = gc_cur_in(&atv);
+		if (gc_cur_expect(&a, GC_TAG_OID, &o) == NULL && gc_oid_is(&o, oid, oidlen))
+			return gc_cur_next(&a, value) == NULL;
+	}
+	return false;
+}
+
 static const struct {
 	enum gc_attr attr;
 	uint8_t oid[9];

@@ -183,26 +183,6 @@ static bool is_ca(const struct cert *c)
 	return gc_cur_expect(&v, GC_TAG_BOOLEAN, &b) == NULL && b.len == 1 && b.v[0] == 0xff;
 }
 
-/* The value of the first attribute a of a Name, when it has one. */
-static bool find_attr(const struct gc_tlv *name, const uint8_t *oid, size_t oidlen,
-                      struct gc_tlv *value)
-{
-	struct gc_cur c = gc_cur_in(name), s, a;
-	struct gc_tlv set, atv, o;
-
-	while (!gc_cur_done(&c)) {
-		if (gc_cur_expect(&c, GC_TAG_SET, &set) != NULL)
-			return false;
-		s = gc_cur_in(&set);
-		if (gc_cur_expect(&s, GC_TAG_SEQUENCE, &atv) != NULL)
-			return false;
-		a = gc_cur_in(&atv);
-		if (gc_cur_expect(&a, GC_TAG_OID, &o) == NULL && gc_oid_is(&o, oid, oidlen))
-			return gc_cur_next(&a, value) == NULL;
-	}
-	return false;
-}
-
 static const uint8_t oid_o[] = {0x55, 0x04, 0x0a};
 static const uint8_t oid_email_attr[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01};
 
@@ -217,7 +197,7 @@ static bool pick_profile(struct cert *c)
 	struct gc_tlv o;
 
 	c->p = c->x->profile;
-	if (c->p == NULL && find_attr(&c->subject, oid_o, sizeof(oid_o), &o)) {
+	if (c->p == NULL && lint_find_attr(&c->subject, oid_o, sizeof(oid_o), &o)) {
 		if (value_is(&o, CPS_O_INDIVIDUAL))
 			c->p = gc_profile_get(GC_CERT_INDIVIDUAL);
 		else if (value_is(&o, CPS_O_FUNCTIONAL_UNIT))
@@ -229,7 +209,7 @@ static bool pick_profile(struct cert *c)
 		return false;
 	}
 	snprintf(c->row, sizeof(c->row), "CPS App. B %d)", c->p->type == GC_CERT_INDIVIDUAL ? 1 : 2);
-	c->has_email = find_attr(&c->subject, oid_email_attr, sizeof(oid_email_attr), &c->email);
+	c->has_email = lint_find_attr(&c->subject, oid_email_attr, sizeof(oid_email_attr), &c->email);
 	return true;
 }
 
@@ -237,7 +217,7 @@ static bool is_gcert_subject(const struct cert *c)
 {
 	struct gc_tlv o;
 
-	return find_attr(&c->subject, oid_o, sizeof(oid_o), &o) &&
+	return lint_find_attr(&c->subject, oid_o, sizeof(oid_o), &o) &&
 	       (value_is(&o, CPS_O_INDIVIDUAL) || value_is(&o, CPS_O_FUNCTIONAL_UNIT));
 }
 

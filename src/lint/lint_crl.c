@@ -300,30 +300,29 @@ static void lint_crl_exts(struct crl *c)
 		            c->kind == GC_LINT_ARL ? "CPS App. C II" : "CPS App. C I partitioned CRL");
 }
 
-/* gcert lint: which CRL is this? The IDP and the issuer's name say. */
+/* gcert lint: which CRL is this? The root signs only the ARL (App. C II); of the
+ * issuing CA's, the partitioned one has an issuingDistributionPoint (App. C I). */
 static enum gc_lint_crl_kind detect(const struct crl *c)
 {
 	struct gc_cur e;
-	struct gc_tlv x, oid, val, seq, b;
+	struct gc_tlv x, oid, val, cn;
 	bool crit;
 	struct gc_lint_report scratch;
+	static const uint8_t oid_cn[] = {0x55, 0x04, 0x03};
+	const char *root_cn = c->ca_names[LINT_CA_CN_ROOT];
 
+	if (c->x->root != NULL ? c->issuer.rawlen == c->x->root->subjectsz &&
+	                             memcmp(c->issuer.raw, c->x->root->subject, c->issuer.rawlen) == 0
+	                       : lint_find_attr(&c->issuer, oid_cn, sizeof(oid_cn), &cn) &&
+	                             cn.len == strlen(root_cn) && memcmp(cn.v, root_cn, cn.len) == 0)
+		return GC_LINT_ARL;
 	if (!c->has_exts)
 		return GC_LINT_CRL_FULL;
 	gc_lint_report_init(&scratch);
 	e = gc_cur_in(&c->exts);
-	while (gc_cur_next(&e, &x) == NULL) {
-		if (!lint_extension(&scratch, "", &x, &oid, &crit, &val) || !gc_oid_is(&oid, oid_idp, oid_idp_len))
-			continue;
-		struct gc_cur s = gc_cur_in(&val);
-		if (gc_cur_expect(&s, GC_TAG_SEQUENCE, &seq) != NULL)
+	while (gc_cur_next(&e, &x) == NULL)
+		if (lint_extension(&scratch, "", &x, &oid, &crit, &val) && gc_oid_is(&oid, oid_idp, oid_idp_len))
 			return GC_LINT_CRL_PARTITION;
-		s = gc_cur_in(&seq);
-		while (gc_cur_next(&s, &b) == NULL)
-			if (b.tag == GC_TAG_CTX(2))
-				return GC_LINT_ARL;
-		return GC_LINT_CRL_PARTITION;
-	}
 	return GC_LINT_CRL_FULL;
 }
 

@@ -42,6 +42,9 @@ extern const char *const lint_default_ca_names[6];
 void lint_name(struct gc_lint_report *, const char *field, const char *row,
                const struct gc_tlv *name, const struct gc_rdn_rule *rules, size_t nrules,
                const char *const *values, const char *const *desc);
+/* The value of the first attribute with this OID in a Name, when there is one. */
+bool lint_find_attr(const struct gc_tlv *name, const uint8_t *oid, size_t oidlen,
+                    struct gc_tlv *value);
 /* A CA name (App. B issuer, App. G): C, ST, L, O, CN PrintableString with the values. */
 void lint_ca_name(struct gc_lint_report *, const char *field, const char *row,
                   const struct gc_tlv *name, const char *const *ca_names, int cn_index);
