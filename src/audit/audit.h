@@ -18,7 +18,10 @@ struct gc_db;
 	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
 	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
 	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
-	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")      \
+	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
+	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
+	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

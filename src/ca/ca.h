@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "hsm/hsm.h"
+#include "lint/lint.h"
 #include "store/db.h"
 #include "x509/certbuild.h"
 
@@ -30,6 +31,16 @@ struct gc_ca {
 	X509 *root_cert, *issuing_cert;
 	int64_t root_id, issuing_id; /* ca_certs ids of the current certificates */
 	struct gc_issuer issuer;     /* what subscriber certificates take from the issuing CA */
+	/* The same, as the linter reads it for itself (never from the builder's structs). */
+	struct gc_lint_issuer lint_issuing, lint_root;
+	const char *ca_names[6]; /* C, ST, L, O, root CN, issuing CN (point into cfg) */
+	int lock_fd;             /* issuance.lock, held shared while the token is open */
+};
+
+/* What gc_ca_recover resolved (CPS §4.5.1: each is also an audit record). */
+struct gc_recovery {
+	unsigned completed; /* kept signatures verified: now issued */
+	unsigned abandoned; /* no signature kept: serial retired, revocable */
 };
 
 /* How `gcert ca init` gets its token. */
@@ -48,6 +59,19 @@ struct gc_init_options {
 gc_result gc_ca_init(const char *dir, const struct gc_init_options *, const char *actor) GC_MUST_CHECK;
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out) GC_MUST_CHECK;
 void gc_ca_close(struct gc_ca *);
+
+/*
+ * Resolves issuance interrupted by a crash (DESIGN.md "The issuance path"): a row
+ * 'signed' (its certificate was verified and kept before the crash) is verified again
+ * and completed as issued; a row still 'reserved' is marked 'abandoned': nothing was
+ * handed out, the serial is never reused, and the row can be revoked like any other.
+ * Runs only when no other process holds the issuance lock (none is mid-issuance);
+ * gc_ca_open calls it for commands that need the token. Each resolution is audited.
+ */
+gc_result gc_ca_recover(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
+
+/* The linter's expectation for a g-Cert TBS of this CA (issue.c and recover.c). */
+void gc_ca_lint_expect(const struct gc_ca *, struct gc_lint_cert_expect *);
 
 /* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,

@@ -108,6 +108,21 @@ bool gc_lint_is_crl(const uint8_t *der, size_t len)
 	return gc_cur_peek(&c) == GC_TAG_UTCTIME || gc_cur_peek(&c) == GC_TAG_GENTIME;
 }
 
+bool gc_lint_signed_tbs(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbssz)
+{
+	struct gc_cur c = gc_cur_of(der, len);
+	struct gc_tlv x;
+
+	if (gc_cur_expect(&c, GC_TAG_SEQUENCE, &x) != NULL || !gc_cur_done(&c))
+		return false;
+	c = gc_cur_in(&x);
+	if (gc_cur_expect(&c, GC_TAG_SEQUENCE, &x) != NULL)
+		return false;
+	*tbs = x.raw;
+	*tbssz = x.rawlen;
+	return true;
+}
+
 /* ---- names ---- */
 
 bool lint_find_attr(const struct gc_tlv *name, const uint8_t *oid, size_t oidlen,

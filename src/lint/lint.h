@@ -120,6 +120,10 @@ void gc_lint_crl(const uint8_t *der, size_t len, const struct gc_lint_crl_expect
  * which accepts both): its TBS has a time where a certificate has its validity. */
 bool gc_lint_is_crl(const uint8_t *der, size_t len);
 
+/* The TBS bytes inside a signed Certificate or CertificateList whose outer frame is
+ * DER; false otherwise. *tbs points into der. */
+bool gc_lint_signed_tbs(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbssz);
+
 /* Resets a report before use. */
 void gc_lint_report_init(struct gc_lint_report *);
 /* Records a finding (used by the lint modules). */

@@ -70,6 +70,69 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+
+	/*
+	 * 2: issuance that cannot go wrong silently (issue 10). Two more states:
+	 *   signed    - the token signed, the certificate was verified and its DER kept;
+	 *               recovery completes it as issued (the signature is known);
+	 *   abandoned - interrupted before a signature was kept: never handed out, its
+	 *               serial never reused, its row (serial, TBS) stays so that it can be
+	 *               revoked and listed on CRLs like any other certificate.
+	 * Allowed moves: reserved -> signed | abandoned; signed -> issued | abandoned.
+	 * A request id is unique among the rows that are not abandoned, so an RA may send
+	 * an interrupted request again. SQLite changes a CHECK only by rebuilding the
+	 * table; the triggers are made again, stricter (serial, TBS and request never change).
+	 */
+	"CREATE TABLE certificates_new ("
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  request_id TEXT NOT NULL,"
+	"  subscriber_ref TEXT NOT NULL REFERENCES subscribers(ref),"
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"
+	"  subject_cn TEXT NOT NULL,"
+	"  email TEXT,"
+	"  organisation TEXT NOT NULL,"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  spki_sha256 TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('reserved', 'signed', 'issued', 'abandoned')),"
+	"  tbs BLOB NOT NULL,"
+	"  der BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  issued_at INTEGER,"
+	"  resolved_at INTEGER,"
+	"  CHECK (status IN ('reserved', 'abandoned') OR der IS NOT NULL),"
+	"  CHECK (status <> 'issued' OR issued_at IS NOT NULL));"
+	"INSERT INTO certificates_new (serial, ca_id, request_id, subscriber_ref, cert_type,"
+	"  subject_cn, email, organisation, validity_years, spki_sha256, not_before, not_after,"
+	"  status, tbs, der, created_at, issued_at)"
+	"  SELECT serial, ca_id, request_id, subscriber_ref, cert_type, subject_cn, email,"
+	"  organisation, validity_years, spki_sha256, not_before, not_after, status, tbs, der,"
+	"  created_at, issued_at FROM certificates;"
+	"DROP TABLE certificates;"
+	"ALTER TABLE certificates_new RENAME TO certificates;"
+	"CREATE UNIQUE INDEX certificates_request ON certificates(request_id)"
+	"  WHERE status <> 'abandoned';"
+	"CREATE INDEX certificates_spki ON certificates(spki_sha256);"
+	"CREATE INDEX certificates_email ON certificates(email);"
+	"CREATE INDEX certificates_open ON certificates(status) WHERE status IN ('reserved', 'signed');"
+	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
+	"  BEGIN SELECT RAISE(ABORT, 'certificates are never deleted'); END;"
+	"CREATE TRIGGER certificates_issued_immutable BEFORE UPDATE ON certificates"
+	"  WHEN OLD.status IN ('issued', 'abandoned')"
+	"  BEGIN SELECT RAISE(ABORT, 'an issued or abandoned certificate is never changed'); END;"
+	"CREATE TRIGGER certificates_status_flow BEFORE UPDATE OF status ON certificates"
+	"  WHEN NOT ((OLD.status = 'reserved' AND NEW.status IN ('signed', 'abandoned'))"
+	"         OR (OLD.status = 'signed' AND NEW.status IN ('issued', 'abandoned')))"
+	"  BEGIN SELECT RAISE(ABORT, 'certificate status may only move forward'); END;"
+	"CREATE TRIGGER certificates_identity_fixed BEFORE UPDATE OF serial, ca_id, request_id,"
+	"  subscriber_ref, spki_sha256, not_before, not_after, tbs ON certificates"
+	"  WHEN NEW.serial IS NOT OLD.serial OR NEW.ca_id IS NOT OLD.ca_id"
+	"    OR NEW.request_id IS NOT OLD.request_id OR NEW.subscriber_ref IS NOT OLD.subscriber_ref"
+	"    OR NEW.spki_sha256 IS NOT OLD.spki_sha256 OR NEW.not_before IS NOT OLD.not_before"
+	"    OR NEW.not_after IS NOT OLD.not_after OR NEW.tbs IS NOT OLD.tbs"
+	"  BEGIN SELECT RAISE(ABORT, 'what was recorded before signing never changes'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
