@@ -199,6 +199,7 @@ static gc_result lint_tbs(struct gc_ca *ca, const struct item *it)
 	lx.fields = fields;
 	lx.not_before = it->res->not_before;
 	lx.not_after = it->res->not_after;
+	lx.serial = it->serial;
 	gc_lint_report_init(&rep);
 	gc_lint_tbs(it->tbs, it->tbssz, &lx, &rep);
 	snprintf(obj, sizeof(obj), "request %s: certificate %s", it->req->id, it->res->serial);

@@ -79,6 +79,8 @@ struct gc_lint_cert_expect {
 	const char *const *fields;
 	/* Exact validity the caller meant (0: only the CPS bounds are checked). */
 	int64_t not_before, not_after;
+	/* The serial the caller reserved, CPS_SERIAL_OCTETS octets (NULL: not checked). */
+	const uint8_t *serial;
 };
 
 /* What the caller of the CRL lint knows (CPS App. C; SPEC §4.1, §4.2). */

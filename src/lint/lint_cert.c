@@ -601,6 +601,9 @@ static void lint_extensions(struct cert *c)
 static void lint_tbs_parsed(struct cert *c)
 {
 	lint_serial(c->r, "serialNumber", &c->serial);
+	if (c->x->serial != NULL &&
+	    (c->serial.len != CPS_SERIAL_OCTETS || memcmp(c->serial.v, c->x->serial, CPS_SERIAL_OCTETS) != 0))
+		gc_lint_add(c->r, "serialNumber", "differs from the serial reserved for it");
 	lint_sigalg(c->r, "signature", &c->sigalg);
 	lint_validity(c);
 	lint_names(c);
