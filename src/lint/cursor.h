@@ -73,9 +73,12 @@ static inline int gc_cur_peek(const struct gc_cur *c)
  * Reads the next element. Returns NULL on success, else why it is not DER (a short
  * static text). On failure the cursor is unchanged.
  */
-const char *gc_cur_next(struct gc_cur *, struct gc_tlv *);
-/* Reads the next element and requires its tag; on a tag mismatch says so. */
-const char *gc_cur_expect(struct gc_cur *, uint8_t tag, struct gc_tlv *);
+const char *gc_cur_next(struct gc_cur *, struct gc_tlv *) __attribute__((warn_unused_result));
+/* Reads the next element and requires its tag; on a tag mismatch says so. On failure
+ * the element is not set: every caller must look at the result (the fuzzer found
+ * one that did not). */
+const char *gc_cur_expect(struct gc_cur *, uint8_t tag, struct gc_tlv *)
+	__attribute__((warn_unused_result));
 
 /* True when an OID's content bytes equal the dotted text (both forms compared). */
 bool gc_oid_is(const struct gc_tlv *, const uint8_t *der_oid, size_t len);

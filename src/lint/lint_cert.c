@@ -31,6 +31,7 @@ struct cert {
 	const struct gc_profile *p;
 	char row[24]; /* "CPS App. B 1)" */
 	struct gc_tlv serial, sigalg, issuer, validity, subject, spki;
+	struct gc_tlv exts; /* the [3] wrapper */
 	struct ext ext[MAX_EXTS];
 	size_t n_ext;
 	struct gc_tlv spk; /* subjectPublicKey BIT STRING */
@@ -113,7 +114,7 @@ static bool read_tbs(struct cert *c, const uint8_t *der, size_t len)
 		if ((why = gc_cur_next(&t, &x)) != NULL)
 			return lint_der(c->r, "subjectUniqueID", why);
 	}
-	if ((why = gc_cur_expect(&t, GC_TAG_CTX_CONS(3), &x)) != NULL) {
+	if ((why = gc_cur_expect(&t, GC_TAG_CTX_CONS(3), &c->exts)) != NULL) {
 		gc_lint_add(c->r, "extensions", "CPS App. B: v3 extensions missing (%s)", why);
 		return false;
 	}
@@ -122,18 +123,11 @@ static bool read_tbs(struct cert *c, const uint8_t *der, size_t len)
 	return true;
 }
 
-static bool read_extensions(struct cert *c, const uint8_t *der, size_t len)
+static bool read_extensions(struct cert *c)
 {
-	struct gc_cur top = gc_cur_of(der, len), t, e;
+	struct gc_cur e = gc_cur_in(&c->exts);
 	struct gc_tlv x;
 
-	/* read_tbs has proved the frame; walk to [3] again */
-	gc_cur_next(&top, &x);
-	t = gc_cur_in(&x);
-	while (gc_cur_peek(&t) != GC_TAG_CTX_CONS(3))
-		gc_cur_next(&t, &x);
-	gc_cur_next(&t, &x);
-	e = gc_cur_in(&x);
 	if (gc_cur_expect(&e, GC_TAG_SEQUENCE, &x) != NULL || !gc_cur_done(&e))
 		return lint_der(c->r, "extensions", "[3] must hold one SEQUENCE of Extension");
 	if (x.len == 0)
@@ -621,7 +615,7 @@ static const uint8_t *lint_tbs_run(const uint8_t *tbs, size_t len, const struct 
 	c.r = r;
 	c.x = x;
 	c.ca_names = lint_ca_names(x->ca_names);
-	if (!read_tbs(&c, tbs, len) || !read_extensions(&c, tbs, len))
+	if (!read_tbs(&c, tbs, len) || !read_extensions(&c))
 		return NULL;
 	c.kind = x->kind;
 	/* a g-Cert subject makes a g-Cert, whatever its basicConstraints claim */

@@ -29,7 +29,7 @@ struct crl {
 static bool read_tbs(struct crl *c, const struct gc_tlv *tbs)
 {
 	struct gc_cur t = gc_cur_in(tbs);
-	struct gc_tlv v;
+	struct gc_tlv v = {0};
 	const char *why;
 	long n;
 
@@ -45,7 +45,8 @@ static bool read_tbs(struct crl *c, const struct gc_tlv *tbs)
 	if ((why = gc_cur_next(&t, &c->this_update)) != NULL)
 		return lint_der(c->r, "crl.thisUpdate", why);
 	if (gc_cur_peek(&t) == GC_TAG_UTCTIME || gc_cur_peek(&t) == GC_TAG_GENTIME) {
-		gc_cur_next(&t, &c->next_update);
+		if ((why = gc_cur_next(&t, &c->next_update)) != NULL)
+			return lint_der(c->r, "crl.nextUpdate", why);
 		c->has_next = true;
 	}
 	if (gc_cur_peek(&t) == GC_TAG_SEQUENCE) {
@@ -221,7 +222,10 @@ static void lint_idp(struct crl *c, const struct gc_tlv *v)
 	}
 	s = gc_cur_in(&seq);
 	if (gc_cur_peek(&s) == GC_TAG_CTX_CONS(0)) {
-		gc_cur_next(&s, &dpn);
+		if (gc_cur_next(&s, &dpn) != NULL) {
+			lint_der(c->r, f, "malformed distributionPoint");
+			return;
+		}
 		has_dp = true;
 		if (!idp_uri(&dpn, &uri)) {
 			gc_lint_add(c->r, f, "distributionPoint must be one fullName URI");
