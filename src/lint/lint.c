@@ -69,10 +69,27 @@ void gc_lint_add(struct gc_lint_report *r, const char *field, const char *fmt, .
 
 gc_result gc_lint_result(const struct gc_lint_report *r, const char *obj)
 {
+	char all[900];
+	size_t used = 0;
+	unsigned i, shown = 0;
+	int n;
+
 	if (r->n == 0)
 		return GC_OK;
-	return gc_fail(GC_E_LINT, "%s: lint: %s: %s%s", obj, r->f[0].field, r->f[0].message,
-	               r->n + r->dropped > 1 ? " (and more findings)" : "");
+	all[0] = '\0';
+	/* as many whole findings as fit: the audit record and the result carry them */
+	for (i = 0; i < r->n; i++) {
+		n = snprintf(all + used, sizeof(all) - used, "%s%s: %s", i ? "; " : "", r->f[i].field,
+		             r->f[i].message);
+		if (n < 0 || (size_t)n >= sizeof(all) - used) {
+			all[used] = '\0';
+			break;
+		}
+		used += (size_t)n;
+		shown++;
+	}
+	return gc_fail(GC_E_LINT, "%s: lint: %s%s", obj, all,
+	               r->n + r->dropped > shown ? " (and more findings)" : "");
 }
 
 bool lint_der(struct gc_lint_report *r, const char *field, const char *why)

@@ -279,7 +279,8 @@ static void test_result_and_overflow(void **state)
 	assert_int_equal(r.n, GC_LINT_MAX_FINDINGS);
 	assert_int_equal(r.dropped, 5);
 	assert_int_equal(gc_lint_result(&r, "request r1"), GC_E_LINT);
-	assert_non_null(strstr(gc_err_detail(), "request r1: lint: f: finding 0 (and more findings)"));
+	assert_non_null(strstr(gc_err_detail(), "request r1: lint: f: finding 0; f: finding 1; "));
+	assert_non_null(strstr(gc_err_detail(), "f: finding 23 (and more findings)"));
 	(void)state;
 }
 
