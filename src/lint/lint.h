@@ -122,6 +122,26 @@ void gc_lint_crl(const uint8_t *der, size_t len, const struct gc_lint_crl_expect
  * which accepts both): its TBS has a time where a certificate has its validity. */
 bool gc_lint_is_crl(const uint8_t *der, size_t len);
 
+/*
+ * One entry of a CRL, for the completeness check after CRL generation (issue 10: every
+ * revoked, unexpired certificate of the CRL's scope is on it with the right reason and
+ * date). serial points into the CRL: the INTEGER's content octets.
+ */
+struct gc_crl_entry {
+	const uint8_t *serial;
+	size_t serialsz;
+	int64_t revoked_at;
+	int reason; /* reasonCode, or -1 when the entry has none */
+};
+
+/*
+ * Calls fn for every entry of a CRL in the order it holds them, reading the DER with
+ * the linter's strict reader; fn returns false to stop. Returns false when the CRL
+ * could not be read to its end (it also deserves a gc_lint_crl finding then).
+ */
+bool gc_lint_crl_foreach(const uint8_t *der, size_t len,
+                         bool (*fn)(const struct gc_crl_entry *, void *), void *arg);
+
 /* The TBS bytes inside a signed Certificate or CertificateList whose outer frame is
  * DER; false otherwise. *tbs points into der. */
 bool gc_lint_signed_tbs(const uint8_t *der, size_t len, const uint8_t **tbs, size_t *tbssz);

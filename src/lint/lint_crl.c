@@ -361,3 +361,64 @@ void gc_lint_crl(const uint8_t *der, size_t len, const struct gc_lint_crl_expect
 	lint_entries(&c);
 	lint_crl_exts(&c);
 }
+
+/* The reasonCode of an entry's extensions, or -1. */
+static int entry_reason(const struct gc_tlv *exts)
+{
+	struct gc_cur e = gc_cur_in(exts), v;
+	struct gc_tlv x, oid, val, en;
+	struct gc_lint_report scratch;
+	bool crit;
+	long code;
+
+	gc_lint_report_init(&scratch);
+	while (!gc_cur_done(&e)) {
+		if (gc_cur_next(&e, &x) != NULL || !lint_extension(&scratch, "", &x, &oid, &crit, &val))
+			return -1;
+		v = gc_cur_in(&val);
+		if (gc_oid_is(&oid, oid_reason, oid_reason_len) &&
+		    gc_cur_expect(&v, GC_TAG_ENUMERATED, &en) == NULL && gc_int_value(&en, &code))
+			return (int)code;
+	}
+	return -1;
+}
+
+bool gc_lint_crl_foreach(const uint8_t *der, size_t len,
+                         bool (*fn)(const struct gc_crl_entry *, void *), void *arg)
+{
+	struct gc_lint_report scratch;
+	struct gc_lint_crl_expect x = {.kind = GC_LINT_CRL_FULL};
+	struct gc_tlv tbs, sig, ent, sn, when, exts;
+	struct gc_cur list, e;
+	struct gc_crl_entry out;
+	struct crl c;
+
+	memset(&c, 0, sizeof(c));
+	gc_lint_report_init(&scratch);
+	c.r = &scratch;
+	c.x = &x;
+	if (!lint_signed_frame(&scratch, der, len, &tbs, &sig) || !read_tbs(&c, &tbs))
+		return false;
+	if (!c.has_revoked)
+		return true;
+	list = gc_cur_in(&c.revoked);
+	while (!gc_cur_done(&list)) {
+		if (gc_cur_expect(&list, GC_TAG_SEQUENCE, &ent) != NULL)
+			return false;
+		e = gc_cur_in(&ent);
+		if (gc_cur_expect(&e, GC_TAG_INTEGER, &sn) != NULL || gc_cur_next(&e, &when) != NULL ||
+		    gc_time_decode(&when, &out.revoked_at) != NULL)
+			return false;
+		out.serial = sn.v;
+		out.serialsz = sn.len;
+		out.reason = -1;
+		if (!gc_cur_done(&e)) {
+			if (gc_cur_expect(&e, GC_TAG_SEQUENCE, &exts) != NULL || !gc_cur_done(&e))
+				return false;
+			out.reason = entry_reason(&exts);
+		}
+		if (!fn(&out, arg))
+			return true;
+	}
+	return true;
+}

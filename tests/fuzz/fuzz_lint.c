@@ -10,6 +10,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static bool entry(const struct gc_crl_entry *e, void *arg)
+{
+	if (e->serialsz > 0 && e->serial == NULL)
+		abort();
+	(void)arg;
+	return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gc_lint_report r;
@@ -23,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (data[0] & 3) {
 	case 0: gc_lint_cert(data + 1, size - 1, &cx, &r); break;
 	case 1: gc_lint_tbs(data + 1, size - 1, &cx, &r); break;
-	case 2: gc_lint_crl(data + 1, size - 1, &lx, &r); break;
+	case 2:
+		gc_lint_crl(data + 1, size - 1, &lx, &r);
+		(void)gc_lint_crl_foreach(data + 1, size - 1, entry, NULL);
+		break;
 	case 3:
 		if (gc_lint_issuer_load(data + 1, size - 1, &is) == GC_OK) {
 			/* lint a certificate against the issuer just loaded: its own DER */

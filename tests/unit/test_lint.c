@@ -565,6 +565,48 @@ static void test_crl_kinds_and_schedule(void **state)
 	(void)state;
 }
 
+struct seen {
+	int n;
+	int reasons[4];
+	unsigned char last[20];
+};
+
+static bool count_entry(const struct gc_crl_entry *e, void *arg)
+{
+	struct seen *s = arg;
+
+	assert_int_equal(e->serialsz, 20);
+	assert_true(e->revoked_at > 0);
+	memcpy(s->last, e->serial, 20);
+	s->reasons[s->n++] = e->reason;
+	return true;
+}
+
+/* The completeness check's view of a CRL: every entry, its serial, date and reason. */
+static void test_crl_foreach(void **state)
+{
+	struct crl_opts o = good_partition();
+	struct seen s = {0};
+	size_t len;
+	unsigned char *der = make_crl(&o, &len);
+
+	assert_true(gc_lint_crl_foreach(der, len, count_entry, &s));
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.reasons[0], 1);
+	assert_int_equal(s.last[0], 0x42);
+	memset(&s, 0, sizeof(s));
+	assert_false(gc_lint_crl_foreach(der, len - 1, count_entry, &s)); /* truncated */
+	OPENSSL_free(der);
+	o.serials[0] = NULL;
+	o.reason = -1;
+	der = make_crl(&o, &len);
+	memset(&s, 0, sizeof(s));
+	assert_true(gc_lint_crl_foreach(der, len, count_entry, &s));
+	assert_int_equal(s.n, 0);
+	OPENSSL_free(der);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -576,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_lint_cost),
 		cmocka_unit_test(test_crl_rules),
 		cmocka_unit_test(test_crl_kinds_and_schedule),
+		cmocka_unit_test(test_crl_foreach),
 	};
 	return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }
