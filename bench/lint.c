@@ -68,7 +68,8 @@ static void make_ca(EVP_PKEY *key, EVP_PKEY *signer, const char *cn, const char 
 		die("CA");
 	in = (struct gc_ca_input){.subject = s, .issuer = i, .serial = serial, .not_before = now,
 	                          .not_after = gc_time_add_years(now, years), .pkey = key, .key_id = kid,
-	                          .issuer_key_id = ikid, .pathlen = pathlen};
+	                          .issuer_key_id = ikid, .pathlen = pathlen,
+	                          .cps_uri = CPS_DEFAULT_CPS_URI};
 	if (gc_cert_build_ca_tbs(&in, &tbs, &tbssz) != GC_OK)
 		die("CA TBS");
 	sign(signer, tbs, tbssz, der, dersz);
@@ -186,8 +187,14 @@ int main(int argc, char **argv)
 	fields[GC_F_CATEGORY] = "Civil Servant";
 	if (gc_serial_random(serial) != GC_OK || gc_spki_ids(sk, NULL, NULL, sha, kid) != GC_OK)
 		die("serial");
+	X509_PUBKEY *xpk = NULL;
+	const unsigned char *bits;
+	int bitslen;
+	if (X509_PUBKEY_set(&xpk, sk) != 1 || X509_PUBKEY_get0_param(NULL, &bits, &bitslen, NULL, xpk) != 1)
+		die("key bits");
 	struct gc_ee_input in = {.profile = gc_profile_get(GC_CERT_INDIVIDUAL), .fields = fields,
-	                         .serial = serial, .not_before = nb, .not_after = na, .pkey = sk,
+	                         .serial = serial, .not_before = nb, .not_after = na,
+	                         .key_bits = bits, .key_bits_len = (size_t)bitslen,
 	                         .key_id = kid, .cps_uri = CPS_DEFAULT_CPS_URI, .crl_dp = CPS_DEFAULT_CRL_DP};
 	if (gc_cert_build_ee_tbs(&is, &in, &tbs, &tbssz) != GC_OK)
 		die("TBS");
@@ -250,5 +257,6 @@ int main(int argc, char **argv)
 	EVP_PKEY_free(rk);
 	EVP_PKEY_free(ik);
 	EVP_PKEY_free(sk);
+	X509_PUBKEY_free(xpk);
 	return 0;
 }

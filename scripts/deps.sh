@@ -3,14 +3,17 @@
 # Idempotent: installs only what is missing. Run as root or with sudo.
 set -euo pipefail
 
-BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev
-            libcmocka-dev)
+BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
+            libcmocka-dev libldap2-dev)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
+# the repository's directory: Debian's slapd binary, run by scripts/slapd.sh with a
+# configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
+LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev xxd
-           util-linux)
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime curl
+           wrk xxd util-linux)
 
-want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")
 
 missing=()
@@ -24,4 +27,9 @@ SUDO=
 if (( EUID != 0 )); then SUDO=sudo; fi
 echo "deps: installing ${missing[*]}" >&2
 $SUDO apt-get update -qq
+# gcert never uses the system slapd: tell the package not to configure a database of its
+# own, so that installing it neither creates nor needs a system directory service.
+if [[ " ${missing[*]} " == *" slapd "* ]]; then
+  echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
+fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

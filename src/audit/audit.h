@@ -18,7 +18,20 @@ struct gc_db;
 	X(GC_EV_KEY_GENERATED, "ca.key_generated", "§6.1.1 CA key generation")           \
 	X(GC_EV_CA_CERT_ISSUED, "ca.cert_issued", "§4.7 CA certificate issuance")        \
 	X(GC_EV_CERT_ISSUED, "cert.issued", "§4.5.1 certificate issuance")               \
-	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")      \
+	X(GC_EV_CERT_REJECTED, "cert.request_rejected", "§4.5.1 request handling")            \
+	X(GC_EV_SERVICE_CERT, "service.cert_made", "§4.5.1 configuration of the CA")          \
+	X(GC_EV_PEER_PINNED, "peer.pinned", "§4.5.1 configuration of the CA")                \
+	X(GC_EV_PEER_UNPINNED, "peer.unpinned", "§4.5.1 configuration of the CA")            \
+	X(GC_EV_IFACE_PROCESSED, "interface.file_processed", "§4.5.1 request handling")       \
+	X(GC_EV_IFACE_REJECTED, "interface.file_rejected", "§4.5.1 suspicious activity")       \
+	X(GC_EV_IFACE_TLS_REFUSED, "interface.tls_refused", "§4.5.1 suspicious network activity") \
+	X(GC_EV_SERVICE_STARTED, "ca.service_started", "§4.5.1 CA system operation")    \
+	X(GC_EV_SERVICE_STOPPED, "ca.service_stopped", "§4.5.1 CA system operation")    \
+	X(GC_EV_REPO_FILE_QUEUED, "repo.file_queued", "§2.5.3, §4.5.1 CRL publication") \
+	X(GC_EV_REPO_FILE_REJECTED, "repo.file_rejected", "§4.5.1 CRL publication")     \
+	X(GC_EV_REPO_LDAP_PUBLISHED, "repo.ldap_published", "§2.5.3, §4.5.1 repository update") \
+	X(GC_EV_REPO_LOOKUP_LIMITED, "repo.lookup_rate_limited", "§4.5.1 suspicious network activity") \
+	X(GC_EV_REPO_REPUBLISH, "repo.republish", "§2.5.3, §4.5.1 repository update") \
 	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
 	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
 	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired")

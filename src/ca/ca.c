@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +119,70 @@ gc_result gc_ca_verify_cert(const unsigned char *der, size_t dersz, EVP_PKEY *is
 	return GC_OK;
 }
 
+/* Reads one DER header at *p (tag, definite length within end); advances past it. */
+static bool der_header(const unsigned char **p, const unsigned char *end, unsigned char tag,
+                       size_t *len)
+{
+	const unsigned char *q = *p;
+	size_t n = 0, k;
+
+	if (end - q < 2 || *q++ != tag)
+		return false;
+	if (*q < 0x80) {
+		n = *q++;
+	} else {
+		k = *q++ & 0x7f;
+		if (k == 0 || k > 4 || (size_t)(end - q) < k || *q == 0)
+			return false;
+		while (k--)
+			n = n << 8 | *q++;
+		if (n < 0x80)
+			return false;
+	}
+	if ((size_t)(end - q) < n)
+		return false;
+	*p = q;
+	*len = n;
+	return true;
+}
+
+gc_result gc_ca_check_signed(const unsigned char *der, size_t dersz, const unsigned char *tbs,
+                             size_t tbssz, EVP_PKEY *issuer_pub)
+{
+	const unsigned char *p = der, *end = der + dersz, *signed_tbs;
+	unsigned char digest[32];
+	EVP_PKEY_CTX *ctx = NULL;
+	size_t len;
+	gc_result rc = GC_OK;
+
+	GC_ENSURE(der_header(&p, end, 0x30, &len) && p + len == end, GC_E_VERIFY,
+	          "signed certificate: not one DER SEQUENCE");
+	signed_tbs = p;
+	GC_ENSURE((size_t)(end - p) > tbssz && memcmp(p, tbs, tbssz) == 0, GC_E_VERIFY,
+	          "signed certificate: TBS differs from the recorded TBS");
+	p += tbssz;
+	GC_ENSURE((size_t)(end - p) > sizeof(gc_der_sha256_rsa_algid) &&
+	              memcmp(p, gc_der_sha256_rsa_algid, sizeof(gc_der_sha256_rsa_algid)) == 0,
+	          GC_E_VERIFY, "signed certificate: signature algorithm is not sha256WithRSAEncryption");
+	p += sizeof(gc_der_sha256_rsa_algid);
+	GC_ENSURE(der_header(&p, end, 0x03, &len) && p + len == end && len > 1 && p[0] == 0,
+	          GC_E_VERIFY, "signed certificate: malformed signature BIT STRING");
+	/* hash the TBS as it stands in the signed object, not our copy of it */
+	GC_ENSURE(EVP_Digest(signed_tbs, tbssz, digest, NULL, EVP_sha256(), NULL) == 1,
+	          GC_E_INTERNAL, "signed certificate: SHA-256");
+	GC_NOMEM_OUT(rc, ctx = EVP_PKEY_CTX_new(issuer_pub, NULL));
+	GC_SSL_OUT(rc, EVP_PKEY_verify_init(ctx), GC_E_VERIFY, "signed certificate: verify init");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0, GC_E_VERIFY,
+	           "signed certificate: padding");
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0, GC_E_VERIFY,
+	           "signed certificate: digest");
+	GC_SSL_OUT(rc, EVP_PKEY_verify(ctx, p + 1, len - 1, digest, sizeof(digest)), GC_E_VERIFY,
+	           "signed certificate: signature does not verify with the issuing CA key");
+out:
+	EVP_PKEY_CTX_free(ctx);
+	return rc;
+}
+
 /* ---- the key ceremony ---- */
 
 struct made_cert {
@@ -159,8 +224,8 @@ static gc_result lint_ca_tbs(const unsigned char *tbs, size_t tbssz,
 static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
                               struct gc_hsm_key *subj, struct gc_hsm_key *signer,
                               const unsigned char *issuer_key_id, int pathlen, int64_t nb,
-                              int years, const struct gc_lint_cert_expect *lx,
-                              struct made_cert *m)
+                              int years, const char *cps_uri,
+                              const struct gc_lint_cert_expect *lx, struct made_cert *m)
 {
 	struct gc_ca_input in;
 	unsigned char key_id[20], *tbs = NULL;
@@ -176,7 +241,7 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 		.subject = subject, .issuer = issuer, .serial = m->serial,
 		.not_before = m->not_before, .not_after = m->not_after,
 		.pkey = gc_hsm_key_public(subj), .key_id = key_id,
-		.issuer_key_id = issuer_key_id, .pathlen = pathlen,
+		.issuer_key_id = issuer_key_id, .pathlen = pathlen, .cps_uri = cps_uri,
 	};
 	GC_GUARD(gc_cert_build_ca_tbs(&in, &tbs, &tbssz));
 	if ((rc = lint_ca_tbs(tbs, tbssz, lx)) == GC_OK)
@@ -261,7 +326,8 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	const char *names[6] = {cfg->country, cfg->state, cfg->locality, cfg->organisation,
 	                        cfg->root.cn, cfg->issuing.cn};
 	struct gc_lint_issuer root_lint = {0};
-	struct gc_lint_cert_expect lx = {.kind = GC_LINT_ROOT, .ca_names = names};
+	struct gc_lint_cert_expect lx = {.kind = GC_LINT_ROOT, .ca_names = names,
+	                                 .cps_uri = cfg->cps_uri};
 	unsigned char root_kid[20];
 	char sha[65];
 	int64_t now = (int64_t)time(NULL);
@@ -277,13 +343,13 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
 	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
 	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
-	                              cfg->root.validity_years, &lx, root));
+	                              cfg->root.validity_years, cfg->cps_uri, &lx, root));
 	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
 	GC_GUARD_OUT(rc, gc_lint_issuer_load(root->der, root->dersz, &root_lint));
 	lx.kind = GC_LINT_ISSUING;
 	lx.root = &root_lint;
 	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
-	                              0, now, cfg->issuing.validity_years, &lx, issuing));
+	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, &lx, issuing));
 out:
 	gc_lint_issuer_clear(&root_lint);
 	X509_NAME_free(root_dn);
@@ -412,6 +478,17 @@ static gc_result lint_issuer_of(X509 *x, struct gc_lint_issuer *out)
 	return rc;
 }
 
+/* The CA names as the linter expects them: C, ST, L, O, root CN, issuing CN. */
+static void set_ca_names(struct gc_ca *ca)
+{
+	ca->ca_names[0] = ca->cfg.country;
+	ca->ca_names[1] = ca->cfg.state;
+	ca->ca_names[2] = ca->cfg.locality;
+	ca->ca_names[3] = ca->cfg.organisation;
+	ca->ca_names[4] = ca->cfg.root.cn;
+	ca->ca_names[5] = ca->cfg.issuing.cn;
+}
+
 static gc_result load_issuer(struct gc_ca *ca)
 {
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca->issuing_cert);
@@ -423,12 +500,7 @@ static gc_result load_issuer(struct gc_ca *ca)
 	ca->issuer.key_id_len = 20;
 	GC_GUARD(lint_issuer_of(ca->issuing_cert, &ca->lint_issuing));
 	GC_GUARD(lint_issuer_of(ca->root_cert, &ca->lint_root));
-	ca->ca_names[0] = ca->cfg.country;
-	ca->ca_names[1] = ca->cfg.state;
-	ca->ca_names[2] = ca->cfg.locality;
-	ca->ca_names[3] = ca->cfg.organisation;
-	ca->ca_names[4] = ca->cfg.root.cn;
-	ca->ca_names[5] = ca->cfg.issuing.cn;
+	set_ca_names(ca);
 	return GC_OK;
 }
 
@@ -544,15 +616,51 @@ out:
 	return rc;
 }
 
+gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
+{
+	struct gc_ca *w;
+	char path[GC_MAX_PATH];
+	gc_result rc;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	*w = *ca;
+	w->db = NULL;
+	w->audit = NULL;
+	w->shares_token = true;
+	X509_up_ref(w->root_cert);
+	X509_up_ref(w->issuing_cert);
+	if (w->service_cert != NULL)
+		X509_up_ref(w->service_cert);
+	w->issuer.cert = w->issuing_cert;
+	/* its own copies: nothing of the parent's is freed or unlocked by the worker */
+	w->lock_fd = -1;
+	memset(&w->lint_issuing, 0, sizeof(w->lint_issuing));
+	memset(&w->lint_root, 0, sizeof(w->lint_root));
+	set_ca_names(w);
+	if ((rc = gc_lint_issuer_load(ca->lint_issuing.der, ca->lint_issuing.dersz, &w->lint_issuing)) != GC_OK ||
+	    (rc = gc_lint_issuer_load(ca->lint_root.der, ca->lint_root.dersz, &w->lint_root)) != GC_OK ||
+	    (rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
+	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
+	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
+		gc_ca_close(w);
+		return rc;
+	}
+	*out = w;
+	return GC_OK;
+}
+
 void gc_ca_close(struct gc_ca *ca)
 {
 	if (ca == NULL)
 		return;
-	gc_hsm_free(ca->hsm);
+	if (!ca->shares_token)
+		gc_hsm_free(ca->hsm);
 	gc_audit_free(ca->audit);
 	gc_db_close(ca->db);
 	X509_free(ca->root_cert);
 	X509_free(ca->issuing_cert);
+	X509_free(ca->service_cert);
 	gc_lint_issuer_clear(&ca->lint_issuing);
 	gc_lint_issuer_clear(&ca->lint_root);
 	if (ca->lock_fd >= 0)

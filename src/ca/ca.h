@@ -31,6 +31,8 @@ struct gc_ca {
 	X509 *root_cert, *issuing_cert;
 	int64_t root_id, issuing_id; /* ca_certs ids of the current certificates */
 	struct gc_issuer issuer;     /* what subscriber certificates take from the issuing CA */
+	bool shares_token;           /* a worker: the token belongs to the CA it came from */
+	X509 *service_cert;          /* the CA service certificate, once loaded (peer.c) */
 	/* The same, as the linter reads it for itself (never from the builder's structs). */
 	struct gc_lint_issuer lint_issuing, lint_root;
 	const char *ca_names[6]; /* C, ST, L, O, root CN, issuing CN (point into cfg) */
@@ -59,6 +61,12 @@ struct gc_init_options {
 gc_result gc_ca_init(const char *dir, const struct gc_init_options *, const char *actor) GC_MUST_CHECK;
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out) GC_MUST_CHECK;
 void gc_ca_close(struct gc_ca *);
+/*
+ * A worker for another thread: its own database connection (SQLite transactions belong
+ * to a connection), the same token and keys (libp11 gives each concurrent signature its
+ * own session). Close the worker before the CA it came from.
+ */
+gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
 
 /*
  * Resolves issuance interrupted by a crash (DESIGN.md "The issuance path"): a row
@@ -76,6 +84,14 @@ void gc_ca_lint_expect(const struct gc_ca *, struct gc_lint_cert_expect *);
 /* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,
                          unsigned char **der, size_t *dersz) GC_MUST_CHECK;
+/*
+ * The hot-path check of a signed certificate: der must be exactly
+ * SEQUENCE { tbs, sha256WithRSAEncryption, BIT STRING }, with the recorded tbs byte for
+ * byte, and its signature must verify with issuer_pub. (d2i_X509 would also decode the
+ * subject key through OpenSSL 3's decoders, at several times the cost.)
+ */
+gc_result gc_ca_check_signed(const unsigned char *der, size_t dersz, const unsigned char *tbs,
+                             size_t tbssz, EVP_PKEY *issuer_pub) GC_MUST_CHECK;
 /* Parses der back and checks its signature with issuer_pub (never trust what we signed). */
 gc_result gc_ca_verify_cert(const unsigned char *der, size_t dersz, EVP_PKEY *issuer_pub,
                             X509 **out) GC_MUST_CHECK;

@@ -1,16 +1,16 @@
 /*
  * issue.c - issuing g-Certs (CPS §4.2, App. B), crash-safe in the order Boulder uses:
  *
- *   1. every check; the TBS is built and linted against App. B (a finding blocks the
- *      signature and is audited as cert.lint_failed);
+ *   1. every check; the TBS is built and linted against App. B by the independent
+ *      linter (a finding blocks the signature and is audited as cert.lint_failed);
  *   2. serial, request and TBS committed ('reserved') before the token signs, so no
  *      signed certificate can exist without a record and no serial is used twice;
- *   3. the token signs; the certificate is parsed back, verified with the issuing CA's
- *      key and its TBS compared byte for byte with the recorded one;
+ *   3. the token signs; the certificate is read back, its TBS compared byte for byte
+ *      with the recorded one and its signature verified with the issuing CA's key;
  *   4. the verified DER is kept ('signed', a relaxed commit) so that recovery can
  *      complete it after a crash (recover.c);
- *   5. 'issued' and the audit record commit together (durably), and only then is the
- *      certificate handed out.
+ *   5. 'issued', the fee and the audit record commit together (durably), and only then
+ *      is the certificate handed out.
  *
  * A crash before 4 leaves 'reserved' rows: recovery retires them ('abandoned'). The
  * fault points after_reserve, after_sign and before_commit (sys/fault.h) let the crash
@@ -20,12 +20,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/cps.h"
+#include "core/renewal.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "lint/lint.h"
@@ -41,12 +43,12 @@ struct item {
 	unsigned char *tbs;
 	size_t tbssz;
 	bool reserved; /* its row is 'reserved' and it awaits the token */
-	bool signed_ok; /* signed, verified and its TBS equal to the recorded one */
+	bool signed_ok; /* signed, read back and verified: kept, then issued */
 };
 
 struct stmts {
-	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *keep, *finish,
-		*abandon;
+	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *keep, *finish, *abandon,
+		*renewed, *fee;
 };
 
 static void stmts_free(struct stmts *s)
@@ -59,6 +61,8 @@ static void stmts_free(struct stmts *s)
 	gc_stmt_free(s->keep);
 	gc_stmt_free(s->finish);
 	gc_stmt_free(s->abandon);
+	gc_stmt_free(s->renewed);
+	gc_stmt_free(s->fee);
 }
 
 static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
@@ -72,9 +76,18 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO subscribers (ref, created_at) VALUES (?, ?)", &s->add_ref));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
 	                           " cert_type, subject_cn, email, organisation, validity_years,"
-	                           " spki_sha256, not_before, not_after, status, tbs, created_at)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?)",
+	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews,"
+	                           " request_sha256)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
 	                       &s->reserve));
+	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
+	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
+	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial"
+	                           "  AND r.status <> 'abandoned')"
+	                           " FROM certificates c WHERE c.serial = ? AND c.status = 'issued'",
+	                       &s->renewed));
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
+	                           " amount_hkd, charged_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s->fee));
 	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'signed', der = ?"
 	                           " WHERE serial = ? AND status = 'reserved'", &s->keep));
 	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'issued', issued_at = ?"
@@ -154,6 +167,72 @@ static gc_result check_state(struct stmts *s, struct item *it, bool *ok)
 	return GC_OK;
 }
 
+/* The validity must end within the issuing CA's (a certificate never outlives it). */
+static void check_ca_lifetime(struct gc_ca *ca, struct item *it)
+{
+	const ASN1_TIME *t = X509_get0_notAfter(ca->issuing_cert);
+	struct tm tm;
+	int64_t ca_not_after;
+	char when[21];
+
+	ASN1_TIME_to_tm(t, &tm);
+	ca_not_after = (int64_t)timegm(&tm);
+	if (it->res->not_after <= ca_not_after)
+		return;
+	gc_time_format(ca_not_after, when);
+	gc_fail(GC_E_OUTLIVES_CA, "request %s: validity_years: %d years would outlive the issuing "
+	        "CA certificate (valid until %s); CPS §4.7: a key changeover is due", it->req->id,
+	        it->req->validity_years, when);
+	refuse(it, GC_E_OUTLIVES_CA);
+}
+
+/*
+ * CPS §3.2: a renewal names an issued, unexpired certificate of the same type that was not
+ * renewed before; the subscriber reference number carries over (App. D) and the validity
+ * follows §3.2.2.
+ */
+static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now, bool *ok)
+{
+	const struct gc_issue_request *r = it->req;
+	char old_type[24] = "", renewed_by[41] = "";
+	int64_t old_not_after = 0;
+	bool row;
+	gc_result rc;
+
+	*ok = false;
+	GC_GUARD(gc_stmt_bind_text(s->renewed, 1, r->renews));
+	if ((rc = gc_stmt_step(s->renewed, &row)) != GC_OK)
+		return rc;
+	if (row) {
+		snprintf(it->res->subscriber_ref, sizeof(it->res->subscriber_ref), "%s", gc_stmt_text(s->renewed, 0));
+		old_not_after = gc_stmt_int64(s->renewed, 1);
+		snprintf(old_type, sizeof(old_type), "%s", gc_stmt_text(s->renewed, 2));
+		snprintf(renewed_by, sizeof(renewed_by), "%s",
+		         gc_stmt_is_null(s->renewed, 3) ? "" : gc_stmt_text(s->renewed, 3));
+	}
+	gc_stmt_reset(s->renewed);
+	if (!row)
+		rc = gc_fail(GC_E_NOT_FOUND, "request %s: renews: no issued certificate %s", r->id, r->renews);
+	else if (strcmp(old_type, r->profile->name) != 0)
+		rc = gc_fail(GC_E_REQUEST_FIELD, "request %s: cert_type: certificate %s is %s; a renewal "
+		             "keeps the type", r->id, r->renews, old_type);
+	else if (renewed_by[0] != '\0')
+		rc = gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
+		             "renewed by %s", r->id, r->renews, renewed_by);
+	else
+		rc = gc_renewal_not_after(now, old_not_after, r->validity_years, &it->res->not_after);
+	if (rc != GC_OK) {
+		if (rc == GC_E_RENEW_EXPIRED)
+			gc_fail(rc, "request %s: renews: certificate %s has expired; CPS §3.2: expired "
+			        "certificates are never renewed (apply anew)", r->id, r->renews);
+		refuse(it, rc);
+		return GC_OK;
+	}
+	check_ca_lifetime(ca, it);
+	*ok = it->res->code == GC_OK;
+	return GC_OK;
+}
+
 static gc_result build_tbs(struct gc_ca *ca, struct item *it)
 {
 	const char *fields[GC_F_COUNT];
@@ -168,7 +247,8 @@ static gc_result build_tbs(struct gc_ca *ca, struct item *it)
 	in = (struct gc_ee_input){
 		.profile = it->req->profile, .fields = fields, .serial = it->serial,
 		.not_before = it->res->not_before, .not_after = it->res->not_after,
-		.pkey = it->csr->pkey, .key_id = it->csr->key_id,
+		.key_bits = it->csr->key_bits, .key_bits_len = it->csr->key_bits_len,
+		.key_id = it->csr->key_id,
 		.cps_uri = ca->cfg.cps_uri, .crl_dp = ca->cfg.crl_dp,
 	};
 	GC_GUARD(gc_cert_build_ee_tbs(&ca->issuer, &in, &it->tbs, &it->tbssz));
@@ -225,6 +305,8 @@ static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it
 	GC_GUARD(gc_stmt_bind_int64(st, 12, it->res->not_after));
 	GC_GUARD(gc_stmt_bind_blob(st, 13, it->tbs, it->tbssz));
 	GC_GUARD(gc_stmt_bind_int64(st, 14, now));
+	GC_GUARD(gc_stmt_bind_text(st, 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
+	GC_GUARD(gc_stmt_bind_text(st, 16, r->content_sha256[0] ? r->content_sha256 : NULL));
 	return GC_OK;
 }
 
@@ -235,16 +317,21 @@ static gc_result reserve_one(struct gc_ca *ca, struct stmts *s, struct item *it,
 	gc_result rc;
 
 	GC_GUARD(check_state(s, it, &ok));
+	if (ok && it->req->type == GC_REQ_RENEW)
+		GC_GUARD(check_renewal(ca, s, it, now, &ok));
 	if (!ok)
 		return GC_OK;
-	GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
+	if (it->req->type == GC_REQ_ISSUE)
+		GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
 	if ((rc = build_tbs(ca, it)) != GC_OK || (rc = lint_tbs(ca, it)) != GC_OK) {
 		refuse(it, rc);
 		return GC_OK;
 	}
-	GC_GUARD(gc_stmt_bind_text(s->add_ref, 1, it->res->subscriber_ref));
-	GC_GUARD(gc_stmt_bind_int64(s->add_ref, 2, now));
-	GC_GUARD(gc_stmt_run(s->add_ref));
+	if (it->req->type == GC_REQ_ISSUE) {
+		GC_GUARD(gc_stmt_bind_text(s->add_ref, 1, it->res->subscriber_ref));
+		GC_GUARD(gc_stmt_bind_int64(s->add_ref, 2, now));
+		GC_GUARD(gc_stmt_run(s->add_ref));
+	}
 	if ((rc = bind_reserve(ca, s, it, now)) != GC_OK) {
 		gc_stmt_reset(s->reserve);
 		return rc;
@@ -286,50 +373,70 @@ out:
 	return rc;
 }
 
-/* The certificate carries exactly the TBS that was recorded before signing. */
-static gc_result check_signed_tbs(const struct item *it)
+/* A reserved item that cannot go on: nothing is handed out; commit_batch retires its
+ * row ('abandoned'), so the serial is never reused. */
+static void drop_signed(struct item *it, gc_result rc)
 {
-	const uint8_t *tbs;
-	size_t tbssz;
-
-	if (!gc_lint_signed_tbs(it->res->der, it->res->dersz, &tbs, &tbssz) || tbssz != it->tbssz ||
-	    memcmp(tbs, it->tbs, tbssz) != 0)
-		return gc_fail(GC_E_VERIFY, "certificate %s: its TBS differs from the TBS recorded "
-		               "before signing", it->res->serial);
-	return GC_OK;
+	refuse(it, rc);
+	free(it->res->der);
+	it->res->der = NULL;
+	it->signed_ok = false;
 }
 
-/* Phase 2: the token signs; each certificate is parsed back, verified, compared. */
-static void sign_batch(struct gc_ca *ca, struct item *items, size_t n)
+/* Phase 2a: the token signs. */
+static void sign_items(struct gc_ca *ca, struct item *items, size_t n)
 {
-	EVP_PKEY *pub = X509_get0_pubkey(ca->issuing_cert);
-	struct item *it;
 	gc_result rc;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		it = &items[i];
-		if (!it->reserved)
+		if (!items[i].reserved)
 			continue;
-		rc = gc_ca_sign_tbs(ca->issuing_key, it->tbs, it->tbssz, &it->res->der, &it->res->dersz);
-		/* with the certificate's key, not the token's: what relying parties will use */
-		if (rc == GC_OK)
-			rc = gc_ca_verify_cert(it->res->der, it->res->dersz, pub, NULL);
-		if (rc == GC_OK)
-			rc = check_signed_tbs(it);
-		if (rc != GC_OK) {
-			/* The row is retired in phase 3 (never reused); nothing is handed out. */
-			refuse(it, rc);
-			free(it->res->der);
-			it->res->der = NULL;
-			continue;
-		}
-		it->signed_ok = true;
+		rc = gc_ca_sign_tbs(ca->issuing_key, items[i].tbs, items[i].tbssz, &items[i].res->der,
+		                    &items[i].res->dersz);
+		items[i].signed_ok = rc == GC_OK;
+		if (rc != GC_OK)
+			drop_signed(&items[i], rc);
 	}
 }
 
+/* Phase 2b: each certificate is read back and verified against the recorded TBS. */
+static void check_items(struct gc_ca *ca, struct item *items, size_t n)
+{
+	EVP_PKEY *pub = gc_hsm_key_public(ca->issuing_key);
+	gc_result rc;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!items[i].signed_ok)
+			continue;
+		rc = gc_ca_check_signed(items[i].res->der, items[i].res->dersz, items[i].tbs,
+		                        items[i].tbssz, pub);
+		if (rc != GC_OK)
+			drop_signed(&items[i], rc);
+	}
+}
+
+/* CPS §2.4: HK$20 per year of validity, charged to the organisation in the Hong Kong
+ * calendar year (UTC+8) of issue, with the certificate in one transaction. */
+static gc_result charge_fee(struct stmts *s, const struct item *it, int64_t now)
+{
+	time_t hk = (time_t)(now + 8 * 3600);
+	struct tm tm;
+
+	gmtime_r(&hk, &tm);
+	GC_GUARD(gc_stmt_bind_text(s->fee, 1, it->res->serial));
+	GC_GUARD(gc_stmt_bind_text(s->fee, 2, it->req->fields[GC_F_ORGANISATION]));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 3, tm.tm_year + 1900));
+	GC_GUARD(gc_stmt_bind_text(s->fee, 4, it->req->type == GC_REQ_RENEW ? "renew" : "issue"));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 5, it->req->validity_years));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 6, gc_fee_hkd(it->req->validity_years)));
+	GC_GUARD(gc_stmt_bind_int64(s->fee, 7, now));
+	return gc_stmt_run(s->fee);
+}
+
 /*
- * Phase 2b: the verified certificates are kept ('signed') before the final commit, so
+ * Phase 3a: the verified certificates are kept ('signed') before the final commit, so
  * that after a crash recovery knows their signatures. Relaxed durability is enough:
  * if a power cut loses this commit, the rows are still 'reserved' and are retired.
  */
@@ -364,7 +471,7 @@ static gc_result retire(struct gc_ca *ca, struct stmts *s, const struct item *it
 	return audit_refusal(ca, it);
 }
 
-/* Phase 3: 'issued' and the audit record in one durable transaction. */
+/* Phase 3b: 'issued', fee and audit record in one durable transaction. */
 static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -391,6 +498,7 @@ static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *it
 		         it->req->id, it->req->validity_years);
 		GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_ISSUED, it->res->serial,
 		                                 true, detail));
+		GC_GUARD_OUT(rc, charge_fee(s, it, now));
 	}
 	return gc_db_commit(ca->db);
 out:
@@ -398,31 +506,78 @@ out:
 	return rc;
 }
 
+/* Phase 3 for a signed batch: read back and verify, keep, commit. */
+static gc_result batch_complete(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	check_items(ca, items, n);
+	GC_FAULT_POINT("after_sign");
+	GC_GUARD(keep_batch(ca, s, items, n));
+	GC_FAULT_POINT("before_commit");
+	return commit_batch(ca, s, items, n);
+}
+
 /* Checks that need no database: the CSR, and the validity against the issuing CA. */
 static void check_request(struct gc_ca *ca, struct item *it, int64_t now)
 {
 	const struct gc_issue_request *r = it->req;
-	int64_t ca_not_after;
-	const ASN1_TIME *t = X509_get0_notAfter(ca->issuing_cert);
-	struct tm tm;
 	gc_result rc;
 
 	if ((rc = gc_csr_parse(r->id, r->csr_pem, r->csr_pem_len, &it->csr)) != GC_OK) {
 		refuse(it, rc);
 		return;
 	}
-	/* CPS §1.2.5: effective from generation, for the years chosen. */
+	/* CPS §1.2.5: effective from generation, for the years chosen; a renewal's end
+	 * depends on the certificate it renews (check_renewal). */
 	it->res->not_before = now;
-	it->res->not_after = gc_time_add_years(now, r->validity_years);
-	ASN1_TIME_to_tm(t, &tm);
-	ca_not_after = (int64_t)timegm(&tm);
-	if (it->res->not_after > ca_not_after) {
-		char when[21];
-		gc_time_format(ca_not_after, when);
-		gc_fail(GC_E_OUTLIVES_CA, "request %s: validity_years: %d years would outlive the issuing "
-		        "CA certificate (valid until %s); CPS §4.7: a key changeover is due", r->id,
-		        r->validity_years, when);
-		refuse(it, GC_E_OUTLIVES_CA);
+	if (r->type == GC_REQ_ISSUE) {
+		it->res->not_after = gc_time_add_years(now, r->validity_years);
+		check_ca_lifetime(ca, it);
+	}
+}
+
+static void items_init(struct item *items, struct gc_issue_request *const *reqs,
+                       struct gc_issue_result *results, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memset(&results[i], 0, sizeof(results[i]));
+		items[i].req = reqs[i];
+		items[i].res = &results[i];
+	}
+}
+
+/* Phase 1 for a batch: the checks that need no database, then the reservation. */
+static gc_result batch_prepare(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	int64_t now = (int64_t)time(NULL);
+	gc_result rc;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		check_request(ca, &items[i], now);
+	rc = reserve_batch(ca, s, items, n);
+	GC_FAULT_POINT("after_reserve");
+	return rc;
+}
+
+/* After the last phase: when the batch failed as a whole nothing is handed out. */
+static void batch_finish(struct item *items, size_t n, gc_result rc)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct gc_issue_result *r = items[i].res;
+		if (rc != GC_OK) {
+			free(r->der);
+			r->der = NULL;
+			if (r->code == GC_OK) {
+				r->code = rc;
+				snprintf(r->detail, sizeof(r->detail), "%s", gc_err_detail());
+			}
+		}
+		gc_csr_free(items[i].csr);
+		OPENSSL_free(items[i].tbs);
 	}
 }
 
@@ -431,42 +586,164 @@ gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, si
 {
 	struct stmts s = {0};
 	struct item *items;
-	int64_t now = (int64_t)time(NULL);
 	gc_result rc;
-	size_t i;
 
 	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
 	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL)
 		return gc_fail(GC_E_NOMEM, "issue: out of memory");
-	for (i = 0; i < n; i++) {
-		memset(&results[i], 0, sizeof(results[i]));
-		items[i].req = reqs[i];
-		items[i].res = &results[i];
-		check_request(ca, &items[i], now);
+	items_init(items, reqs, results, n);
+	if ((rc = stmts_prepare(ca->db, &s)) == GC_OK &&
+	    (rc = batch_prepare(ca, &s, items, n)) == GC_OK) {
+		sign_items(ca, items, n);
+		rc = batch_complete(ca, &s, items, n);
 	}
-	GC_GUARD_OUT(rc, stmts_prepare(ca->db, &s));
-	GC_GUARD_OUT(rc, reserve_batch(ca, &s, items, n));
-	GC_FAULT_POINT("after_reserve");
-	sign_batch(ca, items, n);
-	GC_FAULT_POINT("after_sign");
-	GC_GUARD_OUT(rc, keep_batch(ca, &s, items, n));
-	GC_FAULT_POINT("before_commit");
-	rc = commit_batch(ca, &s, items, n);
-out:
-	for (i = 0; i < n; i++) {
-		if (rc != GC_OK) {
-			free(results[i].der);
-			results[i].der = NULL;
-			if (results[i].code == GC_OK) {
-				results[i].code = rc;
-				snprintf(results[i].detail, sizeof(results[i].detail), "%s", gc_err_detail());
-			}
-		}
-		gc_csr_free(items[i].csr);
-		OPENSSL_free(items[i].tbs);
-	}
+	batch_finish(items, n, rc);
 	stmts_free(&s);
 	free(items);
+	return rc;
+}
+
+/* ---- the pipeline: the token signs one chunk while others are prepared and committed ---- */
+
+struct chunk {
+	struct item *items;
+	size_t n;
+	gc_result rc;
+};
+
+/*
+ * Three stages, each its own thread: the caller checks and reserves chunk k+2, the
+ * signer has the token sign chunk k+1, the committer verifies and commits chunk k on a
+ * connection of its own. Stage s may work on chunk k once stage s-1 is past it; the
+ * preparer stays at most DEPTH chunks ahead of the committer, so memory stays bounded.
+ */
+#define PIPELINE_DEPTH 3
+
+struct pipeline {
+	struct gc_ca *ca;        /* the signer's token; the preparer's connection */
+	struct gc_ca *committer; /* a worker: its own connection */
+	struct stmts commit_stmts;
+	struct chunk *chunks;
+	size_t nchunks;
+	size_t progress[3]; /* chunks [0, progress[s]) have passed stage s */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void stage_wait(struct pipeline *p, int stage, size_t k)
+{
+	pthread_mutex_lock(&p->mu);
+	while (stage > 0 ? p->progress[stage - 1] <= k : k >= p->progress[2] + PIPELINE_DEPTH)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void stage_done(struct pipeline *p, int stage, size_t k)
+{
+	pthread_mutex_lock(&p->mu);
+	p->progress[stage] = k + 1;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *pipeline_sign(void *arg)
+{
+	struct pipeline *p = arg;
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 1, k);
+		if (p->chunks[k].rc == GC_OK)
+			sign_items(p->ca, p->chunks[k].items, p->chunks[k].n);
+		stage_done(p, 1, k);
+	}
+	return NULL;
+}
+
+static void *pipeline_commit(void *arg)
+{
+	struct pipeline *p = arg;
+	struct chunk *c;
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 2, k);
+		c = &p->chunks[k];
+		if (c->rc == GC_OK)
+			c->rc = batch_complete(p->committer, &p->commit_stmts, c->items, c->n);
+		stage_done(p, 2, k);
+	}
+	return NULL;
+}
+
+static void pipeline_prepare(struct pipeline *p, struct stmts *s)
+{
+	size_t k;
+
+	for (k = 0; k < p->nchunks; k++) {
+		stage_wait(p, 0, k);
+		p->chunks[k].rc = batch_prepare(p->ca, s, p->chunks[k].items, p->chunks[k].n);
+		stage_done(p, 0, k);
+	}
+}
+
+gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                           struct gc_issue_result *results, size_t chunk)
+{
+	struct pipeline p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	struct stmts s = {0};
+	struct item *items;
+	pthread_t th[2];
+	gc_result rc;
+	size_t k;
+
+	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
+	if (chunk == 0 || n <= chunk)
+		return gc_ca_issue(ca, reqs, n, results);
+	p.nchunks = (n + chunk - 1) / chunk;
+	if ((items = calloc(n, sizeof(*items))) == NULL ||
+	    (p.chunks = calloc(p.nchunks, sizeof(*p.chunks))) == NULL) {
+		free(items);
+		return gc_fail(GC_E_NOMEM, "issue: out of memory");
+	}
+	items_init(items, reqs, results, n);
+	for (k = 0; k < p.nchunks; k++) {
+		p.chunks[k].items = items + k * chunk;
+		p.chunks[k].n = k + 1 < p.nchunks ? chunk : n - k * chunk;
+	}
+	p.ca = ca;
+	GC_GUARD_OUT(rc, gc_ca_worker(ca, &p.committer));
+	GC_GUARD_OUT(rc, stmts_prepare(ca->db, &s));
+	GC_GUARD_OUT(rc, stmts_prepare(p.committer->db, &p.commit_stmts));
+	GC_ENSURE_OUT(rc, pthread_create(&th[0], NULL, pipeline_sign, &p) == 0, GC_E_INTERNAL,
+	              "issue: cannot start the signing thread");
+	if (pthread_create(&th[1], NULL, pipeline_commit, &p) != 0) {
+		/* the signer finishes what is prepared; with nothing prepared it would wait:
+		 * mark every chunk prepared-and-failed so it runs out */
+		for (k = 0; k < p.nchunks; k++)
+			p.chunks[k].rc = gc_fail(GC_E_INTERNAL, "issue: cannot start the commit thread");
+		stage_done(&p, 0, p.nchunks - 1);
+		pthread_join(th[0], NULL);
+		rc = p.chunks[0].rc;
+		goto out;
+	}
+	pipeline_prepare(&p, &s);
+	pthread_join(th[0], NULL);
+	pthread_join(th[1], NULL);
+	for (k = 0; k < p.nchunks; k++) {
+		batch_finish(p.chunks[k].items, p.chunks[k].n, p.chunks[k].rc);
+		if (rc == GC_OK && p.chunks[k].rc != GC_OK)
+			rc = p.chunks[k].rc;
+	}
+	goto done;
+out:
+	batch_finish(items, n, rc); /* nothing was reserved */
+done:
+	free(items);
+	free(p.chunks);
+	stmts_free(&s);
+	stmts_free(&p.commit_stmts);
+	gc_ca_close(p.committer);
 	return rc;
 }
 

@@ -31,6 +31,15 @@ struct gc_issue_result {
  */
 gc_result gc_ca_issue(struct gc_ca *, struct gc_issue_request *const *reqs, size_t n,
                       struct gc_issue_result *results) GC_MUST_CHECK;
+/*
+ * The same for a large batch, pipelined: the calling thread checks and reserves chunk
+ * k+1 while a second thread has the token sign chunk k and commits it on its own
+ * database connection, so the token is never idle waiting for the CPU work around it.
+ * Each chunk is its own pair of transactions. Returns the first batch-level error;
+ * results hold each request's outcome either way.
+ */
+gc_result gc_ca_issue_many(struct gc_ca *, struct gc_issue_request *const *reqs, size_t n,
+                           struct gc_issue_result *results, size_t chunk) GC_MUST_CHECK;
 void gc_issue_results_clear(struct gc_issue_result *, size_t n);
 
 #endif

@@ -30,9 +30,18 @@ extern const struct cli_command cli_commands[];
 
 int cmd_ca_init(struct cli_ctx *, int, char **);
 int cmd_ca_certs(struct cli_ctx *, int, char **);
+int cmd_ca_serve(struct cli_ctx *, int, char **);
+int cmd_repo_republish(struct cli_ctx *, int, char **);
 int cmd_issue(struct cli_ctx *, int, char **);
 int cmd_cert_show(struct cli_ctx *, int, char **);
 int cmd_cert_list(struct cli_ctx *, int, char **);
+int cmd_fees(struct cli_ctx *, int, char **);
+int cmd_service_cert(struct cli_ctx *, int, char **);
+int cmd_pin(struct cli_ctx *, int, char **);
+int cmd_unpin(struct cli_ctx *, int, char **);
+int cmd_iface_process(struct cli_ctx *, int, char **);
+int cmd_iface_spool(struct cli_ctx *, int, char **);
+int cmd_iface_serve(struct cli_ctx *, int, char **);
 int cmd_lint(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */

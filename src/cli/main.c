@@ -29,17 +29,64 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
-	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue a g-Cert from a request file",
+	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: public repository over HTTP and LDAP",
+	 "--dir DIR --listen HOST:PORT [--ldap URI]\n" DIR_USAGE
+	 "--listen H:P     serve HTTP on this numeric address; port 0 picks a free port\n"
+	 "                 (the first line printed names the port)\n"
+	 "--ldap URI       publish to this LDAP directory (default: repository.ldap_uri of\n"
+	 "                 gcert.json; none: no LDAP); bind DN and password file from gcert.json\n",
+	 "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389"},
+	{"repo republish", cmd_repo_republish, GC_NEED_DB,
+	 "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	 "--dir DIR\n" DIR_USAGE,
+	 "gcert repo republish --dir ./demo-ca"},
+	{"issue", cmd_issue, GC_NEED_DB | GC_NEED_TOKEN, "issue or renew a g-Cert from a request file",
 	 "--dir DIR --request FILE.json [--out cert.pem]\n" DIR_USAGE
 	 "--request F      one request object of the interface format (- for stdin)\n"
 	 "--out F          write the certificate PEM to F (never overwrites); default stdout\n" JSON_USAGE,
-	 "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem"},
+	 "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem\n"
+	 "  (a request of type \"renew\" names the certificate it renews in \"renews\")"},
 	{"cert show", cmd_cert_show, GC_NEED_DB, "show one issued certificate",
 	 "--dir DIR SERIAL [--pem]\n" DIR_USAGE "--pem            print only the certificate PEM\n" JSON_USAGE,
 	 "gcert cert show --dir ./demo-ca 3f0a…(40 hex digits)"},
 	{"cert list", cmd_cert_list, GC_NEED_DB, "list issued certificates (operator view)",
 	 "--dir DIR [--limit N]\n" DIR_USAGE "--limit N        at most N, newest first (default 100)\n" JSON_USAGE,
 	 "gcert cert list --dir ./demo-ca --limit 20"},
+	{"fees", cmd_fees, GC_NEED_DB, "fees charged to an organisation for a year (CPS §2.4)",
+	 "--dir DIR --org ORGANISATION --year YYYY\n" DIR_USAGE
+	 "--org O          the organisation as named in requests (subject.organisation)\n"
+	 "--year YYYY      Hong Kong calendar year of issue\n" JSON_USAGE,
+	 "gcert fees --dir ./demo-ca --org \"Office of the Government Chief Information Officer\" --year 2026"},
+	{"ca service-cert", cmd_service_cert, GC_NEED_DB | GC_NEED_TOKEN,
+	 "the CA service certificate, for the RA to pin (made on first use)",
+	 "--dir DIR [--out F] [--tls]\n" DIR_USAGE "--out F          write the PEM to F (never overwrites)\n"
+	 "--tls            the interface endpoint's TLS certificate instead (for the RA's client)\n",
+	 "gcert ca service-cert --dir ./demo-ca --out ca-service.pem"},
+	{"ca pin", cmd_pin, GC_NEED_DB, "pin an RA's service certificate (trust for interface files)",
+	 "--dir DIR --ra NAME --cert F\n" DIR_USAGE
+	 "--ra NAME        the RA's name: 1..32 of a-z 0-9 - (never reused)\n"
+	 "--cert F         its service certificate, PEM or DER\n",
+	 "gcert ca pin --dir ./demo-ca --ra cmmp --cert cmmp-service.pem"},
+	{"ca unpin", cmd_unpin, GC_NEED_DB, "stop trusting an RA's certificate",
+	 "--dir DIR --ra NAME\n" DIR_USAGE, "gcert ca unpin --dir ./demo-ca --ra cmmp"},
+	{"interface process", cmd_iface_process, GC_NEED_DB | GC_NEED_TOKEN,
+	 "process one request file from a pinned RA into a signed result file",
+	 "--dir DIR --in REQUEST.p7 --out RESULT.p7\n" DIR_USAGE
+	 "--in F           CMS SignedData (DER) from the RA (docs/interface.md)\n"
+	 "--out F          the result file, signed by the CA service key\n" JSON_USAGE,
+	 "gcert interface process --dir ./demo-ca --in batch-0001.req --out batch-0001.res"},
+	{"interface spool", cmd_iface_spool, GC_NEED_DB | GC_NEED_TOKEN,
+	 "batch mode: process *.req files from an inbox into *.res files in an outbox",
+	 "--dir DIR --inbox D --outbox D [--once] [--interval S]\n" DIR_USAGE
+	 "--inbox D        where the RA renames complete files to NAME.req\n"
+	 "--outbox D       where NAME.res appears, atomically\n"
+	 "--once           one pass, then exit (default: every --interval seconds, 5)\n",
+	 "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out"},
+	{"interface serve", cmd_iface_serve, GC_NEED_DB | GC_NEED_TOKEN,
+	 "online mode: accept request files by HTTPS POST with mutual TLS (pinned RAs only)",
+	 "--dir DIR --listen ADDRESS:PORT\n" DIR_USAGE
+	 "--listen A:P     e.g. 127.0.0.1:8443 ([::1]:8443 for IPv6; port 0 picks one)\n",
+	 "gcert interface serve --dir ./demo-ca --listen 127.0.0.1:8443"},
 	{"lint", cmd_lint, 0, "check certificates and CRLs against the CPS profile (App. B, C, G)",
 	 "[--dir DIR] [--json] FILE...\n"
 	 "FILE             PEM (one or more blocks) or DER; certificates and CRLs\n"
@@ -70,7 +117,8 @@ static void print_overview(void)
 	       "1.3.6.1.4.1.16030.1.8.2)\n\nusage: gcert COMMAND [options]\n\ncommands:\n");
 	for (c = cli_commands; c->name != NULL; c++)
 		printf("  %-12s %s\n", c->name, c->summary);
-	printf("\nEvery command answers --help with an example.\n");
+	printf("\nEvery command answers --help with an example; `gcert help --errors` lists the\n"
+	       "error codes with their exit statuses.\n");
 }
 
 /* Matches "ca init" against argv[1..2]; returns the words consumed. */
@@ -131,6 +179,12 @@ int main(int argc, char **argv)
 		if (argc >= 3 && strcmp(argv[2], "--commands") == 0) {
 			for (c = cli_commands; c->name != NULL; c++)
 				printf("%s\n", c->name);
+			return 0;
+		}
+		if (argc >= 3 && strcmp(argv[2], "--errors") == 0) {
+			for (int e = 0; e < GC_CODE_COUNT; e++)
+				printf("%s\t%d\t%s\n", gc_code_name(e), gc_category_exit(gc_code_category(e)),
+				       gc_code_message(e));
 			return 0;
 		}
 		print_overview();

@@ -2,12 +2,14 @@
 #include "core/config.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cps.h"
+#include "core/cps_repo.h"
 #include "core/text.h"
 
 void gc_config_defaults(struct gc_config *c)
@@ -30,6 +32,15 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->issuing.key_label, sizeof(c->issuing.key_label), "%s", "ecert-ca-2-17");
 	snprintf(c->cps_uri, sizeof(c->cps_uri), "%s", CPS_DEFAULT_CPS_URI);
 	snprintf(c->crl_dp, sizeof(c->crl_dp), "%s", CPS_DEFAULT_CRL_DP);
+	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
+	snprintf(c->repo.ldap_base, sizeof(c->repo.ldap_base), "%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_bind_dn, sizeof(c->repo.ldap_bind_dn), "cn=publisher,%s", CPS_LDAP_BASE);
+	snprintf(c->repo.ldap_password_file, sizeof(c->repo.ldap_password_file), "%s",
+	         "ldap/publisher.pw");
+	c->repo.lookup_burst = GC_LOOKUP_BURST;
+	c->repo.lookup_per_minute = GC_LOOKUP_PER_MINUTE;
+	c->iface_max_file = (int)GC_IFACE_DEFAULT_MAX_FILE;
+	c->iface_max_requests = (int)GC_IFACE_DEFAULT_MAX_REQUESTS;
 }
 
 enum kind { K_STR, K_INT };
@@ -37,10 +48,12 @@ struct key {
 	const char *path; /* "root.cn" */
 	enum kind kind;
 	size_t off, size;
+	int min, max; /* K_INT bounds */
 };
 
-#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f)}
-#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int)}
+#define S(p, f) {p, K_STR, offsetof(struct gc_config, f), sizeof(((struct gc_config *)0)->f), 0, 0}
+#define I(p, f) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), 1, 99}
+#define R(p, f, lo, hi) {p, K_INT, offsetof(struct gc_config, f), sizeof(int), lo, hi}
 static const struct key keys[] = {
 	S("token.module", token_module),
 	S("token.label", token_label),
@@ -59,9 +72,20 @@ static const struct key keys[] = {
 	S("issuing.key_label", issuing.key_label),
 	S("profile.cps_uri", cps_uri),
 	S("profile.crl_dp", crl_dp),
+	S("repository.dir", repo.dir),
+	S("repository.ldap_uri", repo.ldap_uri),
+	S("repository.ldap_base", repo.ldap_base),
+	S("repository.ldap_bind_dn", repo.ldap_bind_dn),
+	S("repository.ldap_password_file", repo.ldap_password_file),
+	R("repository.lookup_burst", repo.lookup_burst, 1, 1000000),
+	R("repository.lookup_per_minute", repo.lookup_per_minute, 1, 100000000),
+	/* the system interface: a request file is rejected whole past these (SPEC §3) */
+	R("interface.max_file_bytes", iface_max_file, 1024, (int)GC_IFACE_DEFAULT_MAX_FILE),
+	R("interface.max_requests", iface_max_requests, 1, (int)GC_IFACE_DEFAULT_MAX_REQUESTS),
 };
 #undef S
 #undef I
+#undef R
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct key *find_key(const char *section, const char *name)
@@ -76,14 +100,24 @@ static const struct key *find_key(const char *section, const char *name)
 	return NULL;
 }
 
+static bool known_section(const char *section)
+{
+	size_t i, n = strlen(section);
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strncmp(keys[i].path, section, n) == 0 && keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
 static gc_result set_value(struct gc_config *c, const struct key *k, const json_t *v)
 {
 	char *dst = (char *)c + k->off;
 
 	if (k->kind == K_INT) {
-		GC_ENSURE(json_is_integer(v) && json_integer_value(v) > 0 &&
-		              json_integer_value(v) < 100,
-		          GC_E_CONFIG, "config: %s: must be an integer 1..99", k->path);
+		GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= k->min &&
+		              json_integer_value(v) <= k->max,
+		          GC_E_CONFIG, "config: %s: must be an integer %d..%d", k->path, k->min, k->max);
 		*(int *)(void *)dst = (int)json_integer_value(v);
 		return GC_OK;
 	}
@@ -130,8 +164,8 @@ gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out)
 			              GC_E_CONFIG, "config: format: expected \"%s\"", GC_CONFIG_FORMAT);
 			continue;
 		}
-		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG,
-		              "config: %s: unknown key or not a section", sname);
+		GC_ENSURE_OUT(rc, known_section(sname), GC_E_CONFIG, "config: %s: unknown section", sname);
+		GC_ENSURE_OUT(rc, json_is_object(sec), GC_E_CONFIG, "config: %s: not a section", sname);
 		json_object_foreach(sec, kname, v) {
 			k = find_key(sname, kname);
 			GC_ENSURE_OUT(rc, k != NULL, GC_E_CONFIG, "config: %s.%s: unknown key", sname,

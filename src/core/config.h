@@ -17,6 +17,17 @@ struct gc_ca_config {
 	char key_label[65];              /* CKA_LABEL of its key in the token */
 };
 
+/* The public repository (CPS §2.5): HTTP and LDAP. docs/repository.md. */
+struct gc_repo_config {
+	char dir[GC_MAX_PATH];          /* relative to the CA directory: crl/ lives here */
+	char ldap_uri[256];             /* "" : no LDAP publication */
+	char ldap_base[256];            /* the directory's suffix */
+	char ldap_bind_dn[256];         /* the publisher (the only writer, §2.5.2) */
+	char ldap_password_file[GC_MAX_PATH]; /* relative to the CA directory, mode 0600 */
+	int lookup_burst;               /* per client address, see limits.h */
+	int lookup_per_minute;
+};
+
 struct gc_config {
 	/* token (§6.2): any PKCS#11 module; SoftHSM2 by default */
 	char token_module[GC_MAX_PATH];
@@ -33,6 +44,9 @@ struct gc_config {
 	struct gc_ca_config issuing;
 	char cps_uri[256]; /* App. B certificatePolicies CPS qualifier (§2.5) */
 	char crl_dp[256];  /* App. B cRLDistributionPoints (App. C I partition) */
+	int iface_max_file;     /* bytes of one interface request file */
+	int iface_max_requests; /* requests in one interface file */
+	struct gc_repo_config repo;
 };
 
 void gc_config_defaults(struct gc_config *);

@@ -55,7 +55,15 @@ enum gc_category {
 	X(GC_E_DUPLICATE_REQUEST, GC_CAT_CONFLICT, "request id already processed")       \
 	X(GC_E_OUTLIVES_CA, GC_CAT_CONFLICT, "certificate would outlive its issuing CA") \
 	X(GC_E_NOT_FOUND, GC_CAT_CONFLICT, "no such object")                             \
-	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")            \
+	X(GC_E_CONFLICT, GC_CAT_CONFLICT, "conflicts with the current state")              \
+	X(GC_E_REQUEST_CONFLICT, GC_CAT_CONFLICT, "request id reused with other content")   \
+	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
+	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
+	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
+	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
+	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
+	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
+	X(GC_E_RATE_LIMITED, GC_CAT_CONFLICT, "too many lookups from this client")      \
 	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
 	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")
 

@@ -13,6 +13,12 @@
 #define GC_MAX_JSON_DEPTH 8
 /* Request id: printable ASCII, bounded so it fits in logs and result files. */
 #define GC_MAX_REQUEST_ID 64
+/* RA names under which certificates are pinned (interface). */
+#define GC_MAX_PEER_ID 32
+/* Interface files (configurable below these ceilings; defaults in config). A request with
+ * its CSR is ~2.5 KiB of JSON; 10,000 of them fit in 32 MiB. */
+#define GC_IFACE_DEFAULT_MAX_FILE (48u << 20)
+#define GC_IFACE_DEFAULT_MAX_REQUESTS 10000u
 /* Config file. */
 #define GC_MAX_CONFIG_FILE 65536
 /* A file given to `gcert lint`: a CRL of the full scope with a million entries is about
@@ -22,6 +28,50 @@
 #define GC_MAX_LINT_OBJECTS 1024
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
+
+/* ---- the public repository (CPS §2.5), src/ca/repo_*.c ---- */
+/* Request line URL, decoded path plus query; longer is 414. A lookup URL is < 400 bytes. */
+#define GC_HTTP_MAX_URL 2048
+/* The repository answers only GET and HEAD: no request body is ever accepted. */
+#define GC_HTTP_MAX_BODY 0
+/* libmicrohttpd per-connection memory for headers: bounds header size and count. */
+#define GC_HTTP_CONNECTION_MEMORY 32768
+/* Open connections in all, and from one client address. */
+#define GC_HTTP_MAX_CONNECTIONS 1024
+#define GC_HTTP_MAX_CONNECTIONS_PER_IP 256
+/* An idle connection is closed after this many seconds. */
+#define GC_HTTP_IDLE_TIMEOUT_S 30
+/* At stop, requests in flight get this long to finish (idle keep-alive ones count). */
+#define GC_HTTP_DRAIN_MS 1000
+/* Worker threads of the HTTP server (and database readers, one each). */
+#define GC_HTTP_THREADS 4
+/* A CRL or ARL file served or published; a full CRL of 1M entries is ~40 MiB. */
+#define GC_MAX_CRL_FILE (256L * 1024 * 1024)
+/*
+ * Certificate lookups (by serial, by email) are rate limited per client address
+ * (CPS §2.7: no enumeration of subscribers by brute force): a token bucket of
+ * GC_LOOKUP_BURST lookups refilled at GC_LOOKUP_PER_MINUTE. Past it: 429 with
+ * Retry-After. The CA config may set other values (repository.lookup_*).
+ */
+#define GC_LOOKUP_BURST 20
+#define GC_LOOKUP_PER_MINUTE 120
+/* Client addresses tracked at once; beyond this, lookups from new clients are refused
+ * (fail closed) until idle buckets age out. */
+#define GC_RATE_TABLE_SLOTS 4096
+#define GC_RATE_PROBE 16
+/* Clients refused in one second that get an audit record each; beyond, one summary. */
+#define GC_RATE_ALERTS 64
+/* LDAP publisher: operations applied per transaction, and retry backoff bounds. */
+#define GC_LDAP_BATCH 32
+#define GC_LDAP_BACKOFF_MIN_MS 200
+#define GC_LDAP_BACKOFF_MAX_MS 5000
+/* Network and operation timeout of one LDAP call, seconds. */
+#define GC_LDAP_TIMEOUT_S 10
+/* How often the publisher looks for new outbox rows, and the poller at CRL files. */
+#define GC_LDAP_POLL_MS 250
+#define GC_REPO_FILE_POLL_MS 500
+/* The publisher's password file. */
+#define GC_MAX_PASSWORD 256
 
 /* RFC 5280 Appendix A upper bounds, in characters. */
 #define UB_COMMON_NAME 64

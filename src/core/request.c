@@ -27,7 +27,8 @@ static const struct {
 };
 #define N_SUBJECT_KEYS (sizeof(subject_keys) / sizeof(subject_keys[0]))
 
-static const char *const top_keys[] = {"id", "type", "cert_type", "validity_years", "subject", "csr"};
+static const char *const top_keys[] = {"id", "type", "cert_type", "validity_years", "subject", "csr",
+                                       "renews"};
 
 void gc_request_free(struct gc_issue_request *r)
 {
@@ -172,6 +173,47 @@ static gc_result check_text_field(struct gc_issue_request *r, const json_t *subj
 	return GC_OK;
 }
 
+/* A serial as requests name certificates: 40 hex digits (20 octets, App. B). */
+static bool lower_serial(const char *in, char out[41])
+{
+	size_t i;
+
+	if (strlen(in) != 40)
+		return false;
+	for (i = 0; i < 40; i++) {
+		char c = in[i];
+		if (c >= 'A' && c <= 'F')
+			c = (char)(c - 'A' + 'a');
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+		out[i] = c;
+	}
+	out[40] = '\0';
+	return true;
+}
+
+static gc_result check_type(const json_t *obj, struct gc_issue_request *r)
+{
+	const json_t *v = json_object_get(obj, "type"), *renews = json_object_get(obj, "renews");
+	const char *t;
+
+	GC_ENSURE(json_is_string(v), GC_E_REQUEST_FIELD, "request %s: type: missing", r->id);
+	t = json_string_value(v);
+	if (strcmp(t, "issue") == 0) {
+		r->type = GC_REQ_ISSUE;
+		GC_ENSURE(renews == NULL, GC_E_REQUEST_FIELD,
+		          "request %s: renews: only a renewal names a certificate it renews", r->id);
+		return GC_OK;
+	}
+	GC_ENSURE(strcmp(t, "renew") == 0, GC_E_REQUEST_FIELD,
+	          "request %s: type: \"%.32s\" is not \"issue\" or \"renew\"", r->id, t);
+	r->type = GC_REQ_RENEW;
+	GC_ENSURE(json_is_string(renews) && lower_serial(json_string_value(renews), r->renews),
+	          GC_E_REQUEST_FIELD, "request %s: renews: the serial (40 hex digits) of the "
+	          "certificate renewed is required (CPS §3.2)", r->id);
+	return GC_OK;
+}
+
 static gc_result check_body(const json_t *obj, struct gc_issue_request *r)
 {
 	const json_t *v, *subject;
@@ -179,10 +221,7 @@ static gc_result check_body(const json_t *obj, struct gc_issue_request *r)
 
 	GC_GUARD(check_unknown_keys(obj, "request", r->id, known_top));
 
-	v = json_object_get(obj, "type");
-	GC_ENSURE(json_is_string(v), GC_E_REQUEST_FIELD, "request %s: type: missing", r->id);
-	GC_ENSURE(strcmp(json_string_value(v), "issue") == 0, GC_E_REQUEST_FIELD,
-	          "request %s: type: \"%.32s\" is not \"issue\"", r->id, json_string_value(v));
+	GC_GUARD(check_type(obj, r));
 
 	v = json_object_get(obj, "cert_type");
 	GC_ENSURE(json_is_string(v), GC_E_BAD_CERT_TYPE, "request %s: cert_type: missing", r->id);
@@ -246,8 +285,12 @@ gc_result gc_request_parse(const char *json, size_t len, struct gc_issue_request
 	json_t *root;
 	gc_result rc;
 
+	size_t bad;
+
 	GC_ENSURE(len <= GC_MAX_REQUEST_FILE, GC_E_TOO_LARGE,
 	          "request: %zu bytes exceed the limit of %d", len, GC_MAX_REQUEST_FILE);
+	GC_ENSURE(gc_utf8_valid(json, len, &bad), GC_E_NOT_UTF8,
+	          "request: not UTF-8 text (byte %zu)", bad);
 	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
 	GC_ENSURE(root != NULL, GC_E_JSON, "request: line %d column %d: %s", jerr.line,
 	          jerr.column, jerr.text);

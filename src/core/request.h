@@ -16,8 +16,18 @@
 #include "core/limits.h"
 #include "core/profile.h"
 
+enum gc_request_type {
+	GC_REQ_ISSUE, /* a new application (CPS §3.1) */
+	GC_REQ_RENEW, /* a renewal (§3.2): names the certificate it renews */
+};
+
 struct gc_issue_request {
-	char id[GC_MAX_REQUEST_ID + 1];
+	/* as sent; the interface prefixes the RA's name ("cmmp/req-1") so that ids are
+	 * unique per RA */
+	char id[GC_MAX_PEER_ID + 1 + GC_MAX_REQUEST_ID + 1];
+	char content_sha256[65]; /* of the request as sent (interface replays); "" from the CLI */
+	enum gc_request_type type;
+	char renews[41]; /* GC_REQ_RENEW: serial of the certificate renewed, lower-case hex */
 	const struct gc_profile *profile; /* from cert_type */
 	int validity_years;               /* CPS §1.2.5: 1..3 */
 	/* Subject data by field; NULL for an absent optional field. GC_F_SUBSCRIBER_REF is

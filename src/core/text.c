@@ -3,44 +3,68 @@
 
 #include <string.h>
 
+/* Decodes one code point at s[i]; returns its length, or 0 when malformed. */
+static size_t utf8_next(const unsigned char *s, size_t len, size_t i, unsigned *out)
+{
+	unsigned char c = s[i];
+	unsigned cp, need, k;
+
+	if (c < 0x80) {
+		*out = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF)
+		cp = c & 0x1F, need = 1;
+	else if (c >= 0xE0 && c <= 0xEF)
+		cp = c & 0x0F, need = 2;
+	else if (c >= 0xF0 && c <= 0xF4)
+		cp = c & 0x07, need = 3;
+	else
+		return 0;
+	if (len - i - 1 < need)
+		return 0;
+	for (k = 1; k <= need; k++) {
+		if ((s[i + k] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i + k] & 0x3F);
+	}
+	/* overlong 3- and 4-byte forms, surrogates, beyond Unicode */
+	if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		return 0;
+	*out = cp;
+	return need + 1;
+}
+
+bool gc_utf8_valid(const char *str, size_t len, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, n;
+	unsigned cp;
+
+	while (i < len) {
+		if ((n = utf8_next(s, len, i, &cp)) == 0) {
+			*bad = i;
+			return false;
+		}
+		i += n;
+	}
+	return true;
+}
+
 long gc_utf8_chars(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
+	size_t i = 0, n;
 	long count = 0;
-	unsigned cp, need, k;
+	unsigned cp;
 
 	while (i < len) {
-		unsigned char c = s[i];
-		if (c < 0x80) {
-			cp = c;
-			need = 0;
-		} else if (c >= 0xC2 && c <= 0xDF) {
-			cp = c & 0x1F;
-			need = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			cp = c & 0x0F;
-			need = 2;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			cp = c & 0x07;
-			need = 3;
-		} else {
-			return -1;
-		}
-		if (len - i - 1 < need)
-			return -1;
-		for (k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return -1;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		/* overlong 3- and 4-byte forms, surrogates, beyond Unicode */
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+		if ((n = utf8_next(s, len, i, &cp)) == 0)
 			return -1;
 		if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F))
 			return -1;
-		i += need + 1;
+		i += n;
 		count++;
 	}
 	return count;

@@ -14,6 +14,9 @@
  * contains a control character (C0, DEL, C1), which no certificate name may carry.
  */
 long gc_utf8_chars(const char *s, size_t len);
+/* True when s[0..len) is well-formed UTF-8 (controls allowed); else *bad is the offset
+ * of the first byte that is not. */
+bool gc_utf8_valid(const char *s, size_t len, size_t *bad);
 /* X.680 PrintableString repertoire: A-Z a-z 0-9 space ' ( ) + , - . / : = ? */
 bool gc_is_printable_string(const char *s, size_t len);
 /* An RFC 5321 addr-spec in ASCII (local@domain), as rfc822Name and emailAddress need. */

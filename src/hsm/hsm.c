@@ -32,19 +32,24 @@ gc_result gc_hsm_use_softhsm_conf(const char *path)
 	return GC_OK;
 }
 
+/* On failure *ctx is NULL: nothing for the caller to release. */
 static gc_result load(const char *module, PKCS11_CTX **ctx, PKCS11_SLOT **slots, unsigned *n)
 {
-	if ((*ctx = PKCS11_CTX_new()) == NULL)
+	PKCS11_CTX *c;
+
+	*ctx = NULL;
+	if ((c = PKCS11_CTX_new()) == NULL)
 		return gc_fail_ssl(GC_E_NOMEM, "token: out of memory");
-	if (PKCS11_CTX_load(*ctx, module) != 0) {
-		PKCS11_CTX_free(*ctx);
+	if (PKCS11_CTX_load(c, module) != 0) {
+		PKCS11_CTX_free(c);
 		return gc_fail_ssl(GC_E_HSM, "token: cannot load PKCS#11 module %s", module);
 	}
-	if (PKCS11_enumerate_slots(*ctx, slots, n) != 0) {
-		PKCS11_CTX_unload(*ctx);
-		PKCS11_CTX_free(*ctx);
+	if (PKCS11_enumerate_slots(c, slots, n) != 0) {
+		PKCS11_CTX_unload(c);
+		PKCS11_CTX_free(c);
 		return gc_fail_ssl(GC_E_HSM, "token: cannot list slots of %s", module);
 	}
+	*ctx = c;
 	return GC_OK;
 }
 
@@ -211,6 +216,11 @@ gc_result gc_hsm_find_key(struct gc_hsm *h, const char *label, struct gc_hsm_key
 EVP_PKEY *gc_hsm_key_public(const struct gc_hsm_key *k)
 {
 	return k->pub;
+}
+
+EVP_PKEY *gc_hsm_key_handle(const struct gc_hsm_key *k)
+{
+	return k->priv;
 }
 
 gc_result gc_hsm_sign_sha256(struct gc_hsm_key *k, const unsigned char digest[32],

@@ -39,6 +39,12 @@ gc_result gc_hsm_find_key(struct gc_hsm *, const char *label, struct gc_hsm_key 
 /* The key's public half (owned by the key). */
 EVP_PKEY *gc_hsm_key_public(const struct gc_hsm_key *);
 /*
+ * An OpenSSL handle of the private key whose operations run in the token (libp11), for
+ * the protocols that sign through OpenSSL (CMS, TLS) with a service key. Never a CA key:
+ * CA keys sign only through gc_hsm_sign_sha256 over checked TBS bytes (CPS §6.1.6).
+ */
+EVP_PKEY *gc_hsm_key_handle(const struct gc_hsm_key *);
+/*
  * RSASSA-PKCS1-v1_5 over a SHA-256 digest, computed in the token. Safe from several
  * threads at once: libp11 gives each concurrent call its own session.
  */

@@ -545,10 +545,12 @@ static void lint_one_ext(struct cert *c, int id, const struct gc_tlv *v)
 static void lint_extensions(struct cert *c)
 {
 	static const int ee_order[] = {E_AKI, E_KU, E_CP, E_SAN, E_BC, E_EKU, E_CRLDP, E_SKI};
-	static const int ca_order[] = {E_BC, E_KU, E_SKI, E_AKI};
+	/* the issuing CA also names the CPS policy: it operates under this CPS only, so
+	 * relying parties that require the policy explicitly can validate (RFC 5280 §6.1) */
+	static const int ca_order[] = {E_BC, E_KU, E_SKI, E_AKI, E_CP};
 	bool ee = c->kind == GC_LINT_EE, seen[E_COUNT] = {false};
 	const int *order = ee ? ee_order : ca_order;
-	size_t n = ee ? 8 : c->kind == GC_LINT_ISSUING ? 4 : 3, i, pos = 0;
+	size_t n = ee ? 8 : c->kind == GC_LINT_ISSUING ? 5 : 3, i, pos = 0;
 	char field[48], oid[64];
 	int id;
 

@@ -70,18 +70,100 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/* 2: renewals (CPS §3.2) and fees (§2.4) */
+	"ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates(serial);"
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews) WHERE renews IS NOT NULL;"
+	"CREATE TABLE fees ("
+	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"
+	"  organisation TEXT NOT NULL,"
+	"  year INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('issue', 'renew')),"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  amount_hkd INTEGER NOT NULL CHECK (amount_hkd >= 0),"
+	"  charged_at INTEGER NOT NULL);"
+	"CREATE INDEX fees_org_year ON fees(organisation, year);"
+	"CREATE TRIGGER fees_no_delete BEFORE DELETE ON fees"
+	"  BEGIN SELECT RAISE(ABORT, 'fee records are never deleted'); END;",
+	/* 3: the system interface: CA service identity, pinned RAs, results kept for replays */
+	"CREATE TABLE service_certs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key_label TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE peers ("
+	"  name TEXT PRIMARY KEY CHECK (length(name) BETWEEN 1 AND 32 AND name NOT GLOB '*[^a-z0-9-]*'),"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  pinned_at INTEGER NOT NULL,"
+	"  unpinned_at INTEGER);"
+	"CREATE TABLE iface_results ("
+	"  ra TEXT NOT NULL REFERENCES peers(name),"
+	"  request_id TEXT NOT NULL,"
+	"  request_sha256 TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (ra, request_id));"
+	"CREATE TABLE iface_files ("
+	"  sha256 TEXT PRIMARY KEY,"
+	"  ra TEXT NOT NULL,"
+	"  batch_id TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  result BLOB NOT NULL);"
+	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
+	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
+	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
+	/*
+	 * 4: the repository's LDAP outbox (CPS §2.5.3: updated as soon as a certificate is
+	 * issued or a CRL made). Each row is one pending directory update, applied in id
+	 * order by the publisher and deleted in the same transaction as its audit record.
+	 * Triggers fill it in the same transaction as the change itself, so an issued
+	 * certificate can never miss publication; CRL/ARL files are queued by the file
+	 * poller with their bytes (so a later file cannot overtake an earlier one).
+	 * Existing certificates are queued once here.
+	 */
+	"CREATE TABLE ldap_outbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('ca_cert', 'cert', 'file')),"
+	"  object TEXT NOT NULL,"
+	"  data BLOB,"
+	"  queued_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  CHECK ((kind = 'file') = (data IS NOT NULL)));"
+	"CREATE TRIGGER certificates_publish AFTER UPDATE OF status ON certificates"
+	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"CREATE TRIGGER ca_certs_publish AFTER INSERT ON ca_certs"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('ca_cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;"
+	"INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"  SELECT 'ca_cert', serial, CAST(strftime('%s', 'now') AS INTEGER) FROM ca_certs ORDER BY id;"
+	"INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"  SELECT 'cert', serial, CAST(strftime('%s', 'now') AS INTEGER) FROM certificates"
+	"  WHERE status = 'issued' ORDER BY issued_at, rowid;"
+	/* The last version of each repository file queued for LDAP, by content hash. */
+	"CREATE TABLE repo_files ("
+	"  name TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
+	"  size INTEGER NOT NULL,"
+	"  queued_at INTEGER NOT NULL);",
 
 	/*
-	 * 2: issuance that cannot go wrong silently (issue 10). Two more states:
+	 * 5: issuance that cannot go wrong silently (issue 10). Two more states:
 	 *   signed    - the token signed, the certificate was verified and its DER kept;
 	 *               recovery completes it as issued (the signature is known);
 	 *   abandoned - interrupted before a signature was kept: never handed out, its
 	 *               serial never reused, its row (serial, TBS) stays so that it can be
 	 *               revoked and listed on CRLs like any other certificate.
 	 * Allowed moves: reserved -> signed | abandoned; signed -> issued | abandoned.
-	 * A request id is unique among the rows that are not abandoned, so an RA may send
-	 * an interrupted request again. SQLite changes a CHECK only by rebuilding the
-	 * table; the triggers are made again, stricter (serial, TBS and request never change).
+	 * A request id (and a renewed certificate) is unique among the rows that are not
+	 * abandoned, so an RA may send an interrupted request again. SQLite changes a CHECK only by rebuilding the
+	 * table (with foreign keys off, checked before commit: gc_schema_migrate); every
+	 * column, index and trigger of migrations 1-4 is made again, the triggers stricter
+	 * (serial, TBS and request never change).
 	 */
 	"CREATE TABLE certificates_new ("
 	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
@@ -101,21 +183,25 @@ static const char *const migrations[] = {
 	"  der BLOB,"
 	"  created_at INTEGER NOT NULL,"
 	"  issued_at INTEGER,"
+	"  renews TEXT REFERENCES certificates(serial),"
+	"  request_sha256 TEXT,"
 	"  resolved_at INTEGER,"
 	"  CHECK (status IN ('reserved', 'abandoned') OR der IS NOT NULL),"
 	"  CHECK (status <> 'issued' OR issued_at IS NOT NULL));"
 	"INSERT INTO certificates_new (serial, ca_id, request_id, subscriber_ref, cert_type,"
 	"  subject_cn, email, organisation, validity_years, spki_sha256, not_before, not_after,"
-	"  status, tbs, der, created_at, issued_at)"
+	"  status, tbs, der, created_at, issued_at, renews, request_sha256)"
 	"  SELECT serial, ca_id, request_id, subscriber_ref, cert_type, subject_cn, email,"
 	"  organisation, validity_years, spki_sha256, not_before, not_after, status, tbs, der,"
-	"  created_at, issued_at FROM certificates;"
+	"  created_at, issued_at, renews, request_sha256 FROM certificates;"
 	"DROP TABLE certificates;"
 	"ALTER TABLE certificates_new RENAME TO certificates;"
 	"CREATE UNIQUE INDEX certificates_request ON certificates(request_id)"
 	"  WHERE status <> 'abandoned';"
 	"CREATE INDEX certificates_spki ON certificates(spki_sha256);"
 	"CREATE INDEX certificates_email ON certificates(email);"
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews)"
+	"  WHERE renews IS NOT NULL AND status <> 'abandoned';"
 	"CREATE INDEX certificates_open ON certificates(status) WHERE status IN ('reserved', 'signed');"
 	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
 	"  BEGIN SELECT RAISE(ABORT, 'certificates are never deleted'); END;"
@@ -132,7 +218,12 @@ static const char *const migrations[] = {
 	"    OR NEW.request_id IS NOT OLD.request_id OR NEW.subscriber_ref IS NOT OLD.subscriber_ref"
 	"    OR NEW.spki_sha256 IS NOT OLD.spki_sha256 OR NEW.not_before IS NOT OLD.not_before"
 	"    OR NEW.not_after IS NOT OLD.not_after OR NEW.tbs IS NOT OLD.tbs"
-	"  BEGIN SELECT RAISE(ABORT, 'what was recorded before signing never changes'); END;",
+	"  BEGIN SELECT RAISE(ABORT, 'what was recorded before signing never changes'); END;"
+	/* migration 4's trigger, made again with the table: signed -> issued publishes */
+	"CREATE TRIGGER certificates_publish AFTER UPDATE OF status ON certificates"
+	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -155,7 +246,42 @@ static gc_result current_version(struct gc_db *db, int *v)
 	return rc;
 }
 
+static gc_result migrate(struct gc_db *db);
+
+/* After a table rebuild: every reference must still hold (SQLite ALTER TABLE §7). */
+static gc_result foreign_keys_hold(struct gc_db *db)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "PRAGMA foreign_key_check", &st));
+	rc = gc_stmt_step(st, &row);
+	if (rc == GC_OK && row)
+		rc = gc_fail(GC_E_DB, "database: migration broke a reference from table %s",
+		             gc_stmt_text(st, 0));
+	gc_stmt_free(st);
+	return rc;
+}
+
+/*
+ * Brings the schema up to date in one transaction. Foreign keys are off meanwhile
+ * (the pragma has no effect inside a transaction, so it is set around it), because a
+ * migration that rebuilds a table drops the old one while others still refer to it;
+ * PRAGMA foreign_key_check proves every reference before the commit.
+ */
 gc_result gc_schema_migrate(struct gc_db *db)
+{
+	gc_result rc;
+
+	GC_GUARD(gc_db_exec(db, "PRAGMA foreign_keys=OFF"));
+	rc = migrate(db);
+	if (gc_db_exec(db, "PRAGMA foreign_keys=ON") != GC_OK && rc == GC_OK)
+		rc = gc_err_code();
+	return rc;
+}
+
+static gc_result migrate(struct gc_db *db)
 {
 	char sql[64];
 	int v, i;
@@ -173,6 +299,8 @@ gc_result gc_schema_migrate(struct gc_db *db)
 		if ((rc = gc_db_exec(db, migrations[i])) != GC_OK)
 			goto fail;
 	}
+	if (v < N_MIGRATIONS && (rc = foreign_keys_hold(db)) != GC_OK)
+		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
 	if ((rc = gc_db_exec(db, sql)) != GC_OK)
 		goto fail;

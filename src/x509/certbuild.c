@@ -25,8 +25,7 @@ gc_result gc_serial_random(unsigned char *serial)
 	return GC_OK;
 }
 
-static gc_result set_common(X509 *x, const unsigned char *serial, int64_t nb, int64_t na,
-                            EVP_PKEY *pkey)
+static gc_result set_common(X509 *x, const unsigned char *serial, int64_t nb, int64_t na)
 {
 	ASN1_INTEGER *sn = NULL;
 	BIGNUM *bn = NULL;
@@ -42,7 +41,6 @@ static gc_result set_common(X509 *x, const unsigned char *serial, int64_t nb, in
 	GC_SSL_OUT(rc, X509_set1_notBefore(x, t), GC_E_INTERNAL, "tbs: notBefore");
 	GC_NOMEM_OUT(rc, ASN1_TIME_set(t, (time_t)na));
 	GC_SSL_OUT(rc, X509_set1_notAfter(x, t), GC_E_INTERNAL, "tbs: notAfter");
-	GC_SSL_OUT(rc, X509_set_pubkey(x, pkey), GC_E_INTERNAL, "tbs: subjectPublicKeyInfo");
 out:
 	ASN1_TIME_free(t);
 	ASN1_INTEGER_free(sn);
@@ -282,6 +280,26 @@ static gc_result encode_tbs(X509 *x, unsigned char **tbs, size_t *tbssz)
 	return GC_OK;
 }
 
+/*
+ * App. B subjectPublicKeyInfo: rsaEncryption with NULL parameters and the CSR's key bits.
+ * Set directly: X509_set_pubkey() would run OpenSSL 3's key encoder, which costs more
+ * than building the rest of the certificate.
+ */
+static gc_result set_rsa_spki(X509 *x, const unsigned char *bits, size_t len)
+{
+	unsigned char *copy = OPENSSL_malloc(len);
+
+	if (copy == NULL)
+		return gc_fail_ssl(GC_E_NOMEM, "tbs: subjectPublicKeyInfo");
+	memcpy(copy, bits, len);
+	if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_rsaEncryption),
+	                           V_ASN1_NULL, NULL, copy, (int)len) != 1) {
+		OPENSSL_free(copy);
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: subjectPublicKeyInfo");
+	}
+	return GC_OK;
+}
+
 gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_input *in,
                                unsigned char **tbs, size_t *tbssz)
 {
@@ -293,7 +311,8 @@ gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_in
 	size_t i;
 
 	GC_NOMEM_OUT(rc, x);
-	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after, in->pkey));
+	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after));
+	GC_GUARD_OUT(rc, set_rsa_spki(x, in->key_bits, in->key_bits_len));
 	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(is->cert)), GC_E_INTERNAL,
 	           "tbs: issuer");
 	for (i = 0; i < p->subject_len; i++)
@@ -325,15 +344,20 @@ gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *in, unsigned char **tbs
 	gc_result rc = GC_OK;
 
 	GC_NOMEM_OUT(rc, x);
-	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after, in->pkey));
+	GC_GUARD_OUT(rc, set_common(x, in->serial, in->not_before, in->not_after));
+	GC_SSL_OUT(rc, X509_set_pubkey(x, in->pkey), GC_E_INTERNAL, "tbs: subjectPublicKeyInfo");
 	GC_SSL_OUT(rc, X509_set_issuer_name(x, in->issuer), GC_E_INTERNAL, "tbs: issuer");
 	GC_SSL_OUT(rc, X509_set_subject_name(x, in->subject), GC_E_INTERNAL, "tbs: subject");
 	GC_GUARD_OUT(rc, add_basic_constraints(x, 1, in->pathlen, 1));
 	GC_GUARD_OUT(rc, add_key_usage(x, GC_KU_KEY_CERT_SIGN | GC_KU_CRL_SIGN));
 	GC_GUARD_OUT(rc, add_octets(x, NID_subject_key_identifier, in->key_id, 20,
 	                            "subjectKeyIdentifier"));
-	if (in->issuer_key_id != NULL)
+	if (in->issuer_key_id != NULL) {
 		GC_GUARD_OUT(rc, add_aki_keyid(x, in->issuer_key_id));
+		/* The issuing CA operates under this CPS only, so relying parties that
+		 * require the CPS policy explicitly (RFC 5280 §6.1) can validate. */
+		GC_GUARD_OUT(rc, add_policies(x, in->cps_uri));
+	}
 	rc = encode_tbs(x, tbs, tbssz);
 out:
 	X509_free(x);

@@ -26,7 +26,9 @@ struct gc_ee_input {
 	const char *const *fields; /* by gc_field; GC_F_SUBSCRIBER_REF set by the CA */
 	const unsigned char *serial; /* CPS_SERIAL_OCTETS, first octet 0x01..0x7f */
 	int64_t not_before, not_after;
-	EVP_PKEY *pkey;
+	/* subjectPublicKey of an rsaEncryption key (RSAPublicKey DER), as the CSR carried it */
+	const unsigned char *key_bits;
+	size_t key_bits_len;
 	const unsigned char *key_id; /* 20 octets, subjectKeyIdentifier */
 	const char *cps_uri;
 	const char *crl_dp;
@@ -41,6 +43,7 @@ struct gc_ca_input {
 	const unsigned char *key_id;        /* SKI */
 	const unsigned char *issuer_key_id; /* AKI keyIdentifier; NULL for the root */
 	int pathlen;                        /* -1: no pathLenConstraint */
+	const char *cps_uri;                /* certificatePolicies of a subordinate CA */
 };
 
 gc_result gc_cert_build_ee_tbs(const struct gc_issuer *, const struct gc_ee_input *,

@@ -21,22 +21,22 @@ void gc_csr_free(struct gc_csr *c)
 	if (c == NULL)
 		return;
 	EVP_PKEY_free(c->pkey);
-	free(c->spki);
+	OPENSSL_free(c->spki);
+	free(c->key_bits);
 	free(c);
 }
 
-gc_result gc_spki_ids(EVP_PKEY *pkey, unsigned char **spki, size_t *spkisz, char sha256_hex[65],
-                      unsigned char key_id[20])
+gc_result gc_xpubkey_ids(const X509_PUBKEY *xpk, unsigned char **spki, size_t *spkisz,
+                         char sha256_hex[65], unsigned char key_id[20])
 {
-	X509_PUBKEY *xpk = NULL;
 	const unsigned char *bits;
 	unsigned char digest[32], *der = NULL;
 	int bitslen, len;
 	gc_result rc = GC_OK;
 
-	GC_SSL_OUT(rc, X509_PUBKEY_set(&xpk, pkey), GC_E_BAD_ENCODING, "public key: cannot encode");
 	GC_SSL_OUT(rc, X509_PUBKEY_get0_param(NULL, &bits, &bitslen, NULL, xpk), GC_E_BAD_ENCODING,
-	           "public key: cannot encode");
+	           "public key: unreadable");
+	/* RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits */
 	GC_SSL_OUT(rc, EVP_Digest(bits, (size_t)bitslen, key_id, NULL, EVP_sha1(), NULL),
 	           GC_E_INTERNAL, "public key: SHA-1");
 	len = i2d_X509_PUBKEY(xpk, &der);
@@ -51,6 +51,18 @@ gc_result gc_spki_ids(EVP_PKEY *pkey, unsigned char **spki, size_t *spkisz, char
 	}
 out:
 	OPENSSL_free(der);
+	return rc;
+}
+
+gc_result gc_spki_ids(EVP_PKEY *pkey, unsigned char **spki, size_t *spkisz, char sha256_hex[65],
+                      unsigned char key_id[20])
+{
+	X509_PUBKEY *xpk = NULL;
+	gc_result rc;
+
+	if (X509_PUBKEY_set(&xpk, pkey) != 1)
+		return gc_fail_ssl(GC_E_BAD_ENCODING, "public key: cannot encode");
+	rc = gc_xpubkey_ids(xpk, spki, spkisz, sha256_hex, key_id);
 	X509_PUBKEY_free(xpk);
 	return rc;
 }
@@ -121,6 +133,20 @@ static gc_result check_key(const char *id, EVP_PKEY *pkey)
 	return GC_OK;
 }
 
+static gc_result copy_key_bits(const char *id, const X509_PUBKEY *xpk, struct gc_csr *c)
+{
+	const unsigned char *bits;
+	int len;
+
+	if (X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, xpk) != 1 || len <= 0)
+		return gc_fail_ssl(GC_E_BAD_ENCODING, "request %s: csr: public key unreadable", id);
+	if ((c->key_bits = malloc((size_t)len)) == NULL)
+		return gc_fail(GC_E_NOMEM, "request %s: out of memory", id);
+	memcpy(c->key_bits, bits, (size_t)len);
+	c->key_bits_len = (size_t)len;
+	return GC_OK;
+}
+
 gc_result gc_csr_parse(const char *id, const char *pem, size_t len, struct gc_csr **out)
 {
 	unsigned char *der = NULL;
@@ -149,7 +175,9 @@ gc_result gc_csr_parse(const char *id, const char *pem, size_t len, struct gc_cs
 		                 id);
 		goto out;
 	}
-	GC_GUARD_OUT(rc, gc_spki_ids(c->pkey, &c->spki, &c->spkisz, c->spki_sha256_hex, c->key_id));
+	GC_GUARD_OUT(rc, gc_xpubkey_ids(X509_REQ_get_X509_PUBKEY(req), &c->spki, &c->spkisz,
+	                                c->spki_sha256_hex, c->key_id));
+	GC_GUARD_OUT(rc, copy_key_bits(id, X509_REQ_get_X509_PUBKEY(req), c));
 	*out = c;
 	c = NULL;
 out:

@@ -7,6 +7,7 @@
 #define GCERT_X509_CSR_H
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -15,6 +16,8 @@ struct gc_csr {
 	EVP_PKEY *pkey;
 	unsigned char *spki; /* SubjectPublicKeyInfo DER */
 	size_t spkisz;
+	unsigned char *key_bits; /* the subjectPublicKey BIT STRING contents (RSAPublicKey) */
+	size_t key_bits_len;
 	char spki_sha256_hex[65];    /* key identity for reuse checks */
 	unsigned char key_id[20];    /* RFC 5280 §4.2.1.2 (1): SHA-1 of subjectPublicKey */
 };
@@ -25,5 +28,9 @@ void gc_csr_free(struct gc_csr *);
 /* The key identifier and hex SHA-256 of an SPKI, shared with CA keys. */
 gc_result gc_spki_ids(EVP_PKEY *pkey, unsigned char **spki, size_t *spkisz,
                       char sha256_hex[65], unsigned char key_id[20]) GC_MUST_CHECK;
+/* The same from an already encoded key: no trip through OpenSSL's key encoders, which
+ * cost more than the rest of a certificate (this is on the issuance hot path). */
+gc_result gc_xpubkey_ids(const X509_PUBKEY *xpk, unsigned char **spki, size_t *spkisz,
+                         char sha256_hex[65], unsigned char key_id[20]) GC_MUST_CHECK;
 
 #endif

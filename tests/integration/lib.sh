@@ -59,3 +59,95 @@ PY
 
 # sql DIR QUERY: read the CA database directly (not through gcert)
 sql() { sqlite3 "$1/gcert.db" "$2"; }
+
+PY=/usr/bin/python3 # Debian's python, where python3-asn1crypto lives
+
+# issue_json DIR REQUEST: issues with --json; prints the JSON; exit status kept in $RC
+issue_json() { set +e; "$GCERT" issue --dir "$1" --request "$2" --json; RC=$?; set -e; }
+# json_field FIELD: reads JSON on stdin
+json_field() { "$PY" -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$1"; }
+
+# ---- servers (repository tests) ----
+# at_exit CMD: run CMD when the test exits (before the scratch directory goes).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$1"); }
+trap 'for c in "${AT_EXIT[@]}"; do eval "$c" >/dev/null 2>&1 || true; done; rm -rf "$T"' EXIT
+trap 'exit 143' TERM INT # so that a test stopped by ctest's timeout still cleans up
+
+# wait_for SECONDS COMMAND...: polls COMMAND every 0.1 s until it succeeds.
+wait_for() {
+  local deadline=$(( $(date +%s%N) / 1000000 + ${1%.*} * 1000 )); shift
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s%N) / 1000000 < deadline )) || return 1
+    sleep 0.1
+  done
+}
+
+# start_serve DIR [serve options...]: `gcert ca serve` on a free loopback port, stopped on
+# exit. Sets SERVE_PID and URL (http://127.0.0.1:PORT/).
+start_serve() {
+  local d=$1; shift
+  : >"$T/serve.out"
+  "$GCERT" ca serve --dir "$d" --listen 127.0.0.1:0 "$@" >"$T/serve.out" 2>&1 &
+  SERVE_PID=$!
+  at_exit "kill $SERVE_PID"
+  wait_for 10 grep -q "repository at" "$T/serve.out" || { cat "$T/serve.out" >&2; return 1; }
+  URL=$(sed -n 's/.*repository at \(http[^ ]*\) .*/\1/p' "$T/serve.out")
+}
+
+# stop_serve: SIGTERM, and the service must exit 0 within 5 s.
+stop_serve() {
+  kill -TERM "$SERVE_PID"
+  local i
+  for i in $(seq 1 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+  wait "$SERVE_PID"
+}
+
+# free_port: a loopback port nobody uses now, below the kernel's ephemeral range, so that
+# no client connection or port-0 server can take it while a server is restarted on it.
+free_port() {
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+PY
+}
+
+# make_crl OUT: a fresh DER CRL (new cRLNumber each call) from a throwaway signer. The
+# repository publishes whatever CRL files appear; the real ones come from `gcert crl`.
+make_crl() {
+  local out=$1 d="$T/crlsigner"
+  if [[ ! -f "$d/ca.key" ]]; then
+    mkdir -p "$d"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+      -subj "/CN=test CRL signer" -days 2 2>/dev/null
+    : >"$d/index.txt"
+    echo 01 >"$d/crlnumber"
+    printf '[ca]\ndefault_ca = t\n[t]\ndatabase = %s/index.txt\ncrlnumber = %s/crlnumber\ncertificate = %s/ca.pem\nprivate_key = %s/ca.key\ndefault_md = sha256\ndefault_crl_days = 1\n' \
+      "$d" "$d" "$d" "$d" >"$d/ca.cnf"
+  fi
+  openssl ca -config "$d/ca.cnf" -gencrl -out "$d/crl.pem" 2>/dev/null
+  openssl crl -in "$d/crl.pem" -outform DER -out "$out"
+}
+
+# publish_file SRC DIR NAME: renames SRC into DIR/repo/crl/NAME, as the CRL writer does.
+publish_file() {
+  mkdir -p "$2/repo/crl"
+  cp "$1" "$2/repo/crl/.$3.tmp"
+  mv -f "$2/repo/crl/.$3.tmp" "$2/repo/crl/$3"
+}
+
+# hexof FILE: lower-case hex of a file's bytes, one line.
+hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+# sqlhex DIR QUERY: lower-case hex of one blob from the CA database.
+sqlhex() { sqlite3 "$1/gcert.db" "SELECT lower(hex(($2)))"; }

@@ -29,6 +29,10 @@ basicConstraints = critical, CA:TRUE, pathlen:0
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
+certificatePolicies = @ca_pol
+[ ca_pol ]
+policyIdentifier = 1.3.6.1.4.1.16030.1.8.2
+CPS.1 = "http://www.eCert.gov.hk"
 CNF
 DN="/C=HK/ST=Hong Kong/L=Hong Kong/O=Hongkong Post"
 openssl req -x509 -new -newkey rsa:2048 -nodes -keyout root.key -out root.pem -config ca.cnf \

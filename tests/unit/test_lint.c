@@ -37,6 +37,7 @@ static struct world {
 	unsigned char serial[CPS_SERIAL_OCTETS];
 	int64_t nb, na;
 	const char *fields[GC_F_COUNT];
+	X509_PUBKEY *sub_xpk; /* holds the subscriber key's subjectPublicKey bits */
 } w;
 
 static void sign(EVP_PKEY *key, const unsigned char *tbs, size_t n, unsigned char **der, size_t *dersz)
@@ -74,7 +75,8 @@ static void make_ca(EVP_PKEY *key, EVP_PKEY *signer, X509_NAME *subj, X509_NAME 
 	assert_int_equal(gc_spki_ids(key, NULL, NULL, sha, kid), GC_OK);
 	in = (struct gc_ca_input){.subject = subj, .issuer = iss, .serial = serial, .not_before = now,
 	                          .not_after = gc_time_add_years(now, years), .pkey = key,
-	                          .key_id = kid, .issuer_key_id = issuer_kid, .pathlen = pathlen};
+	                          .key_id = kid, .issuer_key_id = issuer_kid, .pathlen = pathlen,
+	                          .cps_uri = CPS_DEFAULT_CPS_URI};
 	assert_int_equal(gc_cert_build_ca_tbs(&in, &tbs, &tbssz), GC_OK);
 	sign(signer, tbs, tbssz, der, dersz);
 	OPENSSL_free(tbs);
@@ -118,9 +120,13 @@ static int world_setup(void **state)
 	assert_int_equal(gc_spki_ids(w.sub_key, NULL, NULL, sha, kid), GC_OK);
 	w.nb = (int64_t)time(NULL);
 	w.na = gc_time_add_years(w.nb, 2);
+	const unsigned char *bits;
+	int bitslen;
+	assert_int_equal(X509_PUBKEY_set(&w.sub_xpk, w.sub_key), 1);
+	assert_int_equal(X509_PUBKEY_get0_param(NULL, &bits, &bitslen, NULL, w.sub_xpk), 1);
 	in = (struct gc_ee_input){.profile = gc_profile_get(GC_CERT_INDIVIDUAL), .fields = w.fields,
 	                          .serial = w.serial, .not_before = w.nb, .not_after = w.na,
-	                          .pkey = w.sub_key, .key_id = kid, .cps_uri = CPS_DEFAULT_CPS_URI,
+	                          .key_bits = bits, .key_bits_len = (size_t)bitslen, .key_id = kid, .cps_uri = CPS_DEFAULT_CPS_URI,
 	                          .crl_dp = CPS_DEFAULT_CRL_DP};
 	assert_int_equal(gc_cert_build_ee_tbs(&is, &in, &w.tbs, &w.tbssz), GC_OK);
 	sign(w.ica_key, w.tbs, w.tbssz, &w.ee_der, &w.ee_dersz);
@@ -135,6 +141,7 @@ static int world_teardown(void **state)
 	EVP_PKEY_free(w.root_key);
 	EVP_PKEY_free(w.ica_key);
 	EVP_PKEY_free(w.sub_key);
+	X509_PUBKEY_free(w.sub_xpk);
 	free(w.root_der);
 	free(w.ica_der);
 	free(w.ee_der);

@@ -1,0 +1,389 @@
+/*
+ * peer.c - the CA service identity and the pinned RA certificates (SPEC §3, CPS §6.1.6:
+ * the service key is not a CA key; it signs interface result files and serves TLS).
+ */
+#include "ca/peer.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/cps.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "sys/fileio.h"
+#include "x509/certbuild.h"
+
+#define SERVICE_CERT_YEARS 3
+
+static gc_result cert_sha256(X509 *x, char hex[65])
+{
+	unsigned char md[32];
+	unsigned int n = sizeof(md);
+
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "certificate digest");
+	gc_hex_encode(md, sizeof(md), hex);
+	return GC_OK;
+}
+
+static gc_result load_der(const void *p, size_t n, X509 **out)
+{
+	const unsigned char *q = p;
+
+	if ((*out = d2i_X509(NULL, &q, (long)n)) == NULL)
+		return gc_fail_ssl(GC_E_DB, "a certificate in the database does not parse");
+	return GC_OK;
+}
+
+gc_result gc_service_cert(struct gc_ca *ca, X509 **cert)
+{
+	struct gc_stmt *st;
+	const void *p;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	if (ca->service_cert != NULL) {
+		*cert = ca->service_cert;
+		return GC_OK;
+	}
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT der FROM service_certs ORDER BY id DESC LIMIT 1", &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK) {
+		if (!row)
+			rc = gc_fail(GC_E_NOT_FOUND, "the CA service has no certificate yet; "
+			             "`gcert ca service-cert --dir DIR` makes one");
+		else if ((p = gc_stmt_blob(st, 0, &n)) != NULL)
+			rc = load_der(p, n, &ca->service_cert);
+	}
+	gc_stmt_free(st);
+	if (rc == GC_OK)
+		*cert = ca->service_cert;
+	return rc;
+}
+
+static gc_result add_ext(X509 *x, int nid, const char *value)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		return gc_fail_ssl(GC_E_INTERNAL, "service certificate: extension %s", OBJ_nid2sn(nid));
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return GC_OK;
+}
+
+/* A self-signed certificate: pinned by the other side, never chained. signer signs (the
+ * token's handle of the same key, or the key itself). */
+static gc_result make_self_signed(EVP_PKEY *pub, EVP_PKEY *signer, const char *cn, X509 **out)
+{
+	unsigned char serial[CPS_SERIAL_OCTETS];
+	X509 *x = X509_new();
+	BIGNUM *bn = NULL;
+	int64_t now = (int64_t)time(NULL);
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, x);
+	GC_GUARD_OUT(rc, gc_serial_random(serial));
+	GC_NOMEM_OUT(rc, bn = BN_bin2bn(serial, sizeof(serial), NULL));
+	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "service certificate");
+	GC_NOMEM_OUT(rc, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
+	GC_SSL_OUT(rc, X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "C", MBSTRING_ASC,
+	                                          (const unsigned char *)CPS_CA_COUNTRY, -1, -1, 0) &&
+	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "O", MBSTRING_ASC,
+	                                          (const unsigned char *)CPS_CA_ORGANISATION, -1, -1, 0) &&
+	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+	                                          (const unsigned char *)cn, -1, -1, 0),
+	           GC_E_INTERNAL, "service certificate: name");
+	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "service certificate");
+	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));
+	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notAfter(x), (time_t)gc_time_add_years(now, SERVICE_CERT_YEARS)));
+	GC_SSL_OUT(rc, X509_set_pubkey(x, pub), GC_E_INTERNAL, "service certificate");
+	GC_GUARD_OUT(rc, add_ext(x, NID_basic_constraints, "critical,CA:FALSE"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_ext_key_usage, "serverAuth,clientAuth,emailProtection"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
+	GC_GUARD_OUT(rc, add_ext(x, NID_subject_key_identifier, "hash"));
+	GC_SSL_OUT(rc, X509_sign(x, signer, EVP_sha256()) > 0, GC_E_HSM, "service certificate: signature");
+	*out = x;
+	x = NULL;
+out:
+	BN_free(bn);
+	X509_free(x);
+	return rc;
+}
+
+static gc_result record_service_cert(struct gc_ca *ca, X509 *x)
+{
+	struct gc_stmt *st = NULL;
+	unsigned char *der = NULL;
+	char sha[65];
+	int n;
+	gc_result rc;
+
+	GC_GUARD(cert_sha256(x, sha));
+	GC_ENSURE((n = i2d_X509(x, &der)) > 0, GC_E_INTERNAL, "service certificate: encoding");
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO service_certs (key_label, der, sha256, created_at)"
+	                                       " VALUES (?, ?, ?, ?)", &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, GC_SERVICE_KEY_LABEL));
+	GC_GUARD_OUT(rc, gc_stmt_bind_blob(st, 2, der, (size_t)n));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, sha));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, (int64_t)time(NULL)));
+	GC_GUARD_OUT(rc, gc_stmt_run(st));
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED, GC_SERVICE_KEY_LABEL,
+	                                 true, "CA service key, RSA 2048, sensitive, not extractable; "
+	                                 "not a CA key (CPS §6.1.6)"));
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_SERVICE_CERT, sha, true,
+	                                 "self-signed CA service certificate, for pinning by the RA"));
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	gc_stmt_free(st);
+	OPENSSL_free(der);
+	return rc;
+}
+
+gc_result gc_service_identity(struct gc_ca *ca, X509 **cert, struct gc_hsm_key **key)
+{
+	X509 *x = NULL;
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the CA service key needs the token");
+	if ((rc = gc_service_cert(ca, &x)) == GC_OK) {
+		GC_GUARD(gc_hsm_find_key(ca->hsm, GC_SERVICE_KEY_LABEL, key));
+		GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(*key), X509_get0_pubkey(x)) == 1, GC_E_HSM,
+		          "token key \"%s\" does not match the CA service certificate", GC_SERVICE_KEY_LABEL);
+		*cert = x;
+		return GC_OK;
+	}
+	if (rc != GC_E_NOT_FOUND)
+		return rc;
+	gc_err_clear();
+	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, GC_SERVICE_KEY_LABEL, CPS_RSA_BITS));
+	GC_GUARD(gc_hsm_find_key(ca->hsm, GC_SERVICE_KEY_LABEL, key));
+	/* signed in the token with the service key itself */
+	GC_GUARD(make_self_signed(gc_hsm_key_public(*key), gc_hsm_key_handle(*key), "gcert CA service", &x));
+	if ((rc = record_service_cert(ca, x)) != GC_OK) {
+		X509_free(x);
+		return rc;
+	}
+	ca->service_cert = x;
+	*cert = x;
+	return GC_OK;
+}
+
+static char *pem_of_cert(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
+		out = strndup(data, (size_t)n);
+	BIO_free(b);
+	return out;
+}
+
+static char *pem_of_key(EVP_PKEY *k)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
+	    (n = BIO_get_mem_data(b, &data)) > 0)
+		out = strndup(data, (size_t)n);
+	BIO_free(b);
+	return out;
+}
+
+/* A new TLS key and certificate, written key first (0600), certificate last. */
+static gc_result make_tls(struct gc_ca *ca, const char *key_path, const char *cert_path)
+{
+	EVP_PKEY *k = EVP_RSA_gen(CPS_RSA_BITS);
+	X509 *x = NULL;
+	char *kp = NULL, *cp = NULL;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, k);
+	GC_GUARD_OUT(rc, make_self_signed(k, k, "gcert CA interface (TLS)", &x));
+	GC_NOMEM_OUT(rc, kp = pem_of_key(k));
+	GC_NOMEM_OUT(rc, cp = pem_of_cert(x));
+	GC_GUARD_OUT(rc, gc_file_write(key_path, kp, strlen(kp), 0600, 1));
+	GC_GUARD_OUT(rc, gc_file_write(cert_path, cp, strlen(cp), 0640, 1));
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_SERVICE_CERT, "tls", true,
+	                          "interface TLS key and self-signed certificate made (file key, "
+	                          "transport only; results are signed in the token)")) != GC_OK)
+		gc_db_rollback(ca->db);
+	else
+		rc = gc_db_commit(ca->db);
+out:
+	if (kp != NULL)
+		OPENSSL_cleanse(kp, strlen(kp));
+	free(kp);
+	free(cp);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	return rc;
+}
+
+gc_result gc_service_tls(struct gc_ca *ca, char **cert_pem, char **key_pem)
+{
+	char key_path[GC_MAX_PATH], cert_path[GC_MAX_PATH];
+	unsigned char *c = NULL, *k = NULL;
+	size_t cl, kl;
+	gc_result rc;
+
+	GC_GUARD(gc_path_join(key_path, sizeof(key_path), ca->dir, "token/tls.key"));
+	GC_GUARD(gc_path_join(cert_path, sizeof(cert_path), ca->dir, "token/tls.pem"));
+	if (!gc_path_exists(cert_path))
+		GC_GUARD(make_tls(ca, key_path, cert_path));
+	if ((rc = gc_file_read(cert_path, 65536, &c, &cl)) == GC_OK &&
+	    (rc = gc_file_read(key_path, 65536, &k, &kl)) == GC_OK) {
+		*cert_pem = (char *)c;
+		*key_pem = (char *)k;
+		return GC_OK;
+	}
+	free(c);
+	return rc;
+}
+
+static bool good_name(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > GC_MAX_PEER_NAME)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
+			return false;
+	return true;
+}
+
+gc_result gc_peer_pin(struct gc_ca *ca, const char *name, X509 *cert)
+{
+	struct gc_stmt *st = NULL;
+	unsigned char *der = NULL;
+	char sha[65], detail[256];
+	time_t now = time(NULL);
+	int n;
+	gc_result rc;
+
+	GC_ENSURE(good_name(name), GC_E_REQUEST_FIELD, "RA name \"%.40s\": 1..32 of a-z 0-9 -", name);
+	GC_ENSURE(X509_cmp_time(X509_get0_notAfter(cert), &now) > 0, GC_E_REQUEST_FIELD,
+	          "RA %s: the certificate has expired", name);
+	GC_ENSURE(EVP_PKEY_get_base_id(X509_get0_pubkey(cert)) == EVP_PKEY_RSA &&
+	              EVP_PKEY_get_bits(X509_get0_pubkey(cert)) >= CPS_RSA_BITS,
+	          GC_E_KEY_SIZE, "RA %s: the service key must be RSA of at least 2048 bits", name);
+	GC_GUARD(cert_sha256(cert, sha));
+	GC_ENSURE((n = i2d_X509(cert, &der)) > 0, GC_E_BAD_ENCODING, "RA %s: certificate encoding", name);
+	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO peers (name, der, sha256, pinned_at) VALUES (?, ?, ?, ?)", &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, name));
+	GC_GUARD_OUT(rc, gc_stmt_bind_blob(st, 2, der, (size_t)n));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, sha));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, (int64_t)now));
+	if ((rc = gc_stmt_run(st)) == GC_E_DB_CONSTRAINT)
+		rc = gc_fail(GC_E_CONFLICT, "RA %s: a peer of this name, or this certificate, is already pinned "
+		             "(names are never reused)", name);
+	GC_GUARD_OUT(rc, rc);
+	snprintf(detail, sizeof(detail), "pinned RA \"%s\" certificate sha256 %s", name, sha);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_PEER_PINNED, name, true, detail));
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	gc_stmt_free(st);
+	OPENSSL_free(der);
+	return rc;
+}
+
+gc_result gc_peer_unpin(struct gc_ca *ca, const char *name)
+{
+	struct gc_stmt *st = NULL;
+	gc_result rc;
+
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE peers SET unpinned_at = ? WHERE name = ? AND unpinned_at IS NULL", &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 1, (int64_t)time(NULL)));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 2, name));
+	GC_GUARD_OUT(rc, gc_stmt_run(st));
+	GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_NOT_FOUND, "RA %.40s: not pinned", name);
+	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_PEER_UNPINNED, name, true, "unpinned"));
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_peers_load(struct gc_ca *ca, STACK_OF(X509) **certs, char ***names)
+{
+	struct gc_stmt *st;
+	STACK_OF(X509) *s = sk_X509_new_null();
+	char **nm = NULL, **grown;
+	const void *p;
+	size_t n, count = 0;
+	X509 *x;
+	bool row;
+	gc_result rc;
+
+	GC_ENSURE(s != NULL, GC_E_NOMEM, "out of memory");
+	if ((rc = gc_db_prepare(ca->db, "SELECT name, der FROM peers WHERE unpinned_at IS NULL ORDER BY name", &st)) != GC_OK) {
+		sk_X509_free(s);
+		return rc;
+	}
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		p = gc_stmt_blob(st, 1, &n);
+		if ((rc = load_der(p, n, &x)) != GC_OK)
+			break;
+		if ((grown = realloc(nm, (count + 1) * sizeof(char *))) == NULL || sk_X509_push(s, x) <= 0) {
+			X509_free(x);
+			if (grown)
+				nm = grown;
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+			break;
+		}
+		nm = grown;
+		nm[count++] = strdup(gc_stmt_text(st, 0));
+	}
+	gc_stmt_free(st);
+	if (rc != GC_OK) {
+		while (count > 0)
+			free(nm[--count]);
+		free(nm);
+		sk_X509_pop_free(s, X509_free);
+		return rc;
+	}
+	*certs = s;
+	*names = nm;
+	return GC_OK;
+}
+
+gc_result gc_peer_name(struct gc_ca *ca, X509 *cert, char name[GC_MAX_PEER_NAME + 1])
+{
+	struct gc_stmt *st;
+	char sha[65];
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(cert_sha256(cert, sha));
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT name FROM peers WHERE sha256 = ? AND unpinned_at IS NULL", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, sha)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK) {
+		if (row)
+			snprintf(name, GC_MAX_PEER_NAME + 1, "%s", gc_stmt_text(st, 0));
+		else
+			rc = gc_fail(GC_E_NOT_FOUND, "certificate %s is not pinned", sha);
+	}
+	gc_stmt_free(st);
+	return rc;
+}
