@@ -6,13 +6,15 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_HARNESS]     (default 60; or FUZZ_SECONDS)
 #   FUZZ_BUILD=build-fuzz FUZZ_OUT=fuzz-out scripts/fuzz.sh 300
+#   FUZZ_HARNESSES="fuzz_csr fuzz_lint" scripts/fuzz.sh 30
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-${FUZZ_SECONDS:-60}}
 build=${FUZZ_BUILD:-$src/build-fuzz}
 out=${FUZZ_OUT:-$build/fuzz-out}
-harnesses=(fuzz_csr fuzz_request fuzz_lint)
-declare -A max_len=([fuzz_csr]=49152 [fuzz_request]=70000 [fuzz_lint]=65536)
+harnesses=(${FUZZ_HARNESSES:-fuzz_csr fuzz_request fuzz_lint fuzz_interface fuzz_repo_http})
+declare -A max_len=([fuzz_csr]=49152 [fuzz_request]=70000 [fuzz_lint]=65536 [fuzz_interface]=262144
+                  [fuzz_repo_http]=4096)
 
 command -v clang >/dev/null || { echo "fuzz.sh: clang is needed (scripts/deps.sh --test)" >&2; exit 2; }
 cmake -S "$src" -B "$build" -DCMAKE_C_COMPILER=clang -DGCERT_FUZZ=ON \
