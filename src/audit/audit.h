@@ -47,7 +47,10 @@ struct gc_db;
 	X(GC_EV_AUDIT_PURGE, "audit.purge_refused", "§4.5.3 retention 7 years")               \
 	X(GC_EV_ARCHIVE, "archive.exported", "§4.6 archive, §4.9 termination records")        \
 	X(GC_EV_BACKUP, "backup.made", "§4.5.1 backups, §4.8.1 disaster recovery")            \
-	X(GC_EV_RESTORE, "backup.restored", "§4.8.1 recovery, §6.2.4 multi-person restore")
+	X(GC_EV_RESTORE, "backup.restored", "§4.8.1 recovery, §6.2.4 multi-person restore")  \
+	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
+	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
+	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

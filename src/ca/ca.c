@@ -13,6 +13,7 @@
 #define _XOPEN_SOURCE 700
 #include "ca/ca.h"
 
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <openssl/crypto.h>
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,10 +210,24 @@ static gc_result ca_name(const struct gc_config *cfg, const char *cn, X509_NAME 
 }
 
 /* Makes one CA certificate: subject key subj signed by issuer key signer. */
+/* Lints a CA TBS against App. G before the token signs it (issue 10). */
+static gc_result lint_ca_tbs(const unsigned char *tbs, size_t tbssz,
+                             const struct gc_lint_cert_expect *lx)
+{
+	struct gc_lint_report r;
+
+	gc_lint_report_init(&r);
+	gc_lint_tbs(tbs, tbssz, lx, &r);
+	return gc_lint_result(&r, lx->kind == GC_LINT_ROOT ? "root CA certificate"
+	                                                   : "issuing CA certificate");
+}
+
+/* Makes one CA certificate: subject key subj signed by issuer key signer. */
 static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
                               struct gc_hsm_key *subj, struct gc_hsm_key *signer,
                               const unsigned char *issuer_key_id, int pathlen, int64_t nb,
-                              int years, const char *cps_uri, struct made_cert *m)
+                              int years, const char *cps_uri,
+                              const struct gc_lint_cert_expect *lx, struct made_cert *m)
 {
 	struct gc_ca_input in;
 	unsigned char key_id[20], *tbs = NULL;
@@ -230,7 +246,8 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 		.issuer_key_id = issuer_key_id, .pathlen = pathlen, .cps_uri = cps_uri,
 	};
 	GC_GUARD(gc_cert_build_ca_tbs(&in, &tbs, &tbssz));
-	rc = gc_ca_sign_tbs(signer, tbs, tbssz, &m->der, &m->dersz);
+	if ((rc = lint_ca_tbs(tbs, tbssz, lx)) == GC_OK)
+		rc = gc_ca_sign_tbs(signer, tbs, tbssz, &m->der, &m->dersz);
 	OPENSSL_free(tbs);
 	if (rc == GC_OK)
 		rc = gc_ca_verify_cert(m->der, m->dersz, gc_hsm_key_public(signer), &m->x);
@@ -378,6 +395,11 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 {
 	struct gc_hsm_key *rk, *ik;
 	X509_NAME *root_dn = NULL, *issuing_dn = NULL;
+	const char *names[6] = {cfg->country, cfg->state, cfg->locality, cfg->organisation,
+	                        cfg->root.cn, cfg->issuing.cn};
+	struct gc_lint_issuer root_lint = {0};
+	struct gc_lint_cert_expect lx = {.kind = GC_LINT_ROOT, .ca_names = names,
+	                                 .cps_uri = cfg->cps_uri};
 	unsigned char root_kid[20];
 	char sha[65];
 	int64_t now = (int64_t)time(NULL);
@@ -393,11 +415,15 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
 	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
 	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
-	                              cfg->root.validity_years, cfg->cps_uri, root));
+	                              cfg->root.validity_years, cfg->cps_uri, &lx, root));
 	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
+	GC_GUARD_OUT(rc, gc_lint_issuer_load(root->der, root->dersz, &root_lint));
+	lx.kind = GC_LINT_ISSUING;
+	lx.root = &root_lint;
 	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
-	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, issuing));
+	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, &lx, issuing));
 out:
+	gc_lint_issuer_clear(&root_lint);
 	X509_NAME_free(root_dn);
 	X509_NAME_free(issuing_dn);
 	return rc;
@@ -541,6 +567,29 @@ static gc_result load_ca_cert(struct gc_ca *ca, const char *role, X509 **x, int6
 	return rc;
 }
 
+static gc_result lint_issuer_of(X509 *x, struct gc_lint_issuer *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	gc_result rc;
+
+	GC_ENSURE(len > 0, GC_E_INTERNAL, "CA certificate: cannot encode");
+	rc = gc_lint_issuer_load(der, (size_t)len, out);
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* The CA names as the linter expects them: C, ST, L, O, root CN, issuing CN. */
+static void set_ca_names(struct gc_ca *ca)
+{
+	ca->ca_names[0] = ca->cfg.country;
+	ca->ca_names[1] = ca->cfg.state;
+	ca->ca_names[2] = ca->cfg.locality;
+	ca->ca_names[3] = ca->cfg.organisation;
+	ca->ca_names[4] = ca->cfg.root.cn;
+	ca->ca_names[5] = ca->cfg.issuing.cn;
+}
+
 static gc_result load_issuer(struct gc_ca *ca)
 {
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(ca->issuing_cert);
@@ -550,7 +599,56 @@ static gc_result load_issuer(struct gc_ca *ca)
 	ca->issuer.cert = ca->issuing_cert;
 	memcpy(ca->issuer.key_id, ASN1_STRING_get0_data(ski), 20);
 	ca->issuer.key_id_len = 20;
+	GC_GUARD(lint_issuer_of(ca->issuing_cert, &ca->lint_issuing));
+	GC_GUARD(lint_issuer_of(ca->root_cert, &ca->lint_root));
+	set_ca_names(ca);
 	return GC_OK;
+}
+
+void gc_ca_lint_expect(const struct gc_ca *ca, struct gc_lint_cert_expect *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->kind = GC_LINT_EE;
+	x->issuer = &ca->lint_issuing;
+	x->root = &ca->lint_root;
+	x->ca_names = ca->ca_names;
+	x->cps_uri = ca->cfg.cps_uri;
+	x->crl_dp = ca->cfg.crl_dp;
+}
+
+/*
+ * The issuance lock (DIR/issuance.lock): every process that may sign holds it shared;
+ * recovery needs it exclusive, so it never retires a reservation that a live process
+ * is about to sign. The kernel drops a killed process's lock by itself.
+ */
+static gc_result take_issuance_lock(struct gc_ca *ca, bool *exclusive)
+{
+	char path[GC_MAX_PATH];
+
+	GC_GUARD(gc_path_join(path, sizeof(path), ca->dir, "issuance.lock"));
+	ca->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	GC_ENSURE(ca->lock_fd >= 0, GC_E_IO, "%s: cannot open the issuance lock", path);
+	*exclusive = flock(ca->lock_fd, LOCK_EX | LOCK_NB) == 0;
+	if (!*exclusive)
+		GC_ENSURE(flock(ca->lock_fd, LOCK_SH) == 0, GC_E_IO, "%s: cannot take the issuance lock",
+		          path);
+	return GC_OK;
+}
+
+/* Recovery while exclusive, then shared like every other issuing process. */
+static gc_result open_issuance(struct gc_ca *ca)
+{
+	struct gc_recovery rec;
+	bool exclusive;
+	gc_result rc = GC_OK;
+
+	GC_GUARD(take_issuance_lock(ca, &exclusive));
+	if (exclusive) {
+		rc = gc_ca_recover(ca, &rec);
+		if (flock(ca->lock_fd, LOCK_SH) != 0 && rc == GC_OK)
+			rc = gc_fail(GC_E_IO, "%s: cannot share the issuance lock", ca->dir);
+	}
+	return rc;
 }
 
 static gc_result open_token(struct gc_ca *ca, bool root_only)
@@ -594,6 +692,7 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
+	ca->lock_fd = -1;
 	snprintf(ca->actor, sizeof(ca->actor), "%s", actor);
 	GC_ENSURE_OUT(rc, strlen(dir) < sizeof(ca->dir), GC_E_CONFIG, "%s: path too long", dir);
 	memcpy(ca->dir, dir, strlen(dir) + 1);
@@ -615,6 +714,8 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	GC_GUARD_OUT(rc, load_issuer(ca));
 	if (needs & (GC_NEED_TOKEN | GC_NEED_ROOT_KEY))
 		GC_GUARD_OUT(rc, open_token(ca, !(needs & GC_NEED_TOKEN)));
+	if (needs & GC_NEED_TOKEN)
+		GC_GUARD_OUT(rc, open_issuance(ca));
 	*out = ca;
 	ca = NULL;
 out:
@@ -642,7 +743,14 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	if (w->audit_cert != NULL)
 		X509_up_ref(w->audit_cert);
 	w->issuer.cert = w->issuing_cert;
-	if ((rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
+	/* its own copies: nothing of the parent's is freed or unlocked by the worker */
+	w->lock_fd = -1;
+	memset(&w->lint_issuing, 0, sizeof(w->lint_issuing));
+	memset(&w->lint_root, 0, sizeof(w->lint_root));
+	set_ca_names(w);
+	if ((rc = gc_lint_issuer_load(ca->lint_issuing.der, ca->lint_issuing.dersz, &w->lint_issuing)) != GC_OK ||
+	    (rc = gc_lint_issuer_load(ca->lint_root.der, ca->lint_root.dersz, &w->lint_root)) != GC_OK ||
+	    (rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
 	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
 		gc_ca_close(w);
@@ -654,7 +762,11 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 
 gc_result gc_ca_open_token(struct gc_ca *ca)
 {
-	return ca->hsm != NULL ? GC_OK : open_token(ca, false);
+	if (ca->hsm != NULL)
+		return GC_OK;
+	GC_GUARD(open_token(ca, false));
+	/* a service that signs takes the issuance lock like any command (recovery first) */
+	return open_issuance(ca);
 }
 
 void gc_ca_close(struct gc_ca *ca)
@@ -669,6 +781,10 @@ void gc_ca_close(struct gc_ca *ca)
 	X509_free(ca->issuing_cert);
 	X509_free(ca->service_cert);
 	X509_free(ca->audit_cert);
+	gc_lint_issuer_clear(&ca->lint_issuing);
+	gc_lint_issuer_clear(&ca->lint_root);
+	if (ca->lock_fd >= 0)
+		close(ca->lock_fd); /* releases the issuance lock */
 	free(ca);
 }
 
@@ -744,15 +860,24 @@ gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, ca->cfg.issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ik));
 	GC_GUARD_OUT(rc, ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
+	/* linted as the ceremony lints it: App. G profile, the names now configured */
 	GC_GUARD_OUT(rc, make_ca_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
 	                              ASN1_STRING_get0_data(root_ski), 0, now,
-	                              ca->cfg.issuing.validity_years, ca->cfg.cps_uri, &m));
+	                              ca->cfg.issuing.validity_years, ca->cfg.cps_uri,
+	                              &(struct gc_lint_cert_expect){.kind = GC_LINT_ISSUING,
+	                                                            .root = &ca->lint_root,
+	                                                            .ca_names = ca->ca_names,
+	                                                            .cps_uri = ca->cfg.cps_uri},
+	                              &m));
 	GC_GUARD_OUT(rc, record_new_issuing(ca, &m, &id));
 	X509_free(ca->issuing_cert);
 	ca->issuing_cert = m.x;
 	m.x = NULL;
 	ca->issuing_id = id;
 	ca->issuing_key = ik;
+	/* the linter's view of the CAs is read again from the new certificate */
+	gc_lint_issuer_clear(&ca->lint_issuing);
+	gc_lint_issuer_clear(&ca->lint_root);
 	rc = load_issuer(ca);
 out:
 	X509_NAME_free(dn);

@@ -12,6 +12,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "hsm/hsm.h"
+#include "lint/lint.h"
 #include "store/db.h"
 #include "x509/certbuild.h"
 
@@ -38,6 +39,17 @@ struct gc_ca {
 	struct gc_hsm_key *audit_key;
 	X509 *audit_cert;
 	int64_t audit_key_id;
+	/* The issuing CA and the root as the linter reads them for itself (never from the
+	 * builder's structs). */
+	struct gc_lint_issuer lint_issuing, lint_root;
+	const char *ca_names[6]; /* C, ST, L, O, root CN, issuing CN (point into cfg) */
+	int lock_fd;             /* issuance.lock, held shared while the token is open */
+};
+
+/* What gc_ca_recover resolved (CPS §4.5.1: each is also an audit record). */
+struct gc_recovery {
+	unsigned completed; /* kept signatures verified: now issued */
+	unsigned abandoned; /* no signature kept: serial retired, revocable */
 };
 
 /* How `gcert ca init` gets its token. */
@@ -78,6 +90,19 @@ gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
 /* Every root (trust anchors) and issuing CA certificate of the CA, current or not,
  * appended to roots and issuing (for relying-party verification). */
 gc_result gc_ca_trust(struct gc_ca *, STACK_OF(X509) *roots, STACK_OF(X509) *issuing) GC_MUST_CHECK;
+
+/*
+ * Resolves issuance interrupted by a crash (DESIGN.md "The issuance path"): a row
+ * 'signed' (its certificate was verified and kept before the crash) is verified again
+ * and completed as issued; a row still 'reserved' is marked 'abandoned': nothing was
+ * handed out, the serial is never reused, and the row can be revoked like any other.
+ * Runs only when no other process holds the issuance lock (none is mid-issuance);
+ * gc_ca_open calls it for commands that need the token. Each resolution is audited.
+ */
+gc_result gc_ca_recover(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
+
+/* The linter's expectation for a g-Cert TBS of this CA (issue.c and recover.c). */
+void gc_ca_lint_expect(const struct gc_ca *, struct gc_lint_cert_expect *);
 
 /* SHA-256 over tbs, signed in the token, wrapped into the signed DER object. */
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *, const unsigned char *tbs, size_t tbssz,

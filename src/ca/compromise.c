@@ -405,18 +405,24 @@ static gc_result sign_batch(struct gc_ca *ca, struct reissue_item *it, size_t n)
 
 static gc_result commit_batch(struct gc_ca *ca, struct reissue_item *it, size_t n, int64_t now)
 {
-	struct gc_stmt *st = NULL;
+	struct gc_stmt *st = NULL, *signed_st = NULL;
 	char detail[400];
 	gc_result rc;
 	size_t k;
 
 	GC_GUARD(gc_db_begin(ca->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE certificates SET status = 'issued', der = ?,"
-	                                       " issued_at = ? WHERE serial = ? AND status = 'reserved'", &st));
+	/* reserved -> signed -> issued, the only moves the certificates table allows
+	 * (migration 7); in one transaction here, as nothing is handed out before it commits */
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE certificates SET status = 'signed', der = ?"
+	                                       " WHERE serial = ? AND status = 'reserved'", &signed_st));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE certificates SET status = 'issued', issued_at = ?"
+	                                       " WHERE serial = ? AND status = 'signed'", &st));
 	for (k = 0; k < n; k++) {
-		GC_GUARD_OUT(rc, gc_stmt_bind_blob(st, 1, it[k].der, it[k].dersz));
-		GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 2, now));
-		GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, it[k].new_serial));
+		GC_GUARD_OUT(rc, gc_stmt_bind_blob(signed_st, 1, it[k].der, it[k].dersz));
+		GC_GUARD_OUT(rc, gc_stmt_bind_text(signed_st, 2, it[k].new_serial));
+		GC_GUARD_OUT(rc, gc_stmt_run(signed_st));
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 1, now));
+		GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 2, it[k].new_serial));
 		GC_GUARD_OUT(rc, gc_stmt_run(st));
 		GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_DB, "certificate %s: reservation missing",
 		              it[k].new_serial);
@@ -426,9 +432,11 @@ static gc_result commit_batch(struct gc_ca *ca, struct reissue_item *it, size_t 
 		                                 true, detail));
 	}
 	gc_stmt_free(st);
+	gc_stmt_free(signed_st);
 	return gc_db_commit(ca->db);
 out:
 	gc_stmt_free(st);
+	gc_stmt_free(signed_st);
 	gc_db_rollback(ca->db);
 	return rc;
 }

@@ -1,7 +1,20 @@
 /*
  * issue.c - issuing g-Certs (CPS §4.2, App. B), crash-safe in the order Boulder uses:
- * the serial and TBS are committed before the token signs, so no signed certificate
- * can exist without a record, and a serial is never used twice.
+ *
+ *   1. every check; the TBS is built and linted against App. B by the independent
+ *      linter (a finding blocks the signature and is audited as cert.lint_failed);
+ *   2. serial, request and TBS committed ('reserved') before the token signs, so no
+ *      signed certificate can exist without a record and no serial is used twice;
+ *   3. the token signs; the certificate is read back, its TBS compared byte for byte
+ *      with the recorded one and its signature verified with the issuing CA's key;
+ *   4. the verified DER is kept ('signed', a relaxed commit) so that recovery can
+ *      complete it after a crash (recover.c);
+ *   5. 'issued', the fee and the audit record commit together (durably), and only then
+ *      is the certificate handed out.
+ *
+ * A crash before 4 leaves 'reserved' rows: recovery retires them ('abandoned'). The
+ * fault points after_reserve, after_sign and before_commit (sys/fault.h) let the crash
+ * tests kill the process at each step.
  */
 #include "ca/issue.h"
 
@@ -17,6 +30,8 @@
 #include "core/renewal.h"
 #include "core/text.h"
 #include "core/timeutil.h"
+#include "lint/lint.h"
+#include "sys/fault.h"
 #include "x509/csr.h"
 
 /* Per-request working state between the phases of a batch. */
@@ -27,11 +42,13 @@ struct item {
 	unsigned char serial[CPS_SERIAL_OCTETS];
 	unsigned char *tbs;
 	size_t tbssz;
-	bool reserved;
+	bool reserved; /* its row is 'reserved' and it awaits the token */
+	bool signed_ok; /* signed, read back and verified: kept, then issued */
 };
 
 struct stmts {
-	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *finish, *renewed, *fee;
+	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *keep, *finish, *abandon,
+		*renewed, *fee;
 };
 
 static void stmts_free(struct stmts *s)
@@ -41,16 +58,20 @@ static void stmts_free(struct stmts *s)
 	gc_stmt_free(s->ref_exists);
 	gc_stmt_free(s->add_ref);
 	gc_stmt_free(s->reserve);
+	gc_stmt_free(s->keep);
 	gc_stmt_free(s->finish);
+	gc_stmt_free(s->abandon);
 	gc_stmt_free(s->renewed);
 	gc_stmt_free(s->fee);
 }
 
 static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 {
-	GC_GUARD(gc_db_prepare(db, "SELECT serial FROM certificates WHERE request_id = ?", &s->by_request));
+	/* an abandoned row frees its request id and key: the RA may send the request again */
+	GC_GUARD(gc_db_prepare(db, "SELECT serial FROM certificates WHERE request_id = ?"
+	                           " AND status <> 'abandoned'", &s->by_request));
 	GC_GUARD(gc_db_prepare(db, "SELECT serial, subscriber_ref FROM certificates WHERE spki_sha256 = ?"
-	                           " LIMIT 1", &s->by_key));
+	                           " AND status <> 'abandoned' LIMIT 1", &s->by_key));
 	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM subscribers WHERE ref = ?", &s->ref_exists));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO subscribers (ref, created_at) VALUES (?, ?)", &s->add_ref));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
@@ -61,14 +82,19 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	                       &s->reserve));
 	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
 	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
-	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial),"
+	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial"
+	                           "  AND r.status <> 'abandoned'),"
 	                           " EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial)"
 	                           " FROM certificates c WHERE c.serial = ? AND c.status = 'issued'",
 	                       &s->renewed));
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
 	                           " amount_hkd, charged_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s->fee));
-	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'issued', der = ?, issued_at = ?"
-	                           " WHERE serial = ? AND status = 'reserved'", &s->finish));
+	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'signed', der = ?"
+	                           " WHERE serial = ? AND status = 'reserved'", &s->keep));
+	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'issued', issued_at = ?"
+	                           " WHERE serial = ? AND status = 'signed'", &s->finish));
+	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'abandoned', resolved_at = ?"
+	                           " WHERE serial = ? AND status = 'reserved'", &s->abandon));
 	return GC_OK;
 }
 
@@ -231,7 +257,39 @@ static gc_result build_tbs(struct gc_ca *ca, struct item *it)
 		.key_id = it->csr->key_id,
 		.cps_uri = ca->cfg.cps_uri, .crl_dp = ca->cfg.crl_dp,
 	};
-	return gc_cert_build_ee_tbs(&ca->issuer, &in, &it->tbs, &it->tbssz);
+	GC_GUARD(gc_cert_build_ee_tbs(&ca->issuer, &in, &it->tbs, &it->tbssz));
+	/* crash-test builds only: a builder bug that the lint must stop (flips the last
+	 * bit of the subjectKeyIdentifier, the TBS's last octet) */
+	if (GC_FAULT_ACTIVE("builder_bug"))
+		it->tbs[it->tbssz - 1] ^= 0x01;
+	return GC_OK;
+}
+
+/*
+ * The lint before the key touches anything (issue 10): the TBS against App. B and the
+ * approved request, by the independent linter. A finding refuses this request only.
+ */
+static gc_result lint_tbs(struct gc_ca *ca, const struct item *it)
+{
+	struct gc_lint_cert_expect lx;
+	struct gc_lint_report rep;
+	const char *fields[GC_F_COUNT];
+	char obj[96];
+	size_t i;
+
+	for (i = 0; i < GC_F_COUNT; i++)
+		fields[i] = it->req->fields[i];
+	fields[GC_F_SUBSCRIBER_REF] = it->res->subscriber_ref;
+	gc_ca_lint_expect(ca, &lx);
+	lx.profile = it->req->profile;
+	lx.fields = fields;
+	lx.not_before = it->res->not_before;
+	lx.not_after = it->res->not_after;
+	lx.serial = it->serial;
+	gc_lint_report_init(&rep);
+	gc_lint_tbs(it->tbs, it->tbssz, &lx, &rep);
+	snprintf(obj, sizeof(obj), "request %s: certificate %s", it->req->id, it->res->serial);
+	return gc_lint_result(&rep, obj);
 }
 
 static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now)
@@ -271,7 +329,7 @@ static gc_result reserve_one(struct gc_ca *ca, struct stmts *s, struct item *it,
 		return GC_OK;
 	if (it->req->type == GC_REQ_ISSUE)
 		GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
-	if ((rc = build_tbs(ca, it)) != GC_OK) {
+	if ((rc = build_tbs(ca, it)) != GC_OK || (rc = lint_tbs(ca, it)) != GC_OK) {
 		refuse(it, rc);
 		return GC_OK;
 	}
@@ -294,7 +352,9 @@ static gc_result audit_refusal(struct gc_ca *ca, const struct item *it)
 	char detail[600];
 
 	snprintf(detail, sizeof(detail), "%s: %s", gc_code_name(it->res->code), it->res->detail);
-	return gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_REJECTED, it->req->id, false, detail);
+	return gc_audit_append(ca->audit, ca->actor,
+	                       it->res->code == GC_E_LINT ? GC_EV_CERT_LINT_FAILED : GC_EV_CERT_REJECTED,
+	                       it->req->id, false, detail);
 }
 
 /* Phase 1: every check, then serial and TBS committed before any signature. */
@@ -319,14 +379,14 @@ out:
 	return rc;
 }
 
-/* A reserved item that cannot go on: its serial stays reserved, never reused, and
- * nothing is handed out. */
+/* A reserved item that cannot go on: nothing is handed out; commit_batch retires its
+ * row ('abandoned'), so the serial is never reused. */
 static void drop_signed(struct item *it, gc_result rc)
 {
 	refuse(it, rc);
 	free(it->res->der);
 	it->res->der = NULL;
-	it->reserved = false;
+	it->signed_ok = false;
 }
 
 /* Phase 2a: the token signs. */
@@ -340,6 +400,7 @@ static void sign_items(struct gc_ca *ca, struct item *items, size_t n)
 			continue;
 		rc = gc_ca_sign_tbs(ca->issuing_key, items[i].tbs, items[i].tbssz, &items[i].res->der,
 		                    &items[i].res->dersz);
+		items[i].signed_ok = rc == GC_OK;
 		if (rc != GC_OK)
 			drop_signed(&items[i], rc);
 	}
@@ -353,7 +414,7 @@ static void check_items(struct gc_ca *ca, struct item *items, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (!items[i].reserved)
+		if (!items[i].signed_ok)
 			continue;
 		rc = gc_ca_check_signed(items[i].res->der, items[i].res->dersz, items[i].tbs,
 		                        items[i].tbssz, pub);
@@ -380,7 +441,43 @@ static gc_result charge_fee(struct stmts *s, const struct item *it, int64_t now)
 	return gc_stmt_run(s->fee);
 }
 
-/* Phase 3: certificate and audit record in one transaction. */
+/*
+ * Phase 3a: the verified certificates are kept ('signed') before the final commit, so
+ * that after a crash recovery knows their signatures. Relaxed durability is enough:
+ * if a power cut loses this commit, the rows are still 'reserved' and are retired.
+ */
+static gc_result keep_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	gc_result rc;
+	size_t i;
+
+	GC_GUARD(gc_db_begin_relaxed(ca->db));
+	for (i = 0; i < n; i++) {
+		struct item *it = &items[i];
+		if (!it->signed_ok)
+			continue;
+		GC_GUARD_OUT(rc, gc_stmt_bind_blob(s->keep, 1, it->res->der, it->res->dersz));
+		GC_GUARD_OUT(rc, gc_stmt_bind_text(s->keep, 2, it->res->serial));
+		GC_GUARD_OUT(rc, gc_stmt_run(s->keep));
+		GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_DB,
+		              "certificate %s: reservation missing before commit", it->res->serial);
+	}
+	return gc_db_commit(ca->db);
+out:
+	gc_db_rollback(ca->db);
+	return rc;
+}
+
+/* A reservation whose signing failed: retired for ever, with the refusal audited. */
+static gc_result retire(struct gc_ca *ca, struct stmts *s, const struct item *it, int64_t now)
+{
+	GC_GUARD(gc_stmt_bind_int64(s->abandon, 1, now));
+	GC_GUARD(gc_stmt_bind_text(s->abandon, 2, it->res->serial));
+	GC_GUARD(gc_stmt_run(s->abandon));
+	return audit_refusal(ca, it);
+}
+
+/* Phase 3b: 'issued', fee and audit record in one durable transaction. */
 static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -391,17 +488,17 @@ static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *it
 	GC_GUARD(gc_db_begin(ca->db));
 	for (i = 0; i < n; i++) {
 		struct item *it = &items[i];
-		if (!it->reserved) {
-			if (it->res->code != GC_OK && it->tbs != NULL)
-				GC_GUARD_OUT(rc, audit_refusal(ca, it)); /* signing failed after reserve */
+		if (it->reserved && !it->signed_ok) {
+			GC_GUARD_OUT(rc, retire(ca, s, it, now));
 			continue;
 		}
-		GC_GUARD_OUT(rc, gc_stmt_bind_blob(s->finish, 1, it->res->der, it->res->dersz));
-		GC_GUARD_OUT(rc, gc_stmt_bind_int64(s->finish, 2, now));
-		GC_GUARD_OUT(rc, gc_stmt_bind_text(s->finish, 3, it->res->serial));
+		if (!it->signed_ok)
+			continue;
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(s->finish, 1, now));
+		GC_GUARD_OUT(rc, gc_stmt_bind_text(s->finish, 2, it->res->serial));
 		GC_GUARD_OUT(rc, gc_stmt_run(s->finish));
 		GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_DB,
-		              "certificate %s: reservation missing at commit", it->res->serial);
+		              "certificate %s: kept certificate missing at commit", it->res->serial);
 		snprintf(detail, sizeof(detail), "%s CN=%s subscriber %s request %s valid %d year(s)",
 		         it->req->profile->label, it->req->fields[GC_F_NAME], it->res->subscriber_ref,
 		         it->req->id, it->req->validity_years);
@@ -413,6 +510,16 @@ static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *it
 out:
 	gc_db_rollback(ca->db);
 	return rc;
+}
+
+/* Phase 3 for a signed batch: read back and verify, keep, commit. */
+static gc_result batch_complete(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	check_items(ca, items, n);
+	GC_FAULT_POINT("after_sign");
+	GC_GUARD(keep_batch(ca, s, items, n));
+	GC_FAULT_POINT("before_commit");
+	return commit_batch(ca, s, items, n);
 }
 
 /* Checks that need no database: the CSR, and the validity against the issuing CA. */
@@ -450,11 +557,14 @@ static void items_init(struct item *items, struct gc_issue_request *const *reqs,
 static gc_result batch_prepare(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
+	gc_result rc;
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		check_request(ca, &items[i], now);
-	return reserve_batch(ca, s, items, n);
+	rc = reserve_batch(ca, s, items, n);
+	GC_FAULT_POINT("after_reserve");
+	return rc;
 }
 
 /* After the last phase: when the batch failed as a whole nothing is handed out. */
@@ -491,8 +601,7 @@ gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, si
 	if ((rc = stmts_prepare(ca->db, &s)) == GC_OK &&
 	    (rc = batch_prepare(ca, &s, items, n)) == GC_OK) {
 		sign_items(ca, items, n);
-		check_items(ca, items, n);
-		rc = commit_batch(ca, &s, items, n);
+		rc = batch_complete(ca, &s, items, n);
 	}
 	batch_finish(items, n, rc);
 	stmts_free(&s);
@@ -566,10 +675,8 @@ static void *pipeline_commit(void *arg)
 	for (k = 0; k < p->nchunks; k++) {
 		stage_wait(p, 2, k);
 		c = &p->chunks[k];
-		if (c->rc == GC_OK) {
-			check_items(p->committer, c->items, c->n);
-			c->rc = commit_batch(p->committer, &p->commit_stmts, c->items, c->n);
-		}
+		if (c->rc == GC_OK)
+			c->rc = batch_complete(p->committer, &p->commit_stmts, c->items, c->n);
 		stage_done(p, 2, k);
 	}
 	return NULL;

@@ -116,7 +116,8 @@ static gc_result is_ca_cert(struct gc_db *db, const char *serial, bool *yes)
 }
 
 /* Every check that needs the database; fills r and the CA the CRL entry goes on. */
-static gc_result check_revocable(struct gc_db *db, struct gc_revocation *r, int64_t *ca_id)
+static gc_result check_revocable(struct gc_db *db, struct gc_revocation *r, int64_t *ca_id,
+                                 const char *configured_dp)
 {
 	struct gc_stmt *st;
 	const void *der;
@@ -135,9 +136,16 @@ static gc_result check_revocable(struct gc_db *db, struct gc_revocation *r, int6
 				             r->serial);
 			else if (rc == GC_OK)
 				rc = gc_fail(GC_E_NOT_FOUND, "certificate %s: no such certificate", r->serial);
+		} else if (strcmp(gc_stmt_text(st, 0), "abandoned") == 0) {
+			/* issue 10: an issuance interrupted before its signature was kept was never
+			 * handed out, but its serial is retired and may still be revoked so that it is
+			 * listed; its TBS named the partition configured for this CA */
+			snprintf(r->dp, sizeof(r->dp), "%s", configured_dp);
+			*ca_id = gc_stmt_int64(st, 2);
+			r->not_after = gc_stmt_int64(st, 3);
 		} else if (strcmp(gc_stmt_text(st, 0), "issued") != 0) {
-			rc = gc_fail(GC_E_NOT_REVOCABLE, "certificate %s: was reserved but never issued; "
-			             "there is nothing to revoke", r->serial);
+			rc = gc_fail(GC_E_NOT_REVOCABLE, "certificate %s: is being issued right now; revoke "
+			             "it once it is issued (or retired by recovery)", r->serial);
 		} else {
 			der = gc_stmt_blob(st, 1, &n);
 			gc_cert_dp_url(der, n, r->dp, sizeof(r->dp));
@@ -202,7 +210,7 @@ gc_result gc_ca_revoke(struct gc_ca *ca, const char *serial, int reason, int64_t
 	r.requested_at = requested_at;
 	r.revoked_at = now;
 	GC_GUARD(gc_db_begin(ca->db));
-	if ((rc = check_revocable(ca->db, &r, &ca_id)) != GC_OK) {
+	if ((rc = check_revocable(ca->db, &r, &ca_id, ca->cfg.crl_dp)) != GC_OK) {
 		gc_db_rollback(ca->db);
 		if (rc != GC_E_DB && rc != GC_E_NOMEM)
 			audit_refusal(ca, r.serial, rc);

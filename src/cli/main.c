@@ -201,6 +201,12 @@ const struct cli_command cli_commands[] = {
 	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n"
 	 "--dir D          the new CA directory: absent or empty\n" JSON_USAGE,
 	 "gcert restore --from ca.bak --shares a.share,b.share --passphrases env:PASS_ALICE,env:PASS_BOB --dir ./ca2"},
+	{"lint", cmd_lint, 0, "check certificates and CRLs against the CPS profile (App. B, C, G)",
+	 "[--dir DIR] [--json] FILE...\n"
+	 "FILE             PEM (one or more blocks) or DER; certificates and CRLs\n"
+	 "--dir DIR        lint against this CA: its certificates, names, URLs and keys\n" JSON_USAGE
+	 "exit status 0 when every object passes, 1 on findings\n",
+	 "gcert lint --dir ./demo-ca chan.pem eCertCA2-17CRL2.crl"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

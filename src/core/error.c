@@ -68,6 +68,7 @@ void gc_err_clear(void)
 	last_code = GC_OK;
 }
 
+__attribute__((format(printf, 2, 0)))
 static void set_detail(enum gc_code code, const char *fmt, va_list ap)
 {
 	last_code = code;

@@ -84,7 +84,9 @@ enum gc_category {
 	X(GC_E_CERT_PURPOSE, GC_CAT_INVALID, "certificate not valid for this purpose")   \
 	X(GC_E_CERT_POLICY, GC_CAT_INVALID, "certificate lacks the g-Cert policy")       \
 	X(GC_E_CRL_UNAVAILABLE, GC_CAT_INVALID, "no current CRL to check revocation")     \
-	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")
+	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")       \
+	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
+	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

@@ -47,7 +47,9 @@ static void item_refuse(struct gc_iface_item *it, gc_result rc)
 /* The request object as sent, canonicalised (sorted keys, compact), hashed. */
 static void item_hash(const json_t *obj, struct gc_iface_item *it)
 {
-	char *s = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* any JSON value: a request that is not even an object has a hash for replays too
+	 * (found by tests/fuzz/fuzz_interface: such items had none) */
+	char *s = json_dumps(obj, JSON_SORT_KEYS | JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
 	unsigned char md[32];
 
 	if (s != NULL && EVP_Digest(s, strlen(s), md, NULL, EVP_sha256(), NULL) == 1)
@@ -100,11 +102,11 @@ static void parse_item(const json_t *obj, size_t index, struct gc_iface_item *it
 	gc_result rc;
 
 	snprintf(it->id, sizeof(it->id), "#%zu", index + 1);
+	item_hash(obj, it);
 	if (!json_is_object(obj)) {
 		item_refuse(it, gc_fail(GC_E_REQUEST_FIELD, "request %s: not a JSON object", it->id));
 		return;
 	}
-	item_hash(obj, it);
 	if (json_is_string(id) && is_id(json_string_value(id), json_string_length(id)))
 		snprintf(it->id, sizeof(it->id), "%s", json_string_value(id));
 	t = json_is_string(type) ? json_string_value(type) : "";

@@ -39,6 +39,11 @@
 #define GC_MAX_PASSPHRASE 1024
 /* Custodians of a backup key (§6.2.4): libgfshare works in GF(2^8), at most 255 shares. */
 #define GC_MAX_CUSTODIANS 32
+/* A file given to `gcert lint`: a CRL of the full scope with a million entries is about
+ * 40 MB of DER (55 MB as PEM); 128 MiB bounds what an auditor can feed it. */
+#define GC_MAX_LINT_FILE (128L * 1024 * 1024)
+/* Objects (PEM blocks) in one file given to `gcert lint`. */
+#define GC_MAX_LINT_OBJECTS 1024
 /* Path lengths we build. */
 #define GC_MAX_PATH 4096
 

@@ -12,6 +12,7 @@
 
 struct gc_db {
 	sqlite3 *h;
+	bool relaxed; /* the open transaction commits with synchronous=NORMAL */
 };
 
 struct gc_stmt {
@@ -75,6 +76,29 @@ gc_result gc_db_begin(struct gc_db *db)
 	return gc_db_exec(db, "BEGIN IMMEDIATE");
 }
 
+gc_result gc_db_begin_relaxed(struct gc_db *db)
+{
+	/* PRAGMA synchronous cannot change inside a transaction: set it first */
+	GC_GUARD(gc_db_exec(db, "PRAGMA synchronous=NORMAL"));
+	db->relaxed = true;
+	if (gc_db_begin(db) != GC_OK) {
+		gc_result r = gc_err_code();
+		(void)sqlite3_exec(db->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		db->relaxed = false;
+		return r;
+	}
+	return GC_OK;
+}
+
+/* Every other transaction is durable again (synchronous=FULL, see gc_db_open). */
+static void end_relaxed(struct gc_db *db)
+{
+	if (db->relaxed) {
+		(void)sqlite3_exec(db->h, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		db->relaxed = false;
+	}
+}
+
 gc_result gc_db_commit(struct gc_db *db)
 {
 	int rc = sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
@@ -84,6 +108,7 @@ gc_result gc_db_commit(struct gc_db *db)
 		gc_db_rollback(db);
 		return r;
 	}
+	end_relaxed(db);
 	return GC_OK;
 }
 
@@ -91,6 +116,7 @@ void gc_db_rollback(struct gc_db *db)
 {
 	if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	end_relaxed(db);
 }
 
 gc_result gc_db_prepare(struct gc_db *db, const char *sql, struct gc_stmt **out)

@@ -22,6 +22,13 @@ void gc_db_close(struct gc_db *);
 gc_result gc_db_exec(struct gc_db *, const char *sql) GC_MUST_CHECK;
 /* A write transaction, taken at once (so reads inside it see a stable state). */
 gc_result gc_db_begin(struct gc_db *) GC_MUST_CHECK;
+/*
+ * A write transaction whose commit a power failure may undo, but never half-applies and
+ * a process crash never loses: for state that only shortens recovery (issue.c keeps
+ * signed certificates this way before their durable commit). SQLite: synchronous=NORMAL
+ * in WAL mode; PostgreSQL: SET LOCAL synchronous_commit = off.
+ */
+gc_result gc_db_begin_relaxed(struct gc_db *) GC_MUST_CHECK;
 gc_result gc_db_commit(struct gc_db *) GC_MUST_CHECK;
 void gc_db_rollback(struct gc_db *);
 

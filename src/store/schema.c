@@ -264,6 +264,80 @@ static const char *const migrations[] = {
 	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
 	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
 	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);",
+
+	/*
+	 * 7: issuance that cannot go wrong silently (issue 10). Two more states:
+	 *   signed    - the token signed, the certificate was verified and its DER kept;
+	 *               recovery completes it as issued (the signature is known);
+	 *   abandoned - interrupted before a signature was kept: never handed out, its
+	 *               serial never reused, its row (serial, TBS) stays so that it can be
+	 *               revoked and listed on CRLs like any other certificate.
+	 * Allowed moves: reserved -> signed | abandoned; signed -> issued | abandoned.
+	 * A request id (and a renewed certificate) is unique among the rows that are not
+	 * abandoned, so an RA may send an interrupted request again. SQLite changes a CHECK only by rebuilding the
+	 * table (with foreign keys off, checked before commit: gc_schema_migrate); every
+	 * column, index and trigger of migrations 1-6 on it is made again, the triggers stricter
+	 * (serial, TBS and request never change).
+	 */
+	"CREATE TABLE certificates_new ("
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  request_id TEXT NOT NULL,"
+	"  subscriber_ref TEXT NOT NULL REFERENCES subscribers(ref),"
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"
+	"  subject_cn TEXT NOT NULL,"
+	"  email TEXT,"
+	"  organisation TEXT NOT NULL,"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  spki_sha256 TEXT NOT NULL,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('reserved', 'signed', 'issued', 'abandoned')),"
+	"  tbs BLOB NOT NULL,"
+	"  der BLOB,"
+	"  created_at INTEGER NOT NULL,"
+	"  issued_at INTEGER,"
+	"  renews TEXT REFERENCES certificates(serial),"
+	"  request_sha256 TEXT,"
+	"  resolved_at INTEGER,"
+	"  CHECK (status IN ('reserved', 'abandoned') OR der IS NOT NULL),"
+	"  CHECK (status <> 'issued' OR issued_at IS NOT NULL));"
+	"INSERT INTO certificates_new (serial, ca_id, request_id, subscriber_ref, cert_type,"
+	"  subject_cn, email, organisation, validity_years, spki_sha256, not_before, not_after,"
+	"  status, tbs, der, created_at, issued_at, renews, request_sha256)"
+	"  SELECT serial, ca_id, request_id, subscriber_ref, cert_type, subject_cn, email,"
+	"  organisation, validity_years, spki_sha256, not_before, not_after, status, tbs, der,"
+	"  created_at, issued_at, renews, request_sha256 FROM certificates;"
+	"DROP TABLE certificates;"
+	"ALTER TABLE certificates_new RENAME TO certificates;"
+	"CREATE UNIQUE INDEX certificates_request ON certificates(request_id)"
+	"  WHERE status <> 'abandoned';"
+	"CREATE INDEX certificates_spki ON certificates(spki_sha256);"
+	"CREATE INDEX certificates_email ON certificates(email);"
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews)"
+	"  WHERE renews IS NOT NULL AND status <> 'abandoned';"
+	"CREATE INDEX certificates_open ON certificates(status) WHERE status IN ('reserved', 'signed');"
+	"CREATE TRIGGER certificates_no_delete BEFORE DELETE ON certificates"
+	"  BEGIN SELECT RAISE(ABORT, 'certificates are never deleted'); END;"
+	"CREATE TRIGGER certificates_issued_immutable BEFORE UPDATE ON certificates"
+	"  WHEN OLD.status IN ('issued', 'abandoned')"
+	"  BEGIN SELECT RAISE(ABORT, 'an issued or abandoned certificate is never changed'); END;"
+	"CREATE TRIGGER certificates_status_flow BEFORE UPDATE OF status ON certificates"
+	"  WHEN NOT ((OLD.status = 'reserved' AND NEW.status IN ('signed', 'abandoned'))"
+	"         OR (OLD.status = 'signed' AND NEW.status IN ('issued', 'abandoned')))"
+	"  BEGIN SELECT RAISE(ABORT, 'certificate status may only move forward'); END;"
+	"CREATE TRIGGER certificates_identity_fixed BEFORE UPDATE OF serial, ca_id, request_id,"
+	"  subscriber_ref, spki_sha256, not_before, not_after, tbs ON certificates"
+	"  WHEN NEW.serial IS NOT OLD.serial OR NEW.ca_id IS NOT OLD.ca_id"
+	"    OR NEW.request_id IS NOT OLD.request_id OR NEW.subscriber_ref IS NOT OLD.subscriber_ref"
+	"    OR NEW.spki_sha256 IS NOT OLD.spki_sha256 OR NEW.not_before IS NOT OLD.not_before"
+	"    OR NEW.not_after IS NOT OLD.not_after OR NEW.tbs IS NOT OLD.tbs"
+	"  BEGIN SELECT RAISE(ABORT, 'what was recorded before signing never changes'); END;"
+	/* migration 4's trigger, made again with the table: signed -> issued publishes */
+	"CREATE TRIGGER certificates_publish AFTER UPDATE OF status ON certificates"
+	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -286,7 +360,42 @@ static gc_result current_version(struct gc_db *db, int *v)
 	return rc;
 }
 
+static gc_result migrate(struct gc_db *db);
+
+/* After a table rebuild: every reference must still hold (SQLite ALTER TABLE §7). */
+static gc_result foreign_keys_hold(struct gc_db *db)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "PRAGMA foreign_key_check", &st));
+	rc = gc_stmt_step(st, &row);
+	if (rc == GC_OK && row)
+		rc = gc_fail(GC_E_DB, "database: migration broke a reference from table %s",
+		             gc_stmt_text(st, 0));
+	gc_stmt_free(st);
+	return rc;
+}
+
+/*
+ * Brings the schema up to date in one transaction. Foreign keys are off meanwhile
+ * (the pragma has no effect inside a transaction, so it is set around it), because a
+ * migration that rebuilds a table drops the old one while others still refer to it;
+ * PRAGMA foreign_key_check proves every reference before the commit.
+ */
 gc_result gc_schema_migrate(struct gc_db *db)
+{
+	gc_result rc;
+
+	GC_GUARD(gc_db_exec(db, "PRAGMA foreign_keys=OFF"));
+	rc = migrate(db);
+	if (gc_db_exec(db, "PRAGMA foreign_keys=ON") != GC_OK && rc == GC_OK)
+		rc = gc_err_code();
+	return rc;
+}
+
+static gc_result migrate(struct gc_db *db)
 {
 	char sql[64];
 	int v, i;
@@ -304,6 +413,8 @@ gc_result gc_schema_migrate(struct gc_db *db)
 		if ((rc = gc_db_exec(db, migrations[i])) != GC_OK)
 			goto fail;
 	}
+	if (v < N_MIGRATIONS && (rc = foreign_keys_hold(db)) != GC_OK)
+		goto fail;
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
 	if ((rc = gc_db_exec(db, sql)) != GC_OK)
 		goto fail;

@@ -70,8 +70,12 @@ static void issue(struct gc_db *db, const char *serial, int at)
 {
 	char sql[256];
 
-	snprintf(sql, sizeof(sql), "UPDATE certificates SET status = 'issued', der = x'30%02x',"
-	         " issued_at = %d WHERE serial = '%s'", at, at, serial);
+	/* as issue.c does: reserved -> signed (DER kept) -> issued (migration 5) */
+	snprintf(sql, sizeof(sql), "UPDATE certificates SET status = 'signed', der = x'30%02x'"
+	         " WHERE serial = '%s'", at, serial);
+	assert_int_equal(gc_db_exec(db, sql), GC_OK);
+	snprintf(sql, sizeof(sql), "UPDATE certificates SET status = 'issued', issued_at = %d"
+	         " WHERE serial = '%s'", at, serial);
 	assert_int_equal(gc_db_exec(db, sql), GC_OK);
 }
 

@@ -1,0 +1,202 @@
+/*
+ * recover.c - resolving issuance that a crash interrupted (DESIGN.md "The issuance
+ * path"; issue 10). issue.c moves a certificate row reserved -> signed -> issued:
+ *
+ *   reserved  serial, request and TBS committed (durably) before the token signs;
+ *   signed    the certificate was parsed back, verified and its DER kept;
+ *   issued    committed with its audit record, and only then handed out.
+ *
+ * After a crash a 'signed' row's signature is known: it is verified again (issuer key,
+ * TBS byte for byte, profile lint) and completed as issued. A 'reserved' row has no
+ * known signature: it becomes 'abandoned'. It was never handed out; its serial stays
+ * taken for ever; the row keeps serial and TBS so that revocation can list it on CRLs
+ * like any other certificate (CPS §4.4). Every resolution is audited in the same
+ * transaction (CPS §4.5.1).
+ */
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/ca.h"
+#include "lint/lint.h"
+
+struct open_row {
+	char serial[41];
+	char request_id[72];
+	int64_t ca_id;
+	bool is_signed;
+	unsigned char *tbs, *der;
+	size_t tbssz, dersz;
+};
+
+static void rows_free(struct open_row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(rows[i].tbs);
+		free(rows[i].der);
+	}
+	free(rows);
+}
+
+static unsigned char *blob_dup(struct gc_stmt *st, int col, size_t *n)
+{
+	const void *p = gc_stmt_blob(st, col, n);
+	unsigned char *d = malloc(*n ? *n : 1);
+
+	if (d != NULL && *n > 0)
+		memcpy(d, p, *n);
+	return d;
+}
+
+/* Reads every unresolved row (the batch a crash interrupted is small: read it whole). */
+static gc_result rows_load(struct gc_db *db, struct open_row **out, size_t *n)
+{
+	struct gc_stmt *st;
+	struct open_row *rows = NULL, *r;
+	size_t cap = 0;
+	bool row;
+	gc_result rc;
+
+	*n = 0;
+	GC_GUARD(gc_db_prepare(db, "SELECT serial, request_id, ca_id, status, tbs, der FROM certificates"
+	                           " WHERE status IN ('reserved', 'signed') ORDER BY created_at, serial", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((r = realloc(rows, cap * sizeof(*rows))) == NULL) {
+				rc = gc_fail(GC_E_NOMEM, "recovery: out of memory");
+				break;
+			}
+			rows = r;
+		}
+		r = &rows[(*n)++];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->serial, sizeof(r->serial), "%s", gc_stmt_text(st, 0));
+		snprintf(r->request_id, sizeof(r->request_id), "%s", gc_stmt_text(st, 1));
+		r->ca_id = gc_stmt_int64(st, 2);
+		r->is_signed = strcmp(gc_stmt_text(st, 3), "signed") == 0;
+		r->tbs = blob_dup(st, 4, &r->tbssz);
+		if (r->is_signed)
+			r->der = blob_dup(st, 5, &r->dersz);
+		if (r->tbs == NULL || (r->is_signed && r->der == NULL)) {
+			rc = gc_fail(GC_E_NOMEM, "recovery: out of memory");
+			break;
+		}
+	}
+	gc_stmt_free(st);
+	if (rc != GC_OK) {
+		rows_free(rows, *n);
+		return rc;
+	}
+	*out = rows;
+	return GC_OK;
+}
+
+/*
+ * A kept certificate may be completed only if it is exactly what was recorded and
+ * what the issuing CA signs: its signature verifies with the current issuing CA key,
+ * its TBS equals the recorded TBS byte for byte, and the TBS passes the lint.
+ */
+static bool kept_is_sound(struct gc_ca *ca, const struct open_row *r, char *why, size_t whysz)
+{
+	struct gc_lint_cert_expect lx;
+	struct gc_lint_report rep;
+	const uint8_t *tbs;
+	size_t tbssz;
+
+	if (r->ca_id != ca->issuing_id) {
+		snprintf(why, whysz, "signed under another issuing CA certificate (%lld)", (long long)r->ca_id);
+		return false;
+	}
+	if (gc_ca_verify_cert(r->der, r->dersz, X509_get0_pubkey(ca->issuing_cert), NULL) != GC_OK) {
+		snprintf(why, whysz, "kept certificate does not verify: %s", gc_err_detail());
+		return false;
+	}
+	if (!gc_lint_signed_tbs(r->der, r->dersz, &tbs, &tbssz) || tbssz != r->tbssz ||
+	    memcmp(tbs, r->tbs, tbssz) != 0) {
+		snprintf(why, whysz, "kept certificate's TBS differs from the recorded TBS");
+		return false;
+	}
+	gc_ca_lint_expect(ca, &lx);
+	gc_lint_report_init(&rep);
+	gc_lint_tbs(r->tbs, r->tbssz, &lx, &rep);
+	if (rep.n > 0) {
+		snprintf(why, whysz, "recorded TBS fails lint: %s: %s", rep.f[0].field, rep.f[0].message);
+		return false;
+	}
+	return true;
+}
+
+static gc_result resolve(struct gc_ca *ca, struct gc_stmt *complete, struct gc_stmt *abandon,
+                         const struct open_row *r, int64_t now, struct gc_recovery *out)
+{
+	char why[400], detail[600];
+
+	if (r->is_signed && kept_is_sound(ca, r, why, sizeof(why))) {
+		GC_GUARD(gc_stmt_bind_int64(complete, 1, now));
+		GC_GUARD(gc_stmt_bind_text(complete, 2, r->serial));
+		GC_GUARD(gc_stmt_run(complete));
+		GC_ENSURE(gc_db_changes(ca->db) == 1, GC_E_RECOVERY, "certificate %s: changed during recovery",
+		          r->serial);
+		snprintf(detail, sizeof(detail), "request %s: interrupted after its signature was kept; "
+		         "verified again and completed", r->request_id);
+		GC_GUARD(gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_RECOVERED, r->serial, true, detail));
+		out->completed++;
+		return GC_OK;
+	}
+	if (!r->is_signed)
+		snprintf(why, sizeof(why), "interrupted before a signature was kept");
+	GC_GUARD(gc_stmt_bind_int64(abandon, 1, now));
+	GC_GUARD(gc_stmt_bind_text(abandon, 2, r->serial));
+	GC_GUARD(gc_stmt_run(abandon));
+	GC_ENSURE(gc_db_changes(ca->db) == 1, GC_E_RECOVERY, "certificate %s: changed during recovery",
+	          r->serial);
+	snprintf(detail, sizeof(detail), "request %s: %s; never handed out; serial retired for ever, "
+	         "revocable", r->request_id, why);
+	GC_GUARD(gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_ABANDONED, r->serial, false, detail));
+	out->abandoned++;
+	return GC_OK;
+}
+
+gc_result gc_ca_recover(struct gc_ca *ca, struct gc_recovery *out)
+{
+	struct gc_stmt *complete = NULL, *abandon = NULL;
+	struct open_row *rows = NULL;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = 0, i;
+	gc_result rc;
+
+	memset(out, 0, sizeof(*out));
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, rows_load(ca->db, &rows, &n));
+	if (n == 0) {
+		gc_db_rollback(ca->db);
+		return GC_OK;
+	}
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE certificates SET status = 'issued', issued_at = ?1,"
+	                                       " resolved_at = ?1 WHERE serial = ?2 AND status = 'signed'",
+	                               &complete));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE certificates SET status = 'abandoned', resolved_at = ?"
+	                                       " WHERE serial = ? AND status IN ('reserved', 'signed')",
+	                               &abandon));
+	for (i = 0; i < n; i++)
+		GC_GUARD_OUT(rc, resolve(ca, complete, abandon, &rows[i], now, out));
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK) {
+		char cause[512];
+		snprintf(cause, sizeof(cause), "%s", gc_err_detail());
+		gc_db_rollback(ca->db);
+		rc = gc_fail(GC_E_RECOVERY, "%s: %zu interrupted issuance(s) could not be resolved; nothing "
+		             "is issued until they are: %s", ca->dir, n, cause);
+		memset(out, 0, sizeof(*out));
+	}
+	gc_stmt_free(complete);
+	gc_stmt_free(abandon);
+	rows_free(rows, n);
+	return rc;
+}
