@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test.sh - on a fresh Debian 12 machine: installs what is missing, builds, and runs every
-# test, first in a normal build, then under AddressSanitizer + UndefinedBehaviorSanitizer.
-#   scripts/test.sh            both
+# test: in a normal build, then under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# the crash tests in a build with fault points, then each libFuzzer harness for a bounded
+# time (FUZZ_SECONDS each, default 30) on its committed seed corpus.
+#   scripts/test.sh            all of it
 #   scripts/test.sh --quick    the normal build only
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,5 +19,12 @@ run_suite() { # BUILD_DIR [cmake options...]
 run_suite build
 if [[ "${1:-}" != "--quick" ]]; then
   run_suite build-asan -DGCERT_SANITIZE=ON
+  # SIGKILL at each named point of the issuance path, then restart (issue 10)
+  echo "== build build-fault -DGCERT_FAULT_POINTS=ON"
+  bash scripts/build.sh build-fault -DGCERT_FAULT_POINTS=ON
+  echo "== test build-fault (crash tests)"
+  ctest --test-dir build-fault --output-on-failure -R 'integration/(crash|commit_fail)' || status=1
+  echo "== fuzz (${FUZZ_SECONDS:-30} s per harness)"
+  bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" || status=1
 fi
 exit $status
