@@ -50,7 +50,8 @@ struct gc_db;
 	X(GC_EV_RESTORE, "backup.restored", "§4.8.1 recovery, §6.2.4 multi-person restore")  \
 	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
 	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
-	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired")
+	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired") \
+	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

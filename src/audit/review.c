@@ -26,7 +26,7 @@ static const char *const significant[] = {
 	"ca.init", "ca.key_generated", "ca.compromise", "ca.cert_revoked", "ca.activated",
 	"ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
 	"audit.key_made", "audit.verify_failed", "audit.purge_refused", "backup.made",
-	"backup.restored",
+	"backup.restored", "crl.blocked",
 };
 
 static bool in(const char *const *list, size_t n, const char *event)

@@ -34,7 +34,9 @@
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
+#include "sys/fault.h"
 #include "sys/fileio.h"
+#include "lint/lint.h"
 #include "x509/crlbuild.h"
 
 #define WBUF (1u << 20)
@@ -158,6 +160,10 @@ static gc_result stream_entries(struct gc_db *db, const struct scope *s, struct 
 	*count = 0;
 	GC_GUARD(open_entries(db, s, &st));
 	while ((rc = next_entry(st, der, &n, &row)) == GC_OK && row) {
+		/* fault build only: a builder bug that keeps the length but changes the reason
+		 * (the last octet of an entry), for the proof before publication to catch */
+		if (GC_FAULT_ACTIVE("crl_wrong_reason"))
+			der[n - 1] = (unsigned char)((der[n - 1] + 1) % 7);
 		if ((rc = w_put(w, der, n, true, path)) != GC_OK)
 			break;
 		(*count)++;
@@ -296,6 +302,111 @@ static gc_result parse_back(const char *tmp, const struct scope *s, int64_t coun
 	return rc;
 }
 
+/* ---- issue 10: proved before publication ---- */
+
+struct tally {
+	struct gc_stmt *st; /* the scope's revocations, in serial order */
+	gc_result rc;
+	int64_t seen;
+};
+
+/* One CRL entry against the next revocation of the database: same serial, date, reason. */
+static bool tally_entry(const struct gc_lint_crl_entry *e, void *arg)
+{
+	struct tally *t = arg;
+	const uint8_t *sp = e->serial;
+	size_t sn = e->serialsz;
+	char hex[2 * CPS_SERIAL_OCTETS + 1];
+	bool row;
+
+	if ((t->rc = gc_stmt_step(t->st, &row)) != GC_OK)
+		return false;
+	if (sn > 1 && sp[0] == 0) /* the sign octet of a positive INTEGER */
+		sp++, sn--;
+	if (sn != CPS_SERIAL_OCTETS) {
+		t->rc = gc_fail(GC_E_CRL_INCOMPLETE, "crl: entry %lld: serial is not 20 octets", (long long)t->seen);
+		return false;
+	}
+	gc_hex_encode(sp, sn, hex);
+	if (!row)
+		t->rc = gc_fail(GC_E_CRL_INCOMPLETE, "crl: lists %s, which the database does not hold revoked", hex);
+	else if (strcmp(hex, gc_stmt_text(t->st, 0)) != 0)
+		t->rc = gc_fail(GC_E_CRL_INCOMPLETE, "crl: revoked certificate %s is missing (found %s in its place)",
+		                gc_stmt_text(t->st, 0), hex);
+	else if (e->revoked_at != gc_stmt_int64(t->st, 1) || e->reason != (int)gc_stmt_int64(t->st, 2))
+		t->rc = gc_fail(GC_E_CRL_INCOMPLETE, "crl: %s: revocationDate or reasonCode differs from the "
+		                "revocation recorded", hex);
+	t->seen++;
+	return t->rc == GC_OK;
+}
+
+/*
+ * Before a CRL or ARL is published it is read back by the linter's own parser and
+ * proved: to profile (App. C, cRLNumber increasing, the period as configured) and complete
+ * (every revocation of its scope is on it, with its date and reason, and nothing else).
+ */
+static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
+                           const char *tmp)
+{
+	unsigned char *der = NULL, *issuer_der = NULL, prev[8];
+	struct gc_lint_issuer li = {0};
+	struct gc_lint_report rep;
+	struct gc_lint_crl_expect x = {0};
+	struct tally t = {0};
+	size_t len = 0;
+	int issuer_len, i;
+	bool row = false, read_all;
+	gc_result rc = GC_OK;
+
+	GC_GUARD(gc_file_read(tmp, GC_MAX_CRL_FILE, &der, &len));
+	issuer_len = i2d_X509(s->issuer, &issuer_der);
+	GC_ENSURE_OUT(rc, issuer_len > 0, GC_E_INTERNAL, "crl: issuer certificate encoding");
+	GC_GUARD_OUT(rc, gc_lint_issuer_load(issuer_der, (size_t)issuer_len, &li));
+	for (i = 0; i < 8; i++)
+		prev[i] = (unsigned char)((uint64_t)(p->crl_number - 1) >> (56 - 8 * i));
+	x.kind = strcmp(s->kind, "arl") == 0 ? GC_LINT_ARL
+	         : strcmp(s->kind, "partition") == 0 ? GC_LINT_CRL_PARTITION : GC_LINT_CRL_FULL;
+	x.issuer = &li;
+	x.root = &li;
+	x.ca_names = ca->ca_names;
+	x.partition_url = s->url;
+	x.prev_number = p->crl_number > 1 ? prev : NULL;
+	x.prev_number_len = sizeof(prev);
+	x.now = p->this_update;
+	x.max_period = p->next_update - p->this_update;
+	gc_lint_report_init(&rep);
+	gc_lint_crl(der, len, &x, &rep);
+	GC_GUARD_OUT(rc, gc_lint_result(&rep, s->url));
+	GC_GUARD_OUT(rc, open_entries(ca->db, s, &t.st));
+	read_all = gc_lint_crl_foreach(der, len, tally_entry, &t);
+	GC_GUARD_OUT(rc, t.rc);
+	GC_ENSURE_OUT(rc, read_all, GC_E_CRL_INCOMPLETE, "crl: %s could not be read to its end", s->url);
+	GC_GUARD_OUT(rc, gc_stmt_step(t.st, &row));
+	GC_ENSURE_OUT(rc, !row, GC_E_CRL_INCOMPLETE, "crl: revoked certificate %s is missing from %s",
+	              gc_stmt_text(t.st, 0), s->url);
+out:
+	gc_stmt_free(t.st);
+	gc_lint_issuer_clear(&li);
+	OPENSSL_free(issuer_der);
+	free(der);
+	return rc;
+}
+
+/* A CRL that failed its proof is not published; the previous one stays. Audited on its
+ * own (the CRL's transaction was rolled back), as a significant event (§4.5.7). */
+static void audit_blocked(struct gc_ca *ca, const struct scope *s, gc_result why)
+{
+	char detail[1100], saved[1024];
+
+	snprintf(saved, sizeof(saved), "%s", gc_err_detail());
+	snprintf(detail, sizeof(detail), "%s not published: %s: %s", s->url, gc_code_name(why), saved);
+	if (gc_db_begin(ca->db) == GC_OK &&
+	    (gc_audit_append(ca->audit, ca->actor, GC_EV_CRL_BLOCKED, s->url, false, detail) != GC_OK ||
+	     gc_db_commit(ca->db) != GC_OK))
+		gc_db_rollback(ca->db);
+	gc_fail(why, "%s", saved);
+}
+
 static gc_result insert_archive(struct gc_db *db, const struct scope *s, const struct gc_crl_params *p,
                                 enum gc_crl_cause cause, int64_t count, size_t size,
                                 const char *sha, int64_t now, int64_t *id)
@@ -409,6 +520,11 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	GC_GUARD_OUT(rc, insert_archive(ca->db, s, &p, cause, count, enc.total, r->sha256, now, &id));
 	GC_GUARD_OUT(rc, reread(ca, s, &enc, tmp, id, w.buf));
 	GC_GUARD_OUT(rc, parse_back(tmp, s, count));
+	if ((rc = prove_crl(ca, s, &p, tmp)) != GC_OK) {
+		gc_db_rollback(ca->db);
+		audit_blocked(ca, s, rc);
+		goto out;
+	}
 	GC_GUARD_OUT(rc, audit_crl(ca, s, r));
 	GC_GUARD_OUT(rc, gc_db_commit(ca->db));
 	/* Committed: publish. rename() replaces the old file atomically. */

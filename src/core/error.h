@@ -78,6 +78,7 @@ enum gc_category {
 	X(GC_E_NOT_REVOCABLE, GC_CAT_CONFLICT, "object cannot be revoked this way")      \
 	X(GC_E_CALENDAR, GC_CAT_CONFIG, "malformed working-day calendar")                \
 	X(GC_E_CRL_NUMBER, GC_CAT_INTERNAL, "cRLNumber would not increase")              \
+	X(GC_E_CRL_INCOMPLETE, GC_CAT_INTERNAL, "CRL does not list its scope's revocations") \
 	X(GC_E_CERT_REVOKED, GC_CAT_INVALID, "certificate revoked")                      \
 	X(GC_E_CERT_EXPIRED, GC_CAT_INVALID, "certificate expired or not yet valid")     \
 	X(GC_E_CERT_UNTRUSTED, GC_CAT_INVALID, "certificate not issued by a trusted CA") \

@@ -273,9 +273,9 @@ static void lint_crl_exts(struct crl *c)
 			if (aki || crit)
 				gc_lint_add(c->r, "crl.authorityKeyIdentifier", "must appear once, non-critical");
 			aki = true;
-			/* App. C I: as for certificates; the ARL's AKI names the root's own key */
-			lint_aki(c->r, "crl.authorityKeyIdentifier", &val, c->is, c->ca_names,
-			         c->kind != GC_LINT_ARL);
+			/* App. C I: as for certificates; App. C II: the ARL's names the root too,
+			 * with the root certificate's issuer (itself) and serial */
+			lint_aki(c->r, "crl.authorityKeyIdentifier", &val, c->is, c->ca_names, true);
 		} else if (gc_oid_is(&oid, oid_crl_number, oid_crl_number_len)) {
 			if (num || crit)
 				gc_lint_add(c->r, "crl.cRLNumber", "must appear once, non-critical (RFC 5280 §5.2.3)");

@@ -97,4 +97,23 @@ check_eq "builder bug: the same request is fine without the bug" 0 "$(issue b1)"
 check_eq "serials are unique" "$(sql ca "SELECT count(*) FROM certificates")" \
   "$(sql ca "SELECT count(DISTINCT serial) FROM certificates")"
 check_eq "nothing left unresolved" 0 "$(sql ca "SELECT count(*) FROM certificates WHERE status IN ('reserved','signed')")"
+
+# ---- a CRL that is not complete is never published (CRL completeness) ----
+request crl1
+check_eq "crl1 issued" 0 "$(issue crl1)"
+S=$(openssl x509 -in crl1.pem -noout -serial | cut -d= -f2 | tr A-F a-f)
+"$GCERT" revoke --dir ca --serial "$S" --reason keyCompromise >/dev/null
+"$GCERT" crl issue --dir ca >/dev/null
+cp ca/repo/crl/eCertCA2-17CRL1.crl before.crl
+crls_before=$(sql ca "SELECT count(*) FROM crls")
+"$GCERT" revoke --dir ca --serial "$(row r6 serial)" >/dev/null 2>&1 || true
+st=0; GCERT_FAULT=crl_wrong_reason "$GCERT" crl issue --dir ca >crlbad.out 2>crlbad.err || st=$?
+check_eq "a CRL with a wrong reason is refused" 1 "$st"
+check_contains "the refusal names the entry" "differs from the revocation recorded" "$(cat crlbad.err)"
+check "the previous CRL stays published" cmp before.crl ca/repo/crl/eCertCA2-17CRL1.crl
+check_eq "nothing archived" "$crls_before" "$(sql ca "SELECT count(*) FROM crls")"
+check_eq "the block is audited" 1 "$(sql ca "SELECT count(*) FROM audit_log WHERE event = 'crl.blocked' AND outcome = 'failure'")"
+check "without the fault, the next run publishes" "$GCERT" crl issue --dir ca
+check_contains "and lists the revocation" "$(tr a-f A-F <<<"$S")" \
+  "$(openssl crl -inform DER -in ca/repo/crl/eCertCA2-17CRL1.crl -noout -text | tr -d ' \n:')"
 finish

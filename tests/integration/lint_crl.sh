@@ -78,7 +78,7 @@ issuingDistributionPoint = critical, @idp_partition
 [ crl_full ]
 authorityKeyIdentifier = keyid:always, issuer:always
 [ crl_arl ]
-authorityKeyIdentifier = keyid:always
+authorityKeyIdentifier = keyid:always, issuer:always
 issuingDistributionPoint = critical, @idp_arl
 [ idp_partition ]
 fullname = URI:http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl
