@@ -10,7 +10,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool entry(const struct gc_crl_entry *e, void *arg)
+static bool entry(const struct gc_lint_crl_entry *e, void *arg)
 {
 	if (e->serialsz > 0 && e->serial == NULL)
 		abort();
