@@ -302,6 +302,10 @@ static gc_result parse_back(const char *tmp, const struct scope *s, int64_t coun
 	return rc;
 }
 
+/* Seconds before a CRL lapses, when the next scheduled run comes too late, in which the
+ * schedule issues it again. */
+#define CRL_REGEN_MARGIN 3600
+
 /* ---- issue 10: proved before publication ---- */
 
 struct tally {
@@ -752,15 +756,36 @@ gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_
 	return rc;
 }
 
+gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	/* the newest CRL of each series (CA, kind, URL): max() picks its row's next_update */
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(min(next_update), 0) FROM (SELECT max(crl_number),"
+	                               " next_update FROM crls WHERE kind <> 'arl' GROUP BY ca_id, kind, url)",
+	                       &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
+		*next_update = row ? gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
 gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n)
 {
-	int64_t last_crl = 0, last_arl = 0, now = (int64_t)time(NULL);
+	int64_t last_crl = 0, last_arl = 0, expiry = 0, now = (int64_t)time(NULL);
 
 	*n = 0;
 	GC_GUARD(gc_crl_last_issued(ca, "full", true, &last_crl));
 	GC_GUARD(gc_crl_last_issued(ca, "arl", false, &last_arl));
-	if (last_crl < gc_schedule_prev(sc, clock))
+	GC_GUARD(gc_crl_earliest_expiry(ca, &expiry));
+	/* a run missed while down happens now; so does one whose CRLs would lapse before the
+	 * next scheduled run, within the hour before they lapse (issue 10: a CRL never expires
+	 * unnoticed; regenerating sooner would only make CRLs that lapse just as early) */
+	if (last_crl < gc_schedule_prev(sc, clock) ||
+	    (expiry != 0 && expiry <= gc_schedule_next(sc, clock) && expiry - clock <= CRL_REGEN_MARGIN))
 		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
 	if (last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock) {
 		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");

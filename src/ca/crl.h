@@ -57,6 +57,8 @@ gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_on
  * the ARL when the last one is a year old. *n is 0 when nothing was due. The CA service
  * calls this from its scheduler thread; `gcert crl schedule` from its loop.
  */
+/* The earliest nextUpdate among the newest CRLs of every series (0 when none). */
+gc_result gc_crl_earliest_expiry(struct gc_ca *, int64_t *next_update) GC_MUST_CHECK;
 gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
 

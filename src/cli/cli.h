@@ -64,6 +64,7 @@ int cmd_archive_verify(struct cli_ctx *, int, char **);
 /* Seals the audit trail and sends alerts after a command (cmd_audit.c). */
 void cli_after_command(struct cli_ctx *);
 int cmd_lint(struct cli_ctx *, int, char **);
+int cmd_ca_status(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

@@ -25,6 +25,10 @@ const struct cli_command cli_commands[] = {
 	 "--root-years N   root validity, at most 25 (default 25)\n"
 	 "--issuing-years N issuing CA validity (default 6)\n" JSON_USAGE,
 	 "gcert ca init --dir ./demo-ca"},
+	{"ca status", cmd_ca_status, GC_NEED_DB,
+	 "CA certificate lifetimes (§4.7) and each published CRL's nextUpdate; exit 4 on a warning",
+	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE,
+	 "gcert ca status --dir ./demo-ca"},
 	{"ca certs", cmd_ca_certs, GC_NEED_DB, "print the CA certificates in PEM",
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
 	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",

@@ -1,0 +1,52 @@
+/* cmd_status.c - `gcert ca status`: lifetimes and CRL freshness; exit 4 when any warns. */
+#include <jansson.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "ca/status.h"
+#include "cli/cli.h"
+#include "core/timeutil.h"
+
+static void print_item(const struct gc_status_item *it, void *arg)
+{
+	json_t *arr = arg;
+	char until[21];
+
+	gc_time_format(it->until, until);
+	if (arr != NULL) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "kind", it->kind, "name", it->name,
+		                      it->number ? "next_update" : "not_after", until, "warning", it->warn);
+		if (it->number)
+			json_object_set_new(o, "crl_number", json_integer(it->number));
+		if (it->warn)
+			json_object_set_new(o, "note", json_string(it->note));
+		json_array_append_new(arr, o);
+		return;
+	}
+	if (it->number)
+		printf("%-8s %-52s cRLNumber %-6lld nextUpdate %s  %s%s\n", it->kind, it->name,
+		       (long long)it->number, until, it->warn ? "WARNING: " : "", it->warn ? it->note : "ok");
+	else
+		printf("%-8s %-52s %-16s notAfter   %s  %s%s\n", it->kind, it->name,
+		       it->current ? "(current)" : "(replaced)", until, it->warn ? "WARNING: " : "",
+		       it->warn ? it->note : "ok");
+}
+
+int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
+{
+	json_t *arr = ctx->json ? json_array() : NULL;
+	int warnings = 0;
+	gc_result rc;
+
+	if (argc > 1)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
+	if ((rc = gc_ca_status(ctx->ca, (int64_t)time(NULL), print_item, arr, &warnings)) != GC_OK) {
+		json_decref(arr);
+		return cli_fail(ctx, rc);
+	}
+	if (arr != NULL)
+		cli_print_json(json_pack("{s:i, s:o}", "warnings", warnings, "items", arr));
+	else if (warnings > 0)
+		printf("%d warning(s)\n", warnings);
+	return warnings > 0 ? gc_category_exit(GC_CAT_CONFLICT) : 0;
+}
