@@ -38,6 +38,7 @@
 #include "sys/fileio.h"
 #include "lint/lint.h"
 #include "x509/crlbuild.h"
+#include "x509/der.h"
 
 #define WBUF (1u << 20)
 /* Below this many entries the CRL is also parsed back whole by OpenSSL. */
@@ -189,6 +190,9 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 }
 
 /* Steps 2-3: the signed CRL in the temporary file; digest of the whole file. */
+static gc_result lint_unsigned(struct gc_ca *, const struct scope *, const struct gc_crl_params *,
+                               int fd, size_t tbs_off, size_t tbssz);
+
 static gc_result write_crl(struct gc_ca *ca, const struct scope *s, struct gc_crl_params *p,
                            struct writer *w, const char *tmp, struct gc_crl_enc *enc,
                            int64_t *count)
@@ -208,6 +212,8 @@ static gc_result write_crl(struct gc_ca *ca, const struct scope *s, struct gc_cr
 	          (long long)expect, (long long)*count);
 	GC_GUARD(w_put(w, enc->tail, enc->tailsz, true, tmp));
 	GC_ENSURE(EVP_DigestFinal_ex(w->tbs, digest, NULL) == 1, GC_E_INTERNAL, "crl: SHA-256");
+	GC_GUARD(w_flush(w, tmp));
+	GC_GUARD(lint_unsigned(ca, s, p, w->fd, enc->tbs_off, enc->tbssz));
 	GC_GUARD(gc_hsm_sign_sha256(s->key, digest, sig, &siglen));
 	GC_ENSURE(siglen == p->sig_len, GC_E_HSM, "crl: token signature is %zu octets, expected %zu",
 	          siglen, p->sig_len);
@@ -344,40 +350,101 @@ static bool tally_entry(const struct gc_lint_crl_entry *e, void *arg)
 	return t->rc == GC_OK;
 }
 
+/* What the linter expects of this CRL (li: the signing CA as the linter reads it). */
+static gc_result crl_expect(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
+                           struct gc_lint_issuer *li, unsigned char prev[8], struct gc_lint_crl_expect *x)
+{
+	unsigned char *issuer_der = NULL;
+	int issuer_len, i;
+	gc_result rc;
+
+	issuer_len = i2d_X509(s->issuer, &issuer_der);
+	GC_ENSURE(issuer_len > 0, GC_E_INTERNAL, "crl: issuer certificate encoding");
+	rc = gc_lint_issuer_load(issuer_der, (size_t)issuer_len, li);
+	OPENSSL_free(issuer_der);
+	GC_GUARD(rc);
+	for (i = 0; i < 8; i++)
+		prev[i] = (unsigned char)((uint64_t)(p->crl_number - 1) >> (56 - 8 * i));
+	memset(x, 0, sizeof(*x));
+	x->kind = strcmp(s->kind, "arl") == 0 ? GC_LINT_ARL
+	          : strcmp(s->kind, "partition") == 0 ? GC_LINT_CRL_PARTITION : GC_LINT_CRL_FULL;
+	x->issuer = li;
+	x->root = li;
+	x->ca_names = ca->ca_names;
+	x->partition_url = s->url;
+	x->prev_number = p->crl_number > 1 ? prev : NULL;
+	x->prev_number_len = 8;
+	x->now = p->this_update;
+	x->max_period = p->next_update - p->this_update;
+	return GC_OK;
+}
+
+/*
+ * issue 10: the CRL is linted before the token is asked to sign it. The TBSCertList is
+ * complete in the file by then; framed with a zero placeholder of the signature's length
+ * it gets the App. C and RFC 5280 checks, names and AKI against the configured CA names
+ * (the checks that need the issuer's certificate and the signature follow in prove_crl).
+ */
+static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
+                               int fd, size_t tbs_off, size_t tbssz)
+{
+	static const unsigned char no_sig[GC_RSA_SIG_MAX];
+	unsigned char *tbs = malloc(tbssz ? tbssz : 1), *frame = NULL, prev[8];
+	const char *names[6];
+	char cn[UB_COMMON_NAME * 4 + 1];
+	struct gc_lint_issuer li = {0};
+	struct gc_lint_crl_expect x;
+	struct gc_lint_report rep;
+	size_t framesz, off = 0;
+	ssize_t n;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, tbs);
+	while (off < tbssz) {
+		n = pread(fd, tbs + off, tbssz - off, (off_t)(tbs_off + off));
+		GC_ENSURE_OUT(rc, n > 0, GC_E_IO, "crl: cannot read back the TBSCertList");
+		off += (size_t)n;
+	}
+	GC_ENSURE_OUT(rc, p->sig_len <= sizeof(no_sig), GC_E_INTERNAL, "crl: signature too long");
+	GC_GUARD_OUT(rc, gc_der_wrap_signed(tbs, tbssz, no_sig, p->sig_len, &frame, &framesz));
+	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
+	x.issuer = x.root = NULL; /* no signature to check yet */
+	/* the names of this CRL's signer (an earlier issuing CA still signs its own CRLs) */
+	memcpy(names, ca->ca_names, sizeof(names));
+	GC_ENSURE_OUT(rc, X509_NAME_get_text_by_NID(X509_get_subject_name(s->issuer), NID_commonName, cn,
+	                                            sizeof(cn)) > 0,
+	              GC_E_INTERNAL, "crl: the signing CA certificate has no CN");
+	names[strcmp(s->kind, "arl") == 0 ? 4 : 5] = cn;
+	x.ca_names = names;
+	gc_lint_report_init(&rep);
+	gc_lint_crl(frame, framesz, &x, &rep);
+	rc = gc_lint_result(&rep, s->url);
+out:
+	gc_lint_issuer_clear(&li);
+	free(frame);
+	free(tbs);
+	return rc;
+}
+
 /*
  * Before a CRL or ARL is published it is read back by the linter's own parser and
- * proved: to profile (App. C, cRLNumber increasing, the period as configured) and complete
- * (every revocation of its scope is on it, with its date and reason, and nothing else).
+ * proved: signed by the CA, to profile, and complete (every revocation of its scope is on
+ * it, with its date and reason, and nothing else).
  */
 static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
                            const char *tmp)
 {
-	unsigned char *der = NULL, *issuer_der = NULL, prev[8];
+	unsigned char *der = NULL, prev[8];
 	struct gc_lint_issuer li = {0};
 	struct gc_lint_report rep;
-	struct gc_lint_crl_expect x = {0};
+	struct gc_lint_crl_expect x;
 	struct tally t = {0};
 	size_t len = 0;
-	int issuer_len, i;
 	bool row = false, read_all;
 	gc_result rc = GC_OK;
 
 	GC_GUARD(gc_file_read(tmp, GC_MAX_CRL_FILE, &der, &len));
-	issuer_len = i2d_X509(s->issuer, &issuer_der);
-	GC_ENSURE_OUT(rc, issuer_len > 0, GC_E_INTERNAL, "crl: issuer certificate encoding");
-	GC_GUARD_OUT(rc, gc_lint_issuer_load(issuer_der, (size_t)issuer_len, &li));
-	for (i = 0; i < 8; i++)
-		prev[i] = (unsigned char)((uint64_t)(p->crl_number - 1) >> (56 - 8 * i));
-	x.kind = strcmp(s->kind, "arl") == 0 ? GC_LINT_ARL
-	         : strcmp(s->kind, "partition") == 0 ? GC_LINT_CRL_PARTITION : GC_LINT_CRL_FULL;
-	x.issuer = &li;
-	x.root = &li;
-	x.ca_names = ca->ca_names;
-	x.partition_url = s->url;
-	x.prev_number = p->crl_number > 1 ? prev : NULL;
-	x.prev_number_len = sizeof(prev);
-	x.now = p->this_update;
-	x.max_period = p->next_update - p->this_update;
+	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
 	gc_lint_report_init(&rep);
 	gc_lint_crl(der, len, &x, &rep);
 	GC_GUARD_OUT(rc, gc_lint_result(&rep, s->url));
@@ -391,7 +458,6 @@ static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct
 out:
 	gc_stmt_free(t.st);
 	gc_lint_issuer_clear(&li);
-	OPENSSL_free(issuer_der);
 	free(der);
 	return rc;
 }
@@ -512,7 +578,7 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	GC_SSL_OUT(rc, EVP_DigestInit_ex(w.file, EVP_sha256(), NULL), GC_E_INTERNAL, "crl: SHA-256");
 	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
 	GC_GUARD_OUT(rc, next_number(ca->db, s->ca_id, &p.crl_number));
-	GC_ENSURE_OUT(rc, (w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0, GC_E_IO,
+	GC_ENSURE_OUT(rc, (w.fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0, GC_E_IO,
 	              "%s: %s", tmp, strerror(errno));
 	fchmod(w.fd, 0644); /* the repository publishes it: world-readable on purpose */
 	GC_GUARD_OUT(rc, write_crl(ca, s, &p, &w, tmp, &enc, &count));
