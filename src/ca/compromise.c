@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ca/revoke.h"
+#include "lint/lint.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -339,6 +340,38 @@ out:
 	return rc;
 }
 
+/* issue 10: a re-certified TBS is linted before the token signs it, like any other. */
+static gc_result lint_item(struct gc_ca *ca, const struct reissue_item *i, int64_t now)
+{
+	struct gc_lint_cert_expect lx;
+	struct gc_lint_report rep;
+	char obj[128];
+
+	gc_ca_lint_expect(ca, &lx);
+	lx.not_before = now;
+	lx.not_after = i->not_after;
+	lx.serial = i->serial;
+	lx.recertification = true;
+	gc_lint_report_init(&rep);
+	gc_lint_tbs(i->tbs, i->tbssz, &lx, &rep);
+	snprintf(obj, sizeof(obj), "re-certification of %s: certificate %s", i->old_serial, i->new_serial);
+	return gc_lint_result(&rep, obj);
+}
+
+/* A finding blocks the signature and is audited on its own (nothing else is written). */
+static void audit_lint_failure(struct gc_ca *ca, const struct reissue_item *i, gc_result rc)
+{
+	char detail[1100], saved[1024];
+
+	snprintf(saved, sizeof(saved), "%s", gc_err_detail());
+	snprintf(detail, sizeof(detail), "%s: %s", gc_code_name(rc), saved);
+	if (gc_db_begin(ca->db) == GC_OK &&
+	    (gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_LINT_FAILED, i->new_serial, false, detail) != GC_OK ||
+	     gc_db_commit(ca->db) != GC_OK))
+		gc_db_rollback(ca->db);
+	gc_fail(rc, "%s", saved);
+}
+
 static gc_result reserve_item(struct gc_ca *ca, struct gc_stmt *st, struct reissue_item *i, int64_t now)
 {
 	GC_GUARD(gc_stmt_bind_text(st, 1, i->new_serial));
@@ -375,6 +408,10 @@ static gc_result reserve_batch(struct gc_ca *ca, struct reissue_item *it, size_t
 		snprintf(i->request_id, sizeof(i->request_id), "reissue:%s:%.8s", i->old_serial, i->new_serial);
 		GC_GUARD(gc_cert_build_reissue_tbs(&ca->issuer, i->old, i->serial, now, i->not_after,
 		                                   ca->cfg.crl_dp, &i->tbs, &i->tbssz));
+		if ((rc = lint_item(ca, i, now)) != GC_OK) {
+			audit_lint_failure(ca, i, rc);
+			return rc;
+		}
 	}
 	GC_GUARD(gc_db_begin(ca->db));
 	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO certificates (serial, ca_id, request_id,"

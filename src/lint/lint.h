@@ -81,6 +81,10 @@ struct gc_lint_cert_expect {
 	int64_t not_before, not_after;
 	/* The serial the caller reserved, CPS_SERIAL_OCTETS octets (NULL: not checked). */
 	const uint8_t *serial;
+	/* CPS §4.8.3: a subscriber key certified again under a new issuing CA keeps the old
+	 * certificate's end: the 1-3 year rule of §1.2.5 does not apply (the period must still
+	 * be the approved one and lie inside the issuing CA's). */
+	bool recertification;
 };
 
 /* What the caller of the CRL lint knows (CPS App. C; SPEC §4.1, §4.2). */

@@ -235,7 +235,7 @@ static void lint_validity(struct cert *c)
 		gc_lint_add(c->r, "validity", "notAfter must be after notBefore");
 	if (c->x->not_before != 0 && (c->nb != c->x->not_before || c->na != c->x->not_after))
 		gc_lint_add(c->r, "validity", "differs from the approved period");
-	if (c->kind == GC_LINT_EE &&
+	if (c->kind == GC_LINT_EE && !c->x->recertification &&
 	    (c->na < gc_time_add_years(c->nb, CPS_MIN_VALIDITY_YEARS) ||
 	     c->na > gc_time_add_months(gc_time_add_years(c->nb, CPS_MAX_VALIDITY_YEARS), 1)))
 		gc_lint_add(c->r, "validity", "CPS §1.2.5, §3.2.2: must be 1 to 3 years (plus at most "
