@@ -13,65 +13,18 @@
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
-#include "x509/certbuild.h"
+#include "x509/selfsigned.h"
 
 /* Long enough to verify old checkpoints for the retention period (§4.5.3, §4.6.2). */
 #define AUDIT_CERT_YEARS 25
-
-static gc_result add_ext(X509 *x, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
-		return gc_fail_ssl(GC_E_INTERNAL, "audit key certificate: extension %s", OBJ_nid2sn(nid));
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	return GC_OK;
-}
-
-static gc_result add_name(X509_NAME *n, const char *field, const char *value)
-{
-	if (X509_NAME_add_entry_by_txt(n, field, MBSTRING_ASC, (const unsigned char *)value, -1, -1, 0) != 1)
-		return gc_fail_ssl(GC_E_INTERNAL, "audit key certificate: name");
-	return GC_OK;
-}
 
 /* Self-signed: the certificate only carries the public key into archives and to
  * auditors, who compare its fingerprint; it is never chained to the CA. */
 static gc_result make_cert(struct gc_hsm_key *key, X509 **out)
 {
-	unsigned char serial[CPS_SERIAL_OCTETS];
-	X509 *x = X509_new();
-	BIGNUM *bn = NULL;
-	int64_t now = (int64_t)time(NULL);
-	gc_result rc = GC_OK;
-
-	GC_NOMEM_OUT(rc, x);
-	GC_GUARD_OUT(rc, gc_serial_random(serial));
-	GC_NOMEM_OUT(rc, bn = BN_bin2bn(serial, sizeof(serial), NULL));
-	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "audit key certificate");
-	GC_NOMEM_OUT(rc, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
-	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "C", CPS_CA_COUNTRY));
-	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "O", CPS_CA_ORGANISATION));
-	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "CN", "gcert audit key"));
-	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "audit key certificate");
-	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));
-	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notAfter(x), (time_t)gc_time_add_years(now, AUDIT_CERT_YEARS)));
-	GC_SSL_OUT(rc, X509_set_pubkey(x, gc_hsm_key_public(key)), GC_E_INTERNAL, "audit key certificate");
-	GC_GUARD_OUT(rc, add_ext(x, NID_basic_constraints, "critical,CA:FALSE"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_key_usage, "critical,digitalSignature,nonRepudiation"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_subject_key_identifier, "hash"));
-	GC_SSL_OUT(rc, X509_sign(x, gc_hsm_key_handle(key), EVP_sha256()) > 0, GC_E_HSM,
-	           "audit key certificate: signature");
-	*out = x;
-	x = NULL;
-out:
-	BN_free(bn);
-	X509_free(x);
-	return rc;
+	return gc_self_signed_make(&(struct gc_self_signed){
+		.pub = gc_hsm_key_public(key), .signer = gc_hsm_key_handle(key), .cn = "gcert audit key",
+		.years = AUDIT_CERT_YEARS, .key_usage = "critical,digitalSignature,nonRepudiation"}, out);
 }
 
 static gc_result load_cert(struct gc_ca *ca, X509 **cert, int64_t *id)

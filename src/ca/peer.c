@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "sys/fileio.h"
 #include "x509/certbuild.h"
+#include "x509/selfsigned.h"
 
 #define SERVICE_CERT_YEARS 3
 
@@ -64,58 +65,14 @@ gc_result gc_service_cert(struct gc_ca *ca, X509 **cert)
 	return rc;
 }
 
-static gc_result add_ext(X509 *x, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-
-	X509V3_set_ctx_nodb(&ctx);
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if ((e = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
-		return gc_fail_ssl(GC_E_INTERNAL, "service certificate: extension %s", OBJ_nid2sn(nid));
-	X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
-	return GC_OK;
-}
-
-/* A self-signed certificate: pinned by the other side, never chained. signer signs (the
- * token's handle of the same key, or the key itself). */
+/* The service and TLS certificates: pinned by the RA (SPEC §3), signing and TLS. */
 static gc_result make_self_signed(EVP_PKEY *pub, EVP_PKEY *signer, const char *cn, X509 **out)
 {
-	unsigned char serial[CPS_SERIAL_OCTETS];
-	X509 *x = X509_new();
-	BIGNUM *bn = NULL;
-	int64_t now = (int64_t)time(NULL);
-	gc_result rc = GC_OK;
-
-	GC_NOMEM_OUT(rc, x);
-	GC_GUARD_OUT(rc, gc_serial_random(serial));
-	GC_NOMEM_OUT(rc, bn = BN_bin2bn(serial, sizeof(serial), NULL));
-	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "service certificate");
-	GC_NOMEM_OUT(rc, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
-	GC_SSL_OUT(rc, X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "C", MBSTRING_ASC,
-	                                          (const unsigned char *)CPS_CA_COUNTRY, -1, -1, 0) &&
-	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "O", MBSTRING_ASC,
-	                                          (const unsigned char *)CPS_CA_ORGANISATION, -1, -1, 0) &&
-	               X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-	                                          (const unsigned char *)cn, -1, -1, 0),
-	           GC_E_INTERNAL, "service certificate: name");
-	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "service certificate");
-	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));
-	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notAfter(x), (time_t)gc_time_add_years(now, SERVICE_CERT_YEARS)));
-	GC_SSL_OUT(rc, X509_set_pubkey(x, pub), GC_E_INTERNAL, "service certificate");
-	GC_GUARD_OUT(rc, add_ext(x, NID_basic_constraints, "critical,CA:FALSE"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_key_usage, "critical,digitalSignature,keyEncipherment"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_ext_key_usage, "serverAuth,clientAuth,emailProtection"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"));
-	GC_GUARD_OUT(rc, add_ext(x, NID_subject_key_identifier, "hash"));
-	GC_SSL_OUT(rc, X509_sign(x, signer, EVP_sha256()) > 0, GC_E_HSM, "service certificate: signature");
-	*out = x;
-	x = NULL;
-out:
-	BN_free(bn);
-	X509_free(x);
-	return rc;
+	return gc_self_signed_make(&(struct gc_self_signed){
+		.pub = pub, .signer = signer, .cn = cn, .years = SERVICE_CERT_YEARS,
+		.key_usage = "critical,digitalSignature,keyEncipherment",
+		.eku = "serverAuth,clientAuth,emailProtection",
+		.san = "DNS:localhost,IP:127.0.0.1,IP:::1"}, out);
 }
 
 static gc_result record_service_cert(struct gc_ca *ca, X509 *x)
