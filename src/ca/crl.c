@@ -165,6 +165,10 @@ static gc_result stream_entries(struct gc_db *db, const struct scope *s, struct 
 		 * (the last octet of an entry), for the proof before publication to catch */
 		if (GC_FAULT_ACTIVE("crl_wrong_reason"))
 			der[n - 1] = (unsigned char)((der[n - 1] + 1) % 7);
+		/* and one that writes a reason code the CPS does not have, for the lint to stop
+		 * before the token signs */
+		if (GC_FAULT_ACTIVE("crl_bad_reason"))
+			der[n - 1] = 7;
 		if ((rc = w_put(w, der, n, true, path)) != GC_OK)
 			break;
 		(*count)++;
@@ -581,7 +585,13 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
 	GC_ENSURE_OUT(rc, (w.fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) >= 0, GC_E_IO,
 	              "%s: %s", tmp, strerror(errno));
 	fchmod(w.fd, 0644); /* the repository publishes it: world-readable on purpose */
-	GC_GUARD_OUT(rc, write_crl(ca, s, &p, &w, tmp, &enc, &count));
+	if ((rc = write_crl(ca, s, &p, &w, tmp, &enc, &count)) == GC_E_LINT) {
+		/* the linter refused it before the token signed: audited as a blocked CRL */
+		gc_db_rollback(ca->db);
+		audit_blocked(ca, s, rc);
+		goto out;
+	}
+	GC_GUARD_OUT(rc, rc);
 	GC_SSL_OUT(rc, EVP_DigestFinal_ex(w.file, sha, NULL), GC_E_INTERNAL, "crl: SHA-256");
 	fill_result(s, &p, r);
 	gc_hex_encode(sha, 32, r->sha256);

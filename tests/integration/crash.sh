@@ -113,6 +113,12 @@ check_contains "the refusal names the entry" "differs from the revocation record
 check "the previous CRL stays published" cmp before.crl ca/repo/crl/eCertCA2-17CRL1.crl
 check_eq "nothing archived" "$crls_before" "$(sql ca "SELECT count(*) FROM crls")"
 check_eq "the block is audited" 1 "$(sql ca "SELECT count(*) FROM audit_log WHERE event = 'crl.blocked' AND outcome = 'failure'")"
+st=0; GCERT_FAULT=crl_bad_reason "$GCERT" crl issue --dir ca >crllint.out 2>crllint.err || st=$?
+check_eq "a CRL that breaks App. C is refused before signing" 1 "$st"
+check_contains "the lint names the field" "GC_E_LINT" "$(cat crllint.err)"
+check "the previous CRL still stands" cmp before.crl ca/repo/crl/eCertCA2-17CRL1.crl
+check_eq "still nothing archived" "$crls_before" "$(sql ca "SELECT count(*) FROM crls")"
+check_eq "both blocks audited" 2 "$(sql ca "SELECT count(*) FROM audit_log WHERE event = 'crl.blocked'")"
 check "without the fault, the next run publishes" "$GCERT" crl issue --dir ca
 check_contains "and lists the revocation" "$(tr a-f A-F <<<"$S")" \
   "$(openssl crl -inform DER -in ca/repo/crl/eCertCA2-17CRL1.crl -noout -text | tr -d ' \n:')"
