@@ -79,6 +79,8 @@ gc_result cli_write_out(const char *path, const void *data, size_t len) GC_MUST_
 /* PEM text of a DER certificate; caller frees. */
 char *cli_cert_pem(const unsigned char *der, size_t dersz);
 const struct cli_command *cli_current(void);
+/* A decimal option value within min..max (the caller words the usage error). */
+bool cli_parse_long(const char *s, long min, long max, long *out);
 /* Reads a certificate, PEM or DER. */
 gc_result cli_read_cert(const char *path, X509 **out) GC_MUST_CHECK;
 

@@ -28,10 +28,9 @@ static int split_list(char *s, char **items, unsigned max, unsigned *n)
 
 static int count_opt(const char *v, unsigned *out, const char *opt)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (*v == '\0' || *end != '\0' || n < 1 || n > GC_MAX_CUSTODIANS)
+	if (!cli_parse_long(v, 1, GC_MAX_CUSTODIANS, &n))
 		return cli_usage_error(cli_current(), "%s: a number 1..%d", opt, GC_MAX_CUSTODIANS);
 	*out = (unsigned)n;
 	return 0;

@@ -19,10 +19,9 @@ static int copy_opt(char *dst, size_t dstsz, const char *v, const char *opt)
 
 static int years_opt(int *dst, const char *v, const char *opt)
 {
-	char *end;
-	long n = strtol(v, &end, 10);
+	long n;
 
-	if (*v == '\0' || *end != '\0' || n < 1 || n > 99)
+	if (!cli_parse_long(v, 1, 99, &n))
 		return cli_usage_error(cli_current(), "%s: not a number of years", opt);
 	*dst = (int)n;
 	return 0;

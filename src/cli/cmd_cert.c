@@ -81,7 +81,6 @@ int cmd_cert_list(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct option opts[] = {{"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
 	json_t *arr = NULL;
 	long limit = 100;
-	char *end;
 	gc_result rc;
 	int c;
 
@@ -89,8 +88,7 @@ int cmd_cert_list(struct cli_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'l')
 			return cli_usage_error(cli_current(), "unknown option");
-		limit = strtol(optarg, &end, 10);
-		if (*optarg == '\0' || *end != '\0' || limit < 1 || limit > 1000000)
+		if (!cli_parse_long(optarg, 1, 1000000, &limit))
 			return cli_usage_error(cli_current(), "--limit: 1..1000000");
 	}
 	if (optind != argc)

@@ -33,7 +33,6 @@ int cmd_fees(struct cli_ctx *ctx, int argc, char **argv)
 	const char *org = NULL;
 	json_t *arr = NULL;
 	long year = 0, count, total;
-	char *end;
 	gc_result rc;
 	int c;
 
@@ -42,8 +41,7 @@ int cmd_fees(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'o': org = optarg; break;
 		case 'y':
-			year = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || year < 2000 || year > 9999)
+			if (!cli_parse_long(optarg, 2000, 9999, &year))
 				return cli_usage_error(cli_current(), "--year: a year such as 2026");
 			break;
 		default: return cli_usage_error(cli_current(), "unknown option");

@@ -217,7 +217,6 @@ int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
 	struct gc_spool_stats st;
 	bool once = false;
 	long interval = 5;
-	char *end;
 	gc_result rc;
 	int c;
 
@@ -228,8 +227,7 @@ int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
 		case 'o': outbox = optarg; break;
 		case '1': once = true; break;
 		case 't':
-			interval = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || interval < 1 || interval > 3600)
+			if (!cli_parse_long(optarg, 1, 3600, &interval))
 				return cli_usage_error(cli_current(), "--interval: 1..3600 seconds");
 			break;
 		default: return cli_usage_error(cli_current(), "unknown option");

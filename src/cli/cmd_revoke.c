@@ -156,7 +156,6 @@ int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
 	struct gc_calendar *cal = NULL;
 	bool overdue = false;
 	long limit = 1000;
-	char *end;
 	gc_result rc;
 	int c;
 
@@ -165,8 +164,7 @@ int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'o': overdue = true; break;
 		case 'l':
-			limit = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || limit < 1 || limit > 10000000)
+			if (!cli_parse_long(optarg, 1, 10000000, &limit))
 				return cli_usage_error(cli_current(), "--limit: 1..10000000");
 			break;
 		default: return cli_usage_error(cli_current(), "unknown option");

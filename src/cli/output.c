@@ -58,6 +58,17 @@ gc_result cli_write_out(const char *path, const void *data, size_t len)
 	return gc_file_write(path, data, len, 0644, 1);
 }
 
+bool cli_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s == '\0' || *end != '\0' || n < min || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
 char *cli_cert_pem(const unsigned char *der, size_t dersz)
 {
 	const unsigned char *p = der;
