@@ -1,0 +1,78 @@
+/*
+ * link.h - the RA service's side of everything that touches keys or the CA (issue 6):
+ * its own token (subscriber keys, CPS §2.1.3 g-h, §6.1.1), the CSRs it builds, the
+ * interface to the CA (docs/interface.md; online over mTLS, or batch files), the latest
+ * CRL for the use-time check (§2.1.3 n) and the App. E II key export.
+ *
+ * This header is the contract between the RA workflows (src/ra/ra*.c, the database
+ * and the web API) and this module (src/ra/link*.c). Nothing here knows about users,
+ * applications or the RA database.
+ */
+#ifndef GCERT_RA_LINK_H
+#define GCERT_RA_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+struct gc_ra_link;
+
+/*
+ * Sets up an RA directory's token side: its own SoftHSM2 token and softhsm2.conf in
+ * dir/token (the user PIN in dir/token/user.pin, 0600, as the CA does), and the RA
+ * service key with a self-signed service certificate (dir/ra-service.pem), which the
+ * CA operator pins with `gcert ca pin --ra NAME`.
+ */
+gc_result gc_ra_link_init(const char *dir) GC_MUST_CHECK;
+
+/* Opens the token of dir and reads dir/link.json (the CA's interface URL, the pinned CA
+ * service certificate, the RA's name at the CA, online or batch, the CA repository's
+ * CRL URLs and the CA certificates that sign them). */
+gc_result gc_ra_link_open(const char *dir, struct gc_ra_link **out) GC_MUST_CHECK;
+void gc_ra_link_free(struct gc_ra_link *);
+
+/*
+ * Generates an RSA-2048 subscriber key pair in the token, labelled label (unique), with
+ * no human step, and returns a PKCS#10 CSR (PEM, caller frees) signed by it. The key is
+ * sensitive; it can leave the token only through gc_ra_link_export_p12.
+ */
+gc_result gc_ra_link_new_key(struct gc_ra_link *, const char *label, char **csr_pem) GC_MUST_CHECK;
+
+/*
+ * Sends one request document (docs/interface.md "The request document", JSON text) to
+ * the CA, signed with the RA service key, and returns the CA's result document (JSON
+ * text, caller frees) after checking its signature with the pinned CA service
+ * certificate. Online mode: an HTTPS POST with client certificate; the same bytes may be
+ * sent again after a failure (the CA answers a repeated file with its first result).
+ * Batch mode: GC_E_RA_PENDING after writing the file to dir/outbox; the result is
+ * picked up later by gc_ra_link_collect.
+ */
+gc_result gc_ra_link_send(struct gc_ra_link *, const char *request_json, char **result_json)
+	GC_MUST_CHECK;
+/* Batch mode: the next result file dropped into dir/inbox, checked as above; *result_json
+ * is NULL when there is none. */
+gc_result gc_ra_link_collect(struct gc_ra_link *, char **result_json) GC_MUST_CHECK;
+
+/* The use-time check's revocation part: whether serial (40 hex digits) is listed in the
+ * latest CRL fetched from the CA repository and verified with the CA certificate;
+ * *crl_number is that CRL's number. Fetches again when the cached CRL's nextUpdate has
+ * passed. */
+gc_result gc_ra_link_crl_check(struct gc_ra_link *, const char *serial, bool *revoked,
+                               int64_t *crl_number) GC_MUST_CHECK;
+
+/*
+ * App. E II: the subscriber's key labelled label with its certificate, as a PKCS#12
+ * encrypted under passphrase (AES-256, PBKDF2), DER, caller frees. The only way a
+ * subscriber key leaves the token. The caller has checked the two approvals.
+ */
+gc_result gc_ra_link_export_p12(struct gc_ra_link *, const char *label, const unsigned char *cert_der,
+                                size_t cert_len, const char *passphrase, unsigned char **p12,
+                                size_t *p12_len) GC_MUST_CHECK;
+
+/* Stops using a subscriber key at once (revocation approved, §4.4.2): after this no
+ * operation of this module uses label again; the key object is kept (never deleted). */
+gc_result gc_ra_link_disable_key(struct gc_ra_link *, const char *label) GC_MUST_CHECK;
+
+#endif
