@@ -24,7 +24,7 @@ static const char *const privileged[] = {
 /* §4.5.7: each of these is mailed on its own; repeated failures are counted apart. */
 static const char *const significant[] = {
 	"ca.init", "ca.key_generated", "ca.compromise", "ca.cert_revoked", "ca.activated",
-	"ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
+	"ca.activation_failed", "ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
 	"audit.key_made", "audit.verify_failed", "audit.purge_refused", "backup.made",
 	"backup.restored", "crl.blocked",
 };

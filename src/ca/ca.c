@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca/activation.h"
 #include "ca/auditkey.h"
 #include "core/calendar.h"
 #include "core/cps.h"
@@ -503,6 +505,8 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 
 	/* Nothing in a CA directory is for other users' eyes. */
 	umask(027);
+	if (opt->activation != NULL)
+		GC_GUARD(gc_activation_prepare(opt->activation, &cfg)); /* before anything is made */
 	GC_GUARD(gc_mkdir(dir, 0700, 1));
 	if (realpath(dir, absdir) == NULL) {
 		rc = gc_fail(GC_E_IO, "%s: cannot resolve", dir);
@@ -516,8 +520,10 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	} else {
 		GC_GUARD_OUT(rc, make_softhsm_token(absdir, &cfg, pin));
 	}
-	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.pin_file));
-	GC_GUARD_OUT(rc, gc_file_write(path, pin, strlen(pin), 0600, 1));
+	if (opt->activation == NULL) {
+		GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.pin_file));
+		GC_GUARD_OUT(rc, gc_file_write(path, pin, strlen(pin), 0600, 1));
+	}
 	GC_GUARD_OUT(rc, gc_hsm_open(cfg.token_module, cfg.token_label, pin, &hsm));
 	GC_GUARD_OUT(rc, make_hierarchy(hsm, &cfg, &root, &issuing));
 	GC_NOMEM_OUT(rc, json = gc_config_dump(&cfg));
@@ -525,7 +531,11 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
 	GC_GUARD_OUT(rc, write_calendar(absdir, &cfg));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
-	rc = record_ceremony(path, &cfg, json, actor, &root, &issuing);
+	/* CPS §6.4: the PIN leaves the ceremony only as sealed shares */
+	if (opt->activation != NULL && (rc = gc_activation_write_shares(opt->activation, &cfg, pin)) != GC_OK)
+		goto out;
+	if ((rc = record_ceremony(path, &cfg, json, actor, &root, &issuing)) != GC_OK && opt->activation)
+		gc_activation_remove_shares(opt->activation, &cfg);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	free(json);
@@ -651,20 +661,16 @@ static gc_result open_issuance(struct gc_ca *ca)
 	return rc;
 }
 
-static gc_result open_token(struct gc_ca *ca, bool root_only)
+/* The keys of the token, logged in with pin (wiped by the caller). */
+static gc_result login_token(struct gc_ca *ca, bool root_only, const char *pin)
 {
-	char path[GC_MAX_PATH], pin[256];
-	gc_result rc;
+	char path[GC_MAX_PATH];
 
 	if (ca->cfg.softhsm2_conf[0] != '\0') {
 		GC_GUARD(ca_path(ca, ca->cfg.softhsm2_conf, path, sizeof(path)));
 		GC_GUARD(gc_hsm_use_softhsm_conf(path));
 	}
-	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
-	GC_GUARD(read_pin(path, pin, sizeof(pin)));
-	rc = gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm);
-	OPENSSL_cleanse(pin, sizeof(pin));
-	GC_GUARD(rc);
+	GC_GUARD(gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm));
 	/* The audit key first: a key generated later could move libp11's key objects
 	 * under the CA key handles already taken. */
 	GC_GUARD(gc_audit_key_open(ca));
@@ -680,6 +686,113 @@ root:
 	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->root_key), X509_get0_pubkey(ca->root_cert)) == 1,
 	          GC_E_HSM, "token key \"%s\" does not match the root certificate", ca->cfg.root.key_label);
 	return GC_OK;
+}
+
+/* ---- M-of-N activation (CPS §6.2.2, §6.4) ---- */
+
+/* The custodians' shares a standalone command was given (the CLI edge sets them). */
+static const struct gc_activation_input *given_shares;
+
+void gc_ca_use_shares(const struct gc_activation_input *in)
+{
+	given_shares = in;
+}
+
+static gc_result audit_activation(struct gc_ca *ca, enum gc_audit_event ev, bool ok, const char *detail)
+{
+	gc_result rc;
+
+	GC_GUARD(gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, ev, ca->cfg.token_label, ok, detail)) != GC_OK ||
+	    (rc = gc_db_commit(ca->db)) != GC_OK)
+		gc_db_rollback(ca->db);
+	return rc;
+}
+
+/* A failed activation is recorded with its reason; the reason stays the error. */
+static gc_result activation_failed(struct gc_ca *ca, gc_result rc, const char *who, const char *what)
+{
+	char why[1024], detail[1400];
+
+	snprintf(why, sizeof(why), "%s", gc_err_detail());
+	snprintf(detail, sizeof(detail), "%s refused (custodians whose shares opened: %s): %s", what,
+	         who[0] ? who : "none", why);
+	if (audit_activation(ca, GC_EV_CA_ACTIVATION_FAILED, false, detail) != GC_OK)
+		gc_err_clear();
+	return gc_fail(rc, "%s", why);
+}
+
+gc_result gc_ca_activate(struct gc_ca *ca, const char *pin, const char *who, const char *what)
+{
+	char detail[1024];
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm == NULL, GC_E_CA_STATE, "the CA keys are already activated");
+	if ((rc = login_token(ca, false, pin)) != GC_OK) {
+		gc_ca_deactivate(ca);
+		return activation_failed(ca, rc, who, what);
+	}
+	snprintf(detail, sizeof(detail), "%s: custodians %s (%d of %d, CPS §6.4) logged the token in",
+	         what, who, ca->cfg.activation.threshold, ca->cfg.activation.custodians);
+	if ((rc = audit_activation(ca, GC_EV_CA_ACTIVATED, true, detail)) != GC_OK)
+		gc_ca_deactivate(ca);
+	return rc;
+}
+
+void gc_ca_deactivate(struct gc_ca *ca)
+{
+	if (!ca->shares_token)
+		gc_hsm_free(ca->hsm); /* logs out: the token forgets the PIN */
+	ca->hsm = NULL;
+	ca->root_key = ca->issuing_key = ca->audit_key = NULL;
+	X509_free(ca->audit_cert);
+	ca->audit_cert = NULL;
+	if (ca->lock_fd >= 0)
+		close(ca->lock_fd);
+	ca->lock_fd = -1;
+}
+
+/* A standalone command in custodian mode: the shares it was given, or a refusal that
+ * names the ways to sign. */
+static gc_result open_custodial(struct gc_ca *ca, bool root_only)
+{
+	char pin[GC_ACTIVATION_PIN_MAX + 1], who[512], msg[256];
+	gc_result rc;
+
+	if (given_shares == NULL) {
+		gc_activation_refusal(&ca->cfg, msg, sizeof(msg));
+		return gc_fail(GC_E_NOT_ACTIVATED, "%s: sign through the running service (`gcert ca serve`, "
+		               "then `gcert ca activate --dir %s`), or give this command "
+		               "--activation-shares F1,F2,... --activation-passphrases env:A,env:B,...",
+		               msg, ca->dir);
+	}
+	if ((rc = gc_activation_combine(&ca->cfg, given_shares, pin, sizeof(pin), who, sizeof(who))) != GC_OK)
+		return activation_failed(ca, rc, who, "activation for a standalone command");
+	if ((rc = login_token(ca, root_only, pin)) != GC_OK) {
+		sodium_memzero(pin, sizeof(pin));
+		gc_ca_deactivate(ca);
+		return activation_failed(ca, rc, who, "activation for a standalone command");
+	}
+	sodium_memzero(pin, sizeof(pin));
+	snprintf(msg, sizeof(msg), "for one standalone command: custodians %.160s (%d of %d, CPS §6.4)",
+	         who, ca->cfg.activation.threshold, ca->cfg.activation.custodians);
+	return audit_activation(ca, GC_EV_CA_ACTIVATED, true, msg);
+}
+
+static gc_result open_token(struct gc_ca *ca, bool root_only)
+{
+	char path[GC_MAX_PATH], pin[256];
+	gc_result rc;
+
+	if (gc_config_custodial(&ca->cfg))
+		return open_custodial(ca, root_only);
+	GC_ENSURE(given_shares == NULL, GC_E_USAGE, "--activation-shares: this CA is not under M-of-N "
+	          "activation (its PIN is in %s)", ca->cfg.pin_file);
+	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
+	GC_GUARD(read_pin(path, pin, sizeof(pin)));
+	rc = login_token(ca, root_only, pin);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rc;
 }
 
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out)
@@ -766,6 +879,12 @@ gc_result gc_ca_open_token(struct gc_ca *ca)
 		return GC_OK;
 	GC_GUARD(open_token(ca, false));
 	/* a service that signs takes the issuance lock like any command (recovery first) */
+	return open_issuance(ca);
+}
+
+gc_result gc_ca_activate_service(struct gc_ca *ca, const char *pin, const char *who)
+{
+	GC_GUARD(gc_ca_activate(ca, pin, who, "activation of the CA service"));
 	return open_issuance(ca);
 }
 

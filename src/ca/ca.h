@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "ca/activation.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "hsm/hsm.h"
@@ -58,6 +59,9 @@ struct gc_init_options {
 	/* An existing token (any PKCS#11 module): its user PIN is copied from this file
 	 * into the CA directory. Empty: a new SoftHSM2 token is made inside the directory. */
 	char existing_pin_file[GC_MAX_PATH];
+	/* M-of-N activation (CPS §6.4): the PIN is split among custodians and not stored.
+	 * NULL: the PIN is kept in the pin file (single-person). */
+	const struct gc_activation_setup *activation;
 };
 
 /*
@@ -72,6 +76,19 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 void gc_ca_close(struct gc_ca *);
 /* Opens the token of a CA opened without it (a service that signs only when asked to). */
 gc_result gc_ca_open_token(struct gc_ca *) GC_MUST_CHECK;
+/*
+ * Custodian mode (CPS §6.4): the shares a standalone command was given to log the token
+ * in (the CLI sets them before gc_ca_open; NULL: none). Without them gc_ca_open refuses
+ * a command that needs the token with GC_E_NOT_ACTIVATED, naming the ways to sign.
+ */
+void gc_ca_use_shares(const struct gc_activation_input *);
+/* Logs the token in with pin (rebuilt by custodians who); audited as ca.activated or
+ * ca.activation_failed, what saying for what. Refused when already open. */
+gc_result gc_ca_activate(struct gc_ca *, const char *pin, const char *who, const char *what) GC_MUST_CHECK;
+/* gc_ca_activate for a running service, which then takes the issuance lock. */
+gc_result gc_ca_activate_service(struct gc_ca *, const char *pin, const char *who) GC_MUST_CHECK;
+/* Logs the token out and forgets its keys (workers made from ca must be closed first). */
+void gc_ca_deactivate(struct gc_ca *);
 /*
  * A worker for another thread: its own database connection (SQLite transactions belong
  * to a connection), the same token and keys (libp11 gives each concurrent signature its

@@ -848,22 +848,33 @@ gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
 	return rc;
 }
 
-gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
-                         struct gc_crl_result *res, size_t max, size_t *n)
+gc_result gc_crl_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock, bool *crls, bool *arl)
 {
-	int64_t last_crl = 0, last_arl = 0, expiry = 0, now = (int64_t)time(NULL);
+	int64_t last_crl = 0, last_arl = 0, expiry = 0;
 
-	*n = 0;
 	GC_GUARD(gc_crl_last_issued(ca, "full", true, &last_crl));
 	GC_GUARD(gc_crl_last_issued(ca, "arl", false, &last_arl));
 	GC_GUARD(gc_crl_earliest_expiry(ca, &expiry));
 	/* a run missed while down happens now; so does one whose CRLs would lapse before the
 	 * next scheduled run, within the hour before they lapse (issue 10: a CRL never expires
 	 * unnoticed; regenerating sooner would only make CRLs that lapse just as early) */
-	if (last_crl < gc_schedule_prev(sc, clock) ||
-	    (expiry != 0 && expiry <= gc_schedule_next(sc, clock) && expiry - clock <= CRL_REGEN_MARGIN))
+	*crls = last_crl < gc_schedule_prev(sc, clock) ||
+	        (expiry != 0 && expiry <= gc_schedule_next(sc, clock) && expiry - clock <= CRL_REGEN_MARGIN);
+	*arl = last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock;
+	return GC_OK;
+}
+
+gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
+                         struct gc_crl_result *res, size_t max, size_t *n)
+{
+	int64_t now = (int64_t)time(NULL);
+	bool crls, arl;
+
+	*n = 0;
+	GC_GUARD(gc_crl_due(ca, sc, clock, &crls, &arl));
+	if (crls)
 		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
-	if (last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock) {
+	if (arl) {
 		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");
 		GC_GUARD(gc_arl_issue(ca, GC_CRL_SCHEDULED, now, &res[*n]));
 		(*n)++;

@@ -59,6 +59,9 @@ gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_on
  */
 /* The earliest nextUpdate among the newest CRLs of every series (0 when none). */
 gc_result gc_crl_earliest_expiry(struct gc_ca *, int64_t *next_update) GC_MUST_CHECK;
+/* What a round at clock would issue: the CRLs, the ARL (without issuing anything). */
+gc_result gc_crl_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock, bool *crls,
+                     bool *arl) GC_MUST_CHECK;
 gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
 

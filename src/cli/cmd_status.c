@@ -32,9 +32,27 @@ static void print_item(const struct gc_status_item *it, void *arg)
 		       it->warn ? it->note : "ok");
 }
 
+/* CPS §6.4: whether the running service may sign. */
+static void print_activation(json_t *a)
+{
+	const char *by = json_string_value(json_object_get(a, "activated_by"));
+
+	if (json_object_get(a, "threshold") == NULL) {
+		printf("keys     activation: single-person (PIN file)\n");
+		return;
+	}
+	printf("keys     activation: %lld of %lld custodians (%s); service %s; %s%s%s\n",
+	       (long long)json_integer_value(json_object_get(a, "threshold")),
+	       (long long)json_integer_value(json_object_get(a, "custodians")),
+	       json_string_value(json_object_get(a, "names")),
+	       json_is_true(json_object_get(a, "service_running")) ? "running" : "not running",
+	       json_is_true(json_object_get(a, "activated")) ? "ACTIVATED" : "NOT ACTIVATED (signing refused)",
+	       by ? " by " : "", by ? by : "");
+}
+
 int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *arr = ctx->json ? json_array() : NULL;
+	json_t *arr = ctx->json ? json_array() : NULL, *act;
 	int warnings = 0;
 	gc_result rc;
 
@@ -44,9 +62,14 @@ int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(arr);
 		return cli_fail(ctx, rc);
 	}
-	if (arr != NULL)
-		cli_print_json(json_pack("{s:i, s:o}", "warnings", warnings, "items", arr));
-	else if (warnings > 0)
+	act = cli_activation_state(ctx->ca);
+	if (arr != NULL) {
+		cli_print_json(json_pack("{s:i, s:o, s:o}", "warnings", warnings, "items", arr, "activation", act));
+	} else {
+		print_activation(act);
+		json_decref(act);
+	}
+	if (arr == NULL && warnings > 0)
 		printf("%d warning(s)\n", warnings);
 	return warnings > 0 ? gc_category_exit(GC_CAT_CONFLICT) : 0;
 }

@@ -13,6 +13,11 @@
 
 #define DIR_USAGE "--dir DIR        the CA directory (or GCERT_DIR)\n"
 #define JSON_USAGE "--json           machine-readable output\n"
+/* Said by every command that opens the token: how it signs under M-of-N activation. */
+#define SHARES_USAGE                                                                    \
+	"--activation-shares L, --activation-passphrases L\n"                              \
+	"                 a CA under M-of-N activation (CPS §6.4): M custodians' share files\n" \
+	"                 and passphrases (env:NAME or file:PATH) to log the token in\n"
 
 const struct cli_command cli_commands[] = {
 	{"ca init", cmd_ca_init, 0, "create a CA: token, root and issuing CA keys and certificates",
@@ -23,8 +28,26 @@ const struct cli_command cli_commands[] = {
 	 "--root-cn CN     root CA name (default: Hongkong Post Root CA 2)\n"
 	 "--issuing-cn CN  issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)\n"
 	 "--root-years N   root validity, at most 25 (default 25)\n"
-	 "--issuing-years N issuing CA validity (default 6)\n" JSON_USAGE,
-	 "gcert ca init --dir ./demo-ca"},
+	 "--issuing-years N issuing CA validity (default 6)\n"
+	 "M-of-N activation (CPS §6.4): the token PIN is split among custodians, never stored\n"
+	 "--custodians N   share files made, one per custodian\n"
+	 "--threshold M    custodians needed to activate the keys, 2..N\n"
+	 "--custodian-names L  comma-separated names (a-z 0-9 -; default custodian-1..N)\n"
+	 "--share-dir D    where activation-ID-NAME.share files go (mode 0600)\n"
+	 "--passphrases L  per custodian env:NAME or file:PATH (never the passphrase itself)\n" JSON_USAGE,
+	 "gcert ca init --dir ./demo-ca\n"
+	 "  gcert ca init --dir ./ca --custodians 3 --threshold 2 --custodian-names alice,bob,carol \\\n"
+	 "      --share-dir shares --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
+	{"ca activate", cmd_ca_activate, GC_NEED_DB,
+	 "M custodians activate the keys of the running CA service (CPS §6.2.2, §6.4)",
+	 "--dir DIR --shares S1,S2,... --passphrases P1,P2,...\n" DIR_USAGE
+	 "--shares L       at least M custodians' activation share files\n"
+	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n" JSON_USAGE
+	 "The PIN is rebuilt in memory and handed to `gcert ca serve` over DIR/run/control.sock.\n",
+	 "gcert ca activate --dir ./ca --shares alice.share,bob.share --passphrases env:PASS_ALICE,env:PASS_BOB"},
+	{"ca deactivate", cmd_ca_deactivate, GC_NEED_DB,
+	 "log the running CA service's token out: it stops signing until activated again",
+	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca deactivate --dir ./ca"},
 	{"ca status", cmd_ca_status, GC_NEED_DB,
 	 "CA certificate lifetimes (§4.7) and each published CRL's nextUpdate; exit 4 on a warning",
 	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE,
@@ -221,10 +244,16 @@ const struct cli_command *cli_current(void)
 	return current;
 }
 
+/* Commands that log the token in take the custodians' shares (restore checks the token). */
+static bool opens_token(const struct cli_command *c)
+{
+	return (c->needs & (GC_NEED_TOKEN | GC_NEED_ROOT_KEY)) != 0 || strcmp(c->name, "restore") == 0;
+}
+
 static void print_help(const struct cli_command *c)
 {
-	printf("gcert %s - %s\n\nusage: gcert %s %s\nExample:\n  %s\n", c->name, c->summary, c->name,
-	       c->usage, c->example);
+	printf("gcert %s - %s\n\nusage: gcert %s %s%s\nExample:\n  %s\n", c->name, c->summary, c->name,
+	       c->usage, opens_token(c) ? SHARES_USAGE : "", c->example);
 }
 
 static void print_overview(void)
@@ -275,6 +304,14 @@ static int common_options(struct cli_ctx *ctx, int *argc, char **argv, bool *hel
 			ctx->dir = argv[++i];
 		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
 			ctx->dir = argv[i] + 6;
+		} else if (strcmp(argv[i], "--activation-shares") == 0 ||
+		           strcmp(argv[i], "--activation-passphrases") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			if (argv[i][13] == 's')
+				ctx->act_shares = argv[++i];
+			else
+				ctx->act_passes = argv[++i];
 		} else {
 			argv[out++] = argv[i];
 		}
@@ -284,10 +321,33 @@ static int common_options(struct cli_ctx *ctx, int *argc, char **argv, bool *hel
 	return 0;
 }
 
+struct activation_opts {
+	char *shares[GC_MAX_CUSTODIANS], *passes[GC_MAX_CUSTODIANS];
+	struct gc_activation_input in;
+};
+
+/* CPS §6.4: a standalone command signs with the shares of M custodians. */
+static int use_shares(const struct cli_command *c, struct cli_ctx *ctx, struct activation_opts *a)
+{
+	unsigned ns = 0, np = 0;
+
+	if (!opens_token(c))
+		return cli_usage_error(c, "--activation-shares: this command does not use the token");
+	if (ctx->act_shares == NULL || ctx->act_passes == NULL ||
+	    !cli_split_list(ctx->act_shares, a->shares, GC_MAX_CUSTODIANS, &ns) ||
+	    !cli_split_list(ctx->act_passes, a->passes, GC_MAX_CUSTODIANS, &np) || ns != np)
+		return cli_usage_error(c, "--activation-shares and --activation-passphrases: comma-separated "
+		                       "lists of equal length, one passphrase per share file");
+	a->in = (struct gc_activation_input){ns, (const char *const *)a->shares, (const char *const *)a->passes};
+	gc_ca_use_shares(&a->in);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
 	struct cli_ctx ctx = {0};
+	struct activation_opts act;
 	bool help = false;
 	int words = 0, rc;
 	gc_result r;
@@ -318,7 +378,7 @@ int main(int argc, char **argv)
 	argc -= words;
 	argv += words;
 	if (common_options(&ctx, &argc, argv, &help) != 0)
-		return cli_usage_error(c, "--dir needs a value");
+		return cli_usage_error(c, "--dir, --activation-shares and --activation-passphrases need a value");
 	if (help) {
 		print_help(c);
 		return 0;
@@ -326,6 +386,8 @@ int main(int argc, char **argv)
 	if (ctx.dir == NULL)
 		ctx.dir = getenv("GCERT_DIR");
 	set_actor(&ctx);
+	if ((ctx.act_shares || ctx.act_passes) && (rc = use_shares(c, &ctx, &act)) != 0)
+		return rc;
 	if (c->needs != 0) {
 		if (ctx.dir == NULL)
 			return cli_usage_error(c, "--dir is required");
