@@ -183,9 +183,12 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "SELECT coalesce(max(crl_number), 0) FROM crls WHERE ca_id = ?", &st));
+	/* one past the issuer's last, and at least the floor a restore set (migration 8) */
+	GC_GUARD(gc_db_prepare(db, "SELECT max((SELECT coalesce(max(crl_number), 0) + 1 FROM crls"
+	                           " WHERE ca_id = ?), (SELECT coalesce(max(floor), 1) FROM crl_number_floor))",
+	                       &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
-		*num = gc_stmt_int64(st, 0) + 1;
+		*num = gc_stmt_int64(st, 0);
 	gc_stmt_free(st);
 	/* DESIGN.md: below 2^159; an int64 counter stays far below, and must not wrap. */
 	if (rc == GC_OK && *num <= 0)
@@ -844,6 +847,27 @@ gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
 	                       &st));
 	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
 		*next_update = row ? gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_crl_set_floor(struct gc_ca *ca, const char *reason, int64_t *floor)
+{
+	struct timespec ts;
+	struct gc_stmt *st;
+	int64_t f;
+	bool row;
+	gc_result rc;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	GC_GUARD(gc_db_prepare(ca->db, "INSERT INTO crl_number_floor (floor, set_at, reason)"
+	                               " SELECT max(?, (SELECT coalesce(max(crl_number), 0) + 1 FROM crls)),"
+	                               " ?, ? RETURNING floor", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, f)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 2, (int64_t)ts.tv_sec)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 3, reason)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*floor = row ? gc_stmt_int64(st, 0) : f;
 	gc_stmt_free(st);
 	return rc;
 }

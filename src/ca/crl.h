@@ -59,6 +59,13 @@ gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_on
  */
 /* The earliest nextUpdate among the newest CRLs of every series (0 when none). */
 gc_result gc_crl_earliest_expiry(struct gc_ca *, int64_t *next_update) GC_MUST_CHECK;
+/*
+ * CPS §4.8.1 after a restore: CRLs published after the backup are not in its database,
+ * so every issuer's next cRLNumber is raised to at least the clock in microseconds (see
+ * migration 8), which no number given before can have reached. Inside the caller's
+ * transaction; *floor is the floor set.
+ */
+gc_result gc_crl_set_floor(struct gc_ca *, const char *reason, int64_t *floor) GC_MUST_CHECK;
 /* What a round at clock would issue: the CRLs, the ARL (without issuing anything). */
 gc_result gc_crl_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock, bool *crls,
                      bool *arl) GC_MUST_CHECK;

@@ -338,6 +338,18 @@ static const char *const migrations[] = {
 	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
 	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
 	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;",
+	/*
+	 * 8: cRLNumber floors (RFC 5280 §5.2.3, CPS §4.8.1). A restore brings back the
+	 * database of the backup, not the CRLs published after it; their numbers must never be
+	 * given again. The restore records the time in microseconds as the floor of every
+	 * issuer's next cRLNumber: numbers counted up from 1, or from an older floor by one per
+	 * CRL, stay below the clock (no CRL is made in under a microsecond).
+	 */
+	"CREATE TABLE crl_number_floor ("
+	"  id INTEGER PRIMARY KEY,"
+	"  floor INTEGER NOT NULL CHECK (floor > 0),"
+	"  set_at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
