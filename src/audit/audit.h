@@ -54,7 +54,8 @@ struct gc_db;
 	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published") \
 	X(GC_EV_CA_ACTIVATED, "ca.activated", "§6.2.2, §6.4 M-of-N activation of the CA keys") \
 	X(GC_EV_CA_ACTIVATION_FAILED, "ca.activation_failed", "§6.4 activation refused") \
-	X(GC_EV_CA_DEACTIVATED, "ca.deactivated", "§6.2.2 CA keys deactivated (token logged out)")
+	X(GC_EV_CA_DEACTIVATED, "ca.deactivated", "§6.2.2 CA keys deactivated (token logged out)") \
+	X(GC_EV_CA_CHANGEOVER, "ca.changeover", "§4.7 CA key changeover")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

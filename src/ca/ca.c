@@ -351,6 +351,19 @@ out:
 	return rc;
 }
 
+gc_result gc_ca_save_config(struct gc_ca *ca, const struct gc_config *cfg)
+{
+	char path[GC_MAX_PATH], *json;
+	gc_result rc;
+
+	GC_GUARD(gc_path_join(path, sizeof(path), ca->dir, GC_CONFIG_FILE));
+	GC_ENSURE((json = gc_config_dump(cfg)) != NULL, GC_E_NOMEM, "config: out of memory");
+	if ((rc = gc_file_write(path, json, strlen(json), 0640, 0)) == GC_OK)
+		rc = config_check(ca, json, strlen(json)); /* config.changed, as a hand edit would be */
+	free(json);
+	return rc;
+}
+
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
                                  const char *json, const char *actor, const struct made_cert *root,
@@ -958,24 +971,31 @@ out:
 	return rc;
 }
 
+gc_result gc_ca_check_new_issuing(struct gc_ca *ca, int64_t now)
+{
+	struct tm tm;
+
+	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "new issuing CA: the root key is not open");
+	GC_GUARD(check_new_name(ca));
+	ASN1_TIME_to_tm(X509_get0_notAfter(ca->root_cert), &tm);
+	GC_ENSURE(gc_time_add_years(now, ca->cfg.issuing.validity_years) <= (int64_t)timegm(&tm),
+	          GC_E_OUTLIVES_CA, "config: issuing.validity_years: %d years would outlive the root "
+	          "certificate; CPS §4.7: a root key changeover is due", ca->cfg.issuing.validity_years);
+	return GC_OK;
+}
+
 gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 {
 	struct made_cert m = {0};
 	struct gc_hsm_key *ik;
 	X509_NAME *dn = NULL;
 	const ASN1_OCTET_STRING *root_ski = X509_get0_subject_key_id(ca->root_cert);
-	struct tm tm;
 	int64_t id = 0;
 	gc_result rc;
 
-	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "new issuing CA: the root key is not open");
 	GC_ENSURE(root_ski != NULL && ASN1_STRING_length(root_ski) == 20, GC_E_NOT_A_CA_DIR,
 	          "root certificate has no 20-octet subjectKeyIdentifier");
-	GC_GUARD(check_new_name(ca));
-	ASN1_TIME_to_tm(X509_get0_notAfter(ca->root_cert), &tm);
-	GC_ENSURE(gc_time_add_years(now, ca->cfg.issuing.validity_years) <= (int64_t)timegm(&tm),
-	          GC_E_OUTLIVES_CA, "config: issuing.validity_years: %d years would outlive the root "
-	          "certificate; CPS §4.7: a root key changeover is due", ca->cfg.issuing.validity_years);
+	GC_GUARD(gc_ca_check_new_issuing(ca, now));
 	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, ca->cfg.issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ik));
 	GC_GUARD_OUT(rc, ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));

@@ -103,6 +103,11 @@ gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
  * the root key. Refused when the name or key label is already in use.
  */
 gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+/* The refusals of gc_ca_new_issuing, checked without making anything. */
+gc_result gc_ca_check_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+
+/* Writes cfg as DIR/gcert.json (atomically) and records the change (config.changed). */
+gc_result gc_ca_save_config(struct gc_ca *, const struct gc_config *) GC_MUST_CHECK;
 
 /* Every root (trust anchors) and issuing CA certificate of the CA, current or not,
  * appended to roots and issuing (for relying-party verification). */

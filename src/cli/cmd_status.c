@@ -11,6 +11,7 @@ static void print_item(const struct gc_status_item *it, void *arg)
 {
 	json_t *arr = arg;
 	char until[21];
+	long long days = (long long)((it->until - (int64_t)time(NULL)) / 86400);
 
 	gc_time_format(it->until, until);
 	if (arr != NULL) {
@@ -18,7 +19,9 @@ static void print_item(const struct gc_status_item *it, void *arg)
 		                      it->number ? "next_update" : "not_after", until, "warning", it->warn);
 		if (it->number)
 			json_object_set_new(o, "crl_number", json_integer(it->number));
-		if (it->warn)
+		else
+			json_object_set_new(o, "days_left", json_integer(days));
+		if (it->note[0])
 			json_object_set_new(o, "note", json_string(it->note));
 		json_array_append_new(arr, o);
 		return;
@@ -27,9 +30,9 @@ static void print_item(const struct gc_status_item *it, void *arg)
 		printf("%-8s %-52s cRLNumber %-6lld nextUpdate %s  %s%s\n", it->kind, it->name,
 		       (long long)it->number, until, it->warn ? "WARNING: " : "", it->warn ? it->note : "ok");
 	else
-		printf("%-8s %-52s %-16s notAfter   %s  %s%s\n", it->kind, it->name,
-		       it->current ? "(current)" : "(replaced)", until, it->warn ? "WARNING: " : "",
-		       it->warn ? it->note : "ok");
+		printf("%-8s %-52s %-16s notAfter   %s  %5lld days left  %s%s\n", it->kind, it->name,
+		       it->current ? "(current)" : "(replaced)", until, days > 0 ? days : 0,
+		       it->warn ? "WARNING: " : "", it->note[0] ? it->note : "ok");
 }
 
 /* CPS §6.4: whether the running service may sign. */

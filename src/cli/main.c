@@ -119,6 +119,18 @@ const struct cli_command cli_commands[] = {
 	 "issuing CA key compromised: revoke all, publish CRLs and ARL, announce (§4.8.2)",
 	 "--dir DIR --confirm\n" DIR_USAGE "--confirm        required: every certificate of the CA is revoked\n"
 	 JSON_USAGE, "gcert ca compromise --dir ./demo-ca --confirm"},
+	{"ca changeover", cmd_ca_changeover, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issuing CA key changeover: a new issuing CA under the root; the old key keeps signing its CRLs (§4.7)",
+	 "--dir DIR --issuing-name CN [--key-label L] [--crl-dp URL] [--full-crl-url URL] [--years N]\n"
+	 DIR_USAGE
+	 "--issuing-name CN the new issuing CA's name\n"
+	 "--key-label L    its token key label (default from the name: ecert-ca-2-23)\n"
+	 "--crl-dp URL     its partitioned CRL (default beside the current: eCertCA2-23CRL2.crl)\n"
+	 "--full-crl-url U its full CRL (default eCertCA2-23CRL1.crl)\n"
+	 "--years N        its validity (default issuing.validity_years); never beyond the root\n"
+	 "gcert.json is rewritten with the new name, label and URLs (audited as config.changed).\n"
+	 JSON_USAGE,
+	 "gcert ca changeover --dir ./demo-ca --issuing-name \"Hongkong Post e-Cert CA 2 - 23\""},
 	{"ca reissue", cmd_ca_reissue, GC_NEED_DB | GC_NEED_ROOT_KEY,
 	 "after a compromise: new issuing CA from gcert.json, subscribers certified again (§4.8.3)",
 	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca reissue --dir ./demo-ca"},
