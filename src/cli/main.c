@@ -205,7 +205,9 @@ const struct cli_command cli_commands[] = {
 	{"audit purge", cmd_audit_purge, GC_NEED_DB,
 	 "remove audit records older than the 7-year retention (CPS §4.5.3)",
 	 "--dir DIR --before YYYY-MM-DD\n" DIR_USAGE
-	 "--before D       refused unless every record before D is older than 7 years\n",
+	 "--before D       refused unless every record before D is older than 7 years; removes the\n"
+	 "                 records sealed by the newest checkpoint signed before D (that record\n"
+	 "                 stays and anchors the chain; `audit verify` still passes)\n" JSON_USAGE,
 	 "gcert audit purge --dir ./demo-ca --before 2019-01-01"},
 	{"audit alerts", cmd_audit_alerts, GC_NEED_DB,
 	 "queue and send significant-event alert mails (CPS §4.5.7)",

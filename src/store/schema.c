@@ -350,6 +350,22 @@ static const char *const migrations[] = {
 	"  floor INTEGER NOT NULL CHECK (floor > 0),"
 	"  set_at INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL);",
+	/*
+	 * 9: purging audit records older than seven years (CPS §4.5.3). A purge removes the
+	 * records before one that a signed checkpoint sealed (that record stays: the anchor
+	 * of the chain, seal.c). The append-only trigger of migration 1 is made again to let
+	 * exactly those go: a delete is refused unless a purge row covers the record.
+	 */
+	"CREATE TABLE audit_purges ("
+	"  id INTEGER PRIMARY KEY,"
+	"  checkpoint_id INTEGER NOT NULL REFERENCES audit_checkpoints(id),"
+	"  below_id INTEGER NOT NULL,"
+	"  before_at INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"DROP TRIGGER audit_log_no_delete;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	"  WHEN NOT EXISTS (SELECT 1 FROM audit_purges WHERE below_id > OLD.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
