@@ -189,22 +189,16 @@ out:
 
 /* ---- the key ceremony ---- */
 
-struct made_cert {
-	unsigned char serial[CPS_SERIAL_OCTETS];
-	int64_t not_before, not_after;
-	unsigned char *der;
-	size_t dersz;
-	X509 *x;
-};
 
-static void made_cert_clear(struct made_cert *m)
+
+void gc_made_cert_clear(struct gc_made_cert *m)
 {
 	free(m->der);
 	X509_free(m->x);
 	memset(m, 0, sizeof(*m));
 }
 
-static gc_result ca_name(const struct gc_config *cfg, const char *cn, X509_NAME **out)
+gc_result gc_ca_name(const struct gc_config *cfg, const char *cn, X509_NAME **out)
 {
 	const char *values[5] = {cfg->country, cfg->state, cfg->locality, cfg->organisation, cn};
 
@@ -225,11 +219,11 @@ static gc_result lint_ca_tbs(const unsigned char *tbs, size_t tbssz,
 }
 
 /* Makes one CA certificate: subject key subj signed by issuer key signer. */
-static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
+gc_result gc_ca_make_cert(const X509_NAME *subject, const X509_NAME *issuer,
                               struct gc_hsm_key *subj, struct gc_hsm_key *signer,
                               const unsigned char *issuer_key_id, int pathlen, int64_t nb,
-                              int years, const char *cps_uri,
-                              const struct gc_lint_cert_expect *lx, struct made_cert *m)
+                              int64_t na, const char *cps_uri,
+                              const struct gc_lint_cert_expect *lx, struct gc_made_cert *m)
 {
 	struct gc_ca_input in;
 	unsigned char key_id[20], *tbs = NULL;
@@ -240,7 +234,7 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 	GC_GUARD(gc_serial_random(m->serial));
 	GC_GUARD(gc_spki_ids(gc_hsm_key_public(subj), NULL, NULL, sha, key_id));
 	m->not_before = nb;
-	m->not_after = gc_time_add_years(nb, years);
+	m->not_after = na;
 	in = (struct gc_ca_input){
 		.subject = subject, .issuer = issuer, .serial = m->serial,
 		.not_before = m->not_before, .not_after = m->not_after,
@@ -256,8 +250,8 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 	return rc;
 }
 
-static gc_result insert_ca_cert(struct gc_db *db, const char *role, const char *cn,
-                                const char *label, const struct made_cert *m, int64_t issuer_id,
+gc_result gc_ca_insert_cert(struct gc_db *db, const char *role, const char *cn,
+                                const char *label, const struct gc_made_cert *m, int64_t issuer_id,
                                 int64_t *id)
 {
 	struct gc_stmt *st;
@@ -366,8 +360,8 @@ gc_result gc_ca_save_config(struct gc_ca *ca, const struct gc_config *cfg)
 
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
-                                 const char *json, const char *actor, const struct made_cert *root,
-                                 const struct made_cert *issuing)
+                                 const char *json, const char *actor, const struct gc_made_cert *root,
+                                 const struct gc_made_cert *issuing)
 {
 	struct gc_db *db = NULL;
 	struct gc_audit *audit = NULL;
@@ -385,8 +379,8 @@ static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg
 	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->root.key_label, true, detail));
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->issuing.key_label, true, detail));
-	GC_GUARD_OUT(rc, insert_ca_cert(db, "root", cfg->root.cn, cfg->root.key_label, root, 0, &root_id));
-	GC_GUARD_OUT(rc, insert_ca_cert(db, "issuing", cfg->issuing.cn, cfg->issuing.key_label, issuing,
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(db, "root", cfg->root.cn, cfg->root.key_label, root, 0, &root_id));
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(db, "issuing", cfg->issuing.cn, cfg->issuing.key_label, issuing,
 	                                root_id, &issuing_id));
 	snprintf(detail, sizeof(detail), "CN=%s serial %s (self-signed)", cfg->root.cn, serial[0]);
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_CERT_ISSUED, serial[0], true, detail));
@@ -406,7 +400,7 @@ out:
 }
 
 static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
-                                struct made_cert *root, struct made_cert *issuing)
+                                struct gc_made_cert *root, struct gc_made_cert *issuing)
 {
 	struct gc_hsm_key *rk, *ik;
 	X509_NAME *root_dn = NULL, *issuing_dn = NULL;
@@ -425,18 +419,20 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	GC_GUARD(gc_hsm_generate_rsa(hsm, cfg->issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(hsm, cfg->root.key_label, &rk));
 	GC_GUARD(gc_hsm_find_key(hsm, cfg->issuing.key_label, &ik));
-	GC_GUARD_OUT(rc, ca_name(cfg, cfg->root.cn, &root_dn));
-	GC_GUARD_OUT(rc, ca_name(cfg, cfg->issuing.cn, &issuing_dn));
+	GC_GUARD_OUT(rc, gc_ca_name(cfg, cfg->root.cn, &root_dn));
+	GC_GUARD_OUT(rc, gc_ca_name(cfg, cfg->issuing.cn, &issuing_dn));
 	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
 	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
-	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
-	                              cfg->root.validity_years, cfg->cps_uri, &lx, root));
+	GC_GUARD_OUT(rc, gc_ca_make_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
+	                                 gc_time_add_years(now, cfg->root.validity_years), cfg->cps_uri, &lx,
+	                                 root));
 	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
 	GC_GUARD_OUT(rc, gc_lint_issuer_load(root->der, root->dersz, &root_lint));
 	lx.kind = GC_LINT_ISSUING;
 	lx.root = &root_lint;
-	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
-	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, &lx, issuing));
+	GC_GUARD_OUT(rc, gc_ca_make_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
+	                              0, now, gc_time_add_years(now, cfg->issuing.validity_years), cfg->cps_uri, &lx,
+	                                 issuing));
 out:
 	gc_lint_issuer_clear(&root_lint);
 	X509_NAME_free(root_dn);
@@ -511,7 +507,7 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 {
 	struct gc_config cfg = opt->cfg;
 	struct gc_hsm *hsm = NULL;
-	struct made_cert root = {0}, issuing = {0};
+	struct gc_made_cert root = {0}, issuing = {0};
 	char absdir[PATH_MAX], path[GC_MAX_PATH], pin[256];
 	char *json = NULL;
 	gc_result rc;
@@ -552,8 +548,8 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	free(json);
-	made_cert_clear(&root);
-	made_cert_clear(&issuing);
+	gc_made_cert_clear(&root);
+	gc_made_cert_clear(&issuing);
 	gc_hsm_free(hsm);
 	if (rc != GC_OK) {
 		/* Nothing half done: the directory was ours alone; take it all away again.
@@ -922,7 +918,7 @@ void gc_ca_close(struct gc_ca *ca)
 
 /* ---- a new issuing CA (§4.8.3) ---- */
 
-static gc_result check_new_name(struct gc_ca *ca)
+gc_result gc_ca_check_new_name(struct gc_ca *ca)
 {
 	struct gc_stmt *st;
 	struct gc_hsm_key *k;
@@ -944,7 +940,7 @@ static gc_result check_new_name(struct gc_ca *ca)
 	return rc;
 }
 
-static gc_result record_new_issuing(struct gc_ca *ca, const struct made_cert *m, int64_t *id)
+static gc_result record_new_issuing(struct gc_ca *ca, const struct gc_made_cert *m, int64_t *id)
 {
 	char serial[41], detail[512];
 	struct gc_stmt *st;
@@ -957,7 +953,7 @@ static gc_result record_new_issuing(struct gc_ca *ca, const struct made_cert *m,
 	rc = gc_stmt_run(st);
 	gc_stmt_free(st);
 	GC_GUARD_OUT(rc, rc);
-	GC_GUARD_OUT(rc, insert_ca_cert(ca->db, "issuing", ca->cfg.issuing.cn, ca->cfg.issuing.key_label,
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(ca->db, "issuing", ca->cfg.issuing.cn, ca->cfg.issuing.key_label,
 	                                m, ca->root_id, id));
 	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
 	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED,
@@ -976,7 +972,7 @@ gc_result gc_ca_check_new_issuing(struct gc_ca *ca, int64_t now)
 	struct tm tm;
 
 	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "new issuing CA: the root key is not open");
-	GC_GUARD(check_new_name(ca));
+	GC_GUARD(gc_ca_check_new_name(ca));
 	ASN1_TIME_to_tm(X509_get0_notAfter(ca->root_cert), &tm);
 	GC_ENSURE(gc_time_add_years(now, ca->cfg.issuing.validity_years) <= (int64_t)timegm(&tm),
 	          GC_E_OUTLIVES_CA, "config: issuing.validity_years: %d years would outlive the root "
@@ -986,7 +982,7 @@ gc_result gc_ca_check_new_issuing(struct gc_ca *ca, int64_t now)
 
 gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 {
-	struct made_cert m = {0};
+	struct gc_made_cert m = {0};
 	struct gc_hsm_key *ik;
 	X509_NAME *dn = NULL;
 	const ASN1_OCTET_STRING *root_ski = X509_get0_subject_key_id(ca->root_cert);
@@ -998,11 +994,11 @@ gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 	GC_GUARD(gc_ca_check_new_issuing(ca, now));
 	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, ca->cfg.issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ik));
-	GC_GUARD_OUT(rc, ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
+	GC_GUARD_OUT(rc, gc_ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
 	/* linted as the ceremony lints it: App. G profile, the names now configured */
-	GC_GUARD_OUT(rc, make_ca_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
+	GC_GUARD_OUT(rc, gc_ca_make_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
 	                              ASN1_STRING_get0_data(root_ski), 0, now,
-	                              ca->cfg.issuing.validity_years, ca->cfg.cps_uri,
+	                              gc_time_add_years(now, ca->cfg.issuing.validity_years), ca->cfg.cps_uri,
 	                              &(struct gc_lint_cert_expect){.kind = GC_LINT_ISSUING,
 	                                                            .root = &ca->lint_root,
 	                                                            .ca_names = ca->ca_names,
@@ -1020,7 +1016,7 @@ gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 	rc = load_issuer(ca);
 out:
 	X509_NAME_free(dn);
-	made_cert_clear(&m);
+	gc_made_cert_clear(&m);
 	return rc;
 }
 

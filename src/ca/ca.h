@@ -103,8 +103,35 @@ gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
  * the root key. Refused when the name or key label is already in use.
  */
 gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+/* Whether issuing.cn and issuing.key_label of the configuration are still free. */
+gc_result gc_ca_check_new_name(struct gc_ca *) GC_MUST_CHECK;
 /* The refusals of gc_ca_new_issuing, checked without making anything. */
 gc_result gc_ca_check_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+
+/* ---- the pieces of the key ceremony, for changeover.c (CPS §4.7) ---- */
+
+/* One CA certificate made in the token. */
+struct gc_made_cert {
+	unsigned char serial[20];
+	int64_t not_before, not_after;
+	unsigned char *der;
+	size_t dersz;
+	X509 *x;
+};
+void gc_made_cert_clear(struct gc_made_cert *);
+/* A CA name: C, ST, L, O of the configuration and cn (App. G). */
+gc_result gc_ca_name(const struct gc_config *, const char *cn, X509_NAME **out) GC_MUST_CHECK;
+/* Certifies subj's key by signer (issuer_key_id NULL: self-signed root; pathlen -1: none)
+ * for nb..na; the TBS is linted as lx expects before the token signs, and the result
+ * verified with the signer's key. */
+gc_result gc_ca_make_cert(const X509_NAME *subject, const X509_NAME *issuer, struct gc_hsm_key *subj,
+                          struct gc_hsm_key *signer, const unsigned char *issuer_key_id, int pathlen,
+                          int64_t nb, int64_t na, const char *cps_uri, const struct gc_lint_cert_expect *lx,
+                          struct gc_made_cert *m) GC_MUST_CHECK;
+/* Inserts a CA certificate row (role "root" or "issuing", current) inside the caller's
+ * transaction; issuer_id 0 for a root. */
+gc_result gc_ca_insert_cert(struct gc_db *, const char *role, const char *cn, const char *label,
+                            const struct gc_made_cert *, int64_t issuer_id, int64_t *id) GC_MUST_CHECK;
 
 /* Writes cfg as DIR/gcert.json (atomically) and records the change (config.changed). */
 gc_result gc_ca_save_config(struct gc_ca *, const struct gc_config *) GC_MUST_CHECK;

@@ -35,4 +35,30 @@ struct gc_changeover_result {
 gc_result gc_ca_changeover(struct gc_ca *, const struct gc_changeover *, int64_t now,
                            struct gc_changeover_result *) GC_MUST_CHECK;
 
+/*
+ * Root changeover (CPS §4.7: a root key and certificate last at most 25 years): a new
+ * root key and self-signed certificate; two link certificates, the old root certifying
+ * the new root's key and the new root the old one's (table ca_links), so that relying
+ * parties holding either root can validate under the other; then a new issuing CA under
+ * the new root (as gc_ca_changeover). The old root keeps publishing its ARL and the old
+ * issuing CA its CRLs with their old keys.
+ */
+struct gc_new_root {
+	const char *root_cn;        /* "Hongkong Post Root CA 3" */
+	const char *root_key_label; /* NULL: "root-ca-3", from the name */
+	const char *arl_url;        /* NULL: ".../RootCA3ARL.crl" beside the current ARL */
+	int root_years;             /* 0: root.validity_years of gcert.json */
+	struct gc_changeover issuing;
+};
+
+struct gc_new_root_result {
+	char root_cn[260], root_serial[41], root_key_label[65], arl_url[256];
+	char link_serials[2][41]; /* old signs new, new signs old */
+	int64_t root_not_after;
+	struct gc_changeover_result issuing;
+};
+
+gc_result gc_ca_new_root(struct gc_ca *, const struct gc_new_root *, int64_t now,
+                         struct gc_new_root_result *) GC_MUST_CHECK;
+
 #endif

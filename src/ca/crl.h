@@ -46,6 +46,10 @@ gc_result gc_crl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc
 /* Issues the root's ARL (App. C II): every revoked CA certificate. */
 gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
                        struct gc_crl_result *res) GC_MUST_CHECK;
+/* The current root's ARL, then those of roots replaced by a root changeover whose
+ * certificate is still valid (CPS §4.7: their old keys keep signing them). */
+gc_result gc_arl_issue_all(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc_crl_result *res,
+                           size_t max, size_t *n) GC_MUST_CHECK;
 /* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs (only the
  * scheduled ones when asked); 0 if none. */
 gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,

@@ -69,6 +69,7 @@ int cmd_ca_status(struct cli_ctx *, int, char **);
 int cmd_ca_activate(struct cli_ctx *, int, char **);
 int cmd_ca_deactivate(struct cli_ctx *, int, char **);
 int cmd_ca_changeover(struct cli_ctx *, int, char **);
+int cmd_ca_new_root(struct cli_ctx *, int, char **);
 /* The activation state of a CA for `ca status` (cmd_activate.c): a JSON object. */
 void *cli_activation_state(const struct gc_ca *);
 

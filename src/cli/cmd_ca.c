@@ -145,6 +145,39 @@ int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/* CPS §4.7: the link certificates of root changeovers, after the CA certificates:
+ * link-OLD-signs-NEW.pem (key labels), so a relying party can cross from either root. */
+static gc_result write_links(struct gc_ca *ca, const char *out_dir)
+{
+	struct gc_stmt *st;
+	const unsigned char *der;
+	char path[GC_MAX_PATH], name[160], *pem;
+	size_t n;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT i.key_label, s.key_label, l.der FROM ca_links l"
+	                               " JOIN ca_certs i ON i.id = l.issuer_id JOIN ca_certs s ON s.id = l.subject_id"
+	                               " ORDER BY l.id", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		der = gc_stmt_blob(st, 2, &n);
+		if ((pem = cli_cert_pem(der, n)) == NULL) {
+			rc = gc_fail(GC_E_DB, "a link certificate in the database does not parse");
+			break;
+		}
+		snprintf(name, sizeof(name), "link-%s-signs-%s.pem", gc_stmt_text(st, 0), gc_stmt_text(st, 1));
+		if (out_dir == NULL)
+			fputs(pem, stdout);
+		else if ((rc = gc_path_join(path, sizeof(path), out_dir, name)) == GC_OK)
+			rc = gc_file_write(path, pem, strlen(pem), 0644, 1);
+		free(pem);
+		if (rc != GC_OK)
+			break;
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
 int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"out-dir", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
@@ -186,6 +219,8 @@ int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
 		fputs(pem[0], stdout);
 		fputs(pem[1], stdout);
 	}
+	if (rc == GC_OK)
+		rc = write_links(ctx->ca, out_dir);
 	free(pem[0]);
 	free(pem[1]);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);

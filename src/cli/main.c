@@ -54,7 +54,8 @@ const struct cli_command cli_commands[] = {
 	 "gcert ca status --dir ./demo-ca"},
 	{"ca certs", cmd_ca_certs, GC_NEED_DB, "print the CA certificates in PEM",
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
-	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
+	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites), and\n"
+	 "                 after a root changeover link-OLD-signs-NEW.pem for each link certificate\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
 	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: repository over HTTP and LDAP, interface",
 	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n"
@@ -131,6 +132,19 @@ const struct cli_command cli_commands[] = {
 	 "gcert.json is rewritten with the new name, label and URLs (audited as config.changed).\n"
 	 JSON_USAGE,
 	 "gcert ca changeover --dir ./demo-ca --issuing-name \"Hongkong Post e-Cert CA 2 - 23\""},
+	{"ca new-root", cmd_ca_new_root, GC_NEED_DB | GC_NEED_TOKEN,
+	 "root key changeover: new root, link certificates both ways, new issuing CA under it (§4.7)",
+	 "--dir DIR --root-name CN --issuing-name CN [options]\n" DIR_USAGE
+	 "--root-name CN   the new root's name, e.g. \"Hongkong Post Root CA 3\"\n"
+	 "--root-key-label L  its token key label (default from the name: root-ca-3)\n"
+	 "--arl-url URL    its ARL (default beside the current: RootCA3ARL.crl)\n"
+	 "--root-years N   its validity, at most 25 (default root.validity_years)\n"
+	 "--issuing-name CN the issuing CA under it; --issuing-key-label, --crl-dp, --full-crl-url,\n"
+	 "                 --issuing-years as for `gcert ca changeover`\n"
+	 "The old root signs the new root's key and the new root the old one's (link certificates,\n"
+	 "`gcert ca certs --out-dir`); the old keys keep signing the old ARL and CRLs.\n" JSON_USAGE,
+	 "gcert ca new-root --dir ./demo-ca --root-name \"Hongkong Post Root CA 3\" \\\n"
+	 "      --issuing-name \"Hongkong Post e-Cert CA 3 - 26\""},
 	{"ca reissue", cmd_ca_reissue, GC_NEED_DB | GC_NEED_ROOT_KEY,
 	 "after a compromise: new issuing CA from gcert.json, subscribers certified again (§4.8.3)",
 	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca reissue --dir ./demo-ca"},

@@ -366,6 +366,20 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  WHEN NOT EXISTS (SELECT 1 FROM audit_purges WHERE below_id > OLD.id)"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/*
+	 * 10: link certificates of a root changeover (CPS §4.7): the old root certifies the
+	 * new root's key and the new root the old one's, so relying parties that trust either
+	 * root can validate paths under the other. Kept like every CA certificate.
+	 */
+	"CREATE TABLE ca_links ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
+	"  subject_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  issuer_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
