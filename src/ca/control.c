@@ -80,11 +80,11 @@ gc_result gc_control_listen(const char *dir, int *fd)
 
 void gc_control_unlink(const char *dir)
 {
-	struct sockaddr_un sa;
+	char path[GC_MAX_PATH];
 
-	if (sock_path(dir, &sa) == GC_OK)
-		unlink(sa.sun_path);
-	gc_err_clear();
+	/* no gc_* call: the error of a failed start must survive the cleanup */
+	if ((size_t)snprintf(path, sizeof(path), "%s/run/control.sock", dir) < sizeof(path))
+		unlink(path);
 }
 
 gc_result gc_control_accept(int lfd, int *cfd)

@@ -344,8 +344,14 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK ||
-	    (rc = serve_start(s, ctx->ca, listen)) != GC_OK) {
+	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK && !gc_config_custodial(&ctx->ca->cfg)) {
+		/* a second service of a single-person CA runs without the channel: it has nothing
+		 * to be activated; under M-of-N activation it could never sign, so it is refused */
+		gc_err_clear();
+		rc = GC_OK;
+		lfd = -1;
+	}
+	if (rc != GC_OK || (rc = serve_start(s, ctx->ca, listen)) != GC_OK) {
 		if (lfd >= 0)
 			close(lfd), gc_control_unlink(ctx->ca->dir);
 		free(s);
@@ -357,14 +363,17 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	         gc_config_custodial(&ctx->ca->cfg) ? "awaiting M-of-N activation" : "from the PIN file");
 	if ((rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STARTED, detail)) != GC_OK) {
 		serve_free(s);
-		close(lfd), gc_control_unlink(ctx->ca->dir);
+		if (lfd >= 0)
+			close(lfd), gc_control_unlink(ctx->ca->dir);
 		free(s);
 		return cli_fail(ctx, rc);
 	}
 	print_ready(s, ctx->ca);
 	sig = serve_loop(s, ctx->ca, lfd);
-	close(lfd);
-	gc_control_unlink(ctx->ca->dir);
+	if (lfd >= 0) {
+		close(lfd);
+		gc_control_unlink(ctx->ca->dir);
+	}
 	gc_service_stop(&s->svc);
 	snprintf(detail, sizeof(detail), "stopped by signal %d", sig);
 	rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STOPPED, detail);

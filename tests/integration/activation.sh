@@ -71,6 +71,11 @@ IPORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/serve.out")
 check_contains "the service says it is locked" "CA keys NOT activated" "$(cat "$T/serve.out")"
 check_eq "control socket owner-only" "700 600" "$(stat -c %a "$CA/run" "$CA/run/control.sock" | xargs)"
 check "the repository is served while locked" curl -sf "http://127.0.0.1:$PORT/" -o /dev/null
+set +e
+out=$("$GCERT" ca serve --dir "$CA" --listen 127.0.0.1:0 --ldap none 2>&1); rc=$?
+set -e
+check_eq "a second service of a custodial CA is refused: exit 5" 5 "$rc"
+check_contains "says why" "another gcert ca serve already runs for this CA" "$out"
 post
 check_eq "interface file while locked: 503" 503 "$CODE"
 check_contains "precise refusal" "CA keys are not activated: 2 of 3 custodians must run gcert ca activate" \
