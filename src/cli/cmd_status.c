@@ -50,7 +50,7 @@ static void print_activation(json_t *a)
 	       json_string_value(json_object_get(a, "names")),
 	       json_is_true(json_object_get(a, "service_running")) ? "running" : "not running",
 	       json_is_true(json_object_get(a, "activated")) ? "ACTIVATED" : "NOT ACTIVATED (signing refused)",
-	       by ? " by " : "", by ? by : "");
+	       by && *by ? " by " : "", by && *by ? by : "");
 }
 
 int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
