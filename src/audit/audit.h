@@ -51,7 +51,12 @@ struct gc_db;
 	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
 	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
 	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired") \
-	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published")
+	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published") \
+	X(GC_EV_CA_ACTIVATED, "ca.activated", "§6.2.2, §6.4 M-of-N activation of the CA keys") \
+	X(GC_EV_CA_ACTIVATION_FAILED, "ca.activation_failed", "§6.4 activation refused") \
+	X(GC_EV_CA_DEACTIVATED, "ca.deactivated", "§6.2.2 CA keys deactivated (token logged out)") \
+	X(GC_EV_CA_CHANGEOVER, "ca.changeover", "§4.7 CA key changeover") \
+	X(GC_EV_AUDIT_PURGED, "audit.purged", "§4.5.3 records older than 7 years removed")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

@@ -4,6 +4,9 @@
  */
 #include "audit/review.h"
 
+#include "audit/audit.h"
+#include "audit/seal.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,14 +21,14 @@ static const char *const privileged[] = {
 	"ca.init", "ca.key_generated", "ca.cert_issued", "ca.compromise", "ca.cert_revoked",
 	"ca.activated", "ca.deactivated", "ca.changeover", "arl.issued", "service.cert_made",
 	"peer.pinned", "peer.unpinned", "config.changed", "audit.key_made", "audit.verify_failed",
-	"audit.purge_refused", "archive.exported", "backup.made", "backup.restored",
+	"audit.purge_refused", "audit.purged", "archive.exported", "backup.made", "backup.restored",
 };
 
 /* §4.5.7: each of these is mailed on its own; repeated failures are counted apart. */
 static const char *const significant[] = {
 	"ca.init", "ca.key_generated", "ca.compromise", "ca.cert_revoked", "ca.activated",
-	"ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
-	"audit.key_made", "audit.verify_failed", "audit.purge_refused", "backup.made",
+	"ca.activation_failed", "ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
+	"audit.key_made", "audit.verify_failed", "audit.purge_refused", "audit.purged", "backup.made",
 	"backup.restored", "crl.blocked",
 };
 
@@ -146,4 +149,106 @@ gc_result gc_audit_purge_check(struct gc_db *db, int64_t before, int64_t now, lo
 		*n = row ? (long)gc_stmt_int64(st, 0) : 0;
 	gc_stmt_free(st);
 	return rc;
+}
+
+/* The newest checkpoint signed before `before`: every record it seals is older. */
+static gc_result purge_anchor(struct gc_db *db, int64_t before, struct gc_audit_purge *p)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT id, last_id, last_hash, at FROM audit_checkpoints WHERE at < ?"
+	                           " ORDER BY id DESC LIMIT 1", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, before)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		p->checkpoint_id = gc_stmt_int64(st, 0);
+		p->anchor_id = gc_stmt_int64(st, 1);
+		snprintf(p->anchor_hash, sizeof(p->anchor_hash), "%s", gc_stmt_text(st, 2));
+		p->checkpoint_at = gc_stmt_int64(st, 3);
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result first_record(struct gc_db *db, int64_t *first)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT coalesce(min(id), 0) FROM audit_log", &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
+		*first = row ? gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result insert_purge(struct gc_db *db, const struct gc_audit_purge *p, int64_t before, int64_t now)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO audit_purges (checkpoint_id, below_id, before_at, at)"
+	                           " VALUES (?, ?, ?, ?)", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, p->checkpoint_id)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 2, p->anchor_id)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 3, before)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, now)) == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result delete_below(struct gc_db *db, int64_t id)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "DELETE FROM audit_log WHERE id < ?", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* One transaction: the purge row, its audit record, the delete. */
+static gc_result purge_commit(struct gc_db *db, struct gc_audit *audit, const char *actor, int64_t before,
+                              int64_t now, struct gc_audit_purge *p)
+{
+	char object[48], detail[600], cp_at[21], day[21];
+	gc_result rc;
+
+	gc_time_format(p->checkpoint_at, cp_at);
+	gc_time_format(before, day);
+	snprintf(object, sizeof(object), "checkpoint %lld", (long long)p->checkpoint_id);
+	snprintf(detail, sizeof(detail), "CPS §4.5.3: %lld records %lld..%lld, all older than 7 years "
+	         "(before %.10s), removed; record %lld (hash %s), sealed by checkpoint %lld signed at %s, "
+	         "anchors the chain", (long long)p->purged, (long long)p->first_id,
+	         (long long)p->anchor_id - 1, day, (long long)p->anchor_id, p->anchor_hash,
+	         (long long)p->checkpoint_id, cp_at);
+	GC_GUARD(gc_db_begin(db));
+	GC_GUARD_OUT(rc, insert_purge(db, p, before, now));
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_AUDIT_PURGED, object, true, detail));
+	GC_GUARD_OUT(rc, delete_below(db, p->anchor_id));
+	return gc_db_commit(db);
+out:
+	gc_db_rollback(db);
+	return rc;
+}
+
+gc_result gc_audit_purge(struct gc_db *db, struct gc_audit *audit, const char *actor, int64_t before,
+                         int64_t now, struct gc_audit_purge *p)
+{
+	struct gc_audit_check chk;
+	long older = 0;
+
+	memset(p, 0, sizeof(*p));
+	GC_GUARD(gc_audit_purge_check(db, before, now, &older));
+	/* what is removed can never be checked again: only a trail that verifies now */
+	GC_GUARD(gc_audit_verify(db, &chk));
+	GC_GUARD(first_record(db, &p->first_id));
+	GC_GUARD(purge_anchor(db, before, p));
+	if (p->checkpoint_id == 0 || p->anchor_id <= p->first_id)
+		return GC_OK; /* nothing sealed before that day that is still here */
+	p->purged = p->anchor_id - p->first_id;
+	return purge_commit(db, audit, actor, before, now, p);
 }

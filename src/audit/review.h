@@ -12,6 +12,9 @@
 #include "core/error.h"
 
 struct gc_db;
+struct gc_audit;
+
+struct gc_db;
 
 /* §4.5.3, §4.6.2: seven years. */
 #define GC_AUDIT_RETENTION_YEARS 7
@@ -38,5 +41,24 @@ gc_result gc_audit_report(struct gc_db *, int64_t day_start, void **json) GC_MUS
  * any of them would be younger than seven years. *count is how many records are older.
  */
 gc_result gc_audit_purge_check(struct gc_db *, int64_t before, int64_t now, long *count) GC_MUST_CHECK;
+
+struct gc_audit_purge {
+	int64_t purged;        /* records removed (0: nothing to purge) */
+	int64_t first_id;      /* the first record before the purge */
+	int64_t anchor_id;     /* the first record kept: sealed by the checkpoint */
+	int64_t checkpoint_id, checkpoint_at;
+	char anchor_hash[65];
+};
+
+/*
+ * CPS §4.5.3: removes the records older than seven years, up to the newest checkpoint
+ * signed before `before` (the record it sealed stays and anchors the chain; the
+ * checkpoints all stay), with an audit.purged record naming the range, in one
+ * transaction. Refused (GC_E_RETENTION) when `before` is inside the retention, and
+ * (GC_E_AUDIT_TAMPERED) when the trail does not verify. `gcert audit verify` checks
+ * afterwards that the trail starts at a checkpoint and that the purge was legal.
+ */
+gc_result gc_audit_purge(struct gc_db *, struct gc_audit *, const char *actor, int64_t before, int64_t now,
+                         struct gc_audit_purge *) GC_MUST_CHECK;
 
 #endif

@@ -11,7 +11,9 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "audit/review.h"
 #include "core/text.h"
+#include "core/timeutil.h"
 #include "hsm/hsm.h"
 #include "store/db.h"
 
@@ -122,25 +124,76 @@ static gc_result check_record(const struct gc_audit_source *src, struct cp_state
 	return GC_OK;
 }
 
+/*
+ * CPS §4.5.3: records older than seven years may be purged (audit purge). The trail then
+ * starts at record k > 1, which must be the record a signed checkpoint sealed: its hash
+ * is the one the checkpoint signed, so it anchors the chain; the checkpoints before it
+ * still verify as a chain of signatures. Returns the anchoring checkpoint's id and time.
+ */
+static gc_result anchor_purged(const struct gc_audit_source *src, struct cp_state *s,
+                               const struct gc_audit_record *first, char prev[65], int64_t *cp_id,
+                               int64_t *cp_at)
+{
+	while (s->have && s->cp.last_id < first->id)
+		GC_GUARD(next_checkpoint(src, s));
+	GC_ENSURE(s->have && s->cp.last_id == first->id, GC_E_AUDIT_TAMPERED,
+	          "audit records 1..%lld deleted: no signed checkpoint anchors record %lld (a purge "
+	          "ends at a checkpoint, CPS §4.5.3)", (long long)first->id - 1, (long long)first->id);
+	*cp_id = s->cp.id;
+	*cp_at = s->cp.at;
+	/* the link to the purged record is taken from the record; check_record then proves
+	 * the record itself against the checkpoint's signed hash */
+	snprintf(prev, 65, "%s", first->prev_hash);
+	return GC_OK;
+}
+
+/* The purge of the records before the anchor is itself in the trail, and was legal. */
+static gc_result check_purge_record(const struct gc_audit_record *r, int64_t cp_id, int64_t cp_at,
+                                    bool *found)
+{
+	char object[48];
+
+	snprintf(object, sizeof(object), "checkpoint %lld", (long long)cp_id);
+	if (strcmp(r->event, "audit.purged") != 0 || strcmp(r->outcome, "success") != 0 ||
+	    strcmp(r->object, object) != 0)
+		return GC_OK;
+	GC_ENSURE(gc_time_add_years(cp_at, GC_AUDIT_RETENTION_YEARS) <= r->at, GC_E_AUDIT_TAMPERED,
+	          "audit record %lld: purged records sealed by checkpoint %lld within the 7-year "
+	          "retention (CPS §4.5.3)", (long long)r->id, (long long)cp_id);
+	*found = true;
+	return GC_OK;
+}
+
 gc_result gc_audit_verify_source(const struct gc_audit_source *src, struct gc_audit_check *out)
 {
 	struct cp_state s = {.expect_id = 1, .prev_sig = GC_AUDIT_GENESIS};
 	struct gc_audit_record r;
 	struct gc_audit_check c = {0};
 	char prev[65] = GC_AUDIT_GENESIS;
-	bool have;
+	int64_t anchor = 0, anchor_at = 0;
+	bool have, purge_found = false;
 
 	GC_GUARD(next_checkpoint(src, &s));
 	for (;;) {
 		GC_GUARD(src->next_record(src->arg, &r, &have));
 		if (!have)
 			break;
+		if (c.records == 0 && r.id > 1) {
+			GC_GUARD(anchor_purged(src, &s, &r, prev, &anchor, &anchor_at));
+			c.first_id = r.id;
+			c.last_id = r.id - 1;
+		}
 		GC_GUARD(check_record(src, &s, &r, c.last_id + 1, prev));
+		if (anchor != 0)
+			GC_GUARD(check_purge_record(&r, anchor, anchor_at, &purge_found));
 		c.last_id = r.id;
 		c.records++;
 		if (s.verified > 0)
 			c.sealed_id = s.last_id;
 	}
+	GC_ENSURE(anchor == 0 || purge_found, GC_E_AUDIT_TAMPERED,
+	          "audit records 1..%lld are gone but no audit.purged record accounts for them "
+	          "(deleted, CPS §4.5.4)", (long long)c.first_id - 1);
 	/* a checkpoint not yet matched proves records that are no longer there */
 	GC_ENSURE(!s.have, GC_E_AUDIT_TAMPERED,
 	          "audit records after %lld were truncated (checkpoint %lld proves records up to %lld "
@@ -148,6 +201,8 @@ gc_result gc_audit_verify_source(const struct gc_audit_source *src, struct gc_au
 	if (s.verified > 0)
 		c.sealed_id = s.last_id;
 	c.checkpoints = s.verified;
+	if (c.first_id == 0 && c.records > 0)
+		c.first_id = 1;
 	*out = c;
 	return GC_OK;
 }

@@ -52,6 +52,7 @@ struct gc_audit_source {
 struct gc_audit_check {
 	long records;       /* records whose chain verified */
 	long checkpoints;   /* checkpoints whose signature verified */
+	int64_t first_id;   /* the first record (> 1 after a purge, CPS §4.5.3) */
 	int64_t last_id;    /* the last record */
 	int64_t sealed_id;  /* the last record a checkpoint covers (0: none) */
 };

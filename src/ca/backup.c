@@ -19,6 +19,7 @@
 
 #include "audit/seal.h"
 #include "ca/auditkey.h"
+#include "ca/crl.h"
 #include "ca/custody.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -468,6 +469,7 @@ static gc_result bring_back(const struct gc_restore_options *o, const char *id)
 	struct gc_ca *ca = NULL;
 	struct gc_audit_check chk;
 	char detail[512], absdir[PATH_MAX];
+	int64_t floor = 0;
 	bool made;
 	gc_result rc;
 	struct gc_config cfg;
@@ -484,9 +486,14 @@ static gc_result bring_back(const struct gc_restore_options *o, const char *id)
 		GC_GUARD(gc_ca_write_softhsm_conf(absdir, &cfg));
 	GC_GUARD(gc_ca_open(absdir, GC_NEED_DB | GC_NEED_TOKEN, o->actor, &ca));
 	GC_GUARD_OUT(rc, gc_audit_verify(ca->db, &chk));
-	snprintf(detail, sizeof(detail), "restored from backup %s with %u custodian shares; audit trail "
-	         "of %ld records verified", id, o->nshares, chk.records);
 	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
+	if ((rc = gc_crl_set_floor(ca, "restore", &floor)) != GC_OK) {
+		gc_db_rollback(ca->db);
+		goto out;
+	}
+	snprintf(detail, sizeof(detail), "restored from backup %s with %u custodian shares; audit trail "
+	         "of %ld records verified; cRLNumbers continue from %lld, above any published after "
+	         "the backup", id, o->nshares, chk.records, (long long)floor);
 	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_RESTORE, id, true, detail)) != GC_OK ||
 	    (rc = gc_db_commit(ca->db)) != GC_OK) {
 		gc_db_rollback(ca->db);

@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ca/activation.h"
 #include "ca/auditkey.h"
 #include "core/calendar.h"
 #include "core/cps.h"
@@ -187,22 +189,16 @@ out:
 
 /* ---- the key ceremony ---- */
 
-struct made_cert {
-	unsigned char serial[CPS_SERIAL_OCTETS];
-	int64_t not_before, not_after;
-	unsigned char *der;
-	size_t dersz;
-	X509 *x;
-};
 
-static void made_cert_clear(struct made_cert *m)
+
+void gc_made_cert_clear(struct gc_made_cert *m)
 {
 	free(m->der);
 	X509_free(m->x);
 	memset(m, 0, sizeof(*m));
 }
 
-static gc_result ca_name(const struct gc_config *cfg, const char *cn, X509_NAME **out)
+gc_result gc_ca_name(const struct gc_config *cfg, const char *cn, X509_NAME **out)
 {
 	const char *values[5] = {cfg->country, cfg->state, cfg->locality, cfg->organisation, cn};
 
@@ -223,11 +219,11 @@ static gc_result lint_ca_tbs(const unsigned char *tbs, size_t tbssz,
 }
 
 /* Makes one CA certificate: subject key subj signed by issuer key signer. */
-static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
+gc_result gc_ca_make_cert(const X509_NAME *subject, const X509_NAME *issuer,
                               struct gc_hsm_key *subj, struct gc_hsm_key *signer,
                               const unsigned char *issuer_key_id, int pathlen, int64_t nb,
-                              int years, const char *cps_uri,
-                              const struct gc_lint_cert_expect *lx, struct made_cert *m)
+                              int64_t na, const char *cps_uri,
+                              const struct gc_lint_cert_expect *lx, struct gc_made_cert *m)
 {
 	struct gc_ca_input in;
 	unsigned char key_id[20], *tbs = NULL;
@@ -238,7 +234,7 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 	GC_GUARD(gc_serial_random(m->serial));
 	GC_GUARD(gc_spki_ids(gc_hsm_key_public(subj), NULL, NULL, sha, key_id));
 	m->not_before = nb;
-	m->not_after = gc_time_add_years(nb, years);
+	m->not_after = na;
 	in = (struct gc_ca_input){
 		.subject = subject, .issuer = issuer, .serial = m->serial,
 		.not_before = m->not_before, .not_after = m->not_after,
@@ -254,8 +250,8 @@ static gc_result make_ca_cert(const X509_NAME *subject, const X509_NAME *issuer,
 	return rc;
 }
 
-static gc_result insert_ca_cert(struct gc_db *db, const char *role, const char *cn,
-                                const char *label, const struct made_cert *m, int64_t issuer_id,
+gc_result gc_ca_insert_cert(struct gc_db *db, const char *role, const char *cn,
+                                const char *label, const struct gc_made_cert *m, int64_t issuer_id,
                                 int64_t *id)
 {
 	struct gc_stmt *st;
@@ -349,10 +345,23 @@ out:
 	return rc;
 }
 
+gc_result gc_ca_save_config(struct gc_ca *ca, const struct gc_config *cfg)
+{
+	char path[GC_MAX_PATH], *json;
+	gc_result rc;
+
+	GC_GUARD(gc_path_join(path, sizeof(path), ca->dir, GC_CONFIG_FILE));
+	GC_ENSURE((json = gc_config_dump(cfg)) != NULL, GC_E_NOMEM, "config: out of memory");
+	if ((rc = gc_file_write(path, json, strlen(json), 0640, 0)) == GC_OK)
+		rc = config_check(ca, json, strlen(json)); /* config.changed, as a hand edit would be */
+	free(json);
+	return rc;
+}
+
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
-                                 const char *json, const char *actor, const struct made_cert *root,
-                                 const struct made_cert *issuing)
+                                 const char *json, const char *actor, const struct gc_made_cert *root,
+                                 const struct gc_made_cert *issuing)
 {
 	struct gc_db *db = NULL;
 	struct gc_audit *audit = NULL;
@@ -370,8 +379,8 @@ static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg
 	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->root.key_label, true, detail));
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, cfg->issuing.key_label, true, detail));
-	GC_GUARD_OUT(rc, insert_ca_cert(db, "root", cfg->root.cn, cfg->root.key_label, root, 0, &root_id));
-	GC_GUARD_OUT(rc, insert_ca_cert(db, "issuing", cfg->issuing.cn, cfg->issuing.key_label, issuing,
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(db, "root", cfg->root.cn, cfg->root.key_label, root, 0, &root_id));
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(db, "issuing", cfg->issuing.cn, cfg->issuing.key_label, issuing,
 	                                root_id, &issuing_id));
 	snprintf(detail, sizeof(detail), "CN=%s serial %s (self-signed)", cfg->root.cn, serial[0]);
 	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_CA_CERT_ISSUED, serial[0], true, detail));
@@ -391,7 +400,7 @@ out:
 }
 
 static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
-                                struct made_cert *root, struct made_cert *issuing)
+                                struct gc_made_cert *root, struct gc_made_cert *issuing)
 {
 	struct gc_hsm_key *rk, *ik;
 	X509_NAME *root_dn = NULL, *issuing_dn = NULL;
@@ -410,18 +419,20 @@ static gc_result make_hierarchy(struct gc_hsm *hsm, const struct gc_config *cfg,
 	GC_GUARD(gc_hsm_generate_rsa(hsm, cfg->issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(hsm, cfg->root.key_label, &rk));
 	GC_GUARD(gc_hsm_find_key(hsm, cfg->issuing.key_label, &ik));
-	GC_GUARD_OUT(rc, ca_name(cfg, cfg->root.cn, &root_dn));
-	GC_GUARD_OUT(rc, ca_name(cfg, cfg->issuing.cn, &issuing_dn));
+	GC_GUARD_OUT(rc, gc_ca_name(cfg, cfg->root.cn, &root_dn));
+	GC_GUARD_OUT(rc, gc_ca_name(cfg, cfg->issuing.cn, &issuing_dn));
 	GC_GUARD_OUT(rc, gc_spki_ids(gc_hsm_key_public(rk), NULL, NULL, sha, root_kid));
 	/* App. G: the root is self-signed; basicConstraints cA without pathLen. */
-	GC_GUARD_OUT(rc, make_ca_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
-	                              cfg->root.validity_years, cfg->cps_uri, &lx, root));
+	GC_GUARD_OUT(rc, gc_ca_make_cert(root_dn, root_dn, rk, rk, NULL, -1, now,
+	                                 gc_time_add_years(now, cfg->root.validity_years), cfg->cps_uri, &lx,
+	                                 root));
 	/* App. G: the issuing CA is certified by the root; pathLen 0 (it signs only g-Certs). */
 	GC_GUARD_OUT(rc, gc_lint_issuer_load(root->der, root->dersz, &root_lint));
 	lx.kind = GC_LINT_ISSUING;
 	lx.root = &root_lint;
-	GC_GUARD_OUT(rc, make_ca_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
-	                              0, now, cfg->issuing.validity_years, cfg->cps_uri, &lx, issuing));
+	GC_GUARD_OUT(rc, gc_ca_make_cert(issuing_dn, X509_get_subject_name(root->x), ik, rk, root_kid,
+	                              0, now, gc_time_add_years(now, cfg->issuing.validity_years), cfg->cps_uri, &lx,
+	                                 issuing));
 out:
 	gc_lint_issuer_clear(&root_lint);
 	X509_NAME_free(root_dn);
@@ -496,13 +507,15 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 {
 	struct gc_config cfg = opt->cfg;
 	struct gc_hsm *hsm = NULL;
-	struct made_cert root = {0}, issuing = {0};
+	struct gc_made_cert root = {0}, issuing = {0};
 	char absdir[PATH_MAX], path[GC_MAX_PATH], pin[256];
 	char *json = NULL;
 	gc_result rc;
 
 	/* Nothing in a CA directory is for other users' eyes. */
 	umask(027);
+	if (opt->activation != NULL)
+		GC_GUARD(gc_activation_prepare(opt->activation, &cfg)); /* before anything is made */
 	GC_GUARD(gc_mkdir(dir, 0700, 1));
 	if (realpath(dir, absdir) == NULL) {
 		rc = gc_fail(GC_E_IO, "%s: cannot resolve", dir);
@@ -516,8 +529,10 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	} else {
 		GC_GUARD_OUT(rc, make_softhsm_token(absdir, &cfg, pin));
 	}
-	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.pin_file));
-	GC_GUARD_OUT(rc, gc_file_write(path, pin, strlen(pin), 0600, 1));
+	if (opt->activation == NULL) {
+		GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.pin_file));
+		GC_GUARD_OUT(rc, gc_file_write(path, pin, strlen(pin), 0600, 1));
+	}
 	GC_GUARD_OUT(rc, gc_hsm_open(cfg.token_module, cfg.token_label, pin, &hsm));
 	GC_GUARD_OUT(rc, make_hierarchy(hsm, &cfg, &root, &issuing));
 	GC_NOMEM_OUT(rc, json = gc_config_dump(&cfg));
@@ -525,12 +540,16 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
 	GC_GUARD_OUT(rc, write_calendar(absdir, &cfg));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
-	rc = record_ceremony(path, &cfg, json, actor, &root, &issuing);
+	/* CPS §6.4: the PIN leaves the ceremony only as sealed shares */
+	if (opt->activation != NULL && (rc = gc_activation_write_shares(opt->activation, &cfg, pin)) != GC_OK)
+		goto out;
+	if ((rc = record_ceremony(path, &cfg, json, actor, &root, &issuing)) != GC_OK && opt->activation)
+		gc_activation_remove_shares(opt->activation, &cfg);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	free(json);
-	made_cert_clear(&root);
-	made_cert_clear(&issuing);
+	gc_made_cert_clear(&root);
+	gc_made_cert_clear(&issuing);
 	gc_hsm_free(hsm);
 	if (rc != GC_OK) {
 		/* Nothing half done: the directory was ours alone; take it all away again.
@@ -651,20 +670,16 @@ static gc_result open_issuance(struct gc_ca *ca)
 	return rc;
 }
 
-static gc_result open_token(struct gc_ca *ca, bool root_only)
+/* The keys of the token, logged in with pin (wiped by the caller). */
+static gc_result login_token(struct gc_ca *ca, bool root_only, const char *pin)
 {
-	char path[GC_MAX_PATH], pin[256];
-	gc_result rc;
+	char path[GC_MAX_PATH];
 
 	if (ca->cfg.softhsm2_conf[0] != '\0') {
 		GC_GUARD(ca_path(ca, ca->cfg.softhsm2_conf, path, sizeof(path)));
 		GC_GUARD(gc_hsm_use_softhsm_conf(path));
 	}
-	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
-	GC_GUARD(read_pin(path, pin, sizeof(pin)));
-	rc = gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm);
-	OPENSSL_cleanse(pin, sizeof(pin));
-	GC_GUARD(rc);
+	GC_GUARD(gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm));
 	/* The audit key first: a key generated later could move libp11's key objects
 	 * under the CA key handles already taken. */
 	GC_GUARD(gc_audit_key_open(ca));
@@ -680,6 +695,113 @@ root:
 	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(ca->root_key), X509_get0_pubkey(ca->root_cert)) == 1,
 	          GC_E_HSM, "token key \"%s\" does not match the root certificate", ca->cfg.root.key_label);
 	return GC_OK;
+}
+
+/* ---- M-of-N activation (CPS §6.2.2, §6.4) ---- */
+
+/* The custodians' shares a standalone command was given (the CLI edge sets them). */
+static const struct gc_activation_input *given_shares;
+
+void gc_ca_use_shares(const struct gc_activation_input *in)
+{
+	given_shares = in;
+}
+
+static gc_result audit_activation(struct gc_ca *ca, enum gc_audit_event ev, bool ok, const char *detail)
+{
+	gc_result rc;
+
+	GC_GUARD(gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, ev, ca->cfg.token_label, ok, detail)) != GC_OK ||
+	    (rc = gc_db_commit(ca->db)) != GC_OK)
+		gc_db_rollback(ca->db);
+	return rc;
+}
+
+/* A failed activation is recorded with its reason; the reason stays the error. */
+static gc_result activation_failed(struct gc_ca *ca, gc_result rc, const char *who, const char *what)
+{
+	char why[1024], detail[1400];
+
+	snprintf(why, sizeof(why), "%s", gc_err_detail());
+	snprintf(detail, sizeof(detail), "%s refused (custodians whose shares opened: %s): %s", what,
+	         who[0] ? who : "none", why);
+	if (audit_activation(ca, GC_EV_CA_ACTIVATION_FAILED, false, detail) != GC_OK)
+		gc_err_clear();
+	return gc_fail(rc, "%s", why);
+}
+
+gc_result gc_ca_activate(struct gc_ca *ca, const char *pin, const char *who, const char *what)
+{
+	char detail[1024];
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm == NULL, GC_E_CA_STATE, "the CA keys are already activated");
+	if ((rc = login_token(ca, false, pin)) != GC_OK) {
+		gc_ca_deactivate(ca);
+		return activation_failed(ca, rc, who, what);
+	}
+	snprintf(detail, sizeof(detail), "%s: custodians %s (%d of %d, CPS §6.4) logged the token in",
+	         what, who, ca->cfg.activation.threshold, ca->cfg.activation.custodians);
+	if ((rc = audit_activation(ca, GC_EV_CA_ACTIVATED, true, detail)) != GC_OK)
+		gc_ca_deactivate(ca);
+	return rc;
+}
+
+void gc_ca_deactivate(struct gc_ca *ca)
+{
+	if (!ca->shares_token)
+		gc_hsm_free(ca->hsm); /* logs out: the token forgets the PIN */
+	ca->hsm = NULL;
+	ca->root_key = ca->issuing_key = ca->audit_key = NULL;
+	X509_free(ca->audit_cert);
+	ca->audit_cert = NULL;
+	if (ca->lock_fd >= 0)
+		close(ca->lock_fd);
+	ca->lock_fd = -1;
+}
+
+/* A standalone command in custodian mode: the shares it was given, or a refusal that
+ * names the ways to sign. */
+static gc_result open_custodial(struct gc_ca *ca, bool root_only)
+{
+	char pin[GC_ACTIVATION_PIN_MAX + 1], who[512], msg[256];
+	gc_result rc;
+
+	if (given_shares == NULL) {
+		gc_activation_refusal(&ca->cfg, msg, sizeof(msg));
+		return gc_fail(GC_E_NOT_ACTIVATED, "%s: sign through the running service (`gcert ca serve`, "
+		               "then `gcert ca activate --dir %s`), or give this command "
+		               "--activation-shares F1,F2,... --activation-passphrases env:A,env:B,...",
+		               msg, ca->dir);
+	}
+	if ((rc = gc_activation_combine(&ca->cfg, given_shares, pin, sizeof(pin), who, sizeof(who))) != GC_OK)
+		return activation_failed(ca, rc, who, "activation for a standalone command");
+	if ((rc = login_token(ca, root_only, pin)) != GC_OK) {
+		sodium_memzero(pin, sizeof(pin));
+		gc_ca_deactivate(ca);
+		return activation_failed(ca, rc, who, "activation for a standalone command");
+	}
+	sodium_memzero(pin, sizeof(pin));
+	snprintf(msg, sizeof(msg), "for one standalone command: custodians %.160s (%d of %d, CPS §6.4)",
+	         who, ca->cfg.activation.threshold, ca->cfg.activation.custodians);
+	return audit_activation(ca, GC_EV_CA_ACTIVATED, true, msg);
+}
+
+static gc_result open_token(struct gc_ca *ca, bool root_only)
+{
+	char path[GC_MAX_PATH], pin[256];
+	gc_result rc;
+
+	if (gc_config_custodial(&ca->cfg))
+		return open_custodial(ca, root_only);
+	GC_ENSURE(given_shares == NULL, GC_E_USAGE, "--activation-shares: this CA is not under M-of-N "
+	          "activation (its PIN is in %s)", ca->cfg.pin_file);
+	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
+	GC_GUARD(read_pin(path, pin, sizeof(pin)));
+	rc = login_token(ca, root_only, pin);
+	OPENSSL_cleanse(pin, sizeof(pin));
+	return rc;
 }
 
 gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct gc_ca **out)
@@ -769,6 +891,12 @@ gc_result gc_ca_open_token(struct gc_ca *ca)
 	return open_issuance(ca);
 }
 
+gc_result gc_ca_activate_service(struct gc_ca *ca, const char *pin, const char *who)
+{
+	GC_GUARD(gc_ca_activate(ca, pin, who, "activation of the CA service"));
+	return open_issuance(ca);
+}
+
 void gc_ca_close(struct gc_ca *ca)
 {
 	if (ca == NULL)
@@ -790,7 +918,7 @@ void gc_ca_close(struct gc_ca *ca)
 
 /* ---- a new issuing CA (§4.8.3) ---- */
 
-static gc_result check_new_name(struct gc_ca *ca)
+gc_result gc_ca_check_new_name(struct gc_ca *ca)
 {
 	struct gc_stmt *st;
 	struct gc_hsm_key *k;
@@ -812,7 +940,7 @@ static gc_result check_new_name(struct gc_ca *ca)
 	return rc;
 }
 
-static gc_result record_new_issuing(struct gc_ca *ca, const struct made_cert *m, int64_t *id)
+static gc_result record_new_issuing(struct gc_ca *ca, const struct gc_made_cert *m, int64_t *id)
 {
 	char serial[41], detail[512];
 	struct gc_stmt *st;
@@ -825,7 +953,7 @@ static gc_result record_new_issuing(struct gc_ca *ca, const struct made_cert *m,
 	rc = gc_stmt_run(st);
 	gc_stmt_free(st);
 	GC_GUARD_OUT(rc, rc);
-	GC_GUARD_OUT(rc, insert_ca_cert(ca->db, "issuing", ca->cfg.issuing.cn, ca->cfg.issuing.key_label,
+	GC_GUARD_OUT(rc, gc_ca_insert_cert(ca->db, "issuing", ca->cfg.issuing.cn, ca->cfg.issuing.key_label,
 	                                m, ca->root_id, id));
 	snprintf(detail, sizeof(detail), "RSA %d, sensitive, not extractable", CPS_RSA_BITS);
 	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED,
@@ -839,31 +967,38 @@ out:
 	return rc;
 }
 
-gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
+gc_result gc_ca_check_new_issuing(struct gc_ca *ca, int64_t now)
 {
-	struct made_cert m = {0};
-	struct gc_hsm_key *ik;
-	X509_NAME *dn = NULL;
-	const ASN1_OCTET_STRING *root_ski = X509_get0_subject_key_id(ca->root_cert);
 	struct tm tm;
-	int64_t id = 0;
-	gc_result rc;
 
 	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "new issuing CA: the root key is not open");
-	GC_ENSURE(root_ski != NULL && ASN1_STRING_length(root_ski) == 20, GC_E_NOT_A_CA_DIR,
-	          "root certificate has no 20-octet subjectKeyIdentifier");
-	GC_GUARD(check_new_name(ca));
+	GC_GUARD(gc_ca_check_new_name(ca));
 	ASN1_TIME_to_tm(X509_get0_notAfter(ca->root_cert), &tm);
 	GC_ENSURE(gc_time_add_years(now, ca->cfg.issuing.validity_years) <= (int64_t)timegm(&tm),
 	          GC_E_OUTLIVES_CA, "config: issuing.validity_years: %d years would outlive the root "
 	          "certificate; CPS §4.7: a root key changeover is due", ca->cfg.issuing.validity_years);
+	return GC_OK;
+}
+
+gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
+{
+	struct gc_made_cert m = {0};
+	struct gc_hsm_key *ik;
+	X509_NAME *dn = NULL;
+	const ASN1_OCTET_STRING *root_ski = X509_get0_subject_key_id(ca->root_cert);
+	int64_t id = 0;
+	gc_result rc;
+
+	GC_ENSURE(root_ski != NULL && ASN1_STRING_length(root_ski) == 20, GC_E_NOT_A_CA_DIR,
+	          "root certificate has no 20-octet subjectKeyIdentifier");
+	GC_GUARD(gc_ca_check_new_issuing(ca, now));
 	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, ca->cfg.issuing.key_label, CPS_RSA_BITS));
 	GC_GUARD(gc_hsm_find_key(ca->hsm, ca->cfg.issuing.key_label, &ik));
-	GC_GUARD_OUT(rc, ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
+	GC_GUARD_OUT(rc, gc_ca_name(&ca->cfg, ca->cfg.issuing.cn, &dn));
 	/* linted as the ceremony lints it: App. G profile, the names now configured */
-	GC_GUARD_OUT(rc, make_ca_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
+	GC_GUARD_OUT(rc, gc_ca_make_cert(dn, X509_get_subject_name(ca->root_cert), ik, ca->root_key,
 	                              ASN1_STRING_get0_data(root_ski), 0, now,
-	                              ca->cfg.issuing.validity_years, ca->cfg.cps_uri,
+	                              gc_time_add_years(now, ca->cfg.issuing.validity_years), ca->cfg.cps_uri,
 	                              &(struct gc_lint_cert_expect){.kind = GC_LINT_ISSUING,
 	                                                            .root = &ca->lint_root,
 	                                                            .ca_names = ca->ca_names,
@@ -881,7 +1016,7 @@ gc_result gc_ca_new_issuing(struct gc_ca *ca, int64_t now)
 	rc = load_issuer(ca);
 out:
 	X509_NAME_free(dn);
-	made_cert_clear(&m);
+	gc_made_cert_clear(&m);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "audit/audit.h"
+#include "ca/activation.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "hsm/hsm.h"
@@ -58,6 +59,9 @@ struct gc_init_options {
 	/* An existing token (any PKCS#11 module): its user PIN is copied from this file
 	 * into the CA directory. Empty: a new SoftHSM2 token is made inside the directory. */
 	char existing_pin_file[GC_MAX_PATH];
+	/* M-of-N activation (CPS §6.4): the PIN is split among custodians and not stored.
+	 * NULL: the PIN is kept in the pin file (single-person). */
+	const struct gc_activation_setup *activation;
 };
 
 /*
@@ -73,6 +77,19 @@ void gc_ca_close(struct gc_ca *);
 /* Opens the token of a CA opened without it (a service that signs only when asked to). */
 gc_result gc_ca_open_token(struct gc_ca *) GC_MUST_CHECK;
 /*
+ * Custodian mode (CPS §6.4): the shares a standalone command was given to log the token
+ * in (the CLI sets them before gc_ca_open; NULL: none). Without them gc_ca_open refuses
+ * a command that needs the token with GC_E_NOT_ACTIVATED, naming the ways to sign.
+ */
+void gc_ca_use_shares(const struct gc_activation_input *);
+/* Logs the token in with pin (rebuilt by custodians who); audited as ca.activated or
+ * ca.activation_failed, what saying for what. Refused when already open. */
+gc_result gc_ca_activate(struct gc_ca *, const char *pin, const char *who, const char *what) GC_MUST_CHECK;
+/* gc_ca_activate for a running service, which then takes the issuance lock. */
+gc_result gc_ca_activate_service(struct gc_ca *, const char *pin, const char *who) GC_MUST_CHECK;
+/* Logs the token out and forgets its keys (workers made from ca must be closed first). */
+void gc_ca_deactivate(struct gc_ca *);
+/*
  * A worker for another thread: its own database connection (SQLite transactions belong
  * to a connection), the same token and keys (libp11 gives each concurrent signature its
  * own session). Close the worker before the CA it came from.
@@ -86,6 +103,38 @@ gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
  * the root key. Refused when the name or key label is already in use.
  */
 gc_result gc_ca_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+/* Whether issuing.cn and issuing.key_label of the configuration are still free. */
+gc_result gc_ca_check_new_name(struct gc_ca *) GC_MUST_CHECK;
+/* The refusals of gc_ca_new_issuing, checked without making anything. */
+gc_result gc_ca_check_new_issuing(struct gc_ca *, int64_t now) GC_MUST_CHECK;
+
+/* ---- the pieces of the key ceremony, for changeover.c (CPS §4.7) ---- */
+
+/* One CA certificate made in the token. */
+struct gc_made_cert {
+	unsigned char serial[20];
+	int64_t not_before, not_after;
+	unsigned char *der;
+	size_t dersz;
+	X509 *x;
+};
+void gc_made_cert_clear(struct gc_made_cert *);
+/* A CA name: C, ST, L, O of the configuration and cn (App. G). */
+gc_result gc_ca_name(const struct gc_config *, const char *cn, X509_NAME **out) GC_MUST_CHECK;
+/* Certifies subj's key by signer (issuer_key_id NULL: self-signed root; pathlen -1: none)
+ * for nb..na; the TBS is linted as lx expects before the token signs, and the result
+ * verified with the signer's key. */
+gc_result gc_ca_make_cert(const X509_NAME *subject, const X509_NAME *issuer, struct gc_hsm_key *subj,
+                          struct gc_hsm_key *signer, const unsigned char *issuer_key_id, int pathlen,
+                          int64_t nb, int64_t na, const char *cps_uri, const struct gc_lint_cert_expect *lx,
+                          struct gc_made_cert *m) GC_MUST_CHECK;
+/* Inserts a CA certificate row (role "root" or "issuing", current) inside the caller's
+ * transaction; issuer_id 0 for a root. */
+gc_result gc_ca_insert_cert(struct gc_db *, const char *role, const char *cn, const char *label,
+                            const struct gc_made_cert *, int64_t issuer_id, int64_t *id) GC_MUST_CHECK;
+
+/* Writes cfg as DIR/gcert.json (atomically) and records the change (config.changed). */
+gc_result gc_ca_save_config(struct gc_ca *, const struct gc_config *) GC_MUST_CHECK;
 
 /* Every root (trust anchors) and issuing CA certificate of the CA, current or not,
  * appended to roots and issuing (for relying-party verification). */

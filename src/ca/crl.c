@@ -51,7 +51,22 @@ struct scope {
 	const char *rscope; /* revocations.scope: "ee" or "ca" */
 	const X509 *issuer;
 	struct gc_hsm_key *key;
+	/* the CA names the linter expects of this issuer (NULL: the CA's current ones); after
+	 * a changeover an older CA's CRLs name its own root (CPS §4.7) */
+	const char *const *ca_names;
 };
+
+/* C, ST, L, O of the CA, then the root and the CA that signs: from the signing CA's
+ * certificate (cns holds the two CNs). */
+static void names_of(const struct gc_ca *ca, const X509 *signer, bool root, char cns[2][260],
+                     const char *names[6])
+{
+	X509_NAME_get_text_by_NID(X509_get_issuer_name(signer), NID_commonName, cns[0], 260);
+	X509_NAME_get_text_by_NID(X509_get_subject_name(signer), NID_commonName, cns[1], 260);
+	memcpy(names, ca->ca_names, 6 * sizeof(names[0]));
+	names[4] = root ? cns[1] : cns[0];
+	names[5] = root ? ca->ca_names[5] : cns[1];
+}
 
 struct writer {
 	int fd;
@@ -183,9 +198,12 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "SELECT coalesce(max(crl_number), 0) FROM crls WHERE ca_id = ?", &st));
+	/* one past the issuer's last, and at least the floor a restore set (migration 8) */
+	GC_GUARD(gc_db_prepare(db, "SELECT max((SELECT coalesce(max(crl_number), 0) + 1 FROM crls"
+	                           " WHERE ca_id = ?), (SELECT coalesce(max(floor), 1) FROM crl_number_floor))",
+	                       &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
-		*num = gc_stmt_int64(st, 0) + 1;
+		*num = gc_stmt_int64(st, 0);
 	gc_stmt_free(st);
 	/* DESIGN.md: below 2^159; an int64 counter stays far below, and must not wrap. */
 	if (rc == GC_OK && *num <= 0)
@@ -374,7 +392,7 @@ static gc_result crl_expect(struct gc_ca *ca, const struct scope *s, const struc
 	          : strcmp(s->kind, "partition") == 0 ? GC_LINT_CRL_PARTITION : GC_LINT_CRL_FULL;
 	x->issuer = li;
 	x->root = li;
-	x->ca_names = ca->ca_names;
+	x->ca_names = s->ca_names != NULL ? s->ca_names : ca->ca_names;
 	x->partition_url = s->url;
 	x->prev_number = p->crl_number > 1 ? prev : NULL;
 	x->prev_number_len = 8;
@@ -413,8 +431,9 @@ static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const st
 	GC_GUARD_OUT(rc, gc_der_wrap_signed(tbs, tbssz, no_sig, p->sig_len, &frame, &framesz));
 	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
 	x.issuer = x.root = NULL; /* no signature to check yet */
-	/* the names of this CRL's signer (an earlier issuing CA still signs its own CRLs) */
-	memcpy(names, ca->ca_names, sizeof(names));
+	/* the names of this CRL's signer (an earlier issuing CA still signs its own CRLs,
+	 * naming its own root after a root changeover) */
+	memcpy(names, s->ca_names != NULL ? s->ca_names : ca->ca_names, sizeof(names));
 	GC_ENSURE_OUT(rc, X509_NAME_get_text_by_NID(X509_get_subject_name(s->issuer), NID_commonName, cn,
 	                                            sizeof(cn)) > 0,
 	              GC_E_INTERNAL, "crl: the signing CA certificate has no CN");
@@ -757,8 +776,12 @@ static gc_result issue_for_ca(struct gc_ca *ca, const struct ca_row *r, enum gc_
 {
 	char kinds[GC_CRL_MAX_RESULTS][12], urls[GC_CRL_MAX_RESULTS][256];
 	struct scope s = {.ca_id = r->id, .rscope = "ee", .issuer = r->cert};
+	char cns[2][260];
+	const char *names[6];
 	size_t ns, i;
 
+	names_of(ca, r->cert, false, cns, names);
+	s.ca_names = names;
 	GC_GUARD(record_scopes(ca, r, now));
 	GC_GUARD(list_scopes(ca->db, r->id, kinds, urls, GC_CRL_MAX_RESULTS, &ns));
 	/* the current key is already open; an older CA's key is looked up (a service's
@@ -813,6 +836,71 @@ gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, s
 	return issue_one(ca, &s, cause, now, gc_time_add_months(now, CPS_ARL_PERIOD_MONTHS), res);
 }
 
+/* Roots replaced by a root changeover that still publish an ARL (CPS §4.7): their
+ * certificate has not expired. */
+static gc_result old_roots(struct gc_ca *ca, int64_t now, struct ca_row *rows, size_t max, size_t *n)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	*n = 0;
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT id, der, key_label, is_current FROM ca_certs WHERE role = 'root'"
+	                               " AND id <> ? AND not_after > ? AND id IN (SELECT ca_id FROM crl_scopes"
+	                               " WHERE kind = 'arl') ORDER BY id", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, ca->root_id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, now)) == GC_OK)
+		while (*n < max && (rc = gc_stmt_step(st, &row)) == GC_OK && row &&
+		       (rc = load_ca_row(st, &rows[*n])) == GC_OK)
+			(*n)++;
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result old_root_arl(struct gc_ca *ca, const struct ca_row *r, enum gc_crl_cause cause, int64_t now,
+                              struct gc_crl_result *res)
+{
+	struct scope s = {.ca_id = r->id, .kind = "arl", .rscope = "ca", .issuer = r->cert};
+	struct gc_stmt *st;
+	char url[256] = "", cns[2][260];
+	const char *names[6];
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT url FROM crl_scopes WHERE ca_id = ? AND kind = 'arl'", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, r->id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		snprintf(url, sizeof(url), "%s", gc_stmt_text(st, 0));
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	s.url = url;
+	names_of(ca, r->cert, true, cns, names);
+	s.ca_names = names;
+	GC_GUARD(gc_hsm_find_key(ca->hsm, r->key_label, &s.key));
+	GC_ENSURE(EVP_PKEY_eq(gc_hsm_key_public(s.key), X509_get0_pubkey(r->cert)) == 1, GC_E_HSM,
+	          "token key \"%s\" does not match its root certificate", r->key_label);
+	return issue_one(ca, &s, cause, now, gc_time_add_months(now, CPS_ARL_PERIOD_MONTHS), res);
+}
+
+gc_result gc_arl_issue_all(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res,
+                           size_t max, size_t *n)
+{
+	struct ca_row rows[8];
+	size_t nrows = 0, i;
+	gc_result rc;
+
+	*n = 0;
+	GC_ENSURE(max > 0, GC_E_INTERNAL, "arl: no room for results");
+	GC_GUARD(gc_arl_issue(ca, cause, now, &res[0]));
+	*n = 1;
+	memset(rows, 0, sizeof(rows));
+	rc = old_roots(ca, now, rows, 8, &nrows);
+	for (i = 0; rc == GC_OK && i < nrows && *n < max; i++)
+		if ((rc = old_root_arl(ca, &rows[i], cause, now, &res[*n])) == GC_OK)
+			(*n)++;
+	for (i = 0; i < 8; i++)
+		X509_free(rows[i].cert);
+	return rc;
+}
+
 gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_only, int64_t *at)
 {
 	struct gc_stmt *st;
@@ -848,25 +936,58 @@ gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
 	return rc;
 }
 
-gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
-                         struct gc_crl_result *res, size_t max, size_t *n)
+gc_result gc_crl_set_floor(struct gc_ca *ca, const char *reason, int64_t *floor)
 {
-	int64_t last_crl = 0, last_arl = 0, expiry = 0, now = (int64_t)time(NULL);
+	struct timespec ts;
+	struct gc_stmt *st;
+	int64_t f;
+	bool row;
+	gc_result rc;
 
-	*n = 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	f = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	GC_GUARD(gc_db_prepare(ca->db, "INSERT INTO crl_number_floor (floor, set_at, reason)"
+	                               " SELECT max(?, (SELECT coalesce(max(crl_number), 0) + 1 FROM crls)),"
+	                               " ?, ? RETURNING floor", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, f)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 2, (int64_t)ts.tv_sec)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 3, reason)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*floor = row ? gc_stmt_int64(st, 0) : f;
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_crl_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock, bool *crls, bool *arl)
+{
+	int64_t last_crl = 0, last_arl = 0, expiry = 0;
+
 	GC_GUARD(gc_crl_last_issued(ca, "full", true, &last_crl));
 	GC_GUARD(gc_crl_last_issued(ca, "arl", false, &last_arl));
 	GC_GUARD(gc_crl_earliest_expiry(ca, &expiry));
 	/* a run missed while down happens now; so does one whose CRLs would lapse before the
 	 * next scheduled run, within the hour before they lapse (issue 10: a CRL never expires
 	 * unnoticed; regenerating sooner would only make CRLs that lapse just as early) */
-	if (last_crl < gc_schedule_prev(sc, clock) ||
-	    (expiry != 0 && expiry <= gc_schedule_next(sc, clock) && expiry - clock <= CRL_REGEN_MARGIN))
+	*crls = last_crl < gc_schedule_prev(sc, clock) ||
+	        (expiry != 0 && expiry <= gc_schedule_next(sc, clock) && expiry - clock <= CRL_REGEN_MARGIN);
+	*arl = last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock;
+	return GC_OK;
+}
+
+gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock,
+                         struct gc_crl_result *res, size_t max, size_t *n)
+{
+	int64_t now = (int64_t)time(NULL);
+	bool crls, arl;
+
+	*n = 0;
+	GC_GUARD(gc_crl_due(ca, sc, clock, &crls, &arl));
+	if (crls)
 		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
-	if (last_arl == 0 || gc_time_add_months(last_arl, CPS_ARL_PERIOD_MONTHS) <= clock) {
+	if (arl) {
+		size_t k = 0;
 		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");
-		GC_GUARD(gc_arl_issue(ca, GC_CRL_SCHEDULED, now, &res[*n]));
-		(*n)++;
+		GC_GUARD(gc_arl_issue_all(ca, GC_CRL_SCHEDULED, now, &res[*n], max - *n, &k));
+		*n += k;
 	}
 	return GC_OK;
 }

@@ -46,6 +46,10 @@ gc_result gc_crl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc
 /* Issues the root's ARL (App. C II): every revoked CA certificate. */
 gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
                        struct gc_crl_result *res) GC_MUST_CHECK;
+/* The current root's ARL, then those of roots replaced by a root changeover whose
+ * certificate is still valid (CPS §4.7: their old keys keep signing them). */
+gc_result gc_arl_issue_all(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc_crl_result *res,
+                           size_t max, size_t *n) GC_MUST_CHECK;
 /* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs (only the
  * scheduled ones when asked); 0 if none. */
 gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,
@@ -59,6 +63,16 @@ gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_on
  */
 /* The earliest nextUpdate among the newest CRLs of every series (0 when none). */
 gc_result gc_crl_earliest_expiry(struct gc_ca *, int64_t *next_update) GC_MUST_CHECK;
+/*
+ * CPS §4.8.1 after a restore: CRLs published after the backup are not in its database,
+ * so every issuer's next cRLNumber is raised to at least the clock in microseconds (see
+ * migration 8), which no number given before can have reached. Inside the caller's
+ * transaction; *floor is the floor set.
+ */
+gc_result gc_crl_set_floor(struct gc_ca *, const char *reason, int64_t *floor) GC_MUST_CHECK;
+/* What a round at clock would issue: the CRLs, the ARL (without issuing anything). */
+gc_result gc_crl_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock, bool *crls,
+                     bool *arl) GC_MUST_CHECK;
 gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
 

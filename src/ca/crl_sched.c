@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ca/alert.h"
 #include "ca/crl.h"
 #include "ca/service.h"
 #include "core/calendar.h"
@@ -20,6 +21,7 @@ struct gc_crl_sched {
 	char actor[128];
 	pthread_mutex_t mu;
 	long runs;
+	int64_t refused_slot; /* the last slot refused while the keys were not activated */
 };
 
 gc_result gc_crl_sched_new(const struct gc_ca *ca, const char *actor, struct gc_crl_sched **out)
@@ -27,7 +29,9 @@ gc_result gc_crl_sched_new(const struct gc_ca *ca, const char *actor, struct gc_
 	struct gc_crl_sched *s;
 	gc_result rc;
 
-	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "crl schedule: the token is not open");
+	/* CPS §6.4: a CA under M-of-N activation runs the schedule locked until activated */
+	GC_ENSURE(ca->hsm != NULL || gc_config_custodial(&ca->cfg), GC_E_HSM,
+	          "crl schedule: the token is not open");
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
 	pthread_mutex_init(&s->mu, NULL);
@@ -56,6 +60,31 @@ static void audit_failure(struct gc_crl_sched *s, gc_result rc)
 		gc_db_rollback(s->ca->db);
 }
 
+/*
+ * Keys not activated (CPS §6.4): a due CRL cannot be signed. Each missed slot is recorded
+ * as a failed crl.issued and mailed to the operators (§4.5.7) once, not every minute.
+ */
+static void locked_round(struct gc_crl_sched *s, int64_t now)
+{
+	char msg[256], body[512];
+	bool crls = false, arl = false;
+	int64_t slot = gc_schedule_prev(&s->sc, now);
+
+	if (gc_crl_due(s->ca, &s->sc, now, &crls, &arl) != GC_OK || (!crls && !arl) || slot == s->refused_slot) {
+		gc_err_clear();
+		return;
+	}
+	s->refused_slot = slot;
+	gc_activation_refusal(&s->ca->cfg, msg, sizeof(msg));
+	gc_fail(GC_E_NOT_ACTIVATED, "%s%s not signed: %s", crls ? "scheduled CRLs" : "",
+	        arl ? (crls ? " and the ARL" : "the scheduled ARL") : "", msg);
+	audit_failure(s, GC_E_NOT_ACTIVATED);
+	snprintf(body, sizeof(body), "%s\n\nRelying parties keep the last CRL until its nextUpdate "
+	         "(CPS App. C); activate the keys so the schedule can sign.\n", gc_err_detail());
+	if (gc_alerts_queue(s->ca, "scheduled CRL NOT SIGNED: CA keys are not activated", body) != GC_OK)
+		gc_err_clear();
+}
+
 static void *sched_main(void *arg)
 {
 	struct gc_crl_sched *s = arg;
@@ -67,6 +96,11 @@ static void *sched_main(void *arg)
 
 	do {
 		now = (int64_t)time(NULL);
+		if (s->ca->hsm == NULL) {
+			locked_round(s, now);
+			ms = SCHED_MAX_SLEEP_MS;
+			continue; /* to the loop condition, which sleeps */
+		}
 		rc = res ? gc_crl_run_due(s->ca, &s->sc, now, res, GC_CRL_MAX_RESULTS + 1, &n)
 		         : gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
 		if (rc != GC_OK)

@@ -35,6 +35,8 @@ struct gc_iface_http {
 	struct MHD_Daemon *d;
 	pthread_mutex_t mu;   /* the worker's database connection is used by one thread at a time */
 	int port;
+	bool locked;          /* CPS §6.4: keys not activated: every file is refused */
+	char refusal[256];
 };
 
 /* Per connection: what the handshake decided, and whether a request came. */
@@ -166,12 +168,31 @@ static bool cms_type(struct MHD_Connection *mc)
 	                     strncmp(t, "application/octet-stream", 24) == 0);
 }
 
+/* Keys not activated: nothing can be signed, not even a result file; said in plain text,
+ * and recorded (CPS §4.5.1 request handling). */
+static enum MHD_Result refuse_locked(struct gc_iface_http *h, struct MHD_Connection *mc)
+{
+	char msg[300];
+
+	pthread_mutex_lock(&h->mu);
+	if (gc_db_begin(h->ca->db) == GC_OK) {
+		if (gc_audit_append(h->ca->audit, "interface", GC_EV_IFACE_REJECTED, "request file", false,
+		                    h->refusal) != GC_OK || gc_db_commit(h->ca->db) != GC_OK)
+			gc_db_rollback(h->ca->db);
+	}
+	pthread_mutex_unlock(&h->mu);
+	snprintf(msg, sizeof(msg), "%s\n", h->refusal);
+	return reply_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+}
+
 static enum MHD_Result process(struct gc_iface_http *h, struct MHD_Connection *mc, struct body *b)
 {
 	struct gc_iface_outcome o;
 	enum MHD_Result ret;
 	gc_result rc;
 
+	if (h->locked)
+		return refuse_locked(h, mc);
 	pthread_mutex_lock(&h->mu);
 	rc = gc_iface_process(h->ca, b->buf, b->len, &h->lim, &o);
 	pthread_mutex_unlock(&h->mu);
@@ -283,7 +304,12 @@ gc_result gc_iface_http_new(struct gc_ca *ca, const char *listen, struct gc_ifac
 	h->lim = (struct gc_iface_limits){(size_t)ca->cfg.iface_max_file, (size_t)ca->cfg.iface_max_requests};
 	GC_GUARD_OUT(rc, parse_listen(listen, &h->addr));
 	/* the service key answers; make it now, not on the first request */
-	GC_GUARD_OUT(rc, gc_service_identity(ca, &cert, &key));
+	if (ca->hsm == NULL && gc_config_custodial(&ca->cfg)) {
+		h->locked = true;
+		gc_activation_refusal(&ca->cfg, h->refusal, sizeof(h->refusal));
+	} else {
+		GC_GUARD_OUT(rc, gc_service_identity(ca, &cert, &key));
+	}
 	GC_GUARD_OUT(rc, gc_service_tls(ca, &h->cert_pem, &h->key_pem));
 	GC_GUARD_OUT(rc, gc_ca_worker(ca, &h->ca));
 	*out = h;

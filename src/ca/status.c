@@ -12,7 +12,10 @@
 
 static void judge_ca(struct gc_status_item *it, int64_t now)
 {
-	if (it->until <= now)
+	/* a replaced CA that expired is history, not a fault: its certificates expired too */
+	if (it->until <= now && !it->current)
+		snprintf(it->note, sizeof(it->note), "expired (replaced; key kept, CPS §4.7)");
+	else if (it->until <= now)
 		it->warn = true, snprintf(it->note, sizeof(it->note), "expired");
 	else if (it->current && gc_time_add_months(now, CHANGEOVER_MONTHS) >= it->until)
 		it->warn = true, snprintf(it->note, sizeof(it->note),

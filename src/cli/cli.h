@@ -14,6 +14,7 @@ struct cli_ctx {
 	const char *dir; /* --dir */
 	bool json;       /* --json */
 	struct gc_ca *ca; /* opened as the command's needs declare */
+	char *act_shares, *act_passes; /* --activation-shares, --activation-passphrases */
 	char actor[96];
 };
 
@@ -65,6 +66,12 @@ int cmd_archive_verify(struct cli_ctx *, int, char **);
 void cli_after_command(struct cli_ctx *);
 int cmd_lint(struct cli_ctx *, int, char **);
 int cmd_ca_status(struct cli_ctx *, int, char **);
+int cmd_ca_activate(struct cli_ctx *, int, char **);
+int cmd_ca_deactivate(struct cli_ctx *, int, char **);
+int cmd_ca_changeover(struct cli_ctx *, int, char **);
+int cmd_ca_new_root(struct cli_ctx *, int, char **);
+/* The activation state of a CA for `ca status` (cmd_activate.c): a JSON object. */
+void *cli_activation_state(const struct gc_ca *);
 
 /* ---- output (output.c): the only place errors become text ---- */
 
@@ -81,6 +88,8 @@ char *cli_cert_pem(const unsigned char *der, size_t dersz);
 const struct cli_command *cli_current(void);
 /* A decimal option value within min..max (the caller words the usage error). */
 bool cli_parse_long(const char *s, long min, long max, long *out);
+/* Splits a comma-separated list in place into 1..max items; false otherwise. */
+bool cli_split_list(char *s, char **items, unsigned max, unsigned *n);
 /* Reads a certificate, PEM or DER. */
 gc_result cli_read_cert(const char *path, X509 **out) GC_MUST_CHECK;
 

@@ -60,14 +60,15 @@ int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, rc);
 	}
 	if (ctx->json)
-		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "status", "ok", "records",
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "status", "ok", "records",
 		                         (json_int_t)chk.records, "checkpoints", (json_int_t)chk.checkpoints,
-		                         "last_record", (json_int_t)chk.last_id, "sealed_up_to",
-		                         (json_int_t)chk.sealed_id));
+		                         "first_record", (json_int_t)chk.first_id, "last_record",
+		                         (json_int_t)chk.last_id, "sealed_up_to", (json_int_t)chk.sealed_id));
 	else
-		printf("audit trail intact: %ld records, hash chain verifies; %ld signed checkpoints "
+		printf("audit trail intact: %ld records%s, hash chain verifies; %ld signed checkpoints "
 		       "verify, sealing records up to %lld (%lld after the last checkpoint)\n",
-		       chk.records, chk.checkpoints, (long long)chk.sealed_id,
+		       chk.records, chk.first_id > 1 ? " (older ones purged after 7 years; a checkpoint "
+		       "anchors the first)" : "", chk.checkpoints, (long long)chk.sealed_id,
 		       (long long)(chk.last_id - chk.sealed_id));
 	return 0;
 }
@@ -161,9 +162,9 @@ int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
 	const char *day = NULL;
+	struct gc_audit_purge p;
 	char why[1024];
 	int64_t before;
-	long n = 0;
 	gc_result rc;
 	int c;
 
@@ -177,13 +178,7 @@ int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "--before YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &before))
 		return cli_usage_error(cli_current(), "--before: \"%s\" is not a date YYYY-MM-DD", day);
-	rc = gc_audit_purge_check(ctx->ca->db, before, (int64_t)time(NULL), &n);
-	/* Nothing older than seven years can be removed without re-anchoring the chain at a
-	 * signed checkpoint; until the first records reach that age, no purge is done. */
-	if (rc == GC_OK && n > 0)
-		rc = gc_fail(GC_E_RETENTION, "audit purge --before %s: %ld records are older than 7 years; "
-		             "export them with `gcert archive export` first (purging is not implemented)",
-		             day, n);
+	rc = gc_audit_purge(ctx->ca->db, ctx->ca->audit, ctx->actor, before, (int64_t)time(NULL), &p);
 	if (rc != GC_OK) {
 		snprintf(why, sizeof(why), "%s", gc_err_detail());
 		audit_refusal(ctx, day, why);
@@ -191,9 +186,16 @@ int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, rc);
 	}
 	if (ctx->json)
-		cli_print_json(json_pack("{s:s, s:i}", "status", "ok", "purged", 0));
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:I}", "status", "ok", "purged", (json_int_t)p.purged,
+		                         "first_kept", (json_int_t)(p.purged ? p.anchor_id : p.first_id),
+		                         "checkpoint", (json_int_t)p.checkpoint_id));
+	else if (p.purged == 0)
+		printf("no audit records sealed by a checkpoint before %s; nothing purged\n", day);
 	else
-		printf("no audit records before %s; nothing purged\n", day);
+		printf("purged %lld audit records (%lld..%lld), all older than 7 years; record %lld, sealed "
+		       "by checkpoint %lld, anchors the chain (gcert audit verify checks it)\n",
+		       (long long)p.purged, (long long)p.first_id, (long long)p.anchor_id - 1,
+		       (long long)p.anchor_id, (long long)p.checkpoint_id);
 	return 0;
 }
 

@@ -12,20 +12,6 @@
 #include "ca/backup.h"
 #include "cli/cli.h"
 
-/* Splits a comma-separated list in place into at most max items. */
-static int split_list(char *s, char **items, unsigned max, unsigned *n)
-{
-	char *save = NULL, *tok;
-
-	*n = 0;
-	for (tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (*n == max)
-			return -1;
-		items[(*n)++] = tok;
-	}
-	return *n > 0 ? 0 : -1;
-}
-
 static int count_opt(const char *v, unsigned *out, const char *opt)
 {
 	long n;
@@ -66,7 +52,7 @@ int cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 	    o.threshold == 0 || optind != argc)
 		return cli_usage_error(cli_current(), "--out, --custodians, --threshold, --share-dir and "
 		                       "--passphrases are required");
-	if (split_list(list, specs, GC_MAX_CUSTODIANS, &nspecs) != 0 || nspecs != o.custodians)
+	if (!cli_split_list(list, specs, GC_MAX_CUSTODIANS, &nspecs) || nspecs != o.custodians)
 		return cli_usage_error(cli_current(), "--passphrases: one env:NAME or file:PATH per custodian "
 		                       "(%u), comma-separated", o.custodians);
 	o.passphrases = (const char *const *)specs;
@@ -104,8 +90,8 @@ int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (o.from == NULL || sl == NULL || pl == NULL || ctx->dir == NULL || optind != argc)
 		return cli_usage_error(cli_current(), "--from, --shares, --passphrases and --dir are required");
-	if (split_list(sl, shares, GC_MAX_CUSTODIANS, &ns) != 0 ||
-	    split_list(pl, specs, GC_MAX_CUSTODIANS, &np) != 0 || ns != np)
+	if (!cli_split_list(sl, shares, GC_MAX_CUSTODIANS, &ns) ||
+	    !cli_split_list(pl, specs, GC_MAX_CUSTODIANS, &np) || ns != np)
 		return cli_usage_error(cli_current(), "--shares and --passphrases: comma-separated lists of "
 		                       "equal length, one passphrase per share");
 	o.shares = (const char *const *)shares;

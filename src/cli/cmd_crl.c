@@ -88,18 +88,28 @@ int cmd_crl_issue(struct cli_ctx *ctx, int argc, char **argv)
 
 int cmd_arl_issue(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct gc_crl_result r;
+	struct gc_crl_result r[4];
+	json_t *arr;
+	size_t n = 0, i;
 	gc_result rc;
 	int e;
 
 	if ((e = no_options(argc, argv)) != 0)
 		return e;
-	if ((rc = gc_arl_issue(ctx->ca, GC_CRL_SUPPLEMENTARY, (int64_t)time(NULL), &r)) != GC_OK)
+	/* the current root's ARL, and those of roots a root changeover replaced (§4.7) */
+	if ((rc = gc_arl_issue_all(ctx->ca, GC_CRL_SUPPLEMENTARY, (int64_t)time(NULL), r, 4, &n)) != GC_OK)
 		return cli_fail(ctx, rc);
-	if (ctx->json)
-		cli_print_json(crl_json(&r));
-	else
-		crl_print(&r);
+	if (ctx->json && n == 1) {
+		cli_print_json(crl_json(&r[0]));
+	} else if (ctx->json) {
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, crl_json(&r[i]));
+		cli_print_json(json_pack("{s:s, s:o}", "status", "ok", "arls", arr));
+	} else {
+		for (i = 0; i < n; i++)
+			crl_print(&r[i]);
+	}
 	return 0;
 }
 

@@ -4,12 +4,18 @@
  * poller and the LDAP publisher (CPS §2.5). SIGTERM or SIGINT stops it gracefully:
  * workers finish their current step and stop, last started first.
  */
+#define _GNU_SOURCE
 #include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ca/control.h"
 #include "ca/crl_sched.h"
 #include "ca/iface_http.h"
 #include "ca/repo_alerts.h"
@@ -26,6 +32,9 @@ struct serve {
 	char actor[128];
 	const char *ldap_uri;
 	const char *iface_listen; /* the interface endpoint (SPEC §3), when asked for */
+	/* the addresses as bound: a rebuild (activation) listens on the same ports */
+	char listen_buf[128], iface_buf[128];
+	char activated_by[512]; /* CPS §6.4: custodians who activated the keys ("" : not) */
 	bool crl_schedule;        /* App. C: issue CRLs and the ARL on the schedule */
 	struct gc_crl_sched *sched;
 	struct gc_iface_http *iface;
@@ -78,15 +87,18 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"http", gc_repo_http_start,
 	                                                      gc_repo_http_stop, s->http}));
 	if (s->iface_listen != NULL) {
-		/* the endpoint signs results with the service key: it needs the token */
-		GC_GUARD(gc_ca_open_token(ca));
+		/* the endpoint signs results with the service key: it needs the token (under
+		 * M-of-N activation it refuses every file until custodians activate it) */
+		if (!gc_config_custodial(&ca->cfg))
+			GC_GUARD(gc_ca_open_token(ca));
 		GC_GUARD(gc_iface_http_new(ca, s->iface_listen, &s->iface));
 		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"interface", gc_iface_http_start,
 		                                                      gc_iface_http_stop, s->iface}));
 	}
 	if (s->crl_schedule) {
 		/* CRLs are signed in the token; started before the poller that publishes them */
-		GC_GUARD(gc_ca_open_token(ca));
+		if (!gc_config_custodial(&ca->cfg))
+			GC_GUARD(gc_ca_open_token(ca));
 		GC_GUARD(gc_crl_sched_new(ca, s->actor, &s->sched));
 		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"crl-schedule", gc_crl_sched_start,
 		                                                      gc_crl_sched_stop, s->sched}));
@@ -119,19 +131,176 @@ static void serve_free(struct serve *s)
 	gc_iface_http_free(s->iface);
 	gc_crl_sched_free(s->sched);
 	gc_repo_alerts_free(s->alerts);
+	s->sealer = NULL, s->ldap = NULL, s->poller = NULL, s->http = NULL;
+	s->iface = NULL, s->sched = NULL, s->alerts = NULL;
+	memset(&s->svc, 0, sizeof(s->svc));
 }
 
-static int wait_for_signal(void)
+/* "host:port" with the port actually bound, so a rebuild listens where clients look. */
+static void pin_port(char *buf, size_t bufsz, const char *listen, int port)
 {
+	snprintf(buf, bufsz, "%.*s:%d", (int)(strrchr(listen, ':') - listen), listen, port);
+}
+
+static gc_result serve_start(struct serve *s, struct gc_ca *ca, const char *address)
+{
+	char listen[sizeof(s->listen_buf)];
+	gc_result rc;
+
+	snprintf(listen, sizeof(listen), "%s", address); /* address may be s->listen_buf */
+	if ((rc = serve_build(s, ca, listen)) == GC_OK && (rc = gc_service_start(&s->svc)) == GC_OK) {
+		pin_port(s->listen_buf, sizeof(s->listen_buf), listen, gc_repo_http_port(s->http));
+		if (s->iface != NULL) {
+			snprintf(listen, sizeof(listen), "%s", s->iface_listen); /* may be s->iface_buf */
+			pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
+			s->iface_listen = s->iface_buf;
+		}
+		return GC_OK;
+	}
+	serve_free(s);
+	return rc;
+}
+
+/*
+ * CPS §6.4: the workers that sign are made with the token as it is now, so activation
+ * and deactivation stop every worker, change the token and start them again on the
+ * same ports (a moment without repository; nothing queued is lost: the LDAP outbox and
+ * the CRL files are in the database and the repository directory).
+ */
+static gc_result restart(struct serve *s, struct gc_ca *ca)
+{
+	serve_free(s);
+	return serve_start(s, ca, s->listen_buf);
+}
+
+static json_t *error_reply(gc_result rc)
+{
+	return json_pack("{s:s, s:s, s:s}", "status", "error", "code", gc_code_name(rc), "message",
+	                 gc_err_detail());
+}
+
+static json_t *on_activate(struct serve *s, struct gc_ca *ca, json_t *req)
+{
+	const char *pin = json_string_value(json_object_get(req, "pin"));
+	const char *who = json_string_value(json_object_get(req, "custodians"));
+	gc_result rc;
+
+	if (!gc_config_custodial(&ca->cfg))
+		rc = gc_fail(GC_E_CA_STATE, "this CA is not under M-of-N activation");
+	else if (ca->hsm != NULL)
+		rc = gc_fail(GC_E_CA_STATE, "the CA keys are already activated (by %s)", s->activated_by);
+	else if (pin == NULL || who == NULL || strlen(who) >= sizeof(s->activated_by))
+		rc = gc_fail(GC_E_CONTROL, "activate: needs \"pin\" and \"custodians\"");
+	else
+		rc = gc_ca_activate_service(ca, pin, who);
+	if (rc != GC_OK)
+		return error_reply(rc);
+	snprintf(s->activated_by, sizeof(s->activated_by), "%s", who);
+	if ((rc = restart(s, ca)) != GC_OK)
+		return error_reply(rc);
+	return json_pack("{s:s, s:b, s:s}", "status", "ok", "activated", 1, "activated_by", who);
+}
+
+static json_t *on_deactivate(struct serve *s, struct gc_ca *ca, json_t *req)
+{
+	const char *actor = json_string_value(json_object_get(req, "actor"));
+	char detail[700];
+	gc_result rc;
+
+	if (ca->hsm == NULL || !gc_config_custodial(&ca->cfg))
+		return error_reply(gc_fail(GC_E_CA_STATE, gc_config_custodial(&ca->cfg)
+		                                          ? "the CA keys are not activated"
+		                                          : "this CA is not under M-of-N activation"));
+	serve_free(s); /* the workers hold the token's keys: stopped before it is logged out */
+	gc_ca_deactivate(ca);
+	snprintf(detail, sizeof(detail), "token logged out by %s (activated by %s); signing refused "
+	         "until custodians activate again", actor ? actor : "?", s->activated_by);
+	s->activated_by[0] = '\0';
+	if ((rc = audit_event(ca, s->actor, GC_EV_CA_DEACTIVATED, detail)) != GC_OK ||
+	    (rc = serve_start(s, ca, s->listen_buf)) != GC_OK)
+		return error_reply(rc);
+	return json_pack("{s:s, s:b}", "status", "ok", "activated", 0);
+}
+
+static json_t *on_request(struct serve *s, struct gc_ca *ca, json_t *req)
+{
+	const char *op = json_string_value(json_object_get(req, "op"));
+
+	if (op != NULL && strcmp(op, "status") == 0)
+		return json_pack("{s:s, s:b, s:b, s:s}", "status", "ok", "custodial",
+		                 gc_config_custodial(&ca->cfg), "activated", ca->hsm != NULL, "activated_by",
+		                 ca->hsm == NULL ? "" : s->activated_by[0] ? s->activated_by : "PIN file");
+	if (op != NULL && strcmp(op, "activate") == 0)
+		return on_activate(s, ca, req);
+	if (op != NULL && strcmp(op, "deactivate") == 0)
+		return on_deactivate(s, ca, req);
+	return error_reply(gc_fail(GC_E_CONTROL, "unknown operation"));
+}
+
+static void serve_control(struct serve *s, struct gc_ca *ca, int lfd)
+{
+	json_t *req = NULL, *reply;
+	int fd;
+
+	if (gc_control_accept(lfd, &fd) != GC_OK) {
+		gc_err_clear();
+		return;
+	}
+	if (gc_control_read(fd, &req) == GC_OK)
+		reply = on_request(s, ca, req);
+	else
+		reply = error_reply(GC_E_CONTROL);
+	if (req != NULL) {
+		/* the PIN's copy inside jansson is overwritten before it is freed */
+		json_t *pin = json_object_get(req, "pin");
+		if (json_is_string(pin))
+			explicit_bzero((char *)json_string_value(pin), json_string_length(pin));
+		json_decref(req);
+	}
+	if (gc_control_write(fd, reply) != GC_OK)
+		gc_err_clear();
+	close(fd);
+}
+
+/* The service's main thread: stop signals and the control socket, one at a time. */
+static int serve_loop(struct serve *s, struct gc_ca *ca, int lfd)
+{
+	struct signalfd_siginfo si;
+	struct pollfd p[2];
 	sigset_t set;
-	int sig = 0;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
-	while (sigwait(&set, &sig) != 0)
-		;
-	return sig;
+	p[0] = (struct pollfd){signalfd(-1, &set, SFD_CLOEXEC), POLLIN, 0};
+	p[1] = (struct pollfd){lfd, POLLIN, 0};
+	for (;;) {
+		if (poll(p, 2, -1) < 0)
+			continue;
+		if (p[0].revents & POLLIN) {
+			if (read(p[0].fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue;
+			close(p[0].fd);
+			return (int)si.ssi_signo;
+		}
+		if (p[1].revents & POLLIN)
+			serve_control(s, ca, lfd);
+	}
+}
+
+static void print_ready(struct serve *s, struct gc_ca *ca)
+{
+	printf("gcert: repository at http://%s/ ; LDAP publication %s\n", s->listen_buf,
+	       s->ldap != NULL ? s->ldap_uri : "off");
+	if (s->iface != NULL)
+		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", s->iface_buf);
+	if (s->sched != NULL)
+		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ca->cfg.crl_schedule);
+	if (gc_config_custodial(&ca->cfg))
+		printf("gcert: CA keys NOT activated: signing refused until %d of %d custodians run "
+		       "gcert ca activate\n", ca->cfg.activation.threshold, ca->cfg.activation.custodians);
+	printf("gcert: serving; stop with SIGTERM or Ctrl-C\n");
+	fflush(stdout);
 }
 
 int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
@@ -146,7 +315,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	char detail[512];
 	sigset_t set;
 	gc_result rc;
-	int c, sig;
+	int c, sig, lfd = -1;
 
 	if (s == NULL)
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
@@ -169,37 +338,42 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), optind != argc ? "unexpected argument" : "--listen is required");
 	}
 	snprintf(s->actor, sizeof(s->actor), "ca-serve:%s", ctx->actor);
-	/* Every thread inherits this mask: only sigwait below sees the stop signals. */
+	/* Every thread inherits this mask: only the main loop sees the stop signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((rc = serve_build(s, ctx->ca, listen)) != GC_OK || (rc = gc_service_start(&s->svc)) != GC_OK) {
-		serve_free(s);
+	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK && !gc_config_custodial(&ctx->ca->cfg)) {
+		/* a second service of a single-person CA runs without the channel: it has nothing
+		 * to be activated; under M-of-N activation it could never sign, so it is refused */
+		gc_err_clear();
+		rc = GC_OK;
+		lfd = -1;
+	}
+	if (rc != GC_OK || (rc = serve_start(s, ctx->ca, listen)) != GC_OK) {
+		if (lfd >= 0)
+			close(lfd), gc_control_unlink(ctx->ca->dir);
 		free(s);
 		return cli_fail(ctx, rc);
 	}
-	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s, CRL schedule %s",
-	         listen, s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off",
-	         s->crl_schedule ? ctx->ca->cfg.crl_schedule : "off");
+	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s, CRL schedule %s, keys %s",
+	         s->listen_buf, s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off",
+	         s->crl_schedule ? ctx->ca->cfg.crl_schedule : "off",
+	         gc_config_custodial(&ctx->ca->cfg) ? "awaiting M-of-N activation" : "from the PIN file");
 	if ((rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STARTED, detail)) != GC_OK) {
 		serve_free(s);
+		if (lfd >= 0)
+			close(lfd), gc_control_unlink(ctx->ca->dir);
 		free(s);
 		return cli_fail(ctx, rc);
 	}
-	printf("gcert: repository at http://%.*s:%d/ ; LDAP publication %s\n",
-	       (int)(strrchr(listen, ':') - listen), listen, gc_repo_http_port(s->http),
-	       s->ldap != NULL ? s->ldap_uri : "off");
-	if (s->iface != NULL)
-		printf("gcert: interface at https://%.*s:%d/interface (mutual TLS, pinned RAs only)\n",
-		       (int)(strrchr(s->iface_listen, ':') - s->iface_listen), s->iface_listen,
-		       gc_iface_http_port(s->iface));
-	if (s->sched != NULL)
-		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ctx->ca->cfg.crl_schedule);
-	printf("gcert: serving; stop with SIGTERM or Ctrl-C\n");
-	fflush(stdout);
-	sig = wait_for_signal();
+	print_ready(s, ctx->ca);
+	sig = serve_loop(s, ctx->ca, lfd);
+	if (lfd >= 0) {
+		close(lfd);
+		gc_control_unlink(ctx->ca->dir);
+	}
 	gc_service_stop(&s->svc);
 	snprintf(detail, sizeof(detail), "stopped by signal %d", sig);
 	rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STOPPED, detail);

@@ -11,6 +11,7 @@ static void print_item(const struct gc_status_item *it, void *arg)
 {
 	json_t *arr = arg;
 	char until[21];
+	long long days = (long long)((it->until - (int64_t)time(NULL)) / 86400);
 
 	gc_time_format(it->until, until);
 	if (arr != NULL) {
@@ -18,7 +19,9 @@ static void print_item(const struct gc_status_item *it, void *arg)
 		                      it->number ? "next_update" : "not_after", until, "warning", it->warn);
 		if (it->number)
 			json_object_set_new(o, "crl_number", json_integer(it->number));
-		if (it->warn)
+		else
+			json_object_set_new(o, "days_left", json_integer(days));
+		if (it->note[0])
 			json_object_set_new(o, "note", json_string(it->note));
 		json_array_append_new(arr, o);
 		return;
@@ -27,14 +30,32 @@ static void print_item(const struct gc_status_item *it, void *arg)
 		printf("%-8s %-52s cRLNumber %-6lld nextUpdate %s  %s%s\n", it->kind, it->name,
 		       (long long)it->number, until, it->warn ? "WARNING: " : "", it->warn ? it->note : "ok");
 	else
-		printf("%-8s %-52s %-16s notAfter   %s  %s%s\n", it->kind, it->name,
-		       it->current ? "(current)" : "(replaced)", until, it->warn ? "WARNING: " : "",
-		       it->warn ? it->note : "ok");
+		printf("%-8s %-52s %-16s notAfter   %s  %5lld days left  %s%s\n", it->kind, it->name,
+		       it->current ? "(current)" : "(replaced)", until, days > 0 ? days : 0,
+		       it->warn ? "WARNING: " : "", it->note[0] ? it->note : "ok");
+}
+
+/* CPS §6.4: whether the running service may sign. */
+static void print_activation(json_t *a)
+{
+	const char *by = json_string_value(json_object_get(a, "activated_by"));
+
+	if (json_object_get(a, "threshold") == NULL) {
+		printf("keys     activation: single-person (PIN file)\n");
+		return;
+	}
+	printf("keys     activation: %lld of %lld custodians (%s); service %s; %s%s%s\n",
+	       (long long)json_integer_value(json_object_get(a, "threshold")),
+	       (long long)json_integer_value(json_object_get(a, "custodians")),
+	       json_string_value(json_object_get(a, "names")),
+	       json_is_true(json_object_get(a, "service_running")) ? "running" : "not running",
+	       json_is_true(json_object_get(a, "activated")) ? "ACTIVATED" : "NOT ACTIVATED (signing refused)",
+	       by && *by ? " by " : "", by && *by ? by : "");
 }
 
 int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
 {
-	json_t *arr = ctx->json ? json_array() : NULL;
+	json_t *arr = ctx->json ? json_array() : NULL, *act;
 	int warnings = 0;
 	gc_result rc;
 
@@ -44,9 +65,14 @@ int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(arr);
 		return cli_fail(ctx, rc);
 	}
-	if (arr != NULL)
-		cli_print_json(json_pack("{s:i, s:o}", "warnings", warnings, "items", arr));
-	else if (warnings > 0)
+	act = cli_activation_state(ctx->ca);
+	if (arr != NULL) {
+		cli_print_json(json_pack("{s:i, s:o, s:o}", "warnings", warnings, "items", arr, "activation", act));
+	} else {
+		print_activation(act);
+		json_decref(act);
+	}
+	if (arr == NULL && warnings > 0)
 		printf("%d warning(s)\n", warnings);
 	return warnings > 0 ? gc_category_exit(GC_CAT_CONFLICT) : 0;
 }

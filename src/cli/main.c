@@ -13,6 +13,11 @@
 
 #define DIR_USAGE "--dir DIR        the CA directory (or GCERT_DIR)\n"
 #define JSON_USAGE "--json           machine-readable output\n"
+/* Said by every command that opens the token: how it signs under M-of-N activation. */
+#define SHARES_USAGE                                                                    \
+	"--activation-shares L, --activation-passphrases L\n"                              \
+	"                 a CA under M-of-N activation (CPS §6.4): M custodians' share files\n" \
+	"                 and passphrases (env:NAME or file:PATH) to log the token in\n"
 
 const struct cli_command cli_commands[] = {
 	{"ca init", cmd_ca_init, 0, "create a CA: token, root and issuing CA keys and certificates",
@@ -23,15 +28,34 @@ const struct cli_command cli_commands[] = {
 	 "--root-cn CN     root CA name (default: Hongkong Post Root CA 2)\n"
 	 "--issuing-cn CN  issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)\n"
 	 "--root-years N   root validity, at most 25 (default 25)\n"
-	 "--issuing-years N issuing CA validity (default 6)\n" JSON_USAGE,
-	 "gcert ca init --dir ./demo-ca"},
+	 "--issuing-years N issuing CA validity (default 6)\n"
+	 "M-of-N activation (CPS §6.4): the token PIN is split among custodians, never stored\n"
+	 "--custodians N   share files made, one per custodian\n"
+	 "--threshold M    custodians needed to activate the keys, 2..N\n"
+	 "--custodian-names L  comma-separated names (a-z 0-9 -; default custodian-1..N)\n"
+	 "--share-dir D    where activation-ID-NAME.share files go (mode 0600)\n"
+	 "--passphrases L  per custodian env:NAME or file:PATH (never the passphrase itself)\n" JSON_USAGE,
+	 "gcert ca init --dir ./demo-ca\n"
+	 "  gcert ca init --dir ./ca --custodians 3 --threshold 2 --custodian-names alice,bob,carol \\\n"
+	 "      --share-dir shares --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
+	{"ca activate", cmd_ca_activate, GC_NEED_DB,
+	 "M custodians activate the keys of the running CA service (CPS §6.2.2, §6.4)",
+	 "--dir DIR --shares S1,S2,... --passphrases P1,P2,...\n" DIR_USAGE
+	 "--shares L       at least M custodians' activation share files\n"
+	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n" JSON_USAGE
+	 "The PIN is rebuilt in memory and handed to `gcert ca serve` over DIR/run/control.sock.\n",
+	 "gcert ca activate --dir ./ca --shares alice.share,bob.share --passphrases env:PASS_ALICE,env:PASS_BOB"},
+	{"ca deactivate", cmd_ca_deactivate, GC_NEED_DB,
+	 "log the running CA service's token out: it stops signing until activated again",
+	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca deactivate --dir ./ca"},
 	{"ca status", cmd_ca_status, GC_NEED_DB,
 	 "CA certificate lifetimes (§4.7) and each published CRL's nextUpdate; exit 4 on a warning",
 	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE,
 	 "gcert ca status --dir ./demo-ca"},
 	{"ca certs", cmd_ca_certs, GC_NEED_DB, "print the CA certificates in PEM",
 	 "--dir DIR [--out-dir D]\n" DIR_USAGE
-	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites)\n",
+	 "--out-dir D      write D/root.pem and D/issuing-ca.pem instead (never overwrites), and\n"
+	 "                 after a root changeover link-OLD-signs-NEW.pem for each link certificate\n",
 	 "gcert ca certs --dir ./demo-ca --out-dir ./trust"},
 	{"ca serve", cmd_ca_serve, GC_NEED_DB, "run the CA service: repository over HTTP and LDAP, interface",
 	 "--dir DIR --listen HOST:PORT [--ldap URI] [--interface-listen HOST:PORT]\n"
@@ -96,6 +120,31 @@ const struct cli_command cli_commands[] = {
 	 "issuing CA key compromised: revoke all, publish CRLs and ARL, announce (§4.8.2)",
 	 "--dir DIR --confirm\n" DIR_USAGE "--confirm        required: every certificate of the CA is revoked\n"
 	 JSON_USAGE, "gcert ca compromise --dir ./demo-ca --confirm"},
+	{"ca changeover", cmd_ca_changeover, GC_NEED_DB | GC_NEED_TOKEN,
+	 "issuing CA key changeover: a new issuing CA under the root; the old key keeps signing its CRLs (§4.7)",
+	 "--dir DIR --issuing-name CN [--key-label L] [--crl-dp URL] [--full-crl-url URL] [--years N]\n"
+	 DIR_USAGE
+	 "--issuing-name CN the new issuing CA's name\n"
+	 "--key-label L    its token key label (default from the name: ecert-ca-2-23)\n"
+	 "--crl-dp URL     its partitioned CRL (default beside the current: eCertCA2-23CRL2.crl)\n"
+	 "--full-crl-url U its full CRL (default eCertCA2-23CRL1.crl)\n"
+	 "--years N        its validity (default issuing.validity_years); never beyond the root\n"
+	 "gcert.json is rewritten with the new name, label and URLs (audited as config.changed).\n"
+	 JSON_USAGE,
+	 "gcert ca changeover --dir ./demo-ca --issuing-name \"Hongkong Post e-Cert CA 2 - 23\""},
+	{"ca new-root", cmd_ca_new_root, GC_NEED_DB | GC_NEED_TOKEN,
+	 "root key changeover: new root, link certificates both ways, new issuing CA under it (§4.7)",
+	 "--dir DIR --root-name CN --issuing-name CN [options]\n" DIR_USAGE
+	 "--root-name CN   the new root's name, e.g. \"Hongkong Post Root CA 3\"\n"
+	 "--root-key-label L  its token key label (default from the name: root-ca-3)\n"
+	 "--arl-url URL    its ARL (default beside the current: RootCA3ARL.crl)\n"
+	 "--root-years N   its validity, at most 25 (default root.validity_years)\n"
+	 "--issuing-name CN the issuing CA under it; --issuing-key-label, --crl-dp, --full-crl-url,\n"
+	 "                 --issuing-years as for `gcert ca changeover`\n"
+	 "The old root signs the new root's key and the new root the old one's (link certificates,\n"
+	 "`gcert ca certs --out-dir`); the old keys keep signing the old ARL and CRLs.\n" JSON_USAGE,
+	 "gcert ca new-root --dir ./demo-ca --root-name \"Hongkong Post Root CA 3\" \\\n"
+	 "      --issuing-name \"Hongkong Post e-Cert CA 3 - 26\""},
 	{"ca reissue", cmd_ca_reissue, GC_NEED_DB | GC_NEED_ROOT_KEY,
 	 "after a compromise: new issuing CA from gcert.json, subscribers certified again (§4.8.3)",
 	 "--dir DIR\n" DIR_USAGE JSON_USAGE, "gcert ca reissue --dir ./demo-ca"},
@@ -170,7 +219,9 @@ const struct cli_command cli_commands[] = {
 	{"audit purge", cmd_audit_purge, GC_NEED_DB,
 	 "remove audit records older than the 7-year retention (CPS §4.5.3)",
 	 "--dir DIR --before YYYY-MM-DD\n" DIR_USAGE
-	 "--before D       refused unless every record before D is older than 7 years\n",
+	 "--before D       refused unless every record before D is older than 7 years; removes the\n"
+	 "                 records sealed by the newest checkpoint signed before D (that record\n"
+	 "                 stays and anchors the chain; `audit verify` still passes)\n" JSON_USAGE,
 	 "gcert audit purge --dir ./demo-ca --before 2019-01-01"},
 	{"audit alerts", cmd_audit_alerts, GC_NEED_DB,
 	 "queue and send significant-event alert mails (CPS §4.5.7)",
@@ -221,10 +272,16 @@ const struct cli_command *cli_current(void)
 	return current;
 }
 
+/* Commands that log the token in take the custodians' shares (restore checks the token). */
+static bool opens_token(const struct cli_command *c)
+{
+	return (c->needs & (GC_NEED_TOKEN | GC_NEED_ROOT_KEY)) != 0 || strcmp(c->name, "restore") == 0;
+}
+
 static void print_help(const struct cli_command *c)
 {
-	printf("gcert %s - %s\n\nusage: gcert %s %s\nExample:\n  %s\n", c->name, c->summary, c->name,
-	       c->usage, c->example);
+	printf("gcert %s - %s\n\nusage: gcert %s %s%s\nExample:\n  %s\n", c->name, c->summary, c->name,
+	       c->usage, opens_token(c) ? SHARES_USAGE : "", c->example);
 }
 
 static void print_overview(void)
@@ -275,6 +332,14 @@ static int common_options(struct cli_ctx *ctx, int *argc, char **argv, bool *hel
 			ctx->dir = argv[++i];
 		} else if (strncmp(argv[i], "--dir=", 6) == 0) {
 			ctx->dir = argv[i] + 6;
+		} else if (strcmp(argv[i], "--activation-shares") == 0 ||
+		           strcmp(argv[i], "--activation-passphrases") == 0) {
+			if (i + 1 >= *argc)
+				return -1;
+			if (argv[i][13] == 's')
+				ctx->act_shares = argv[++i];
+			else
+				ctx->act_passes = argv[++i];
 		} else {
 			argv[out++] = argv[i];
 		}
@@ -284,10 +349,33 @@ static int common_options(struct cli_ctx *ctx, int *argc, char **argv, bool *hel
 	return 0;
 }
 
+struct activation_opts {
+	char *shares[GC_MAX_CUSTODIANS], *passes[GC_MAX_CUSTODIANS];
+	struct gc_activation_input in;
+};
+
+/* CPS §6.4: a standalone command signs with the shares of M custodians. */
+static int use_shares(const struct cli_command *c, struct cli_ctx *ctx, struct activation_opts *a)
+{
+	unsigned ns = 0, np = 0;
+
+	if (!opens_token(c))
+		return cli_usage_error(c, "--activation-shares: this command does not use the token");
+	if (ctx->act_shares == NULL || ctx->act_passes == NULL ||
+	    !cli_split_list(ctx->act_shares, a->shares, GC_MAX_CUSTODIANS, &ns) ||
+	    !cli_split_list(ctx->act_passes, a->passes, GC_MAX_CUSTODIANS, &np) || ns != np)
+		return cli_usage_error(c, "--activation-shares and --activation-passphrases: comma-separated "
+		                       "lists of equal length, one passphrase per share file");
+	a->in = (struct gc_activation_input){ns, (const char *const *)a->shares, (const char *const *)a->passes};
+	gc_ca_use_shares(&a->in);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *c;
 	struct cli_ctx ctx = {0};
+	struct activation_opts act;
 	bool help = false;
 	int words = 0, rc;
 	gc_result r;
@@ -318,7 +406,7 @@ int main(int argc, char **argv)
 	argc -= words;
 	argv += words;
 	if (common_options(&ctx, &argc, argv, &help) != 0)
-		return cli_usage_error(c, "--dir needs a value");
+		return cli_usage_error(c, "--dir, --activation-shares and --activation-passphrases need a value");
 	if (help) {
 		print_help(c);
 		return 0;
@@ -326,6 +414,8 @@ int main(int argc, char **argv)
 	if (ctx.dir == NULL)
 		ctx.dir = getenv("GCERT_DIR");
 	set_actor(&ctx);
+	if ((ctx.act_shares || ctx.act_passes) && (rc = use_shares(c, &ctx, &act)) != 0)
+		return rc;
 	if (c->needs != 0) {
 		if (ctx.dir == NULL)
 			return cli_usage_error(c, "--dir is required");

@@ -69,6 +69,19 @@ bool cli_parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
+bool cli_split_list(char *s, char **items, unsigned max, unsigned *n)
+{
+	char *save = NULL, *tok;
+
+	*n = 0;
+	for (tok = strtok_r(s, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (*n == max)
+			return false;
+		items[(*n)++] = tok;
+	}
+	return *n > 0;
+}
+
 char *cli_cert_pem(const unsigned char *der, size_t dersz)
 {
 	const unsigned char *p = der;

@@ -107,6 +107,11 @@ static const struct key keys[] = {
 	R("alerts.failure_window_seconds", alert_window, 10, 86400),
 	/* CPS §4.5.4: how often a running service seals its audit trail */
 	R("audit.seal_interval_seconds", seal_interval, 1, 3600),
+	/* CPS §6.4: activation data under multi-person control (absent: single-person) */
+	S("activation.id", activation.id),
+	R("activation.custodians", activation.custodians, 0, GC_MAX_CUSTODIANS),
+	R("activation.threshold", activation.threshold, 0, GC_MAX_CUSTODIANS),
+	S("activation.names", activation.names),
 };
 #undef S
 #undef I
@@ -198,6 +203,21 @@ static gc_result check_crl(const struct gc_config *c)
 	return gc_schedule_parse(c->crl_schedule, &sc);
 }
 
+/* Either single-person (no activation section in use) or a complete M-of-N setting. */
+static gc_result check_activation(const struct gc_config *c)
+{
+	if (c->activation.threshold == 0 && c->activation.custodians == 0)
+		return GC_OK;
+	GC_ENSURE(c->activation.threshold >= 2 && c->activation.threshold <= c->activation.custodians &&
+	              c->activation.id[0] != '\0',
+	          GC_E_CONFIG, "config: activation: CPS §6.4: need an id and 2 <= threshold (%d) <= "
+	          "custodians (%d)", c->activation.threshold, c->activation.custodians);
+	GC_ENSURE(c->pin_file[0] == '\0', GC_E_CONFIG,
+	          "config: token.pin_file must be empty when activation.threshold is set: the PIN "
+	          "exists only as custodian shares");
+	return GC_OK;
+}
+
 static gc_result check_ca(const struct gc_config *c)
 {
 	GC_ENSURE(c->alert_smtp_url[0] == '\0' || (c->alert_to[0] != '\0' &&
@@ -214,6 +234,7 @@ static gc_result check_ca(const struct gc_config *c)
 	          "config: root and issuing CA must have different key labels");
 	GC_ENSURE(c->root.cn[0] && c->issuing.cn[0] && strcmp(c->root.cn, c->issuing.cn) != 0,
 	          GC_E_CONFIG, "config: root.cn and issuing.cn must be set and differ");
+	GC_GUARD(check_activation(c));
 	return check_crl(c);
 }
 

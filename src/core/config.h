@@ -62,7 +62,17 @@ struct gc_config {
 	int alert_failures;         /* this many failures of one kind ... */
 	int alert_window;           /* ... within this many seconds is "repeated failed access" */
 	int seal_interval;          /* seconds between checkpoints in a long-running service */
+	/* M-of-N activation (CPS §6.2.2, §6.4): the token PIN exists only as custodian shares.
+	 * threshold 0: the PIN is in pin_file (single-person mode, the default). */
+	struct {
+		char id[33];            /* bound into every share: a share of another CA is refused */
+		int custodians, threshold;
+		char names[1024];       /* custodian names, comma-separated, in share order */
+	} activation;
 };
+
+/* True when the token PIN is held as custodian shares (no PIN file). */
+#define gc_config_custodial(c) ((c)->activation.threshold > 0)
 
 void gc_config_defaults(struct gc_config *);
 gc_result gc_config_parse(const char *json, size_t len, struct gc_config *out) GC_MUST_CHECK;

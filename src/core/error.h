@@ -87,7 +87,9 @@ enum gc_category {
 	X(GC_E_CRL_UNAVAILABLE, GC_CAT_INVALID, "no current CRL to check revocation")     \
 	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")       \
 	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
-	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")
+	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")      \
+	X(GC_E_NOT_ACTIVATED, GC_CAT_CONFLICT, "CA keys are not activated (M of N custodians, CPS §6.4)") \
+	X(GC_E_CONTROL, GC_CAT_CONFIG, "CA service control channel failed")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

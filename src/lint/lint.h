@@ -61,6 +61,10 @@ enum gc_lint_kind {
 	GC_LINT_EE,      /* a g-Cert, CPS App. B */
 	GC_LINT_ROOT,    /* Root CA 2, App. G: self-signed CA certificate */
 	GC_LINT_ISSUING, /* e-Cert CA 2 - 17, App. G: CA certificate, pathLen 0 */
+	/* CPS §4.7 root changeover: one root's key certified by the other root (a link
+	 * certificate, RFC 4210 §4.4): subject a root name (the root CN of ca_names), cA
+	 * without pathLen, inside its issuer's validity; `root` is its issuer */
+	GC_LINT_LINK,
 };
 
 struct gc_lint_cert_expect {

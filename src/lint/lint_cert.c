@@ -162,6 +162,22 @@ static const struct ext *find_ext(const struct cert *c, const uint8_t *oid, size
 }
 
 /* basicConstraints cA: true when the extension says TRUE. */
+/* basicConstraints with a pathLenConstraint: an issuing CA; without, between roots a link. */
+static bool has_pathlen(const struct cert *c)
+{
+	const struct ext *bc = find_ext(c, oid_bc, oid_bc_len);
+	struct gc_cur v;
+	struct gc_tlv seq, b, len;
+
+	if (bc == NULL)
+		return false;
+	v = gc_cur_in(&bc->value);
+	if (gc_cur_expect(&v, GC_TAG_SEQUENCE, &seq) != NULL)
+		return false;
+	v = gc_cur_in(&seq);
+	return gc_cur_expect(&v, GC_TAG_BOOLEAN, &b) == NULL && gc_cur_expect(&v, GC_TAG_INTEGER, &len) == NULL;
+}
+
 static bool is_ca(const struct cert *c)
 {
 	const struct ext *bc = find_ext(c, oid_bc, oid_bc_len);
@@ -272,7 +288,7 @@ static void lint_names(struct cert *c)
 	}
 	if (c->kind != GC_LINT_EE) {
 		lint_ca_name(c->r, "subject", "CPS App. G subject", &c->subject, c->ca_names,
-		             c->kind == GC_LINT_ROOT ? LINT_CA_CN_ROOT : LINT_CA_CN_ISSUING);
+		             c->kind == GC_LINT_ISSUING ? LINT_CA_CN_ISSUING : LINT_CA_CN_ROOT);
 		return;
 	}
 	for (i = 0; i < c->p->subject_len; i++) {
@@ -550,7 +566,7 @@ static void lint_extensions(struct cert *c)
 	static const int ca_order[] = {E_BC, E_KU, E_SKI, E_AKI, E_CP};
 	bool ee = c->kind == GC_LINT_EE, seen[E_COUNT] = {false};
 	const int *order = ee ? ee_order : ca_order;
-	size_t n = ee ? 8 : c->kind == GC_LINT_ISSUING ? 5 : 3, i, pos = 0;
+	size_t n = ee ? 8 : c->kind == GC_LINT_ROOT ? 3 : 5, i, pos = 0;
 	char field[48], oid[64];
 	int id;
 
@@ -626,8 +642,8 @@ static const uint8_t *lint_tbs_run(const uint8_t *tbs, size_t len, const struct 
 		         : c.issuer.rawlen == c.subject.rawlen &&
 		                   memcmp(c.issuer.raw, c.subject.raw, c.subject.rawlen) == 0
 		             ? GC_LINT_ROOT
-		             : GC_LINT_ISSUING;
-	c.is = c.kind == GC_LINT_EE ? x->issuer : c.kind == GC_LINT_ISSUING ? x->root : NULL;
+		             : has_pathlen(&c) ? GC_LINT_ISSUING : GC_LINT_LINK;
+	c.is = c.kind == GC_LINT_EE ? x->issuer : c.kind == GC_LINT_ROOT ? NULL : x->root;
 	if (c.kind == GC_LINT_EE && !pick_profile(&c))
 		return NULL;
 	lint_tbs_parsed(&c);

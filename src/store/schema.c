@@ -338,6 +338,48 @@ static const char *const migrations[] = {
 	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
 	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
 	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;",
+	/*
+	 * 8: cRLNumber floors (RFC 5280 §5.2.3, CPS §4.8.1). A restore brings back the
+	 * database of the backup, not the CRLs published after it; their numbers must never be
+	 * given again. The restore records the time in microseconds as the floor of every
+	 * issuer's next cRLNumber: numbers counted up from 1, or from an older floor by one per
+	 * CRL, stay below the clock (no CRL is made in under a microsecond).
+	 */
+	"CREATE TABLE crl_number_floor ("
+	"  id INTEGER PRIMARY KEY,"
+	"  floor INTEGER NOT NULL CHECK (floor > 0),"
+	"  set_at INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);",
+	/*
+	 * 9: purging audit records older than seven years (CPS §4.5.3). A purge removes the
+	 * records before one that a signed checkpoint sealed (that record stays: the anchor
+	 * of the chain, seal.c). The append-only trigger of migration 1 is made again to let
+	 * exactly those go: a delete is refused unless a purge row covers the record.
+	 */
+	"CREATE TABLE audit_purges ("
+	"  id INTEGER PRIMARY KEY,"
+	"  checkpoint_id INTEGER NOT NULL REFERENCES audit_checkpoints(id),"
+	"  below_id INTEGER NOT NULL,"
+	"  before_at INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL);"
+	"DROP TRIGGER audit_log_no_delete;"
+	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+	"  WHEN NOT EXISTS (SELECT 1 FROM audit_purges WHERE below_id > OLD.id)"
+	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	/*
+	 * 10: link certificates of a root changeover (CPS §4.7): the old root certifies the
+	 * new root's key and the new root the old one's, so relying parties that trust either
+	 * root can validate paths under the other. Kept like every CA certificate.
+	 */
+	"CREATE TABLE ca_links ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
+	"  subject_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  issuer_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  created_at INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -12,7 +12,8 @@ new_ca "$CA" --issuing-years 1
 "$GCERT" arl issue --dir "$CA" >/dev/null
 out=$("$GCERT" ca status --dir "$CA")
 check_eq "all well: exit 0" 0 $?
-check_eq "two CA certificates, two CRLs, the ARL" 5 "$(wc -l <<<"$out")"
+check_eq "two CA certificates, two CRLs, the ARL" 5 "$(grep -vc '^keys ' <<<"$out")"
+check_contains "single-person activation reported" "keys     activation: single-person (PIN file)" "$out"
 check_contains "the full CRL's nextUpdate is shown" "eCertCA2-17CRL1.crl" "$out"
 
 set +e
