@@ -45,6 +45,28 @@ PY
 }
 field() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 pubkey() { openssl "$1" -in "$2" -noout -pubkey; }
+# p11 LABEL: what the token itself lets a PIN holder do with a private key (PyKCS11):
+# "sign=OK|CKR_... wrap=OK|CKR_..."
+p11() {
+  SOFTHSM2_CONF=$RA/token/softhsm2.conf "$PY" - "$MODULE" "$(cat "$RA/token/user.pin")" "$1" <<'PY'
+import sys, os, PyKCS11
+lib = PyKCS11.PyKCS11Lib(); lib.load(sys.argv[1])
+slot = [s for s in lib.getSlotList(tokenPresent=True) if lib.getTokenInfo(s).label.strip(" \0") == "gcert-ra"][0]
+s = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION); s.login(sys.argv[2])
+k = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY), (PyKCS11.CKA_LABEL, sys.argv[3])])[0]
+def attempt(f):
+    try:
+        f(); return "OK"
+    except PyKCS11.PyKCS11Error as e:
+        return PyKCS11.CKR[e.value]
+def wrap():
+    w = s.createObject([(PyKCS11.CKA_CLASS, PyKCS11.CKO_SECRET_KEY), (PyKCS11.CKA_KEY_TYPE, PyKCS11.CKK_AES),
+                        (PyKCS11.CKA_TOKEN, False), (PyKCS11.CKA_WRAP, True), (PyKCS11.CKA_VALUE, os.urandom(32))])
+    s.wrapKey(w, k, PyKCS11.Mechanism(PyKCS11.CKM_AES_KEY_WRAP_PAD))
+print("sign=%s wrap=%s" % (attempt(lambda: s.sign(k, b"x" * 32, PyKCS11.Mechanism(PyKCS11.CKM_SHA256_RSA_PKCS))),
+                           attempt(wrap)))
+PY
+}
 
 # --- the RA directory and the CA that pins it
 rl init "$RA"
@@ -212,11 +234,6 @@ TOKEN_URL=$(p11tool --provider "$MODULE" --list-tokens 2>/dev/null | sed -n 's/.
 FLAGS=$(GNUTLS_PIN=$PIN p11tool --provider "$MODULE" --login --list-privkeys "$TOKEN_URL" 2>/dev/null)
 check_contains "p11tool: sub:alice-1 is CKA_SENSITIVE" "Label: sub:alice-1
 	Flags: CKA_PRIVATE; CKA_EXTRACTABLE; CKA_SENSITIVE;" "$FLAGS"
-set +e
-GNUTLS_PIN=$PIN p11tool --provider "$MODULE" --login --export "$TOKEN_URL;object=sub:alice-1;type=private" >"$T/p11.out" 2>&1
-P11=$?
-set -e
-check "p11tool cannot export it" test "$P11" -ne 0
 check_eq "PyKCS11: sensitive, the private exponent withheld, the modulus readable" \
   "sensitive=True exponent=withheld modulus=readable" "$("$PY" - "$MODULE" "$PIN" sub:alice-1 <<'PY'
 import sys, PyKCS11
@@ -234,6 +251,7 @@ PY
 unset SOFTHSM2_CONF
 
 # --- disabling
+check_eq "before disabling, the token signs with the key and lets it be wrapped" "sign=OK wrap=OK" "$(p11 sub:alice-1)"
 rl disable "$RA" alice-1
 check_eq "disable: exit 0" 0 "$RC"
 rl export "$RA" alice-1 "$T/alice.pem" "$T/pass" "$T/again.p12"
@@ -250,6 +268,8 @@ FLAGS=$(GNUTLS_PIN=$PIN p11tool --provider "$MODULE" --login --list-privkeys "$T
 unset SOFTHSM2_CONF
 check_contains "the token itself withdrew its uses and its extractability (the object is kept)" "Label: sub:alice-1
 	Flags: CKA_PRIVATE; CKA_SENSITIVE;" "$FLAGS"
+check_eq "a PIN holder can neither sign with it nor wrap it any more" \
+  "sign=CKR_KEY_FUNCTION_NOT_PERMITTED wrap=CKR_KEY_UNEXTRACTABLE" "$(p11 sub:alice-1)"
 
 # --- batch mode: the outbox, `gcert interface process` at the CA, the inbox
 link_json 'd["mode"] = "batch"'
