@@ -107,7 +107,6 @@ gc_result gc_hsm_init_token(const char *module, const char *label, const char *s
 	PKCS11_CTX *ctx = NULL;
 	PKCS11_SLOT *slots = NULL, *slot = NULL;
 	unsigned n = 0, i;
-	char padded[33];
 	gc_result rc = GC_OK;
 
 	GC_GUARD(load(module, &ctx, &slots, &n));
@@ -117,13 +116,7 @@ gc_result gc_hsm_init_token(const char *module, const char *label, const char *s
 		if (slots[i].token != NULL && !slots[i].token->initialized)
 			slot = &slots[i];
 	GC_ENSURE_OUT(rc, slot != NULL, GC_E_HSM, "token: no free slot in %s", module);
-	/* C_InitToken reads exactly 32 bytes of label (PKCS#11 §5.6), blank padded; libp11
-	 * hands our pointer on as it is */
-	GC_ENSURE_OUT(rc, strlen(label) <= 32, GC_E_HSM, "token: label \"%.40s\" longer than 32 bytes", label);
-	memset(padded, ' ', 32);
-	memcpy(padded, label, strlen(label));
-	padded[32] = '\0';
-	if (PKCS11_init_token(slot->token, so_pin, padded) != 0) {
+	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
 		rc = gc_fail_ssl(GC_E_HSM, "token: C_InitToken failed");
 		goto out;
 	}
