@@ -261,6 +261,27 @@ rl new-key "$RA" alice-1
 check_contains "its label is never reused" GC_E_RA_KEY_EXISTS "$ERR"
 rl disable "$RA" alice-1
 check_eq "disabling again: no change, exit 0" 0 "$RC"
+check_eq "a PIN holder can set CKA_SIGN back but never CKA_EXTRACTABLE" "sign=OK extractable=CKR_ATTRIBUTE_READ_ONLY" \
+  "$(SOFTHSM2_CONF=$RA/token/softhsm2.conf "$PY" - "$MODULE" "$(cat "$RA/token/user.pin")" sub:alice-1 <<'PY'
+import sys, PyKCS11
+lib = PyKCS11.PyKCS11Lib(); lib.load(sys.argv[1])
+slot = [s for s in lib.getSlotList(tokenPresent=True) if lib.getTokenInfo(s).label.strip(" \0") == "gcert-ra"][0]
+s = lib.openSession(slot, PyKCS11.CKF_SERIAL_SESSION | PyKCS11.CKF_RW_SESSION); s.login(sys.argv[2])
+k = s.findObjects([(PyKCS11.CKA_CLASS, PyKCS11.CKO_PRIVATE_KEY), (PyKCS11.CKA_LABEL, sys.argv[3])])[0]
+def attempt(attr):
+    try:
+        s.setAttributeValue(k, [(attr, True)]); return "OK"
+    except PyKCS11.PyKCS11Error as e:
+        return PyKCS11.CKR[e.value]
+print("sign=%s extractable=%s" % (attempt(PyKCS11.CKA_SIGN), attempt(PyKCS11.CKA_EXTRACTABLE)))
+PY
+)"
+rl export "$RA" alice-1 "$T/alice.pem" "$T/pass" "$T/again.p12"
+check_contains "... and the key stays disabled" GC_E_RA_KEY_DISABLED "$ERR"
+rl disable "$RA" alice-1
+check_eq "disabling again: exit 0" 0 "$RC"
+check_eq "disabling again withdraws CKA_SIGN again" "sign=CKR_KEY_FUNCTION_NOT_PERMITTED wrap=CKR_KEY_UNEXTRACTABLE" \
+  "$(p11 sub:alice-1)"
 rl disable "$RA" nobody
 check_contains "disabling an unknown label: not found" GC_E_HSM_KEY_NOT_FOUND "$ERR"
 export SOFTHSM2_CONF=$RA/token/softhsm2.conf
@@ -270,6 +291,26 @@ check_contains "the token itself withdrew its uses and its extractability (the o
 	Flags: CKA_PRIVATE; CKA_SENSITIVE;" "$FLAGS"
 check_eq "a PIN holder can neither sign with it nor wrap it any more" \
   "sign=CKR_KEY_FUNCTION_NOT_PERMITTED wrap=CKR_KEY_UNEXTRACTABLE" "$(p11 sub:alice-1)"
+
+# --- the CA's own refusals, as the CA words them
+link_json "d['ca']['interface_url'] = '${IFACE_URL%/interface}/nowhere'"
+rl send "$RA" "$T/b2.json"
+check_contains "a wrong path at the CA: the HTTP status" "GC_E_RA_HTTP" "$ERR"
+check_contains "... and its number" "HTTP 404" "$ERR"
+stop_serve
+"$PY" - "$CA/gcert.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["interface"]["max_requests"] = 1
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+start_serve "$CA" --ldap none --interface-listen 127.0.0.1:0
+wait_for 10 grep -q "interface at" "$T/serve.out"
+IFACE_URL=$(sed -n 's/.*interface at \(https[^ ]*\) .*/\1/p' "$T/serve.out")
+link_json
+batch_doc "$T/b9.json" b-9 "$T/req1.json" "$T/req2.json"
+rl send "$RA" "$T/b9.json"
+check_contains "a file the CA refuses whole (signed 422): refused" GC_E_RA_REFUSED "$ERR"
+check_contains "... with the CA's code" GC_E_TOO_LARGE "$ERR"
 
 # --- batch mode: the outbox, `gcert interface process` at the CA, the inbox
 link_json 'd["mode"] = "batch"'
