@@ -4,13 +4,14 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
-            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev)
+            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev
+            libp11-kit-dev) # pkcs11.h: the PKCS#11 calls libp11 lacks (src/hsm/p11.c)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # the repository's directory: Debian's slapd binary, run by scripts/slapd.sh with a
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
 LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime curl
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto python3-pykcs11 clang libclang-rt-14-dev faketime curl
            wrk python3-aiosmtpd time xxd util-linux) # GNU time: peak RSS in bench/crl.sh
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")

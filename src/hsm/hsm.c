@@ -3,29 +3,54 @@
  */
 #include "hsm/hsm.h"
 
-#include <libp11.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/text.h"
+#include "hsm/hsm_int.h"
+#include "sys/fileio.h"
 
-struct gc_hsm_key {
-	/* libp11 may move its key array when a key is generated: keep our own label */
-	char label[65];
-	EVP_PKEY *priv; /* libp11's handle: operations go to the token */
-	EVP_PKEY *pub;
-	struct gc_hsm_key *next;
-};
+/* The PIN file must be the owner's alone: a readable PIN is a leaked PIN. */
+gc_result gc_hsm_pin_read(const char *path, char *pin, size_t pinsz)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
 
-struct gc_hsm {
-	PKCS11_CTX *ctx;
-	PKCS11_SLOT *slots;
-	unsigned nslots;
-	PKCS11_SLOT *slot;
-	struct gc_hsm_key *keys;
-};
+	if (stat(path, &st) != 0)
+		return gc_fail(GC_E_CONFIG, "%s: PIN file missing", path);
+	GC_ENSURE((st.st_mode & 077) == 0, GC_E_CONFIG,
+	          "%s: PIN file is readable by others (mode %03o); chmod 600 it", path,
+	          (unsigned)(st.st_mode & 0777));
+	GC_GUARD(gc_file_read(path, 256, &buf, &len));
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= pinsz) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return gc_fail(GC_E_CONFIG, "%s: PIN file empty or too long", path);
+	}
+	memcpy(pin, buf, len);
+	pin[len] = '\0';
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return GC_OK;
+}
+
+gc_result gc_hsm_pin_random(char out[GC_HSM_PIN_HEX + 1])
+{
+	unsigned char raw[GC_HSM_PIN_HEX / 2];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "PIN: CSPRNG failed");
+	gc_hex_encode(raw, sizeof(raw), out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return GC_OK;
+}
 
 gc_result gc_hsm_use_softhsm_conf(const char *path)
 {
@@ -79,6 +104,7 @@ static PKCS11_SLOT *find_by_label(PKCS11_SLOT *slots, unsigned n, const char *la
 gc_result gc_hsm_init_token(const char *module, const char *label, const char *so_pin,
                             const char *user_pin)
 {
+	char padded[33];
 	PKCS11_CTX *ctx = NULL;
 	PKCS11_SLOT *slots = NULL, *slot = NULL;
 	unsigned n = 0, i;
@@ -91,7 +117,12 @@ gc_result gc_hsm_init_token(const char *module, const char *label, const char *s
 		if (slots[i].token != NULL && !slots[i].token->initialized)
 			slot = &slots[i];
 	GC_ENSURE_OUT(rc, slot != NULL, GC_E_HSM, "token: no free slot in %s", module);
-	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
+	/* libp11 hands the label to C_InitToken as is, and the module reads 32 bytes of it
+	 * (PKCS#11 labels are fixed-size): never past the end of a short string */
+	GC_ENSURE_OUT(rc, strlen(label) <= 32, GC_E_HSM, "token: label \"%s\" longer than 32 bytes", label);
+	memset(padded, 0, sizeof(padded));
+	memcpy(padded, label, strlen(label));
+	if (PKCS11_init_token(slot->token, so_pin, padded) != 0) {
 		rc = gc_fail_ssl(GC_E_HSM, "token: C_InitToken failed");
 		goto out;
 	}
@@ -130,6 +161,8 @@ gc_result gc_hsm_open(const char *module, const char *label, const char *pin, st
 		rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": cannot open a session", label);
 		goto out;
 	}
+	h->module = strdup(module);
+	GC_NOMEM_OUT(rc, h->module);
 	if (PKCS11_is_logged_in(h->slot, 0, &logged_in) != 0 || !logged_in) {
 		if (PKCS11_login(h->slot, 0, pin) != 0) {
 			rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": login refused", label);
@@ -155,7 +188,9 @@ void gc_hsm_free(struct gc_hsm *h)
 		EVP_PKEY_free(k->pub);
 		free(k);
 	}
+	gc_hsm_p11_close(h);
 	unload(h->ctx, h->slots, h->nslots);
+	free(h->module);
 	free(h);
 }
 
