@@ -102,7 +102,7 @@ static gc_result config_reminders(json_t *a, struct gc_ra_config *c)
 	GC_ENSURE(json_is_array(a) && json_array_size(a) <= GC_RA_MAX_REMINDERS, GC_E_CONFIG,
 	          "ra.json: reminder_days must be an array of at most %d day counts",
 	          GC_RA_MAX_REMINDERS);
-	json_array_foreach(a, i, v) GC_GUARD(config_int(v, "reminder_days[]", 1, 365, &c->reminder_days[i]));
+	json_array_foreach(a, i, v) GC_GUARD(config_int(v, "reminder_days[]", 1, 1100, &c->reminder_days[i]));
 	c->n_reminders = (int)json_array_size(a);
 	return GC_OK;
 }
