@@ -65,7 +65,8 @@ unsigned gc_ra_http_status(gc_result rc)
 	case GC_E_CONFLICT:
 	case GC_E_ALREADY_REVOKED:
 	case GC_E_DB_CONSTRAINT: return 409;
-	case GC_E_CRL_UNAVAILABLE: return 503;
+	case GC_E_CRL_UNAVAILABLE:
+	case GC_E_RA_CRL: return 503;
 	default: return gc_code_category(rc) == GC_CAT_INPUT ? 400 : 500;
 	}
 }
