@@ -67,7 +67,8 @@ unsigned gc_ra_http_status(gc_result rc)
 	case GC_E_DB_CONSTRAINT: return 409;
 	case GC_E_CRL_UNAVAILABLE:
 	case GC_E_RA_CRL: return 503;
-	default: return gc_code_category(rc) == GC_CAT_INPUT ? 400 : 500;
+	default:
+		return gc_code_category(rc) == GC_CAT_INPUT ? 400 : gc_code_category(rc) == GC_CAT_CONFLICT ? 409 : 500;
 	}
 }
 
@@ -1399,7 +1400,13 @@ static gc_result api_key_request(struct call *c)
 	GC_GUARD(serial_value(serial_in, serial));
 	GC_GUARD(text_field(c->body, "reason", GC_RA_MAX_FIELD, true, &reason));
 	GC_GUARD(own_cert(c, serial, false, &cert));
+	rc = strcmp(json_string_value(json_object_get(cert, "status")), "active") == 0 ||
+	             strcmp(json_string_value(json_object_get(cert, "status")), "expired") == 0
+	         ? GC_OK
+	         : gc_fail(GC_E_RA_STATE, "certificate %s: %s; its key is never used again once revocation "
+	                   "is approved (CPS §4.4.2)", serial, json_string_value(json_object_get(cert, "status")));
 	json_decref(cert);
+	GC_GUARD(rc);
 	GC_GUARD(gc_db_begin(c->ra->db));
 	if ((rc = prep(c, "INSERT INTO key_requests (serial, org_id, asked_by, reason, status, created_at)"
 	                  " VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id", &st)) == GC_OK) {
