@@ -940,7 +940,8 @@ static gc_result check_verification(const char *cat, const char *record)
 static gc_result api_app_approve(struct call *c, int64_t id)
 {
 	static const char *const keys[] = {"staff_category", "proof_type", "record_checked", "proof_ref_last4", NULL};
-	static const char *const cats[] = {"civil_servant", "direct_contract", "agency_contract", "resident_contractor", NULL};
+	static const char *const cats[] = {"civil_servant", "direct_contract", "agency_contract", "resident_contractor",
+	                                   "functional_unit", NULL};
 	static const char *const proofs[] = {"hkid", "passport", "bd_document", NULL};
 	static const char *const records[] = {"government_personnel_records", "employment_records", "contractor_agreement", NULL};
 	const char *cat, *proof, *record, *last4;
@@ -949,9 +950,11 @@ static gc_result api_app_approve(struct call *c, int64_t id)
 	json_t *app;
 	int64_t rb, org;
 	size_t i;
+	bool unit;
 	gc_result rc;
 
 	GC_GUARD(own_app(c, id, &app, &rb));
+	unit = strcmp(json_string_value(json_object_get(app, "cert_type")), "functional_unit") == 0;
 	json_decref(app);
 	GC_GUARD(may_decide(c, "approve", rb));
 	GC_GUARD(body_object(c));
@@ -962,7 +965,10 @@ static gc_result api_app_approve(struct call *c, int64_t id)
 	GC_GUARD(one_of("proof_type", proof, proofs));
 	GC_GUARD(text_field(c->body, "record_checked", 40, true, &record));
 	GC_GUARD(one_of("record_checked", record, records));
-	GC_GUARD(check_verification(cat, record));
+	GC_ENSURE(unit || strcmp(cat, "functional_unit") != 0, GC_E_REQUEST_FIELD,
+	          "staff_category: functional_unit is for a g-Cert (Functional Unit) application only");
+	if (strcmp(cat, "functional_unit") != 0)
+		GC_GUARD(check_verification(cat, record));
 	GC_GUARD(text_field(c->body, "proof_ref_last4", 64, true, &last4));
 	GC_ENSURE(strlen(last4) <= 4, GC_E_REQUEST_FIELD,
 	          "proof_ref_last4: send only the last four characters of the proof number; a full HKID "
