@@ -58,6 +58,7 @@ struct gc_db;
 #define GC_RA_AUDIT_EVENTS(X)                                                            \
 	X(GC_EV_RA_INIT, "ra.init", "§4.5.1 installation of the RA")                     \
 	X(GC_EV_RA_USER_ADDED, "ra.user_added", "§3.1.1.3 B/D appoints a CMMP user")     \
+	X(GC_EV_RA_ORG_CHANGED, "ra.org_changed", "§4.4.2 the B/D's working days to approve a revocation") \
 	X(GC_EV_RA_ROLES_CHANGED, "ra.roles_changed", "§3.1.1.3 appointment changed")    \
 	X(GC_EV_RA_USER_UNLOCKED, "ra.user_unlocked", "§4.5.1 privileged access")        \
 	X(GC_EV_RA_LOGIN, "ra.login", "§4.5.1 access")                                   \

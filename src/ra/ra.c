@@ -298,7 +298,7 @@ static gc_result load_bds(struct gc_db *db, const char *path, int revoke_days, i
 	unsigned char *text;
 	size_t n, i;
 	json_error_t jerr;
-	json_t *root, *bd;
+	json_t *root, *bd, *days;
 	struct gc_stmt *st = NULL;
 	const char *code, *en, *zh;
 	gc_result rc = GC_OK;
@@ -317,7 +317,11 @@ static gc_result load_bds(struct gc_db *db, const char *path, int revoke_days, i
 		GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, code));
 		GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 2, en));
 		GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, zh));
-		GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, revoke_days));
+		days = json_object_get(bd, "revoke_working_days");
+		GC_ENSURE_OUT(rc, days == NULL || (json_is_integer(days) && json_integer_value(days) >= 1 &&
+		                                  json_integer_value(days) <= 30),
+		              GC_E_CONFIG, "bds.json: entry %zu: revoke_working_days must be 1..30", i);
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, days ? json_integer_value(days) : revoke_days));
 		GC_GUARD_OUT(rc, gc_stmt_run(st));
 	}
 	*count = (int)json_array_size(root);

@@ -552,6 +552,38 @@ static gc_result api_orgs(struct call *c)
 	return reply(c, 200, a);
 }
 
+/* §4.4.2: a B/D administrator sets the working days within which the B/D's business
+ * managers approve a revocation request. */
+static gc_result api_org_settings(struct call *c, const char *code)
+{
+	static const char *const keys[] = {"revoke_working_days", NULL};
+	struct gc_stmt *st;
+	json_t *v;
+	char detail[64];
+	gc_result rc;
+
+	GC_ENSURE(c->me.bd_admin, GC_E_RA_FORBIDDEN, "orgs/%s: only a B/D administrator sets this", code);
+	GC_GUARD(body_object(c));
+	GC_GUARD(only_keys(c->body, "org settings", keys));
+	v = json_object_get(c->body, "revoke_working_days");
+	GC_ENSURE(json_is_integer(v) && json_integer_value(v) >= 1 && json_integer_value(v) <= 30, GC_E_REQUEST_FIELD,
+	          "revoke_working_days: an integer 1..30 (CPS §4.4.2)");
+	GC_GUARD(gc_db_begin(c->ra->db));
+	if ((rc = prep(c, "UPDATE orgs SET revoke_days = ? WHERE code = ? AND id = ?", &st)) == GC_OK) {
+		if ((rc = gc_stmt_bind_int64(st, 1, json_integer_value(v))) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, 2, code)) == GC_OK && (rc = gc_stmt_bind_int64(st, 3, c->me.org_id)) == GC_OK)
+			rc = gc_stmt_run(st);
+		gc_stmt_free(st);
+	}
+	if (rc == GC_OK && gc_db_changes(c->ra->db) != 1)
+		rc = gc_fail(GC_E_RA_FORBIDDEN, "orgs/%s: not your B/D", code);
+	snprintf(detail, sizeof(detail), "revoke_working_days %lld", (long long)json_integer_value(v));
+	if (rc == GC_OK)
+		rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_ORG_CHANGED, code, true, detail);
+	GC_GUARD(finish_tx(c, rc));
+	return reply(c, 200, json_pack("{s:s, s:I}", "code", code, "revoke_working_days", json_integer_value(v)));
+}
+
 /* ---- users (B/D administrators, own B/D only: §3.1.1.3) ---- */
 
 static gc_result need_bd_admin(struct call *c)
@@ -867,6 +899,8 @@ static gc_result api_apply(struct call *c)
 	          "terms_accepted: the subscriber terms must be accepted (true) on the applicant's behalf");
 	subject = json_object_get(c->body, "subject");
 	GC_GUARD(check_subject(subject, cert_type));
+	if (json_is_null(json_object_get(subject, "email")))
+		json_object_del(subject, "email"); /* App. B note 2: omitted when none */
 	renews_v = json_object_get(c->body, "renews");
 	if (renews_v != NULL && !json_is_null(renews_v)) {
 		GC_GUARD(serial_value(json_string_value(renews_v), renews));
@@ -1740,6 +1774,8 @@ static gc_result route(struct call *c)
 		return api_logout(c);
 	if (is(c, "GET", 2, "me", NULL, NULL))
 		return api_me(c);
+	if (is(c, "POST", 3, "orgs", "*", NULL))
+		return api_org_settings(c, c->seg[2]);
 	if (strcmp(c->seg[1], "users") == 0)
 		return route_users(c);
 	if (strcmp(c->seg[1], "applications") == 0)

@@ -421,7 +421,10 @@ gc_result gc_ra_flow_issue(struct gc_ra *ra, int64_t id, const char *actor)
 	struct app_row a;
 	gc_result rc;
 
-	GC_GUARD(gc_ra_open_link(ra));
+	if ((rc = gc_ra_open_link(ra)) != GC_OK) {
+		note_error(ra, "applications", id, rc);
+		return rc;
+	}
 	GC_GUARD(load_app(ra, id, &a));
 	if (strcmp(a.status, "approved") == 0 && (rc = prepare_issue(ra, &a, actor)) != GC_OK) {
 		note_error(ra, "applications", id, rc);
@@ -442,7 +445,10 @@ gc_result gc_ra_flow_revoke(struct gc_ra *ra, int64_t id, const char *actor)
 	json_t *req;
 	gc_result rc;
 
-	GC_GUARD(gc_ra_open_link(ra));
+	if ((rc = gc_ra_open_link(ra)) != GC_OK) {
+		note_error(ra, "revocations", id, rc);
+		return rc;
+	}
 	GC_GUARD(gc_db_prepare(ra->db, "SELECT c.key_label, r.serial, r.reason, r.requested_at, r.request_json FROM"
 	                               " revocations r JOIN certificates c ON c.serial = r.serial WHERE r.id = ? AND"
 	                               " r.status = 'approved'", &st));

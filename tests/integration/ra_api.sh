@@ -105,6 +105,20 @@ login req1
 api req1 POST "/api/users/$bm1/unlock"
 check_eq "a requester is no B/D administrator: 403" 403 "$CODE"
 
+# ---- the B/D's working days for revocations (§4.4.2) ----
+api admin1 POST /api/orgs/OGCIO '{"revoke_working_days": 5}'
+check_eq "bd_admin sets the B/D's working days" 200 "$CODE"
+api admin1 POST /api/orgs/CSB '{"revoke_working_days": 5}'
+check_eq "not for another B/D: 403" 403 "$CODE"
+api admin1 POST /api/orgs/OGCIO '{"revoke_working_days": 0}'
+check_eq "0 working days: 400" 400 "$CODE"
+api req1 POST /api/orgs/OGCIO '{"revoke_working_days": 9}'
+check_eq "a requester cannot: 403" 403 "$CODE"
+api - GET /api/orgs
+check_eq "24 B/Ds of App. E" 24 "$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$BODY")"
+check_eq "OGCIO: 5 working days" 5 "$("$PY" -c 'import json,sys; print([o for o in json.load(sys.stdin) if o["code"] == "OGCIO"][0]["revoke_working_days"])' <<<"$BODY")"
+check_eq "CSB: the default" 2 "$("$PY" -c 'import json,sys; print([o for o in json.load(sys.stdin) if o["code"] == "CSB"][0]["revoke_working_days"])' <<<"$BODY")"
+
 # ---- applications: refusals store nothing ----
 for bad in '"validity_years": 0' '"validity_years": 4'; do
   api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads("{"+sys.argv[2]+"}")); print(json.dumps(a))' "$APP_JSON" "$bad")"
