@@ -11,7 +11,7 @@ RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
 LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
-TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto clang libclang-rt-14-dev faketime curl
+TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto python3-pykcs11 clang libclang-rt-14-dev faketime curl
            wrk python3-aiosmtpd time xxd util-linux) # GNU time: peak RSS in bench/crl.sh
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")

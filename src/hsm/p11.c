@@ -156,14 +156,16 @@ out:
 	return rc;
 }
 
+/* CKA_EXTRACTABLE false first: the mark that cannot be undone (a module refuses to set it
+ * false again, CKR_ATTRIBUTE_READ_ONLY, so only when it is still true); then the uses. */
 gc_result gc_hsm_key_withdraw(struct gc_hsm *h, const char *label)
 {
-	CK_BBOOL no = CK_FALSE;
-	CK_ATTRIBUTE a[] = {
+	CK_BBOOL no = CK_FALSE, extractable = CK_FALSE;
+	CK_ATTRIBUTE mark = {CKA_EXTRACTABLE, &extractable, sizeof(extractable)};
+	CK_ATTRIBUTE uses[] = {
 		{CKA_SIGN, &no, sizeof(no)},
 		{CKA_DECRYPT, &no, sizeof(no)},
 		{CKA_UNWRAP, &no, sizeof(no)},
-		{CKA_EXTRACTABLE, &no, sizeof(no)},
 	};
 	CK_OBJECT_HANDLE k;
 	CK_SESSION_HANDLE s;
@@ -172,7 +174,16 @@ gc_result gc_hsm_key_withdraw(struct gc_hsm *h, const char *label)
 
 	GC_GUARD(open_session(h, &s));
 	GC_GUARD_OUT(rc, find_private(h, s, label, &k));
-	rv = FL(h)->C_SetAttributeValue(s, k, a, sizeof(a) / sizeof(a[0]));
+	rv = FL(h)->C_GetAttributeValue(s, k, &mark, 1);
+	GC_ENSURE_OUT(rc, rv == CKR_OK, GC_E_HSM, "token: key \"%s\": attributes unreadable (CKR 0x%lx)", label,
+	              (unsigned long)rv);
+	if (extractable == CK_TRUE) {
+		extractable = CK_FALSE;
+		rv = FL(h)->C_SetAttributeValue(s, k, &mark, 1);
+		GC_ENSURE_OUT(rc, rv == CKR_OK, GC_E_HSM, "token: key \"%s\": cannot be made unextractable (CKR 0x%lx)",
+		              label, (unsigned long)rv);
+	}
+	rv = FL(h)->C_SetAttributeValue(s, k, uses, sizeof(uses) / sizeof(uses[0]));
 	GC_ENSURE_OUT(rc, rv == CKR_OK, GC_E_HSM, "token: key \"%s\": uses cannot be withdrawn (CKR 0x%lx)", label,
 	              (unsigned long)rv);
 out:

@@ -307,6 +307,16 @@ static gc_result token_label(const char *label, char out[sizeof(GC_RA_SUB_PREFIX
 	return GC_OK;
 }
 
+/*
+ * Whether a subscriber key was disabled: every one is made extractable, and disabling
+ * clears CKA_EXTRACTABLE, which PKCS#11 never lets anyone set again (CKA_SIGN could be
+ * set back by a PIN holder, so it is not the mark).
+ */
+static bool disabled(const struct gc_hsm_key_flags *f)
+{
+	return !f->extractable;
+}
+
 /* GC_OK when tl names a subscriber key that may still be used. */
 static gc_result usable(struct gc_ra_link *l, const char *label, const char *tl, struct gc_hsm_key_flags *f)
 {
@@ -315,7 +325,7 @@ static gc_result usable(struct gc_ra_link *l, const char *label, const char *tl,
 	if (rc == GC_E_HSM_KEY_NOT_FOUND)
 		return gc_fail(rc, "subscriber key \"%s\": not in the RA token", label);
 	GC_GUARD(rc);
-	GC_ENSURE(f->can_sign, GC_E_RA_KEY_DISABLED, "subscriber key \"%s\": disabled (CPS §4.4.2); never used again",
+	GC_ENSURE(!disabled(f), GC_E_RA_KEY_DISABLED, "subscriber key \"%s\": disabled (CPS §4.4.2); never used again",
 	          label);
 	return GC_OK;
 }
@@ -360,7 +370,7 @@ static gc_result new_key(struct gc_ra_link *l, const char *label, char **csr_pem
 	GC_GUARD(token_label(label, tl));
 	if ((rc = gc_hsm_key_flags(l->hsm, tl, &f)) == GC_OK)
 		return gc_fail(GC_E_RA_KEY_EXISTS, "subscriber key \"%s\": the label is taken%s; labels are never reused",
-		               label, f.can_sign ? "" : " (by a disabled key)");
+		               label, disabled(&f) ? " (by a disabled key)" : "");
 	if (rc != GC_E_HSM_KEY_NOT_FOUND)
 		return rc;
 	gc_err_clear();
@@ -469,7 +479,6 @@ static gc_result export_p12(struct gc_ra_link *l, const char *label, const unsig
 	GC_ENSURE_OUT(rc, cert != NULL && p == cert_der + cert_len, GC_E_BAD_ENCODING,
 	              "export of \"%s\": the certificate is not one DER X.509 certificate", label);
 	GC_GUARD_OUT(rc, usable(l, label, tl, &f));
-	GC_ENSURE_OUT(rc, f.extractable, GC_E_HSM, "export of \"%s\": the token does not let the key be wrapped", label);
 	GC_GUARD_OUT(rc, gc_hsm_find_key(l->hsm, tl, &k));
 	GC_ENSURE_OUT(rc, EVP_PKEY_eq(gc_hsm_key_public(k), X509_get0_pubkey(cert)) == 1, GC_E_REQUEST_FIELD,
 	              "export of \"%s\": the certificate does not certify this key", label);
@@ -514,7 +523,7 @@ static gc_result disable_key(struct gc_ra_link *l, const char *label)
 	if ((rc = gc_hsm_key_flags(l->hsm, tl, &f)) == GC_E_HSM_KEY_NOT_FOUND)
 		return gc_fail(rc, "subscriber key \"%s\": not in the RA token", label);
 	GC_GUARD(rc);
-	if (!f.can_sign && !f.extractable)
+	if (disabled(&f) && !f.can_sign)
 		return GC_OK; /* disabled before: the same end state */
 	return gc_hsm_key_withdraw(l->hsm, tl);
 }

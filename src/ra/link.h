@@ -6,7 +6,9 @@
  *
  * This header is the contract between the RA workflows (src/ra/ra*.c, the database
  * and the web API) and this module (src/ra/link*.c). Nothing here knows about users,
- * applications or the RA database.
+ * applications or the RA database. docs/ra-link.md describes DIR and DIR/link.json.
+ * One link per process (one PKCS#11 module initialisation); calls on it from several
+ * threads are serialised.
  */
 #ifndef GCERT_RA_LINK_H
 #define GCERT_RA_LINK_H
@@ -48,11 +50,17 @@ gc_result gc_ra_link_new_key(struct gc_ra_link *, const char *label, char **csr_
  * sent again after a failure (the CA answers a repeated file with its first result).
  * Batch mode: GC_E_RA_PENDING after writing the file to dir/outbox; the result is
  * picked up later by gc_ra_link_collect.
+ * Failures: GC_E_RA_CONNECT (CA unreachable; the message names the URL), GC_E_RA_TLS,
+ * GC_E_RA_HTTP, GC_E_RA_SIGNATURE (result not signed by the pinned CA service key),
+ * GC_E_RA_REFUSED (the CA refused the file whole; its code and reason in the message),
+ * or the code of a malformed document, which is never signed or sent.
  */
 gc_result gc_ra_link_send(struct gc_ra_link *, const char *request_json, char **result_json)
 	GC_MUST_CHECK;
 /* Batch mode: the next result file dropped into dir/inbox, checked as above; *result_json
- * is NULL when there is none. */
+ * is NULL when there is none. A file refusing a batch whole is returned as it is (its
+ * "error" member, "in_reply_to" naming the batch). Taken files move to inbox/done, files
+ * that do not verify to inbox/rejected. */
 gc_result gc_ra_link_collect(struct gc_ra_link *, char **result_json) GC_MUST_CHECK;
 
 /* The use-time check's revocation part: whether serial (40 hex digits) is listed in the

@@ -173,8 +173,9 @@ static gc_result open_result(struct gc_ra_link *l, const char *from, const unsig
 	}
 	root = json_loadb((const char *)content, n, JSON_REJECT_DUPLICATES, &jerr);
 	fmt = json_string_value(json_object_get(root, "format"));
+	/* a file refused before its batch_id could be read is answered without in_reply_to */
 	if (root == NULL || fmt == NULL || strcmp(fmt, GC_IFACE_FORMAT) != 0 ||
-	    !json_is_string(json_object_get(root, "in_reply_to"))) {
+	    !(json_is_string(json_object_get(root, "in_reply_to")) || json_is_object(json_object_get(root, "error")))) {
 		json_decref(root);
 		free(content);
 		return gc_fail(GC_E_IFACE_FORMAT, "result from %s: signed, but not a %s result document", from,
