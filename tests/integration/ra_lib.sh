@@ -32,7 +32,13 @@ start_ra() {
   wait_for 10 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; return 1; }
   RA=$(sed -n 's/.*RA service at \(http[^ ]*\) .*/\1/p' "$T/ra.out")
 }
-stop_ra() { kill -TERM "$RA_PID"; wait "$RA_PID" 2>/dev/null || true; }
+# stop_ra: SIGTERM; the service must exit 0 (under ASan: no error, no leak)
+stop_ra() {
+  local rc=0
+  kill -TERM "$RA_PID"
+  wait "$RA_PID" 2>/dev/null || rc=$?
+  if [[ $rc == 0 ]]; then pass; else fail "gcert ra serve exited $rc"; tail -40 "$T/ra.out" >&2; fi
+}
 
 # api USER METHOD PATH [JSON]: as USER (cookie jar $T/jar.USER, CSRF from login);
 # sets CODE (HTTP status) and BODY. USER "-" sends no cookie and no CSRF token.
