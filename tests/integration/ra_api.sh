@@ -203,6 +203,13 @@ ln -s "$T/outside.txt" "$T/web/link.txt"
 check_eq "a symbolic link out of the web root: 404" 404 "$(ctype /link.txt | cut -d' ' -f1)"
 check_eq "POST to a static file: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -d x "${RA}index.html")"
 
+# ---- an expired session is refused ----
+api lockme GET /api/me
+check_eq "session valid" 200 "$CODE"
+rasql "$D" "UPDATE sessions SET expires_at = 1 WHERE user_id = $lockme"
+api lockme GET /api/me
+check_eq "expired session: 401" 401 "$CODE"
+
 # ---- logout ----
 api admin1 POST /api/logout
 check_eq "logout: 200" 200 "$CODE"
