@@ -232,7 +232,7 @@ gc_result ra_api_apps_list(struct call *c)
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(ra_prep(c, "SELECT " APP_COLS APP_FROM " WHERE a.org_id = ? AND (? IS NULL OR a.status = ?)"
+	GC_GUARD(ra_prep(c, "SELECT " APP_COLS APP_FROM " WHERE a.org_id = ? AND (CAST(? AS TEXT) IS NULL OR a.status = ?)"
 	                 " AND (? = 0 OR a.requested_by = ?) ORDER BY a.id DESC LIMIT 1000", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, c->req->q_status)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, c->req->q_status)) == GC_OK &&

@@ -247,7 +247,7 @@ gc_result ra_api_revocations_list(struct call *c)
 	bool row;
 	gc_result rc;
 
-	GC_GUARD(ra_prep(c, "SELECT " REV_COLS REV_FROM " WHERE r.org_id = ? AND (? IS NULL OR r.status = ?)"
+	GC_GUARD(ra_prep(c, "SELECT " REV_COLS REV_FROM " WHERE r.org_id = ? AND (CAST(? AS TEXT) IS NULL OR r.status = ?)"
 	                 " ORDER BY r.id DESC LIMIT 1000", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, c->req->q_status)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, c->req->q_status)) == GC_OK)
