@@ -4,6 +4,7 @@
  * asker exports once) and the designated applications' use-time check (§2.1.3 n).
  */
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -519,11 +520,17 @@ gc_result ra_api_key_export(struct call *c, int64_t id)
 	GC_GUARD_OUT(rc, ra_finish_tx(c, rc));
 	free(c->resp->body);
 	c->resp->body = (char *)p12;
+	p12 = NULL;
 	c->resp->len = p12n;
 	c->resp->status = 200;
 	c->resp->type = "application/x-pkcs12";
 	snprintf(c->resp->disposition, sizeof(c->resp->disposition), "attachment; filename=\"%.40s.p12\"", serial);
 out:
+	if (p12 != NULL) {
+		/* made but not recorded (the commit failed): never handed out */
+		OPENSSL_cleanse(p12, p12n);
+		free(p12);
+	}
 	free(der);
 	return rc;
 }
