@@ -100,7 +100,13 @@ enum gc_category {
 	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
 	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")      \
 	X(GC_E_NOT_ACTIVATED, GC_CAT_CONFLICT, "CA keys are not activated (M of N custodians, CPS §6.4)") \
-	X(GC_E_CONTROL, GC_CAT_CONFIG, "CA service control channel failed")
+	X(GC_E_CONTROL, GC_CAT_CONFIG, "CA service control channel failed") \
+	X(GC_E_RA_AUTH, GC_CAT_INPUT, "RA: not logged in, or wrong user name or password") \
+	X(GC_E_RA_LOCKED, GC_CAT_CONFLICT, "RA: account locked after repeated failed logins") \
+	X(GC_E_RA_CSRF, GC_CAT_INPUT, "RA: missing or wrong X-CSRF-Token")               \
+	X(GC_E_RA_FORBIDDEN, GC_CAT_INPUT, "RA: the user's role or B/D does not allow this") \
+	X(GC_E_RA_SOD, GC_CAT_INPUT, "RA: segregation of duties forbids this (CPS §2.1.3 c)") \
+	X(GC_E_RA_STATE, GC_CAT_CONFLICT, "RA: the object is not in the state this needs")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,
