@@ -115,7 +115,9 @@ async function apiInPage(method, url, body) {
 
 try {
   await step('the label dictionary has the same keys in English and Chinese', async () => {
-    const { dict } = await import(path.resolve(here, '../../web/ra/i18n.js'));
+    // as a data: URL, always an ES module (web/ra/ has no package.json saying so)
+    const src = fs.readFileSync(path.resolve(here, '../../web/ra/i18n.js'), 'utf8');
+    const { dict } = await import(`data:text/javascript;base64,${Buffer.from(src).toString('base64')}`);
     const en = Object.keys(dict.en).sort();
     const zh = Object.keys(dict['zh-Hant']).sort();
     assert.deepEqual(zh.filter((k) => !en.includes(k)), [], 'keys only in zh-Hant');
