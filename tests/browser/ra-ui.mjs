@@ -29,6 +29,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 fs.mkdirSync(OUT, { recursive: true });
 
 const SUBJECT = `CHAN Tai Man ${process.pid}`; // unique per run: rows are found by it
+const FU = 'Infrastructure Helpdesk';
 const state = {};
 let passed = 0;
 let failed = 0;
@@ -196,6 +197,21 @@ try {
     await shot('02-requester-applied');
   });
 
+  await step('the Requester applies for a g-Cert (Functional Unit), 1 year', async () => {
+    const form = page.locator('#apply-form');
+    await form.getByLabel('g-Cert (Functional Unit)').check();
+    await form.getByLabel('Validity').selectOption('1');
+    await form.getByLabel('Name on the certificate').fill(`${FU} ${process.pid}`);
+    await form.getByLabel('Branch / division (English)').fill('Infrastructure Division');
+    await form.getByLabel(/subscriber terms/).check();
+    await form.getByRole('button', { name: 'Submit application' }).click();
+    const row = page.locator('#my-applications tr', { hasText: `${FU} ${process.pid}` });
+    await row.waitFor();
+    state.fuId = Number(await row.getAttribute('data-application'));
+    assert.match(await row.textContent(), /g-Cert \(Functional Unit\)/);
+    assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'pending');
+  });
+
   await step('a Requester cannot approve: the page refuses and so does the API', async () => {
     await goto('approvals');
     assert.match(await page.locator('main [role=alert]').textContent(), /Business Manager only/);
@@ -265,6 +281,20 @@ try {
     await shot('05-approved');
   });
 
+  await step('the Business Manager rejects the Functional Unit application with a reason', async () => {
+    const card = page.locator(`article[data-application="${state.fuId}"]`);
+    await card.getByRole('button', { name: 'Reject' }).click();
+    assert.equal((await card.locator('form.reject .field-error').textContent()).trim(), 'This field is required.', 'a rejection needs a reason');
+    await card.getByLabel('Reason for rejection').fill('unit name not on the B/D establishment');
+    await unready();
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await ready('approvals');
+    assert.match(await page.locator('.notice').textContent(), new RegExp(`Application ${state.fuId} rejected`));
+    const a = await apiInPage('GET', `/api/applications/${state.fuId}`);
+    assert.equal(a.json.status, 'rejected');
+    assert.equal(a.json.reason, 'unit name not on the B/D establishment');
+  });
+
   await step('the certificate appears in the certificates page, active, and its PEM downloads', async () => {
     await page.locator('#nav a', { hasText: 'Certificates' }).click();
     await ready('certificates');
@@ -305,8 +335,38 @@ try {
     await logout();
   });
 
-  await step('the Requester asks for revocation; the certificate is revocation pending', async () => {
+  await step('the Requester sees the issued certificate and the rejection with its reason', async () => {
     await login('req1', PASS, 'requests');
+    const issued = page.locator(`#my-applications tr[data-application="${state.appId}"]`);
+    assert.equal(await issued.locator('[data-status]').getAttribute('data-status'), 'issued');
+    assert.match(await issued.textContent(), new RegExp(state.serial));
+    const rejected = page.locator(`#my-applications tr[data-application="${state.fuId}"]`);
+    assert.equal(await rejected.locator('[data-status]').getAttribute('data-status'), 'rejected');
+    assert.match(await rejected.textContent(), /Rejected: unit name not on the B\/D establishment/);
+  });
+
+  await step('the Requester renews the certificate: a new application, subject carried over', async () => {
+    const row = page.locator(`#my-certificates tr[data-serial="${state.serial}"]`);
+    await row.getByRole('button', { name: /Renew/ }).click();
+    const form = page.locator('#apply-form');
+    await form.locator('h2', { hasText: `Renew certificate ${state.serial}` }).waitFor();
+    assert.equal(await form.getByLabel('Name on the certificate').inputValue(), SUBJECT);
+    assert.equal(await form.getByLabel('Branch / division (Chinese)').inputValue(), '基礎設施科');
+    await form.getByLabel('Validity').selectOption('3');
+    await form.getByLabel(/subscriber terms/).check();
+    await form.getByRole('button', { name: 'Submit renewal' }).click();
+    await page.locator('.notice', { hasText: 'submitted' }).waitFor();
+    const rows = page.locator('#my-applications tr', { hasText: SUBJECT });
+    assert.equal(await rows.count(), 2);
+    const id = Math.max(...await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application))));
+    const a = await apiInPage('GET', `/api/applications/${id}`);
+    assert.equal(a.json.status, 'pending');
+    assert.equal(a.json.validity_years, 3);
+    assert.equal(a.json.subject.name, SUBJECT);
+    state.renewalId = id;
+  });
+
+  await step('the Requester asks for revocation; the certificate is revocation pending', async () => {
     const row = page.locator(`#my-certificates tr[data-serial="${state.serial}"]`);
     await row.getByRole('button', { name: /Request revocation/ }).click();
     const form = page.locator('#revoke-form');

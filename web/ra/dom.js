@@ -153,7 +153,12 @@ export function formValues(form) {
 
 // A status message for the page (role=status, polite), e.g. "Application 7 submitted".
 export function notice(container, text, kind = 'ok') {
-  const p = container.querySelector(':scope > .notice') || container.insertBefore(h('p', { class: 'notice', role: 'status' }), container.firstChild);
+  let p = container.querySelector(':scope > .notice');
+  if (!p) {
+    p = h('p', { class: 'notice', role: 'status' });
+    const h1 = container.querySelector(':scope > h1');
+    container.insertBefore(p, h1 ? h1.nextSibling : container.firstChild);
+  }
   p.className = `notice notice-${kind}`;
   p.textContent = text;
 }
