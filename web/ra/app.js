@@ -50,7 +50,7 @@ function renderHeader() {
     h('div', { class: 'bar' },
       h('p', { class: 'brand' }, t('app.title')),
       h('button', {
-        type: 'button', id: 'lang-switch', lang: other, 'aria-label': t('lang.switch_label'),
+        type: 'button', id: 'lang-switch', lang: other, title: t('lang.switch_label'),
         onclick: () => setLang(other),
       }, t('lang.switch'))));
   const nav = document.getElementById('nav');
