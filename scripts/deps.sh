@@ -4,7 +4,8 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
-            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev)
+            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev
+            libp11-kit-dev) # pkcs11.h: the PKCS#11 calls libp11 lacks (src/hsm/p11.c)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 # the repository's directory: Debian's slapd binary, run by scripts/slapd.sh with a
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back

@@ -51,7 +51,34 @@ struct gc_db;
 	X(GC_EV_CERT_LINT_FAILED, "cert.lint_failed", "App. B profile check before signing") \
 	X(GC_EV_CERT_RECOVERED, "cert.recovered", "§4.5.1 issuance completed on restart") \
 	X(GC_EV_CERT_ABANDONED, "cert.abandoned", "§4.5.1 interrupted issuance, serial retired") \
-	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published")
+	X(GC_EV_CRL_BLOCKED, "crl.blocked", "§4.4.3 CRL failed its proof; not published") \
+	GC_RA_AUDIT_EVENTS(X)
+
+/* The RA service's events (CMMP side, issue 6), in the RA's own database. */
+#define GC_RA_AUDIT_EVENTS(X)                                                            \
+	X(GC_EV_RA_INIT, "ra.init", "§4.5.1 installation of the RA")                     \
+	X(GC_EV_RA_USER_ADDED, "ra.user_added", "§3.1.1.3 B/D appoints a CMMP user")     \
+	X(GC_EV_RA_ROLES_CHANGED, "ra.roles_changed", "§3.1.1.3 appointment changed")    \
+	X(GC_EV_RA_USER_UNLOCKED, "ra.user_unlocked", "§4.5.1 privileged access")        \
+	X(GC_EV_RA_LOGIN, "ra.login", "§4.5.1 access")                                   \
+	X(GC_EV_RA_LOGIN_FAILED, "ra.login_failed", "§4.5.1 repeated failed access")     \
+	X(GC_EV_RA_LOGOUT, "ra.logout", "§4.5.1 access")                                 \
+	X(GC_EV_RA_REFUSED, "ra.request_refused", "§4.5.1 suspicious activity, §5.2.1 access control") \
+	X(GC_EV_RA_APP_TOKEN, "ra.app_token_made", "§2.1.3 n designated application")    \
+	X(GC_EV_RA_APPLIED, "ra.application_submitted", "§3.1 application")              \
+	X(GC_EV_RA_APPROVED, "ra.application_approved", "§3.1.8 identity verified")      \
+	X(GC_EV_RA_REJECTED, "ra.application_rejected", "§2.1.1 d rejection")            \
+	X(GC_EV_RA_SUBMITTED, "ra.request_sent", "§3.1 step 4 interface file to the CA") \
+	X(GC_EV_RA_BOUND, "ra.cert_bound", "§3.1 step 6 certificate bound")              \
+	X(GC_EV_RA_CA_REFUSED, "ra.ca_rejected", "§2.1.1 d the CA rejected")             \
+	X(GC_EV_RA_REVOKE_REQUESTED, "ra.revocation_requested", "§4.4.2 revocation request") \
+	X(GC_EV_RA_REVOKE_APPROVED, "ra.revocation_approved", "§4.4.2 revocation approved") \
+	X(GC_EV_RA_REVOKE_REJECTED, "ra.revocation_rejected", "§4.4.2 revocation rejected") \
+	X(GC_EV_RA_REVOKED, "ra.cert_revoked", "§4.4.2 the CA revoked")                  \
+	X(GC_EV_RA_KEY_REQUESTED, "ra.key_requested", "App. E II key custody request")   \
+	X(GC_EV_RA_KEY_APPROVED, "ra.key_approved", "App. E II key custody approval")    \
+	X(GC_EV_RA_KEY_EXPORTED, "ra.key_exported", "App. E II, §4.5.1 key recovery")    \
+	X(GC_EV_RA_REMINDER, "ra.renewal_reminder", "§3.2 renewal notice")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

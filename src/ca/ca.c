@@ -39,8 +39,6 @@
 #include "x509/der.h"
 #include "x509/name.h"
 
-#define PIN_HEX 32
-
 static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, size_t outsz)
 {
 	if (rel[0] == '/') {
@@ -49,44 +47,6 @@ static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, siz
 		return GC_OK;
 	}
 	return gc_path_join(out, outsz, ca->dir, rel);
-}
-
-/* The PIN file must be the owner's alone: a readable PIN is a leaked PIN. */
-static gc_result read_pin(const char *path, char *pin, size_t pinsz)
-{
-	struct stat st;
-	unsigned char *buf = NULL;
-	size_t len = 0;
-
-	if (stat(path, &st) != 0)
-		return gc_fail(GC_E_CONFIG, "%s: PIN file missing", path);
-	GC_ENSURE((st.st_mode & 077) == 0, GC_E_CONFIG,
-	          "%s: PIN file is readable by others (mode %03o); chmod 600 it", path,
-	          (unsigned)(st.st_mode & 0777));
-	GC_GUARD(gc_file_read(path, 256, &buf, &len));
-	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-		len--;
-	if (len == 0 || len >= pinsz) {
-		OPENSSL_cleanse(buf, len);
-		free(buf);
-		return gc_fail(GC_E_CONFIG, "%s: PIN file empty or too long", path);
-	}
-	memcpy(pin, buf, len);
-	pin[len] = '\0';
-	OPENSSL_cleanse(buf, len);
-	free(buf);
-	return GC_OK;
-}
-
-static gc_result random_pin(char out[PIN_HEX + 1])
-{
-	unsigned char raw[PIN_HEX / 2];
-
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return gc_fail_ssl(GC_E_INTERNAL, "PIN: CSPRNG failed");
-	gc_hex_encode(raw, sizeof(raw), out);
-	OPENSSL_cleanse(raw, sizeof(raw));
-	return GC_OK;
 }
 
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *key, const unsigned char *tbs, size_t tbssz,
@@ -449,7 +409,7 @@ gc_result gc_ca_write_softhsm_conf(const char *absdir, const struct gc_config *c
 /* A new SoftHSM2 token inside the CA directory, with a random user PIN. */
 static gc_result make_softhsm_token(const char *absdir, const struct gc_config *cfg, char *pin)
 {
-	char path[GC_MAX_PATH], conf[GC_MAX_PATH + 256], so_pin[PIN_HEX + 1];
+	char path[GC_MAX_PATH], conf[GC_MAX_PATH + 256], so_pin[GC_HSM_PIN_HEX + 1];
 	gc_result rc;
 	int n;
 
@@ -460,9 +420,9 @@ static gc_result make_softhsm_token(const char *absdir, const struct gc_config *
 	GC_GUARD(gc_path_join(path, sizeof(path), absdir, cfg->softhsm2_conf));
 	GC_GUARD(gc_file_write(path, conf, (size_t)n, 0600, 1));
 	GC_GUARD(gc_hsm_use_softhsm_conf(path));
-	GC_GUARD(random_pin(pin));
+	GC_GUARD(gc_hsm_pin_random(pin));
 	/* The SO PIN is needed only to set the user PIN; it is not kept. */
-	GC_GUARD(random_pin(so_pin));
+	GC_GUARD(gc_hsm_pin_random(so_pin));
 	rc = gc_hsm_init_token(cfg->token_module, cfg->token_label, so_pin, pin);
 	OPENSSL_cleanse(so_pin, sizeof(so_pin));
 	return rc;
@@ -512,7 +472,7 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_mkdir(path, 0700, 1));
 	if (opt->existing_pin_file[0] != '\0') {
 		cfg.softhsm2_conf[0] = '\0';
-		GC_GUARD_OUT(rc, read_pin(opt->existing_pin_file, pin, sizeof(pin)));
+		GC_GUARD_OUT(rc, gc_hsm_pin_read(opt->existing_pin_file, pin, sizeof(pin)));
 	} else {
 		GC_GUARD_OUT(rc, make_softhsm_token(absdir, &cfg, pin));
 	}
@@ -661,7 +621,7 @@ static gc_result open_token(struct gc_ca *ca, bool root_only)
 		GC_GUARD(gc_hsm_use_softhsm_conf(path));
 	}
 	GC_GUARD(ca_path(ca, ca->cfg.pin_file, path, sizeof(path)));
-	GC_GUARD(read_pin(path, pin, sizeof(pin)));
+	GC_GUARD(gc_hsm_pin_read(path, pin, sizeof(pin)));
 	rc = gc_hsm_open(ca->cfg.token_module, ca->cfg.token_label, pin, &ca->hsm);
 	OPENSSL_cleanse(pin, sizeof(pin));
 	GC_GUARD(rc);

@@ -65,6 +65,10 @@ int cmd_archive_verify(struct cli_ctx *, int, char **);
 void cli_after_command(struct cli_ctx *);
 int cmd_lint(struct cli_ctx *, int, char **);
 int cmd_ca_status(struct cli_ctx *, int, char **);
+int cmd_ra_init(struct cli_ctx *, int, char **);
+int cmd_ra_user_add(struct cli_ctx *, int, char **);
+int cmd_ra_app_token(struct cli_ctx *, int, char **);
+int cmd_ra_serve(struct cli_ctx *, int, char **);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

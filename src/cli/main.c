@@ -211,6 +211,39 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR        lint against this CA: its certificates, names, URLs and keys\n" JSON_USAGE
 	 "exit status 0 when every object passes, 1 on findings\n",
 	 "gcert lint --dir ./demo-ca chan.pem eCertCA2-17CRL2.crl"},
+	{"ra init", cmd_ra_init, 0,
+	 "create an RA (CMMP) directory: its token, service key, database and the B/Ds of CPS App. E",
+	 "--dir RADIR --name NAME [--ca-url URL --ca-tls-cert F] --ca-service-cert F --ca-repo URL\n"
+	 "       --ca-cert F [--batch] [--bds FILE]\n"
+	 "--dir RADIR      the new RA directory (absent or empty)\n"
+	 "--name NAME      the RA's name at the CA: 1..32 of a-z 0-9 - (gcert ca pin --ra NAME)\n"
+	 "--ca-url URL     the CA's interface, https://HOST:PORT/interface (online mode)\n"
+	 "--ca-tls-cert F  the interface's TLS certificate (gcert ca service-cert --tls)\n"
+	 "--ca-service-cert F  the CA service certificate, pinned (gcert ca service-cert)\n"
+	 "--ca-repo URL    the CA repository, http://HOST:PORT/ (CRLs for the use-time check)\n"
+	 "--ca-cert F      the issuing CA certificate that signs those CRLs\n"
+	 "--batch          send request files through RADIR/outbox and RADIR/inbox instead\n"
+	 "--bds FILE       the B/D list (default: data/bds.json of the source tree)\n" JSON_USAGE,
+	 "gcert ra init --dir ./demo-ra --name cmmp --ca-url https://127.0.0.1:8443/interface \\\n"
+	 "      --ca-tls-cert tls.pem --ca-service-cert ca-service.pem --ca-repo http://127.0.0.1:8080/ \\\n"
+	 "      --ca-cert issuing-ca.pem"},
+	{"ra user add", cmd_ra_user_add, 0, "add an RA user (a B/D administrator to start with)",
+	 "--dir RADIR --org CODE --username U --name N --email E --password-file F [--roles R]\n"
+	 "--org CODE       the B/D's code (data/bds.json, GET /api/orgs)\n"
+	 "--password-file F  a file holding the password (never on the command line)\n"
+	 "--roles R        bd_admin (default), requester, business_manager, comma-separated;\n"
+	 "                 never both requester and business_manager (CPS §2.1.3 c)\n" JSON_USAGE,
+	 "gcert ra user add --dir ./demo-ra --org OGCIO --username admin1 --name \"LEE Siu Ming\" \\\n"
+	 "      --email admin1@ogcio.example.gov.hk --password-file admin1.pw"},
+	{"ra app-token", cmd_ra_app_token, 0,
+	 "a bearer token for a designated application's use-time check (§2.1.3 n); printed once",
+	 "--dir RADIR --name APP\n"
+	 "--name APP       the designated application (only the token's hash is kept)\n" JSON_USAGE,
+	 "gcert ra app-token --dir ./demo-ra --name e-filing"},
+	{"ra serve", cmd_ra_serve, 0, "run the RA service: JSON API (docs/ra-api.md), web UI, mail, retries",
+	 "--dir RADIR --listen HOST:PORT\n"
+	 "--listen H:P     numeric address; port 0 picks a free port (the first line printed names it)\n",
+	 "gcert ra serve --dir ./demo-ra --listen 127.0.0.1:8090"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 
@@ -239,17 +272,20 @@ static void print_overview(void)
 	       "error codes with their exit statuses.\n");
 }
 
-/* Matches "ca init" against argv[1..2]; returns the words consumed. */
+/* Matches "ca init" (or "ra user add") against argv[1..]; returns the words consumed. */
 static int match(const struct cli_command *c, int argc, char **argv)
 {
-	const char *sp = strchr(c->name, ' ');
-	size_t first = sp ? (size_t)(sp - c->name) : strlen(c->name);
+	const char *w = c->name;
+	int i;
 
-	if (argc < 2 || strlen(argv[1]) != first || strncmp(argv[1], c->name, first) != 0)
-		return 0;
-	if (sp == NULL)
-		return 1;
-	return argc >= 3 && strcmp(argv[2], sp + 1) == 0 ? 2 : 0;
+	for (i = 1; *w != '\0'; i++) {
+		const char *sp = strchr(w, ' ');
+		size_t n = sp ? (size_t)(sp - w) : strlen(w);
+		if (i >= argc || strlen(argv[i]) != n || strncmp(argv[i], w, n) != 0)
+			return 0;
+		w += n + (sp != NULL);
+	}
+	return i - 1;
 }
 
 static void set_actor(struct cli_ctx *ctx)

@@ -61,6 +61,17 @@ enum gc_category {
 	X(GC_E_RENEW_EXPIRED, GC_CAT_CONFLICT, "an expired certificate is never renewed")  \
 	X(GC_E_IFACE_FORMAT, GC_CAT_INPUT, "interface file is malformed")                \
 	X(GC_E_IFACE_SIGNATURE, GC_CAT_INPUT, "interface file signature not accepted")   \
+	/* the RA's link to the CA (src/ra/link.h) */                                    \
+	X(GC_E_RA_PENDING, GC_CAT_CONFLICT, "interface file queued for the CA; result pending") \
+	X(GC_E_RA_CONNECT, GC_CAT_CONFIG, "cannot connect to the CA")                    \
+	X(GC_E_RA_TLS, GC_CAT_CONFIG, "TLS with the CA failed")                          \
+	X(GC_E_RA_HTTP, GC_CAT_CONFIG, "the CA answered with an HTTP error")             \
+	X(GC_E_RA_REFUSED, GC_CAT_INPUT, "the CA refused the interface file whole")      \
+	X(GC_E_RA_SIGNATURE, GC_CAT_INPUT, "result not signed by the pinned CA service key") \
+	X(GC_E_RA_LABEL, GC_CAT_INPUT, "malformed subscriber key label")                 \
+	X(GC_E_RA_KEY_EXISTS, GC_CAT_CONFLICT, "subscriber key label already used")     \
+	X(GC_E_RA_KEY_DISABLED, GC_CAT_CONFLICT, "subscriber key disabled")             \
+	X(GC_E_RA_CRL, GC_CAT_INVALID, "CA's CRL unavailable, stale or not signed by the CA") \
 	X(GC_E_VERIFY, GC_CAT_INTERNAL, "signed object failed verification")           \
 	X(GC_E_HTTP, GC_CAT_CONFIG, "HTTP server failed")                                \
 	X(GC_E_LDAP, GC_CAT_CONFIG, "LDAP directory operation failed")                   \
@@ -87,7 +98,13 @@ enum gc_category {
 	X(GC_E_CRL_UNAVAILABLE, GC_CAT_INVALID, "no current CRL to check revocation")     \
 	X(GC_E_CA_STATE, GC_CAT_CONFLICT, "the CA is not in the state this needs")       \
 	X(GC_E_LINT, GC_CAT_INTERNAL, "object breaks the CPS profile; not signed")       \
-	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")
+	X(GC_E_RECOVERY, GC_CAT_STORE, "interrupted issuance could not be resolved")     \
+	X(GC_E_RA_AUTH, GC_CAT_INPUT, "RA: not logged in, or wrong user name or password") \
+	X(GC_E_RA_LOCKED, GC_CAT_CONFLICT, "RA: account locked after repeated failed logins") \
+	X(GC_E_RA_CSRF, GC_CAT_INPUT, "RA: missing or wrong X-CSRF-Token")               \
+	X(GC_E_RA_FORBIDDEN, GC_CAT_INPUT, "RA: the user's role or B/D does not allow this") \
+	X(GC_E_RA_SOD, GC_CAT_INPUT, "RA: segregation of duties forbids this (CPS §2.1.3 c)") \
+	X(GC_E_RA_STATE, GC_CAT_CONFLICT, "RA: the object is not in the state this needs")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

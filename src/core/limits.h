@@ -19,6 +19,19 @@
  * its CSR is ~2.5 KiB of JSON; 10,000 of them fit in 32 MiB. */
 #define GC_IFACE_DEFAULT_MAX_FILE (48u << 20)
 #define GC_IFACE_DEFAULT_MAX_REQUESTS 10000u
+/* The RA's link to the CA (src/ra/link*.c). */
+#define GC_RA_MAX_LINK_FILE 65536      /* DIR/link.json */
+#define GC_RA_MAX_URL 512              /* interface and CRL URLs */
+#define GC_RA_MAX_CRL_URLS 8           /* CRLs the use-time check reads */
+#define GC_RA_MAX_CRL_CAS 8            /* CA certificates that may sign them */
+#define GC_RA_MAX_CERT_FILE 65536      /* a pinned certificate file */
+#define GC_RA_MAX_LABEL 60             /* subscriber key label; "sub:" + label is a CKA_LABEL */
+/* A result file answers at most max_requests requests with a certificate each (~2.5 KiB):
+ * twice the request file ceiling bounds it. */
+#define GC_RA_MAX_RESULT (2 * GC_IFACE_DEFAULT_MAX_FILE)
+#define GC_RA_MAX_HTTP_ERROR 4096      /* text of an HTTP error answer kept for the message */
+#define GC_RA_MAX_PASSPHRASE 1024      /* PKCS#12 export passphrase */
+#define GC_RA_MIN_PASSPHRASE 8
 /* Config file. */
 #define GC_MAX_CONFIG_FILE 65536
 /* Alerts (CPS §4.5.7): "repeated failed access" is this many failures of one event

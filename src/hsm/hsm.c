@@ -3,29 +3,54 @@
  */
 #include "hsm/hsm.h"
 
-#include <libp11.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/text.h"
+#include "hsm/hsm_int.h"
+#include "sys/fileio.h"
 
-struct gc_hsm_key {
-	/* libp11 may move its key array when a key is generated: keep our own label */
-	char label[65];
-	EVP_PKEY *priv; /* libp11's handle: operations go to the token */
-	EVP_PKEY *pub;
-	struct gc_hsm_key *next;
-};
+/* The PIN file must be the owner's alone: a readable PIN is a leaked PIN. */
+gc_result gc_hsm_pin_read(const char *path, char *pin, size_t pinsz)
+{
+	struct stat st;
+	unsigned char *buf = NULL;
+	size_t len = 0;
 
-struct gc_hsm {
-	PKCS11_CTX *ctx;
-	PKCS11_SLOT *slots;
-	unsigned nslots;
-	PKCS11_SLOT *slot;
-	struct gc_hsm_key *keys;
-};
+	if (stat(path, &st) != 0)
+		return gc_fail(GC_E_CONFIG, "%s: PIN file missing", path);
+	GC_ENSURE((st.st_mode & 077) == 0, GC_E_CONFIG,
+	          "%s: PIN file is readable by others (mode %03o); chmod 600 it", path,
+	          (unsigned)(st.st_mode & 0777));
+	GC_GUARD(gc_file_read(path, 256, &buf, &len));
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (len == 0 || len >= pinsz) {
+		OPENSSL_cleanse(buf, len);
+		free(buf);
+		return gc_fail(GC_E_CONFIG, "%s: PIN file empty or too long", path);
+	}
+	memcpy(pin, buf, len);
+	pin[len] = '\0';
+	OPENSSL_cleanse(buf, len);
+	free(buf);
+	return GC_OK;
+}
+
+gc_result gc_hsm_pin_random(char out[GC_HSM_PIN_HEX + 1])
+{
+	unsigned char raw[GC_HSM_PIN_HEX / 2];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "PIN: CSPRNG failed");
+	gc_hex_encode(raw, sizeof(raw), out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return GC_OK;
+}
 
 gc_result gc_hsm_use_softhsm_conf(const char *path)
 {
@@ -130,6 +155,8 @@ gc_result gc_hsm_open(const char *module, const char *label, const char *pin, st
 		rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": cannot open a session", label);
 		goto out;
 	}
+	h->module = strdup(module);
+	GC_NOMEM_OUT(rc, h->module);
 	if (PKCS11_is_logged_in(h->slot, 0, &logged_in) != 0 || !logged_in) {
 		if (PKCS11_login(h->slot, 0, pin) != 0) {
 			rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": login refused", label);
@@ -155,7 +182,9 @@ void gc_hsm_free(struct gc_hsm *h)
 		EVP_PKEY_free(k->pub);
 		free(k);
 	}
+	gc_hsm_p11_close(h);
 	unload(h->ctx, h->slots, h->nslots);
+	free(h->module);
 	free(h);
 }
 

@@ -30,7 +30,19 @@ static gc_result db_err(struct gc_db *db, int rc, const char *what)
 	return gc_fail(GC_E_DB, "database: %s: %s", what, msg);
 }
 
+static gc_result db_open(const char *path, bool create, bool migrate, struct gc_db **out);
+
 gc_result gc_db_open(const char *path, bool create, struct gc_db **out)
+{
+	return db_open(path, create, true, out);
+}
+
+gc_result gc_db_open_plain(const char *path, bool create, struct gc_db **out)
+{
+	return db_open(path, create, false, out);
+}
+
+static gc_result db_open(const char *path, bool create, bool migrate, struct gc_db **out)
 {
 	struct gc_db *db;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -48,7 +60,7 @@ gc_result gc_db_open(const char *path, bool create, struct gc_db **out)
 	sqlite3_extended_result_codes(db->h, 1);
 	if ((r = gc_db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
 	                        "PRAGMA foreign_keys=ON;")) != GC_OK ||
-	    (r = gc_schema_migrate(db)) != GC_OK) {
+	    (migrate && (r = gc_schema_migrate(db)) != GC_OK)) {
 		gc_db_close(db);
 		return r;
 	}

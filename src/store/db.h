@@ -17,6 +17,9 @@ struct gc_stmt;
 
 /* Opens (create: or creates) the database and brings its schema up to date. */
 gc_result gc_db_open(const char *path, bool create, struct gc_db **out) GC_MUST_CHECK;
+/* Opens (create: or creates) a database of another schema, migrated by its owner (the
+ * RA's database, src/ra/ra_db.c): the CA's migrations are not applied. */
+gc_result gc_db_open_plain(const char *path, bool create, struct gc_db **out) GC_MUST_CHECK;
 void gc_db_close(struct gc_db *);
 
 gc_result gc_db_exec(struct gc_db *, const char *sql) GC_MUST_CHECK;

@@ -43,7 +43,7 @@ gc_result gc_self_signed_make(const struct gc_self_signed *in, X509 **out)
 	GC_SSL_OUT(rc, X509_set_version(x, X509_VERSION_3), GC_E_INTERNAL, "self-signed certificate");
 	GC_NOMEM_OUT(rc, BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)));
 	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "C", CPS_CA_COUNTRY));
-	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "O", CPS_CA_ORGANISATION));
+	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "O", in->o != NULL ? in->o : CPS_CA_ORGANISATION));
 	GC_GUARD_OUT(rc, add_name(X509_get_subject_name(x), "CN", in->cn));
 	GC_SSL_OUT(rc, X509_set_issuer_name(x, X509_get_subject_name(x)), GC_E_INTERNAL, "self-signed certificate");
 	GC_NOMEM_OUT(rc, ASN1_TIME_set(X509_getm_notBefore(x), (time_t)now));

@@ -13,7 +13,8 @@
 struct gc_self_signed {
 	EVP_PKEY *pub;        /* the key certified */
 	EVP_PKEY *signer;     /* its private half (a token handle, or the key itself) */
-	const char *cn;       /* subject C=HK, O=Hongkong Post, CN=cn */
+	const char *cn;       /* subject C=HK, O=o, CN=cn */
+	const char *o;        /* NULL: Hongkong Post (the CA's own service keys) */
 	int years;            /* valid from now */
 	const char *key_usage; /* X509V3 config text, e.g. "critical,digitalSignature" */
 	const char *eku;       /* NULL: none */

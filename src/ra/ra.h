@@ -1,0 +1,96 @@
+/*
+ * ra.h - the RA service (CMMP side, SPEC §1, §3, §4; CPS §2.1.3, §3.1, §3.2, §4.4,
+ * App. E): its directory, configuration and database, and the workflows behind the
+ * JSON API of docs/ra-api.md. Keys and the CA are reached only through link.h.
+ *
+ * The RA directory:
+ *   ra.json      configuration (no secrets), strict: an unknown key is an error
+ *   ra.db        the RA's database (ra_db.c): people, workflows, outbox, audit trail
+ *   link.json, token/, ra-service.pem   the token and CA link (link.h)
+ */
+#ifndef GCERT_RA_RA_H
+#define GCERT_RA_RA_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/calendar.h"
+#include "core/error.h"
+#include "core/limits.h"
+
+struct gc_db;
+struct gc_audit;
+struct gc_ra_link;
+
+/* Limits on what a browser or a designated application sends (named once here). */
+#define GC_RA_MAX_BODY 65536          /* one API request body, bytes */
+#define GC_RA_MAX_FIELD 256           /* a free-text field (names, reasons), bytes */
+#define GC_RA_MAX_NAME 64             /* RFC 5280 ub-name fields of the subject, characters */
+#define GC_RA_MAX_EMAIL 255           /* an email address */
+#define GC_RA_MIN_PASSWORD 8
+#define GC_RA_MAX_REMINDERS 8
+#define GC_RA_MAX_STATIC_FILE (8L << 20)
+
+struct gc_ra_config {
+	char name[GC_MAX_PEER_ID + 1]; /* the RA's name at the CA (gcert ca pin --ra) */
+	int max_failed_logins;         /* ra.max_failed_logins, default 5 */
+	int session_seconds;           /* a session's lifetime, default 8 hours */
+	int reminder_days[GC_RA_MAX_REMINDERS]; /* §3.2 renewal notices, default 30 and 7 */
+	int n_reminders;
+	int revoke_working_days;       /* §4.4.2 default for a B/D that sets none */
+	char smtp_url[512];            /* mail.smtp_url; empty: mail waits in the outbox */
+	char mail_from[256];
+	char web_root[GC_MAX_PATH];    /* the web UI's static files */
+	bool cookie_secure;            /* served behind HTTPS: cookies get Secure */
+	int mail_retry_max_seconds;    /* backoff cap of the outbox */
+};
+
+struct gc_ra {
+	char dir[GC_MAX_PATH];
+	struct gc_ra_config cfg;
+	struct gc_db *db;
+	struct gc_audit *audit;
+	struct gc_ra_link *link;   /* NULL until gc_ra_open_link */
+	struct gc_calendar cal;    /* §4.4.3 working days */
+	pthread_mutex_t mu;        /* one thread at a time uses db, audit and link */
+};
+
+/* `gcert ra init`: the directory, its config, database and B/Ds (bds is data/bds.json). */
+gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path,
+                       const char *actor) GC_MUST_CHECK;
+gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
+/* Opens the token and the CA link (link.h); needed to approve, revoke, export, check. */
+gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
+void gc_ra_close(struct gc_ra *);
+
+/* Roles as stored: one duty (never both, §2.1.3 c) and the B/D administrator flag. */
+enum gc_ra_duty { GC_RA_DUTY_NONE, GC_RA_DUTY_REQUESTER, GC_RA_DUTY_BM };
+
+/* `gcert ra user add`: a user of B/D org_code (a bootstrap B/D administrator). */
+gc_result gc_ra_user_add(struct gc_ra *, const char *actor, const char *org_code,
+                         const char *username, const char *name, const char *email,
+                         const char *password, bool bd_admin, enum gc_ra_duty,
+                         int64_t *id) GC_MUST_CHECK;
+/* `gcert ra app-token`: a new bearer token for a designated application (§2.1.3 n);
+ * only its hash is stored. token gets 64 hex digits + NUL. */
+gc_result gc_ra_app_token(struct gc_ra *, const char *actor, const char *app_name,
+                          char token[65]) GC_MUST_CHECK;
+
+/* Appends an audit record in the caller's transaction. */
+gc_result gc_ra_audit(struct gc_ra *, const char *actor, int event, const char *object,
+                      bool success, const char *detail) GC_MUST_CHECK;
+/* Records one audit event in a transaction of its own (failures, refusals). */
+void gc_ra_audit_now(struct gc_ra *, const char *actor, int event, const char *object,
+                     bool success, const char *detail);
+/* Queues one mail in the caller's transaction (the outbox worker sends it). */
+gc_result gc_ra_mail_queue(struct gc_ra *, const char *to, const char *subject,
+                           const char *body) GC_MUST_CHECK;
+
+/* SHA-256 of text, lower-case hex. */
+void gc_ra_sha256_hex(const void *data, size_t n, char out[65]);
+/* 32 random bytes as 64 hex digits. */
+void gc_ra_random_hex(char out[65]);
+
+#endif

@@ -1,0 +1,231 @@
+/*
+ * ra_db.c - the RA service's database (CMMP side, issue 6): its own file in the RA
+ * directory, its own numbered migrations and version table.
+ *
+ * Written in a portable subset (INTEGER, TEXT, BLOB; id INTEGER PRIMARY KEY; CHECK,
+ * UNIQUE and FOREIGN KEY constraints; no triggers, no GLOB) so that the same SQL runs on
+ * PostgreSQL. Segregation of duties (CPS §2.1.3 c, §2.2.10, App. E II) is held by the
+ * database, not only by the code:
+ *   - a user has ONE duty column: requester or business manager, never both;
+ *   - whoever decides an application or revocation is never who requested it, and is of
+ *     the same B/D (a composite foreign key to users(id, org_id));
+ *   - key custody approvals are UNIQUE per officer and never by the one who asked.
+ * The audit trail has the CA's shape (src/audit/audit.c writes it).
+ */
+#include "ra/ra_db.h"
+
+#include <stdio.h>
+
+#include "store/db.h"
+
+static const char *const migrations[] = {
+	/* 1: organisations, people, sessions, applications, certificates, revocations, key
+	 * custody, application tokens, mail outbox, reminders, audit trail */
+	"CREATE TABLE orgs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 16),"
+	"  name_en TEXT NOT NULL,"
+	"  name_zh TEXT NOT NULL,"
+	"  revoke_days INTEGER NOT NULL DEFAULT 2 CHECK (revoke_days BETWEEN 1 AND 30));"
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  username TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  email TEXT NOT NULL,"
+	"  pw_hash TEXT NOT NULL,"
+	"  duty TEXT CHECK (duty IN ('requester', 'business_manager')),"
+	"  bd_admin INTEGER NOT NULL DEFAULT 0 CHECK (bd_admin IN (0, 1)),"
+	"  failed_logins INTEGER NOT NULL DEFAULT 0 CHECK (failed_logins >= 0),"
+	"  locked INTEGER NOT NULL DEFAULT 0 CHECK (locked IN (0, 1)),"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (id, org_id));"
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE TABLE applicants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  number TEXT NOT NULL UNIQUE CHECK (length(number) = 10),"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE applications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  applicant_id INTEGER NOT NULL REFERENCES applicants(id),"
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+	"  terms_accepted INTEGER NOT NULL CHECK (terms_accepted = 1),"
+	"  subject TEXT NOT NULL,"
+	"  renews TEXT CHECK (renews IS NULL OR length(renews) = 40),"
+	"  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'submitted', 'issued',"
+	"    'rejected', 'failed')),"
+	"  requested_by INTEGER NOT NULL,"
+	"  requested_at INTEGER NOT NULL,"
+	"  decided_by INTEGER,"
+	"  decided_at INTEGER,"
+	"  reason TEXT,"
+	"  staff_category TEXT CHECK (staff_category IN ('civil_servant', 'direct_contract',"
+	"    'agency_contract', 'resident_contractor', 'functional_unit')),"
+	"  proof_type TEXT CHECK (proof_type IN ('hkid', 'passport', 'bd_document')),"
+	"  record_checked TEXT CHECK (record_checked IN ('government_personnel_records',"
+	"    'employment_records', 'contractor_agreement')),"
+	"  proof_last4 TEXT CHECK (proof_last4 IS NULL OR length(proof_last4) BETWEEN 1 AND 4),"
+	"  key_label TEXT UNIQUE,"
+	"  request_json TEXT,"
+	"  serial TEXT UNIQUE,"
+	"  error TEXT,"
+	"  FOREIGN KEY (requested_by, org_id) REFERENCES users(id, org_id),"
+	"  FOREIGN KEY (decided_by, org_id) REFERENCES users(id, org_id),"
+	"  CHECK (decided_by IS NULL OR decided_by <> requested_by),"
+	"  CHECK (status IN ('pending') OR decided_by IS NOT NULL),"
+	"  CHECK (status NOT IN ('approved', 'submitted', 'issued') OR proof_type IS NOT NULL));"
+	"CREATE TABLE certificates ("
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
+	"  application_id INTEGER NOT NULL UNIQUE REFERENCES applications(id),"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  key_label TEXT NOT NULL UNIQUE,"
+	"  subject_cn TEXT NOT NULL,"
+	"  email TEXT,"
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'revocation_pending', 'revoked')),"
+	"  bound_at INTEGER NOT NULL);"
+	"CREATE TABLE revocations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES certificates(serial),"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 6),"
+	"  note TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'revoked', 'rejected',"
+	"    'failed')),"
+	"  requested_by INTEGER NOT NULL,"
+	"  requested_at INTEGER NOT NULL,"
+	"  due INTEGER NOT NULL,"
+	"  decided_by INTEGER,"
+	"  decided_at INTEGER,"
+	"  decision_reason TEXT,"
+	"  request_json TEXT,"
+	"  error TEXT,"
+	"  FOREIGN KEY (requested_by, org_id) REFERENCES users(id, org_id),"
+	"  FOREIGN KEY (decided_by, org_id) REFERENCES users(id, org_id),"
+	"  CHECK (decided_by IS NULL OR decided_by <> requested_by));"
+	/* one open revocation request per certificate */
+	"CREATE UNIQUE INDEX revocations_open ON revocations(serial)"
+	"  WHERE status IN ('pending', 'approved');"
+	"CREATE TABLE key_requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES certificates(serial),"
+	"  org_id INTEGER NOT NULL REFERENCES orgs(id),"
+	"  asked_by INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'exported')),"
+	"  created_at INTEGER NOT NULL,"
+	"  exported_at INTEGER,"
+	"  FOREIGN KEY (asked_by, org_id) REFERENCES users(id, org_id),"
+	"  UNIQUE (id, asked_by, org_id));"
+	/* App. E II: two different officers, neither the one who asked, of the same B/D */
+	"CREATE TABLE key_approvals ("
+	"  id INTEGER PRIMARY KEY,"
+	"  request INTEGER NOT NULL,"
+	"  officer INTEGER NOT NULL,"
+	"  asked_by INTEGER NOT NULL,"
+	"  org_id INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  UNIQUE (request, officer),"
+	"  CHECK (officer <> asked_by),"
+	"  FOREIGN KEY (request, asked_by, org_id) REFERENCES key_requests(id, asked_by, org_id),"
+	"  FOREIGN KEY (officer, org_id) REFERENCES users(id, org_id));"
+	"CREATE TABLE app_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  to_addr TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  sent_at INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(sent_at, next_at);"
+	/* §3.2: each renewal notice once per certificate and lead time */
+	"CREATE TABLE reminders ("
+	"  id INTEGER PRIMARY KEY,"
+	"  serial TEXT NOT NULL REFERENCES certificates(serial),"
+	"  days INTEGER NOT NULL,"
+	"  sent_at INTEGER NOT NULL,"
+	"  UNIQUE (serial, days));"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL,"
+	"  event TEXT NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),"
+	"  detail TEXT NOT NULL,"
+	"  prev_hash TEXT NOT NULL,"
+	"  hash TEXT NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static gc_result current_version(struct gc_db *db, int *v)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_exec(db, "CREATE TABLE IF NOT EXISTS ra_schema_version ("
+	                        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	                        "  version INTEGER NOT NULL)"));
+	GC_GUARD(gc_db_prepare(db, "SELECT version FROM ra_schema_version WHERE id = 1", &st));
+	rc = gc_stmt_step(st, &row);
+	*v = rc == GC_OK && row ? (int)gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result migrate(struct gc_db *db)
+{
+	struct gc_stmt *st = NULL;
+	int v, i;
+	gc_result rc;
+
+	GC_GUARD_OUT(rc, current_version(db, &v));
+	GC_ENSURE_OUT(rc, v <= N_MIGRATIONS, GC_E_DB,
+	              "RA database: schema version %d is newer than this gcert (%d)", v, N_MIGRATIONS);
+	for (i = v; i < N_MIGRATIONS; i++)
+		GC_GUARD_OUT(rc, gc_db_exec(db, migrations[i]));
+	GC_GUARD_OUT(rc, gc_db_prepare(db, "INSERT INTO ra_schema_version (id, version) VALUES (1, ?)"
+	                                   " ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+	                               &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 1, N_MIGRATIONS));
+	GC_GUARD_OUT(rc, gc_stmt_run(st));
+out:
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_ra_db_open(const char *path, bool create, struct gc_db **out)
+{
+	struct gc_db *db;
+	gc_result rc;
+
+	GC_GUARD(gc_db_open_plain(path, create, &db));
+	if ((rc = gc_db_begin(db)) != GC_OK || (rc = migrate(db)) != GC_OK ||
+	    (rc = gc_db_commit(db)) != GC_OK) {
+		gc_db_rollback(db);
+		gc_db_close(db);
+		return rc;
+	}
+	*out = db;
+	return GC_OK;
+}

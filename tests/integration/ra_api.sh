@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# ra_api.sh - the RA service's API (docs/ra-api.md) with curl against `gcert ra serve` on
+# a free loopback port: login, lock-out and unlock, session cookie flags, CSRF, segregation
+# of duties (also by direct SQL: the database refuses), B/D boundaries, input refusals
+# that store nothing, body size, malformed JSON, static files and path traversal.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ra_lib.sh"
+
+D=$T/ra
+new_ra "$D"
+ra_bootstrap "$D" CSB admin2
+mkdir -p "$T/web/js"
+printf '<!doctype html><title>t</title>\n' >"$T/web/index.html"
+printf 'console.log(1);\n' >"$T/web/js/app.js"
+printf 'body{}\n' >"$T/web/style.css"
+printf 'secret\n' >"$T/outside.txt"
+ra_config "$D" "c['web_root'] = '$T/web'; c['max_failed_logins'] = 3"
+start_ra "$D"
+check_contains "serve prints its URL" "http://127.0.0.1:" "$RA"
+
+# ---- login, cookie, lock-out ----
+login admin1
+check_eq "login ok" 200 "$CODE"
+check_eq "me: roles" '["bd_admin"]' "$(jq_get roles <<<"$BODY")"
+check_eq "me: B/D" OGCIO "$(jq_get "['org']['code']" <<<"$BODY")"
+cookie=$(grep -i '^set-cookie:' "$T/headers.admin1" | tr -d '\r')
+check_contains "cookie HttpOnly" "HttpOnly" "$cookie"
+check_contains "cookie SameSite=Strict" "SameSite=Strict" "$cookie"
+check_contains "cookie Path=/" "Path=/" "$cookie"
+[[ $cookie != *Secure* ]] && pass || fail "cookie: Secure over plain HTTP"
+token=$(sed -n 's/.*gcert_ra_session=\([0-9a-f]*\).*/\1/p' <<<"$cookie")
+check_eq "session token: 256 bits" 64 "${#token}"
+check_eq "only the token's hash is stored" 0 "$(rasql "$D" "SELECT count(*) FROM sessions WHERE token_hash = '$token'")"
+check_eq "the hash is" 1 "$(rasql "$D" "SELECT count(*) FROM sessions WHERE token_hash = '$(printf %s "$token" | sha256sum | cut -c1-64)'")"
+
+login admin1 wrong-password
+check_eq "bad password: 401" 401 "$CODE"
+check_eq "bad password: code" GC_E_RA_AUTH "$(err_code)"
+login nobody whatever-pw
+check_eq "unknown user: 401" 401 "$CODE"
+check_eq "failures audited" 2 "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.login_failed' AND outcome = 'failure'")"
+check_eq "no password in the audit trail" 0 "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE detail LIKE '%wrong-password%' OR detail LIKE '%pw-admin1%'")"
+
+api - GET /api/me
+check_eq "no session: 401" 401 "$CODE"
+
+req1=$(add_user admin1 req1 requester)
+bm1=$(add_user admin1 bm1 business_manager)
+lockme=$(add_user admin1 lockme requester)
+for i in 1 2 3; do login lockme bad-$i; done
+check_eq "third failure: 401" 401 "$CODE"
+login lockme
+check_eq "locked after max_failed_logins: 423 even with the right password" 423 "$CODE"
+check_eq "locked: code" GC_E_RA_LOCKED "$(err_code)"
+check_contains "the lock is audited" "account locked" "$(rasql "$D" "SELECT group_concat(detail) FROM audit_log WHERE object = 'lockme'")"
+api admin1 POST "/api/users/$lockme/unlock"
+check_eq "unlock: 200" 200 "$CODE"
+check_eq "unlocked" false "$(jq_get locked <<<"$BODY")"
+login lockme
+check_eq "login after unlock" 200 "$CODE"
+
+# ---- CSRF ----
+before=$(rasql "$D" "SELECT count(*) FROM users")
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H 'Content-Type: application/json' \
+  --data-binary '{"username": "c1", "name": "C", "email": "c1@example.gov.hk", "password": "pw-c1-secret", "roles": ["requester"]}' \
+  "${RA}api/users")
+BODY=$(cat "$T/body")
+check_eq "CSRF missing: 403" 403 "$CODE"
+check_eq "CSRF missing: code" GC_E_RA_CSRF "$(err_code)"
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))" \
+  -H 'Content-Type: application/json' \
+  --data-binary '{"username": "c1", "name": "C", "email": "c1@example.gov.hk", "password": "pw-c1-secret", "roles": ["requester"]}' \
+  "${RA}api/users")
+check_eq "CSRF wrong: 403" 403 "$CODE"
+check_eq "CSRF refusals stored nothing" "$before" "$(rasql "$D" "SELECT count(*) FROM users")"
+
+# ---- segregation of duties ----
+api admin1 POST /api/users '{"username": "both", "name": "B", "email": "b@example.gov.hk", "password": "pw-both-secret", "roles": ["requester", "business_manager"]}'
+check_eq "both duties: 403" 403 "$CODE"
+check_eq "both duties: code" GC_E_RA_SOD "$(err_code)"
+api admin1 POST "/api/users/$req1/roles" '{"roles": ["requester", "business_manager"]}'
+check_eq "both duties by a role change: 403" 403 "$CODE"
+check_eq "refused role change stored nothing" requester "$(rasql "$D" "SELECT duty FROM users WHERE id = $req1")"
+set +e
+rasql "$D" "UPDATE users SET duty = 'requester,business_manager' WHERE id = $req1" 2>/dev/null
+check "the database refuses a combined duty" test $? -ne 0
+rasql "$D" "INSERT INTO users (org_id, username, name, email, pw_hash, duty, bd_admin, created_at) VALUES (1, 'sql', 'S', 's@x', 'h', 'both', 0, 0)" 2>/dev/null
+check "the database refuses an unknown duty" test $? -ne 0
+set -e
+check_eq "one duty column: a user cannot hold two duties" 1 "$(rasql "$D" "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'duty'")"
+
+# a B/D administrator of CSB cannot appoint in OGCIO
+login admin2
+api admin2 POST "/api/users/$req1/roles" '{"roles": ["business_manager"]}'
+check_eq "bd_admin of another B/D: 403" 403 "$CODE"
+check_eq "bd_admin of another B/D: code" GC_E_RA_FORBIDDEN "$(err_code)"
+api admin2 POST /api/users '{"username": "x1", "name": "X", "email": "x1@example.gov.hk", "password": "pw-x1-secret", "roles": ["requester"], "org": "OGCIO"}'
+check_eq "bd_admin adding into another B/D: 403" 403 "$CODE"
+api admin2 GET /api/users
+check_eq "users list: own B/D only" '["admin2"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)]))' <<<"$BODY")"
+bm2=$(add_user admin2 bm2 business_manager)
+api req1 POST /api/users '{}'
+check_eq "not logged in as req1 yet: 401" 401 "$CODE"
+login req1
+api req1 POST "/api/users/$bm1/unlock"
+check_eq "a requester is no B/D administrator: 403" 403 "$CODE"
+
+# ---- applications: refusals store nothing ----
+for bad in '"validity_years": 0' '"validity_years": 4'; do
+  api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a.update(json.loads("{"+sys.argv[2]+"}")); print(json.dumps(a))' "$APP_JSON" "$bad")"
+  check_eq "$bad: 400" 400 "$CODE"
+  check_eq "$bad: code" GC_E_BAD_VALIDITY "$(err_code)"
+done
+api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); del a["terms_accepted"]; print(json.dumps(a))' "$APP_JSON")"
+check_eq "terms missing: 400" 400 "$CODE"
+api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a["terms_accepted"]=False; print(json.dumps(a))' "$APP_JSON")"
+check_eq "terms false: 400" 400 "$CODE"
+api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a["subject"]["hkid"]="A1234567"; print(json.dumps(a))' "$APP_JSON")"
+check_eq "unknown subject field: 400" 400 "$CODE"
+check_eq "refused applications stored nothing" "0 0" "$(rasql "$D" "SELECT (SELECT count(*) FROM applications) || ' ' || (SELECT count(*) FROM applicants)")"
+api req1 POST /api/applications '{"cert_type": "individual", '
+check_eq "malformed JSON: 400" 400 "$CODE"
+check_eq "malformed JSON: code" GC_E_JSON "$(err_code)"
+big=$("$PY" -c 'print("{\"note\": \"" + "x" * 70000 + "\"}")')
+api req1 POST /api/applications "$big"
+check_eq "oversized body: 413" 413 "$CODE"
+check_eq "oversized body: code" GC_E_TOO_LARGE "$(err_code)"
+check_eq "nothing stored" 0 "$(rasql "$D" "SELECT count(*) FROM applications")"
+
+api req1 POST /api/applications "$APP_JSON"
+check_eq "application: 201" 201 "$CODE"
+app=$(jq_get id <<<"$BODY")
+check_eq "application: pending" pending "$(jq_get status <<<"$BODY")"
+check_contains "applicant identity number (§2.1.3 m)" "A" "$(jq_get applicant_id <<<"$BODY")"
+check_eq "applicant number: 10 characters" 10 "$(jq_get applicant_id <<<"$BODY" | tr -d '\n' | wc -c)"
+api req1 GET "/api/applications?mine=1"
+check_eq "mine: one" 1 "$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$BODY")"
+
+# ---- who may decide ----
+api req1 POST "/api/applications/$app/approve" "$APPROVE_JSON"
+check_eq "requester cannot approve: 403" 403 "$CODE"
+login bm2
+api bm2 POST "/api/applications/$app/approve" "$APPROVE_JSON"
+check_eq "business manager of another B/D cannot approve: 403" 403 "$CODE"
+api bm2 GET "/api/applications/$app"
+check_eq "nor read it: 403" 403 "$CODE"
+login bm1
+api bm1 POST "/api/applications/$app/approve" "$(sed 's/"123A"/"A1234567"/' <<<"$APPROVE_JSON")"
+check_eq "a full proof number is refused: 400" 400 "$CODE"
+api bm1 POST "/api/applications/$app/approve" "$(sed 's/government_personnel_records/contractor_agreement/' <<<"$APPROVE_JSON")"
+check_eq "§3.1.8.1 record for the staff category: 400" 400 "$CODE"
+check_eq "refused approvals changed nothing" pending "$(rasql "$D" "SELECT status FROM applications WHERE id = $app")"
+set +e
+rasql "$D" "UPDATE applications SET decided_by = requested_by, decided_at = 1 WHERE id = $app" 2>/dev/null
+check "the database refuses a decision by the requester" test $? -ne 0
+# (foreign keys are per connection in SQLite: gcert turns them on, as PostgreSQL always has them)
+sqlite3 -cmd "PRAGMA foreign_keys=ON" "$D/ra.db" "UPDATE applications SET decided_by = (SELECT id FROM users WHERE username = 'bm2'), decided_at = 1 WHERE id = $app" 2>/dev/null
+check "the database refuses a decider of another B/D" test $? -ne 0
+set -e
+api bm1 POST "/api/applications/$app/reject" '{"reason": "not a member of staff"}'
+check_eq "reject: 200" 200 "$CODE"
+check_eq "rejected" rejected "$(jq_get status <<<"$BODY")"
+check_eq "decided by" bm1 "$(jq_get decided_by <<<"$BODY")"
+api bm1 POST "/api/applications/$app/approve" "$APPROVE_JSON"
+check_eq "deciding twice: 409" 409 "$CODE"
+check_eq "deciding twice: code" GC_E_RA_STATE "$(err_code)"
+check_eq "mail queued for the requester" 1 "$(rasql "$D" "SELECT count(*) FROM outbox WHERE to_addr = 'req1@example.gov.hk'")"
+check_eq "refusals by role or B/D audited" 1 "$(( $(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.request_refused'") >= 5 ))"
+
+# ---- the use-time check needs an application token ----
+apptok=$("$GCERT" ra app-token --dir "$D" --name e-filing)
+check_eq "app token: only the hash is stored" 0 "$(rasql "$D" "SELECT count(*) FROM app_tokens WHERE token_hash = '$apptok'")"
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
+check_eq "usable without a token: 401" 401 "$CODE"
+CODE=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $apptok" "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
+check_eq "usable: unknown serial: 200" 200 "$CODE"
+check_eq "usable: unknown" "unknown false" "$(jq_get reason <$T/body) $(jq_get usable <$T/body)"
+
+# ---- static files ----
+ctype() { curl -s -o /dev/null -w '%{http_code} %{content_type}' --path-as-is "$RA${1#/}"; }
+check_eq "index" "200 text/html; charset=utf-8" "$(ctype /)"
+check_eq "javascript" "200 text/javascript; charset=utf-8" "$(ctype /js/app.js)"
+check_eq "css" "200 text/css; charset=utf-8" "$(ctype /style.css)"
+check_eq "missing file: 404" 404 "$(ctype /nothing.html | cut -d' ' -f1)"
+check_eq "path traversal: refused" 400 "$(ctype /../outside.txt | cut -d' ' -f1)"
+check_eq "encoded path traversal: refused" 400 "$(ctype /js/%2e%2e/%2e%2e/outside.txt | cut -d' ' -f1)"
+check_eq "dot files: refused" 400 "$(ctype /.hidden | cut -d' ' -f1)"
+ln -s "$T/outside.txt" "$T/web/link.txt"
+check_eq "a symbolic link out of the web root: 404" 404 "$(ctype /link.txt | cut -d' ' -f1)"
+check_eq "POST to a static file: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -d x "${RA}index.html")"
+
+# ---- logout ----
+api admin1 POST /api/logout
+check_eq "logout: 200" 200 "$CODE"
+api admin1 GET /api/me
+check_eq "after logout: 401" 401 "$CODE"
+stop_ra
+finish

@@ -1,0 +1,83 @@
+# ra_lib.sh - helpers of the RA service tests (sourced after lib.sh, never run).
+# An RA directory, `gcert ra serve` on a free loopback port, curl with a cookie jar per user.
+
+# new_ra DIR [ra init options...]: an RA named cmmp with a bootstrap B/D administrator
+# admin1 of OGCIO (password in $T/pw.admin1).
+new_ra() {
+  local d=$1; shift
+  "$GCERT" ra init --dir "$d" --name cmmp "$@" >/dev/null
+  ra_bootstrap "$d" OGCIO admin1
+}
+# ra_bootstrap DIR ORG USER: a B/D administrator from the CLI
+ra_bootstrap() {
+  printf '%s\n' "pw-$3-secret" >"$T/pw.$3"
+  "$GCERT" ra user add --dir "$1" --org "$2" --username "$3" --name "ADMIN $3" \
+    --email "$3@example.gov.hk" --password-file "$T/pw.$3" >/dev/null
+}
+# ra_config DIR PYTHON-STATEMENTS: edits DIR/ra.json as `c`
+ra_config() {
+  "$PY" - "$1/ra.json" "$2" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+}
+# start_ra DIR: `gcert ra serve` on a free port; sets RA_PID and RA (http://127.0.0.1:PORT/)
+start_ra() {
+  : >"$T/ra.out"
+  "$GCERT" ra serve --dir "$1" --listen 127.0.0.1:0 >"$T/ra.out" 2>&1 &
+  RA_PID=$!
+  at_exit "kill $RA_PID"
+  wait_for 10 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; return 1; }
+  RA=$(sed -n 's/.*RA service at \(http[^ ]*\) .*/\1/p' "$T/ra.out")
+}
+stop_ra() { kill -TERM "$RA_PID"; wait "$RA_PID" 2>/dev/null || true; }
+
+# api USER METHOD PATH [JSON]: as USER (cookie jar $T/jar.USER, CSRF from login);
+# sets CODE (HTTP status) and BODY. USER "-" sends no cookie and no CSRF token.
+api() {
+  local user=$1 method=$2 path=$3 data=${4-}
+  local args=(-s -o "$T/body" -w '%{http_code}' -X "$method")
+  if [[ $user != - ]]; then
+    args+=(-b "$T/jar.$user")
+    [[ $method != GET && -f "$T/csrf.$user" ]] && args+=(-H "X-CSRF-Token: $(cat "$T/csrf.$user")")
+  fi
+  [[ -n $data ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
+  CODE=$(curl "${args[@]}" "$RA${path#/}")
+  BODY=$(cat "$T/body")
+}
+# login USER [PASSWORD]: sets CODE, BODY; keeps the cookie and the CSRF token
+login() {
+  local pw=${2:-$(cat "$T/pw.$1" 2>/dev/null || echo "pw-$1-secret")}
+  CODE=$(curl -s -o "$T/body" -w '%{http_code}' -D "$T/headers.$1" -c "$T/jar.new" \
+    -H 'Content-Type: application/json' \
+    --data-binary "{\"username\": \"$1\", \"password\": \"$pw\"}" "${RA}api/login")
+  BODY=$(cat "$T/body")
+  # a failed login leaves the user's earlier session as it was
+  if [[ $CODE == 200 ]]; then mv "$T/jar.new" "$T/jar.$1"; jq_get csrf <<<"$BODY" >"$T/csrf.$1"; fi
+}
+# jq_get EXPR: a field of the JSON on stdin, python syntax after the root ("id", "[0]['id']")
+jq_get() {
+  "$PY" -c '
+import json, sys
+v = json.load(sys.stdin)
+e = sys.argv[1]
+r = eval("v" + (e if e.startswith("[") else "[%r]" % e))
+print(json.dumps(r) if isinstance(r, (dict, list, bool)) or r is None else r)' "$1"
+}
+err_code() { jq_get "['error']['code']" <<<"$BODY"; }
+# add_user ADMIN USER ROLE: appoints through the API (password pw-USER-secret)
+add_user() {
+  api "$1" POST /api/users "{\"username\": \"$2\", \"name\": \"NAME $2\", \"email\": \"$2@example.gov.hk\", \"password\": \"pw-$2-secret\", \"roles\": [\"$3\"]}"
+  [[ $CODE == 201 ]] || { echo "add_user $2: $CODE $BODY" >&2; return 1; }
+  jq_get id <<<"$BODY"
+}
+# rasql DIR QUERY: the RA database directly
+rasql() { sqlite3 "$1/ra.db" "$2"; }
+APP_JSON='{"cert_type": "individual", "validity_years": 2, "terms_accepted": true,
+ "subject": {"name": "CHAN Tai Man David", "email": "tmchan@example.gov.hk",
+  "branch": "Infrastructure Division", "branch_abbr": "INFRA", "branch_zh": "基礎設施科",
+  "category": "Civil Servant"}, "renews": null}'
+APPROVE_JSON='{"staff_category": "civil_servant", "proof_type": "hkid",
+ "record_checked": "government_personnel_records", "proof_ref_last4": "123A"}'
