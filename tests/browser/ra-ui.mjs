@@ -203,6 +203,9 @@ try {
     await form.getByLabel('Validity').selectOption('1');
     await form.getByLabel('Name on the certificate').fill(`${FU} ${process.pid}`);
     await form.getByLabel('Branch / division (English)').fill('Infrastructure Division');
+    await form.getByLabel('Branch abbreviation').fill('INFRA');
+    await form.getByLabel('Branch / division (Chinese)').fill('基礎設施科');
+    await form.getByLabel('Category of user or functional unit').fill('Functional Unit');
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit application' }).click();
     const row = page.locator('#my-applications tr', { hasText: `${FU} ${process.pid}` });
