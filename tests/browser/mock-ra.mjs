@@ -35,6 +35,7 @@ const sessions = new Map(); // cookie → {user, csrf}
 const apps = [];
 const certs = [];
 const revs = [];
+const keyReqs = [];
 const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const pub = (u) => ({ id: u.id, username: u.username, name: u.name, email: u.email, roles: u.roles, locked: u.locked });
 
@@ -190,10 +191,46 @@ async function api(req, res, url) {
     if (!has('business_manager')) return err(res, 403, 'GC_E_RA_ROLE', 'only a business manager approves revocations');
     if (r.status !== 'pending') return err(res, 409, 'GC_E_RA_STATE', `revocation ${r.id}: already ${r.status}`);
     const c = certs.find((x) => x.serial === r.serial);
-    if (mm[2] === 'reject') { r.status = 'rejected'; c.status = 'active'; return send(res, 200, r); }
-    r.status = 'sent';
+    if (mm[2] === 'reject') {
+      if (!b.reason) return err(res, 400, 'GC_E_REQUEST_FIELD', 'reason: required');
+      Object.assign(r, { status: 'rejected', decided_by: me.username, decided_at: now(), decision_reason: b.reason });
+      c.status = 'active';
+      return send(res, 200, r);
+    }
+    Object.assign(r, { status: 'revoked', decided_by: me.username, decided_at: now() }); // the mock CA answers at once
     c.status = 'revoked';
     return send(res, 200, r);
+  }
+  const officer = has('bd_admin') || has('business_manager');
+  if (p === '/api/key-requests' && m === 'GET') return send(res, 200, keyReqs.map(({ approvers, ...k }) => k).reverse());
+  if (p === '/api/key-requests' && m === 'POST') {
+    if (!officer) return err(res, 403, 'GC_E_RA_FORBIDDEN', 'key-requests: only a B/D administrator or business manager asks for a key (App. E II)');
+    if (!certs.some((c) => c.serial === b.serial)) return err(res, 404, 'GC_E_NOT_FOUND', `serial: ${b.serial} is no certificate of your B/D`);
+    if (!b.reason) return err(res, 400, 'GC_E_REQUEST_FIELD', 'reason: required');
+    const k = { id: keyReqs.length + 1, serial: b.serial, status: 'pending', asked_by: me.username, reason: b.reason, created_at: now(), approvals: 0, approvers: [] };
+    keyReqs.push(k);
+    return send(res, 201, k);
+  }
+  if ((mm = p.match(/^\/api\/key-requests\/(\d+)\/(approve|export)$/)) && m === 'POST') {
+    const k = keyReqs[Number(mm[1]) - 1];
+    if (!k) return err(res, 404, 'GC_E_NOT_FOUND', `key request ${mm[1]}: no such request`);
+    if (mm[2] === 'approve') {
+      if (!officer) return err(res, 403, 'GC_E_RA_FORBIDDEN', `key request ${k.id}: only a B/D administrator or business manager approves`);
+      if (k.asked_by === me.username) return err(res, 403, 'GC_E_RA_SOD', `key request ${k.id}: the one who asked never approves (App. E II)`);
+      if (k.status !== 'pending') return err(res, 409, 'GC_E_RA_STATE', `key request ${k.id}: is ${k.status}, not pending`);
+      if (k.approvers.includes(me.username)) return err(res, 409, 'GC_E_RA_STATE', `key request ${k.id}: you approved it already; a second officer must`);
+      k.approvers.push(me.username);
+      k.approvals = k.approvers.length;
+      if (k.approvals >= 2) k.status = 'approved';
+      const { approvers, ...out } = k;
+      return send(res, 200, out);
+    }
+    if (k.asked_by !== me.username) return err(res, 403, 'GC_E_RA_FORBIDDEN', `key request ${k.id}: only the officer who asked exports`);
+    if (k.status !== 'approved') return err(res, 409, 'GC_E_RA_STATE', `key request ${k.id}: is ${k.status}; it needs two approvals`);
+    if (!b.passphrase || b.passphrase.length < 8) return err(res, 400, 'GC_E_REQUEST_FIELD', 'passphrase: at least 8 characters');
+    k.status = 'exported';
+    res.writeHead(200, { 'Content-Type': 'application/x-pkcs12', 'Content-Disposition': `attachment; filename="${k.serial}.p12"` });
+    return res.end(crypto.randomBytes(64)); // not a real PKCS#12: the mock has no keys
   }
   return err(res, 404, 'GC_E_RA_NOT_FOUND', `${m} ${p}: no such API`);
 }

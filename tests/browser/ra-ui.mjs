@@ -30,6 +30,7 @@ fs.mkdirSync(OUT, { recursive: true });
 
 const SUBJECT = `CHAN Tai Man ${process.pid}`; // unique per run: rows are found by it
 const FU = 'Infrastructure Helpdesk';
+const P12_PASS = process.env.GC_P12_PASS || 'custody-pass-1';
 const state = {};
 let passed = 0;
 let failed = 0;
@@ -130,6 +131,20 @@ try {
       for (const m of src.matchAll(/\bt\('([a-z_]+\.[a-z0-9_.]+)'/g)) used.add(m[1]);
     }
     assert.deepEqual([...used].filter((k) => !en.includes(k)), [], 'labels used but not defined');
+    // labels chosen by a value of the API (docs/ra-api.md)
+    const values = {
+      status: ['pending', 'approved', 'submitted', 'issued', 'rejected', 'failed', 'active', 'revocation_pending', 'revoked', 'expired'],
+      revstatus: ['pending', 'approved', 'rejected', 'revoked', 'failed'],
+      'custody.status': ['pending', 'approved', 'exported'],
+      role: ['bd_admin', 'requester', 'business_manager', 'none'],
+      type: ['individual', 'functional_unit'],
+      staff: ['civil_servant', 'direct_contract', 'agency_contract', 'resident_contractor'],
+      proof: ['hkid', 'passport', 'bd_document'],
+      record: ['government_personnel_records', 'employment_records', 'contractor_agreement'],
+      reason: ['0', '1', '2', '3', '4', '5', '6'],
+    };
+    const missing = Object.entries(values).flatMap(([p, vs]) => vs.map((v) => `${p}.${v}`)).filter((k) => !en.includes(k));
+    assert.deepEqual(missing, [], 'labels of API values');
   });
 
   await step('the login page is served, in English, with labelled fields', async () => {
@@ -338,6 +353,73 @@ try {
     await logout();
   });
 
+  await step('key custody (App. E II): the B/D administrator asks for the subscriber key', async () => {
+    await login('admin1', PASS, 'users');
+    await page.locator('#nav a', { hasText: 'Key custody' }).click();
+    await ready('custody');
+    await assertLabelled();
+    const form = page.locator('#key-request-form');
+    await form.getByRole('button', { name: 'Ask' }).click();
+    assert.equal((await form.locator('[data-field="serial"] .field-error').textContent()).trim(), 'This field is required.');
+    await form.getByLabel('Certificate serial number').selectOption(state.serial);
+    await form.getByLabel('Reason').fill('the officer left; the unit needs the mailbox key');
+    await unready();
+    await form.getByRole('button', { name: 'Ask' }).click();
+    await ready('custody');
+    assert.match(await page.locator('.notice').textContent(), /Key request \d+ recorded/);
+    const row = page.locator('#key-requests tr', { hasText: state.serial });
+    state.keyId = Number(await row.getAttribute('data-key-request'));
+    assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'pending');
+    assert.equal(await row.getByRole('button', { name: /Approve/ }).count(), 0, 'the one who asked is offered no approval');
+    const r = await apiInPage('POST', `/api/key-requests/${state.keyId}/approve`);
+    assert.equal(r.status, 403, JSON.stringify(r));
+    assert.equal(r.json.error.code, 'GC_E_RA_SOD');
+    await logout();
+  });
+
+  await step('key custody: two Business Managers approve, each once', async () => {
+    await login('bm1', PASS, 'approvals');
+    await goto('custody');
+    let row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
+    await unready();
+    await row.getByRole('button', { name: /Approve/ }).click();
+    await ready('custody');
+    assert.match(await page.locator('.notice').textContent(), new RegExp(`Key request ${state.keyId} approved`));
+    row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
+    assert.match(await row.textContent(), /1 \/ 2/);
+    // the same officer again: the API's refusal is shown beside the button
+    await row.getByRole('button', { name: /Approve/ }).click();
+    const err = row.locator('.form-error');
+    await err.waitFor();
+    assert.match(await err.textContent(), /GC_E_/);
+    await shot('11-key-custody-refused');
+    await logout();
+    await login('bm2', PASS, 'approvals');
+    await goto('custody');
+    await unready();
+    await page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`).getByRole('button', { name: /Approve/ }).click();
+    await ready('custody');
+    row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
+    assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'approved');
+    await logout();
+  });
+
+  await step('key custody: the one who asked exports the key as PKCS#12', async () => {
+    await login('admin1', PASS, 'users');
+    await goto('custody');
+    const row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
+    await row.getByLabel('Passphrase to encrypt the PKCS#12 file').fill(P12_PASS);
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Export' }).click()]);
+    assert.equal(download.suggestedFilename(), `${state.serial}.p12`);
+    const file = path.join(OUT, `${state.serial}.p12`);
+    await download.saveAs(file);
+    assert.ok(fs.statSync(file).size > 0);
+    console.log(`# PKCS#12: ${file}`);
+    await page.locator('.notice', { hasText: 'exported' }).waitFor();
+    await shot('12-key-exported');
+    await logout();
+  });
+
   await step('the Requester sees the issued certificate and the rejection with its reason', async () => {
     await login('req1', PASS, 'requests');
     const issued = page.locator(`#my-applications tr[data-application="${state.appId}"]`);
@@ -382,6 +464,9 @@ try {
     await notice.waitFor();
     assert.match(await notice.textContent(), /Revocation request \d+ sent; a Business Manager must approve it by \d\d\/\d\d\/\d{4}/, await notice.textContent());
     assert.equal(await page.locator(`#my-certificates tr[data-serial="${state.serial}"] [data-status]`).getAttribute('data-status'), 'revocation_pending');
+    const rev = page.locator('#my-revocations tr', { hasText: state.serial });
+    assert.equal(await rev.locator('[data-status]').getAttribute('data-status'), 'pending');
+    assert.match(await rev.textContent(), /Details or duties changed/);
     await shot('08-revocation-requested');
     await logout();
   });
@@ -435,7 +520,7 @@ try {
     assert.equal(r.status, 403, JSON.stringify(r));
     assert.equal(r.json.error.code, 'GC_E_RA_SOD');
     state.newUserId = u.id;
-    await shot('11-users');
+    await shot('13-users');
     await logout();
   });
 
@@ -453,7 +538,7 @@ try {
     const err = page.locator('.field-error:visible, .form-error:visible').first();
     await err.waitFor();
     assert.match(await err.textContent(), /GC_E_RA_LOCKED/);
-    await shot('12-locked');
+    await shot('14-locked');
     await login('admin1', PASS, 'users');
     const row = page.locator(`#users tr[data-user="${state.newUser}"]`);
     assert.match(await row.textContent(), /yes/);

@@ -11,7 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${GCERT_SRC:-$(cd "$HERE/../.." && pwd)}
 ARTIFACTS=${GCERT_BUILD:-$SRC/build}/test-artifacts/browser
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-export GC_RA_PASS=secret-pass-1 CHROMIUM
+export GC_RA_PASS=secret-pass-1 GC_P12_PASS=custody-pass-1 CHROMIUM
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gcert-browser.XXXXXX")
 PIDS=()
@@ -98,6 +98,7 @@ else
   add_user admin1 "LEE Siu Ming" bd_admin
   add_user req1 "CHAN Tai Man" requester
   add_user bm1 "WONG Mei Ling" business_manager
+  add_user bm2 "HO Ka Yan" business_manager
   # the web UI is this tree's web/ra
   python3 - "$RA/ra.json" "$SRC/web/ra" <<'PY'
 import json, sys
@@ -135,6 +136,13 @@ check "the downloaded PEM verifies up to this CA's root" \
 subject=$(openssl x509 -in "$pem" -noout -subject -nameopt RFC2253,-esc_msb)
 check "the certificate names the applicant: $subject" grep -q 'CN=CHAN Tai Man [0-9]*' <<<"$subject"
 check "the serial is the certificate's" test "$(openssl x509 -in "$pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" = "$serial"
+p12=$ARTIFACTS/$serial.p12
+check "the exported PKCS#12 opens with the passphrase and holds that certificate" \
+  bash -c 'openssl pkcs12 -in "$1" -passin "pass:$2" -nokeys | openssl x509 -noout -serial | grep -qi "=$3$"' _ "$p12" "$GC_P12_PASS" "$serial"
+check "the exported key is the certificate's key" test \
+  "$(openssl pkcs12 -in "$p12" -passin "pass:$GC_P12_PASS" -nocerts -nodes 2>/dev/null | openssl pkey -pubout 2>/dev/null | sha256sum)" = \
+  "$(openssl x509 -in "$pem" -noout -pubkey | sha256sum)"
+rm -f "$p12" # a private key, even a test one, is not left lying in the build tree
 # the CA's own list of revocations (§4.4.3), not the RA's word
 ca_revoked() {
   "$GCERT" revocations --dir "$CA" --json | python3 -c '

@@ -1,29 +1,88 @@
 // page-custody.js - "Key custody" (CPS App. E II): a B/D administrator or Business
-// Manager asks for a subscriber's key, two other officers of the B/D approve, and the one
-// who asked exports it as a PKCS#12 encrypted under a passphrase. The API has no list of
-// key requests yet, so requests are named by number.
+// Manager asks for a subscriber's key, two other officers of the B/D approve (never the
+// one who asked), and the one who asked exports it as a PKCS#12 encrypted under a
+// passphrase.
 
-import { post } from './api.js';
-import { h, field, formMessage, checkForm, showError, formValues, notice } from './dom.js';
-import { t } from './i18n.js';
+import { get, post } from './api.js';
+import { h, field, formMessage, checkForm, showError, formValues, notice, table } from './dom.js';
+import { t, fmtTime } from './i18n.js';
 
 const mode = { message: null };
 
-function form(key, heading, fields, submit, send, ctx) {
-  const f = h('form', { class: 'card', 'data-key': key, id: `${key}-form`, novalidate: true },
-    h('h2', {}, heading), ...fields, formMessage(), h('button', { type: 'submit' }, submit));
-  f.addEventListener('submit', async (e) => {
+function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+function askForm(certs, ctx) {
+  const active = certs.filter((c) => c.status === 'active');
+  const form = h('form', { class: 'card', 'data-key': 'key-request', id: 'key-request-form', novalidate: true },
+    h('h2', {}, t('custody.request_heading')),
+    field({
+      name: 'serial', label: t('custody.serial'), type: 'select', required: true,
+      options: [['', '—'], ...active.map((c) => [c.serial, `${c.subject_cn} (${c.serial})`])],
+    }),
+    field({ name: 'reason', label: t('custody.reason'), type: 'textarea', required: true, attrs: { maxlength: 256 } }),
+    formMessage(),
+    h('button', { type: 'submit' }, t('custody.request')));
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!checkForm(f)) return;
+    if (!checkForm(form)) return;
+    const v = formValues(form);
     try {
-      mode.message = await send(formValues(f), f);
-      f.reset();
+      const r = await post('/api/key-requests', { serial: v.serial, reason: v.reason });
+      mode.message = t('custody.requested', { id: r.id });
+      form.reset();
       await ctx.refresh();
     } catch (err) {
-      showError(f, err);
+      showError(form, err);
     }
   });
-  return f;
+  return form;
+}
+
+function approveButton(k, ctx) {
+  const form = h('form', { class: 'inline', 'data-key': `key-approve-${k.id}` },
+    formMessage(),
+    h('button', { type: 'submit', 'data-action': 'approve', 'aria-label': `${t('custody.approve')} ${k.id}` }, t('custody.approve')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      await post(`/api/key-requests/${k.id}/approve`);
+      mode.message = t('custody.approved', { id: k.id });
+      await ctx.refresh();
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return form;
+}
+
+function exportForm(k, ctx) {
+  const form = h('form', { class: 'inline', 'data-key': `key-export-${k.id}`, novalidate: true },
+    field({
+      name: 'passphrase', label: t('custody.passphrase'), type: 'password', required: true,
+      attrs: { minlength: 8, autocomplete: 'new-password' },
+    }),
+    formMessage(),
+    h('button', { type: 'submit', 'data-action': 'export' }, t('custody.export')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!checkForm(form)) return;
+    try {
+      const blob = await post(`/api/key-requests/${k.id}/export`, { passphrase: form.elements.passphrase.value });
+      saveBlob(blob, `${k.serial}.p12`);
+      form.reset();
+      notice(form.closest('main') || form.parentElement, t('custody.exported', { id: k.id }));
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return form;
 }
 
 export async function render(main, ctx) {
@@ -32,31 +91,24 @@ export async function render(main, ctx) {
     notice(main, mode.message);
     mode.message = null;
   }
-  main.append(
-    form('key-request', t('custody.request_heading'), [
-      field({ name: 'serial', label: t('custody.serial'), required: true, attrs: { pattern: '[0-9a-fA-F]{1,40}', autocomplete: 'off' } }),
-      field({ name: 'reason', label: t('custody.reason'), type: 'textarea', required: true }),
-    ], t('custody.request'), async (v) => {
-      const r = await post('/api/key-requests', { serial: v.serial.toLowerCase(), reason: v.reason });
-      return t('custody.requested', { id: r.id });
-    }, ctx),
-    form('key-approve', t('custody.approve_heading'), [
-      field({ name: 'id', label: t('custody.id'), type: 'number', required: true, attrs: { min: 1 } }),
-    ], t('custody.approve'), async (v) => {
-      await post(`/api/key-requests/${Number(v.id)}/approve`);
-      return t('custody.approved', { id: v.id });
-    }, ctx),
-    form('key-export', t('custody.export_heading'), [
-      field({ name: 'id', label: t('custody.id'), type: 'number', required: true, attrs: { min: 1 } }),
-      field({ name: 'passphrase', label: t('custody.passphrase'), type: 'password', required: true, attrs: { minlength: 8, autocomplete: 'new-password' } }),
-    ], t('custody.export'), async (v, f) => {
-      const blob = await post(`/api/key-requests/${Number(v.id)}/export`, { passphrase: f.elements.passphrase.value });
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `key-request-${v.id}.p12`, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-      return t('custody.exported', { id: v.id });
-    }, ctx));
+  const errors = [];
+  const [keys, certs] = await Promise.all([
+    get('/api/key-requests').catch((e) => { errors.push(e); return []; }),
+    get('/api/certificates').catch((e) => { errors.push(e); return []; }),
+  ]);
+  for (const e of errors) main.append(h('p', { class: 'notice notice-error', role: 'alert' }, e.message));
+  const me = ctx.me.username;
+  main.append(h('section', { 'aria-labelledby': 'keys-h' },
+    h('h2', { id: 'keys-h' }, t('custody.list_heading')),
+    table(t('custody.list_heading'),
+      [t('common.id'), t('custody.serial'), t('custody.asked_by'), t('custody.reason'), t('req.col_requested'), t('custody.approvals'), t('common.status'), t('common.actions')],
+      keys.map((k) => ({
+        attrs: { 'data-key-request': k.id },
+        cells: [String(k.id), h('code', {}, k.serial), k.asked_by, k.reason, fmtTime(k.created_at),
+          `${k.approvals} / 2`,
+          h('span', { 'data-status': k.status }, t(`custody.status.${k.status}`)),
+          k.status === 'pending' && k.asked_by !== me ? approveButton(k, ctx)
+            : k.status === 'approved' && k.asked_by === me ? exportForm(k, ctx) : ''],
+      })), { id: 'key-requests' })));
+  main.append(askForm(certs, ctx));
 }

@@ -119,10 +119,12 @@ export async function render(main, ctx) {
     mode.message = null;
   }
   const errors = [];
-  const [apps, certs] = await Promise.all([
+  const [apps, certs, revs] = await Promise.all([
     get('/api/applications?mine=1').catch((e) => { errors.push(e); return []; }),
     get('/api/certificates').catch((e) => { errors.push(e); return []; }),
+    get('/api/revocations').catch((e) => { errors.push(e); return []; }),
   ]);
+  const myRevs = revs.filter((r) => r.requested_by === ctx.me.username);
   for (const e of errors) main.append(h('p', { class: 'notice notice-error', role: 'alert' }, e.message));
 
   main.append(mode.revoke ? revokeForm(ctx) : applyForm(ctx));
@@ -138,6 +140,17 @@ export async function render(main, ctx) {
           h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || a.error)),
           fmtTime(a.requested_at), a.serial ? h('code', {}, a.serial) : ''],
       })), { id: 'my-applications' })));
+
+  main.append(h('section', { 'aria-labelledby': 'my-revs-h' },
+    h('h2', { id: 'my-revs-h' }, t('req.revs_heading')),
+    table(t('req.revs_heading'),
+      [t('common.id'), t('certs.col_serial'), t('common.reason'), t('req.col_requested'), t('req.col_due'), t('common.status'), t('req.col_decision')],
+      myRevs.map((r) => ({
+        attrs: { 'data-revocation': r.id },
+        cells: [String(r.id), h('code', {}, r.serial), t(`reason.${r.reason}`), fmtTime(r.requested_at), fmtDate(r.due),
+          h('span', { class: `status status-${r.status}`, 'data-status': r.status }, t(`revstatus.${r.status}`)),
+          [r.decided_by, r.decision_reason, r.error].filter(Boolean).join(': ')],
+      })), { id: 'my-revocations' })));
 
   main.append(h('section', { 'aria-labelledby': 'my-certs-h' },
     h('h2', { id: 'my-certs-h' }, t('req.certs_heading')),
