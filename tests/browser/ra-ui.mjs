@@ -520,6 +520,15 @@ try {
     assert.equal(r.status, 403, JSON.stringify(r));
     assert.equal(r.json.error.code, 'GC_E_RA_SOD');
     state.newUserId = u.id;
+    // one duty for another: Requester → Business Manager
+    await row.getByLabel(`Duty of ${user}`).selectOption('business_manager');
+    await unready();
+    await row.getByRole('button', { name: 'Save duty' }).click();
+    await ready('users');
+    await page.locator('.notice', { hasText: `Roles of ${user} saved.` }).waitFor();
+    assert.match(await page.locator(`#users tr[data-user="${user}"]`).textContent(), /Business Manager/);
+    const after = (await apiInPage('GET', '/api/users')).json.find((x) => x.username === user);
+    assert.deepEqual(after.roles, ['business_manager']);
     await shot('13-users');
     await logout();
   });
@@ -547,7 +556,7 @@ try {
     await ready('users');
     await page.locator('.notice', { hasText: 'unlocked' }).waitFor();
     await logout();
-    await login(state.newUser, PASS, 'requests');
+    await login(state.newUser, PASS, 'approvals');
     await logout();
   });
 

@@ -54,12 +54,15 @@ function addForm(ctx) {
 }
 
 function rolesForm(u, ctx) {
-  const form = h('form', { class: 'inline', 'data-key': `roles-${u.id}`, 'aria-label': t('users.duty_of', { username: u.username }) },
+  const form = h('form', { class: 'inline', 'data-key': `roles-${u.id}` },
     field({
       name: 'duty', label: t('users.duty_of', { username: u.username }), type: 'select', value: dutyOf(u.roles),
       options: DUTIES.map((d) => [d, t(`role.${d}`)]), api: ['roles', 'duty'],
     }),
-    field({ name: 'bd_admin', label: t('role.bd_admin'), type: 'checkbox', value: u.roles.includes('bd_admin') }),
+    field({
+      name: 'bd_admin', label: t('role.bd_admin'), type: 'checkbox', value: u.roles.includes('bd_admin'),
+      attrs: { 'aria-label': `${t('role.bd_admin')} (${u.username})` },
+    }),
     formMessage(),
     h('button', { type: 'submit', class: 'secondary', 'data-action': 'set-roles' }, t('users.set_roles')));
   form.addEventListener('submit', async (e) => {
