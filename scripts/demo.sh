@@ -2,9 +2,11 @@
 # demo.sh - on a fresh Debian 12 machine: installs what is missing, builds, creates a demo
 # CA in ./demo-ca (SoftHSM2 token and SQLite inside it), issues one g-Cert of each type,
 # shows them verifying in OpenSSL, then runs the CA service on localhost: the public
-# repository over HTTP and the interface endpoint over HTTPS with mutual TLS. The URLs
-# are printed; Ctrl-C stops it. DEMO_NO_SERVE=1 stops after the certificates.
-#   HTTP_PORT=8080 IFACE_PORT=8443 scripts/demo.sh
+# repository over HTTP and the interface endpoint over HTTPS with mutual TLS, and the RA
+# service (CMMP side) in ./demo-ra, linked to that CA and pinned at it, with demo users
+# whose passwords are printed. The URLs are printed; Ctrl-C stops both.
+# DEMO_NO_SERVE=1 stops after the certificates.
+#   HTTP_PORT=8080 IFACE_PORT=8443 RA_PORT=8090 scripts/demo.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -50,7 +52,49 @@ echo
 echo
 echo "demo CA: $CA    try: $GCERT cert show --dir $CA SERIAL    ($GCERT --help lists every command)"
 [[ -n ${DEMO_NO_SERVE:-} ]] && exit 0
+HTTP=127.0.0.1:${HTTP_PORT:-8080}
+IFACE=127.0.0.1:${IFACE_PORT:-8443}
+# a CRL in the repository, for the RA's use-time check (CPS §2.1.3 n)
+"$GCERT" crl issue --dir "$CA" >/dev/null
 echo
-echo "starting the CA service (Ctrl-C stops it):"
-exec "$GCERT" ca serve --dir "$CA" --listen "127.0.0.1:${HTTP_PORT:-8080}" --ldap none \
-  --interface-listen "127.0.0.1:${IFACE_PORT:-8443}"
+echo "starting the CA service:"
+"$GCERT" ca serve --dir "$CA" --listen "$HTTP" --ldap none --interface-listen "$IFACE" &
+CA_PID=$!
+trap 'kill $CA_PID 2>/dev/null || true' EXIT
+sleep 1
+
+# ---- the RA service (CMMP side): linked to the CA, pinned at it, demo users ----
+RA=$PWD/demo-ra
+if [[ ! -d $RA ]]; then
+  "$GCERT" ca service-cert --dir "$CA" --out "$work/ca-service.pem" 2>/dev/null || true
+  "$GCERT" ca service-cert --dir "$CA" --tls --out "$work/ca-tls.pem" 2>/dev/null || true
+  "$GCERT" ca certs --dir "$CA" --out-dir "$work/trust" >/dev/null 2>&1 || true
+  "$GCERT" ra init --dir "$RA" --name cmmp --ca-url "https://$IFACE/interface" \
+    --ca-tls-cert "$work/ca-tls.pem" --ca-service-cert "$work/ca-service.pem" \
+    --ca-repo "http://$HTTP/" --ca-cert "$work/trust/issuing-ca.pem"
+  "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$RA/ra-service.pem"
+  umask 077
+  : >"$RA/demo-passwords.txt"
+  adduser() { # USER ROLES NAME
+    local pw
+    pw=$(openssl rand -base64 12 | tr -d '/+=')
+    printf '%s\n' "$pw" >"$RA/.pw"
+    "$GCERT" ra user add --dir "$RA" --org OGCIO --username "$1" --roles "$2" --name "$3" \
+      --email "$1@ogcio.example.gov.hk" --password-file "$RA/.pw" >/dev/null
+    printf '%-8s %-18s %s\n' "$1" "$2" "$pw" >>"$RA/demo-passwords.txt"
+  }
+  adduser admin1 bd_admin "LEE Siu Ming"
+  adduser req1 requester "CHAN Tai Man"
+  adduser bm1 business_manager "WONG Mei Ling"
+  adduser bm2 business_manager "HO Ka Wai"
+  rm -f "$RA/.pw"
+  umask 022
+else
+  echo "using the existing demo RA in $RA"
+fi
+echo
+echo "demo RA users of OGCIO (user, role, password; also in $RA/demo-passwords.txt):"
+cat "$RA/demo-passwords.txt"
+echo
+echo "starting the RA service (Ctrl-C stops both):"
+"$GCERT" ra serve --dir "$RA" --listen "127.0.0.1:${RA_PORT:-8090}"

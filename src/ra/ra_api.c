@@ -67,7 +67,8 @@ unsigned gc_ra_http_status(gc_result rc)
 	case GC_E_DB_CONSTRAINT: return 409;
 	case GC_E_CRL_UNAVAILABLE:
 	case GC_E_RA_CRL: return 503;
-	default: return gc_code_category(rc) == GC_CAT_INPUT ? 400 : 500;
+	default:
+		return gc_code_category(rc) == GC_CAT_INPUT ? 400 : gc_code_category(rc) == GC_CAT_CONFLICT ? 409 : 500;
 	}
 }
 
@@ -939,7 +940,8 @@ static gc_result check_verification(const char *cat, const char *record)
 static gc_result api_app_approve(struct call *c, int64_t id)
 {
 	static const char *const keys[] = {"staff_category", "proof_type", "record_checked", "proof_ref_last4", NULL};
-	static const char *const cats[] = {"civil_servant", "direct_contract", "agency_contract", "resident_contractor", NULL};
+	static const char *const cats[] = {"civil_servant", "direct_contract", "agency_contract", "resident_contractor",
+	                                   "functional_unit", NULL};
 	static const char *const proofs[] = {"hkid", "passport", "bd_document", NULL};
 	static const char *const records[] = {"government_personnel_records", "employment_records", "contractor_agreement", NULL};
 	const char *cat, *proof, *record, *last4;
@@ -948,9 +950,11 @@ static gc_result api_app_approve(struct call *c, int64_t id)
 	json_t *app;
 	int64_t rb, org;
 	size_t i;
+	bool unit;
 	gc_result rc;
 
 	GC_GUARD(own_app(c, id, &app, &rb));
+	unit = strcmp(json_string_value(json_object_get(app, "cert_type")), "functional_unit") == 0;
 	json_decref(app);
 	GC_GUARD(may_decide(c, "approve", rb));
 	GC_GUARD(body_object(c));
@@ -961,7 +965,10 @@ static gc_result api_app_approve(struct call *c, int64_t id)
 	GC_GUARD(one_of("proof_type", proof, proofs));
 	GC_GUARD(text_field(c->body, "record_checked", 40, true, &record));
 	GC_GUARD(one_of("record_checked", record, records));
-	GC_GUARD(check_verification(cat, record));
+	GC_ENSURE(unit || strcmp(cat, "functional_unit") != 0, GC_E_REQUEST_FIELD,
+	          "staff_category: functional_unit is for a g-Cert (Functional Unit) application only");
+	if (strcmp(cat, "functional_unit") != 0)
+		GC_GUARD(check_verification(cat, record));
 	GC_GUARD(text_field(c->body, "proof_ref_last4", 64, true, &last4));
 	GC_ENSURE(strlen(last4) <= 4, GC_E_REQUEST_FIELD,
 	          "proof_ref_last4: send only the last four characters of the proof number; a full HKID "
@@ -1399,7 +1406,13 @@ static gc_result api_key_request(struct call *c)
 	GC_GUARD(serial_value(serial_in, serial));
 	GC_GUARD(text_field(c->body, "reason", GC_RA_MAX_FIELD, true, &reason));
 	GC_GUARD(own_cert(c, serial, false, &cert));
+	rc = strcmp(json_string_value(json_object_get(cert, "status")), "active") == 0 ||
+	             strcmp(json_string_value(json_object_get(cert, "status")), "expired") == 0
+	         ? GC_OK
+	         : gc_fail(GC_E_RA_STATE, "certificate %s: %s; its key is never used again once revocation "
+	                   "is approved (CPS §4.4.2)", serial, json_string_value(json_object_get(cert, "status")));
 	json_decref(cert);
+	GC_GUARD(rc);
 	GC_GUARD(gc_db_begin(c->ra->db));
 	if ((rc = prep(c, "INSERT INTO key_requests (serial, org_id, asked_by, reason, status, created_at)"
 	                  " VALUES (?, ?, ?, ?, 'pending', ?) RETURNING id", &st)) == GC_OK) {
