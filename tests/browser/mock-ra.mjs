@@ -155,7 +155,9 @@ async function api(req, res, url) {
       Object.assign(a, { status: 'rejected', reason: b.reason, decided_by: me.username, decided_at: now() });
       return send(res, 200, a);
     }
-    if (!/^[A-Za-z0-9()]{4}$/.test(b.proof_ref_last4 || '')) return err(res, 400, 'GC_E_RA_INPUT', 'proof_ref_last4: exactly the last four characters of the proof number');
+    if (!/^[A-Za-z0-9()]{1,4}$/.test(b.proof_ref_last4 || '')) return err(res, 400, 'GC_E_REQUEST_FIELD', 'proof_ref_last4: letters, digits and brackets only, at most four');
+    const want = { civil_servant: 'government_personnel_records', direct_contract: 'government_personnel_records', agency_contract: 'employment_records', resident_contractor: 'contractor_agreement' }[b.staff_category];
+    if (want && b.record_checked !== want) return err(res, 400, 'GC_E_REQUEST_FIELD', `record_checked: staff category ${b.staff_category} is verified against ${want} (CPS §3.1.8.1), not ${b.record_checked}`);
     const serial = crypto.randomBytes(20).toString('hex').replace(/^[89a-f]/, '3');
     const nb = new Date();
     const na = new Date(nb); na.setUTCFullYear(na.getUTCFullYear() + a.validity_years);
@@ -227,7 +229,7 @@ async function api(req, res, url) {
     }
     if (k.asked_by !== me.username) return err(res, 403, 'GC_E_RA_FORBIDDEN', `key request ${k.id}: only the officer who asked exports`);
     if (k.status !== 'approved') return err(res, 409, 'GC_E_RA_STATE', `key request ${k.id}: is ${k.status}; it needs two approvals`);
-    if (!b.passphrase || b.passphrase.length < 8) return err(res, 400, 'GC_E_REQUEST_FIELD', 'passphrase: at least 8 characters');
+    if (!b.passphrase || b.passphrase.length < 10) return err(res, 400, 'GC_E_REQUEST_FIELD', 'passphrase: at least 10 characters');
     k.status = 'exported';
     res.writeHead(200, { 'Content-Type': 'application/x-pkcs12', 'Content-Disposition': `attachment; filename="${k.serial}.p12"` });
     return res.end(crypto.randomBytes(64)); // not a real PKCS#12: the mock has no keys

@@ -11,6 +11,7 @@ import { t, fmtTime, fmtDate } from './i18n.js';
 import { statusText } from './page-requests.js';
 
 const STAFF = ['civil_servant', 'direct_contract', 'agency_contract', 'resident_contractor'];
+const STAFF_UNIT = [...STAFF, 'functional_unit']; // a Functional Unit application may name the unit itself
 const PROOFS = ['hkid', 'passport', 'bd_document'];
 const RECORDS = ['government_personnel_records', 'employment_records', 'contractor_agreement'];
 // CPS §3.1.8.1: which record each staff category's proof is checked against
@@ -48,7 +49,7 @@ function approveForm(a, ctx) {
       h('legend', {}, t('appr.verify_legend')),
       field({
         name: 'staff_category', label: t('appr.staff_category'), type: 'select', required: true,
-        options: [['', '—'], ...STAFF.map((x) => [x, t(`staff.${x}`)])],
+        options: [['', '—'], ...(a.cert_type === 'functional_unit' ? STAFF_UNIT : STAFF).map((x) => [x, t(`staff.${x}`)])],
       }),
       field({
         name: 'proof_type', label: t('appr.proof_type'), type: 'select', required: true,
@@ -61,7 +62,7 @@ function approveForm(a, ctx) {
       field({
         name: 'proof_ref_last4', label: t('appr.last4'), required: true, hint: t('appr.last4_hint'),
         attrs: {
-          minlength: 4, maxlength: 4, pattern: '[A-Za-z0-9\\(\\)]{4}', autocomplete: 'off', size: 6,
+          maxlength: 4, pattern: '[A-Za-z0-9\\(\\)]{1,4}', autocomplete: 'off', size: 6,
           'data-bad-message': t('appr.last4_bad'),
         },
       })),
@@ -115,8 +116,8 @@ function revocationRow(r, ctx) {
   approve.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      await post(`/api/revocations/${r.id}/approve`);
-      mode.message = t('appr.rev_approved', { id: r.id });
+      const res = await post(`/api/revocations/${r.id}/approve`);
+      mode.message = t('appr.rev_approved', { id: r.id, status: t(`revstatus.${res.status}`) });
       await ctx.refresh();
     } catch (err) {
       showError(approve, err);

@@ -66,7 +66,7 @@ function exportForm(k, ctx) {
   const form = h('form', { class: 'inline', 'data-key': `key-export-${k.id}`, novalidate: true },
     field({
       name: 'passphrase', label: t('custody.passphrase'), type: 'password', required: true,
-      attrs: { minlength: 8, autocomplete: 'new-password' },
+      attrs: { minlength: 10, autocomplete: 'new-password' },
     }),
     formMessage(),
     h('button', { type: 'submit', 'data-action': 'export' }, t('custody.export')));

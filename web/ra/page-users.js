@@ -27,7 +27,7 @@ function addForm(ctx) {
     field({ name: 'username', label: t('users.username'), required: true, attrs: { autocomplete: 'off', maxlength: 64 } }),
     field({ name: 'name', label: t('users.name'), required: true, attrs: { maxlength: 128 } }),
     field({ name: 'email', label: t('users.email'), type: 'email', required: true, attrs: { autocomplete: 'off' } }),
-    field({ name: 'password', label: t('users.password'), type: 'password', required: true, attrs: { autocomplete: 'new-password' } }),
+    field({ name: 'password', label: t('users.password'), type: 'password', required: true, attrs: { autocomplete: 'new-password', minlength: 8, maxlength: 256 } }),
     radios({
       name: 'duty', label: t('users.duty'), value: 'requester', hint: t('users.duty_note'), api: ['roles', 'duty'],
       options: DUTIES.map((d) => [d, t(`role.${d}`)]),
