@@ -569,6 +569,19 @@ try {
     await logout();
   });
 
+  await step('a session that ends on the server sends the user back to log in, told why', async () => {
+    await login('req1', PASS, 'requests');
+    await context.clearCookies(); // as when the session expires or is ended elsewhere
+    await unready();
+    await page.locator('#nav a', { hasText: 'Certificates' }).click();
+    await ready('login');
+    assert.match(await page.locator('main [role=alert]:visible').first().textContent(), /session has ended/);
+    assert.equal(await page.locator('#nav').isHidden(), true);
+    await login('req1', PASS, 'requests');
+    assert.equal(await page.locator('main [role=alert]:visible').count(), 0, 'the notice is gone after a new login');
+    await logout();
+  });
+
   await step('no script errors in the pages', async () => {
     // the refusals the test provokes (400 bad input, 401, 403, 409, 423) are logged by Chromium; those are expected
     const real = consoleErrors.filter((e) => !/status of (400|401|403|409|423)/.test(e));
