@@ -104,6 +104,7 @@ static PKCS11_SLOT *find_by_label(PKCS11_SLOT *slots, unsigned n, const char *la
 gc_result gc_hsm_init_token(const char *module, const char *label, const char *so_pin,
                             const char *user_pin)
 {
+	char padded[33];
 	PKCS11_CTX *ctx = NULL;
 	PKCS11_SLOT *slots = NULL, *slot = NULL;
 	unsigned n = 0, i;
@@ -116,7 +117,12 @@ gc_result gc_hsm_init_token(const char *module, const char *label, const char *s
 		if (slots[i].token != NULL && !slots[i].token->initialized)
 			slot = &slots[i];
 	GC_ENSURE_OUT(rc, slot != NULL, GC_E_HSM, "token: no free slot in %s", module);
-	if (PKCS11_init_token(slot->token, so_pin, label) != 0) {
+	/* libp11 hands the label to C_InitToken as is, and the module reads 32 bytes of it
+	 * (PKCS#11 labels are fixed-size): never past the end of a short string */
+	GC_ENSURE_OUT(rc, strlen(label) <= 32, GC_E_HSM, "token: label \"%s\" longer than 32 bytes", label);
+	memset(padded, 0, sizeof(padded));
+	memcpy(padded, label, strlen(label));
+	if (PKCS11_init_token(slot->token, so_pin, padded) != 0) {
 		rc = gc_fail_ssl(GC_E_HSM, "token: C_InitToken failed");
 		goto out;
 	}

@@ -135,6 +135,41 @@ api bm1 POST "/api/key-requests/$kr/export" '{"passphrase": "correct horse batte
 check_eq "exported once: 409" 409 "$CODE"
 check_eq "each custody step audited" "1 2 1" "$(rasql "$D" "SELECT (SELECT count(*) FROM audit_log WHERE event = 'ra.key_requested') || ' ' || (SELECT count(*) FROM audit_log WHERE event = 'ra.key_approved') || ' ' || (SELECT count(*) FROM audit_log WHERE event = 'ra.key_exported')")"
 
+# ---- renewal (§3.2): a new application naming the certificate, identity checked again,
+# a new key pair; the same applicant ----
+renew_json() { "$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a["renews"]=sys.argv[2]; a["validity_years"]=1; print(json.dumps(a))' "$APP_JSON" "$1"; }
+api req1 POST /api/applications "$(renew_json "$SERIAL")"
+check_eq "renewal application: 201" 201 "$CODE"
+rapp=$(jq_get id <<<"$BODY")
+check_eq "renewal: the same applicant number" "$(rasql "$D" "SELECT applicant_id FROM applications WHERE id = $app")" \
+  "$(rasql "$D" "SELECT applicant_id FROM applications WHERE id = $rapp")"
+api bm1 POST "/api/applications/$rapp/approve" "$APPROVE_JSON"
+check_eq "renewal issued" issued "$(jq_get status <<<"$BODY")"
+SERIAL2=$(jq_get serial <<<"$BODY")
+check_eq "the CA recorded it as the renewal of the first" "$SERIAL" "$(sql "$CA" "SELECT renews FROM certificates WHERE serial = '$SERIAL2'")"
+api bm1 GET "/api/certificates/$SERIAL2"
+"$PY" -c 'import json,sys; open(sys.argv[1], "w").write(json.load(sys.stdin)["pem"])' "$T/ra-cert2.pem" <<<"$BODY"
+check "a new key pair" test "$(openssl x509 -in "$T/ra-cert.pem" -noout -pubkey)" != "$(openssl x509 -in "$T/ra-cert2.pem" -noout -pubkey)"
+api req1 POST /api/applications "$(renew_json "$SERIAL")"
+rapp2=$(jq_get id <<<"$BODY")
+api bm1 POST "/api/applications/$rapp2/approve" "$APPROVE_JSON"
+check_eq "renewing the same certificate twice: the CA refuses" failed "$(jq_get status <<<"$BODY")"
+check_contains "with its code" GC_E_DUPLICATE_REQUEST "$(jq_get error <<<"$BODY")"
+
+# ---- a revocation left too long is flagged overdue; a rejected one changes nothing ----
+api req1 POST /api/revocations "{\"serial\": \"$SERIAL2\"}"
+rev2=$(jq_get id <<<"$BODY")
+check_eq "reason defaults to 0 (§4.4.1)" 0 "$(jq_get reason <<<"$BODY")"
+rasql "$D" "UPDATE revocations SET due = 1000 WHERE id = $rev2"
+api bm1 GET "/api/revocations?status=pending"
+check_eq "overdue past the B/D's working days" true "$(jq_get "[0]['overdue']" <<<"$BODY")"
+api bm1 POST "/api/revocations/$rev2/reject" '{}'
+check_eq "rejecting needs a reason: 400" 400 "$CODE"
+api bm1 POST "/api/revocations/$rev2/reject" '{"reason": "asked by mistake"}'
+check_eq "rejected" rejected "$(jq_get status <<<"$BODY")"
+api bm1 GET "/api/certificates/$SERIAL2"
+check_eq "the certificate is active again" active "$(jq_get status <<<"$BODY")"
+
 # ---- revocation (§4.4.2) ----
 api req1 POST /api/revocations "{\"serial\": \"$SERIAL\", \"reason\": 1, \"note\": \"laptop stolen\"}"
 check_eq "revocation request: 201" 201 "$CODE"
@@ -155,6 +190,8 @@ api bm1 POST /api/key-requests "{\"serial\": \"$SERIAL\", \"reason\": \"again\"}
 check_eq "a revoked certificate's key is never used again: 409" 409 "$CODE"
 wait_for 30 test "$(mails_to tmchan@example.gov.hk "revoked")" = 1 || true
 check_eq "the subscriber is told" 1 "$(mails_to tmchan@example.gov.hk "revoked")"
+api req1 POST /api/applications "$(renew_json "$SERIAL")"
+check_eq "a revoked certificate is never renewed: 409" 409 "$CODE"
 
 "$GCERT" crl issue --dir "$CA" >/dev/null
 crl=$(ls "$CA"/repo/crl/*CRL2.crl)
