@@ -12,7 +12,14 @@ RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
 LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
 TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto python3-pykcs11 clang libclang-rt-14-dev faketime curl
-           wrk python3-aiosmtpd time xxd util-linux) # GNU time: peak RSS in bench/crl.sh
+           wrk python3-aiosmtpd time xxd util-linux # GNU time: peak RSS in bench/crl.sh
+           chromium fonts-wqy-zenhei) # the RA web UI's browser test (tests/browser/); a CJK font for its screenshots
+# node and npm for the browser test's playwright-core (tests/browser/package.json, node >= 18):
+# Debian's own packages, unless a node is already there (e.g. from another source)
+if [[ "${1:-}" == "--test" ]]; then
+  command -v node >/dev/null || TEST_PKGS+=(nodejs)
+  command -v npm >/dev/null || TEST_PKGS+=(npm)
+fi
 
 want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")

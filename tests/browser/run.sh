@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# run.sh - the RA web UI's browser test (issue 6): sets up a real CA and RA on free
+# loopback ports, then drives web/ra/ in Debian's Chromium with playwright-core
+# (tests/browser/ra-ui.mjs). Stops what it started.
+#   tests/browser/run.sh          the real services (GCERT, GCERT_SRC as ctest sets them)
+#   tests/browser/run.sh --mock   against tests/browser/mock-ra.mjs (UI work without the C build)
+# Screenshots: $GCERT_BUILD/test-artifacts/browser/*.png (build/ when GCERT_BUILD is unset);
+# their paths are printed.
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=${GCERT_SRC:-$(cd "$HERE/../.." && pwd)}
+ARTIFACTS=${GCERT_BUILD:-$SRC/build}/test-artifacts/browser
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+export GC_RA_PASS=secret-pass-1 GC_P12_PASS=custody-pass-1 CHROMIUM
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/gcert-browser.XXXXXX")
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM INT
+
+die() { echo "FAIL: $*" >&2; exit 1; }
+
+# node >= 18, npm and chromium come from scripts/deps.sh --test
+command -v node >/dev/null || die "node is missing: run scripts/deps.sh --test"
+[[ -x $CHROMIUM ]] || die "$CHROMIUM is missing: run scripts/deps.sh --test"
+(( $(node -p 'process.versions.node.split(".")[0]') >= 18 )) || die "node $(node --version) is too old (>= 18)"
+
+# playwright-core as pinned by package-lock.json, installed once per lock file
+stamp=$HERE/node_modules/.gcert-lock.sha256
+want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
+if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
+  command -v npm >/dev/null || die "npm is missing: run scripts/deps.sh --test"
+  (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
+  echo "$want" >"$stamp"
+fi
+
+# free_port: a loopback port nobody uses now, below the kernel's ephemeral range
+free_port() {
+  python3 - <<'PY'
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(max(1024, low - 12000), low)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+PY
+}
+# wait_http URL LOG: until URL answers (10 s), or the log is shown and the test fails
+wait_http() {
+  local i
+  for i in $(seq 100); do
+    curl -fs -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  cat "$2" >&2
+  die "$1 did not answer"
+}
+
+if [[ ${1:-} == --mock ]]; then
+  PORT=$(free_port)
+  node "$HERE/mock-ra.mjs" --port "$PORT" >"$T/mock.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$PORT/" "$T/mock.log"
+else
+  : "${GCERT:?GCERT must name the gcert binary (ctest sets it)}"
+  "$GCERT" ra serve --help >/dev/null 2>&1 || { echo "SKIP: this gcert has no 'ra serve'"; exit 77; }
+  CA=$T/ca RA=$T/ra
+  REPO_PORT=$(free_port) IF_PORT=$(free_port) PORT=$(free_port)
+  # the CA: key ceremony, the certificates the RA pins
+  "$GCERT" ca init --dir "$CA" >/dev/null
+  "$GCERT" ca certs --dir "$CA" --out-dir "$T/trust" >/dev/null
+  "$GCERT" ca service-cert --dir "$CA" --out "$T/ca-service.pem"
+  "$GCERT" ca service-cert --dir "$CA" --tls --out "$T/ca-tls.pem"
+  # the RA (CMMP), online to the CA's interface; the CA pins the RA's service certificate
+  "$GCERT" ra init --dir "$RA" --name cmmp --ca-url "https://127.0.0.1:$IF_PORT/interface" \
+    --ca-tls-cert "$T/ca-tls.pem" --ca-service-cert "$T/ca-service.pem" \
+    --ca-repo "http://127.0.0.1:$REPO_PORT/" --ca-cert "$T/trust/issuing-ca.pem" >/dev/null
+  "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$RA/ra-service.pem" >/dev/null
+  # the RA's users: one B/D administrator, one Requester, one Business Manager of OGCIO
+  printf '%s\n' "$GC_RA_PASS" >"$T/pw"
+  add_user() { # USERNAME NAME ROLES
+    "$GCERT" ra user add --dir "$RA" --org OGCIO --username "$1" --name "$2" \
+      --email "$1@ogcio.example.gov.hk" --password-file "$T/pw" --roles "$3" >/dev/null
+  }
+  add_user admin1 "LEE Siu Ming" bd_admin
+  add_user req1 "CHAN Tai Man" requester
+  add_user bm1 "WONG Mei Ling" business_manager
+  add_user bm2 "HO Ka Yan" business_manager
+  # the web UI is this tree's web/ra
+  python3 - "$RA/ra.json" "$SRC/web/ra" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["web_root"] = sys.argv[2]
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+  "$GCERT" ca serve --dir "$CA" --listen "127.0.0.1:$REPO_PORT" --ldap none \
+    --interface-listen "127.0.0.1:$IF_PORT" >"$T/ca.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$REPO_PORT/" "$T/ca.log"
+  "$GCERT" ra serve --dir "$RA" --listen "127.0.0.1:$PORT" >"$T/ra.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$PORT/" "$T/ra.log"
+fi
+
+rm -rf "$ARTIFACTS"
+mkdir -p "$ARTIFACTS"
+status=0
+node "$HERE/ra-ui.mjs" --base "http://127.0.0.1:$PORT" --out "$ARTIFACTS" || status=1
+[[ ${1:-} == --mock || $status != 0 ]] && exit $status
+
+# What the browser saw, checked on the CA's side with tools we did not write: the PEM the
+# certificates page gave is a certificate of this CA for the applicant, and the revocation
+# the Business Manager approved reached the CA.
+pem=$(ls "$ARTIFACTS"/*.pem)
+serial=$(basename "$pem" .pem)
+checks=0
+check() { # WHAT COMMAND...
+  local what=$1; shift
+  if "$@" >"$T/check.out" 2>&1; then checks=$((checks + 1)); else echo "FAIL: $what" >&2; sed 's/^/    /' "$T/check.out" >&2; status=1; fi
+}
+check "the downloaded PEM verifies up to this CA's root" \
+  openssl verify -CAfile "$T/trust/root.pem" -untrusted "$T/trust/issuing-ca.pem" "$pem"
+subject=$(openssl x509 -in "$pem" -noout -subject -nameopt RFC2253,-esc_msb)
+check "the certificate names the applicant: $subject" grep -q 'CN=CHAN Tai Man [0-9]*' <<<"$subject"
+check "the serial is the certificate's" test "$(openssl x509 -in "$pem" -noout -serial | cut -d= -f2 | tr A-F a-f)" = "$serial"
+p12=$ARTIFACTS/$serial.p12
+check "the exported PKCS#12 opens with the passphrase and holds that certificate" \
+  bash -c 'openssl pkcs12 -in "$1" -passin "pass:$2" -nokeys | openssl x509 -noout -serial | grep -qi "=$3$"' _ "$p12" "$GC_P12_PASS" "$serial"
+check "the exported key is the certificate's key" test \
+  "$(openssl pkcs12 -in "$p12" -passin "pass:$GC_P12_PASS" -nocerts -nodes 2>/dev/null | openssl pkey -pubout 2>/dev/null | sha256sum)" = \
+  "$(openssl x509 -in "$pem" -noout -pubkey | sha256sum)"
+rm -f "$p12" # a private key, even a test one, is not left lying in the build tree
+# the CA's own list of revocations (§4.4.3), not the RA's word
+ca_revoked() {
+  "$GCERT" revocations --dir "$CA" --json | python3 -c '
+import json, sys
+sys.exit(0 if any(r.get("serial") == sys.argv[1] for r in json.load(sys.stdin)) else 1)' "$serial"
+}
+for _ in $(seq 50); do ca_revoked && break; sleep 0.2; done
+check "the CA has revoked it" ca_revoked
+[[ $status == 0 ]] || { echo "--- RA service log" >&2; tail -20 "$T/ra.log" >&2; echo "--- CA service log" >&2; tail -20 "$T/ca.log" >&2; }
+echo "CA-side checks: $checks passed"
+exit $status

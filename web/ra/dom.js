@@ -1,0 +1,173 @@
+// dom.js - small helpers to build accessible pages without a framework: elements, form
+// fields with a bound <label>, a hint and an error slot (aria-describedby), and the
+// placing of the API's error message next to the field it is about.
+
+import { t } from './i18n.js';
+
+let uid = 0;
+export const newId = (prefix) => `${prefix}-${++uid}`;
+
+// h('button', {type: 'submit', onclick: f}, 'text', child, …)
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+// A form field: label bound to the control, optional hint, an error slot announced to
+// screen readers. opts: {name, label, type, required, options:[[value,label]], hint,
+// value, api: ['member names of the API this field carries'], attrs}
+export function field(opts) {
+  const id = newId(`f-${opts.name}`);
+  const errId = `${id}-err`;
+  const hintId = opts.hint ? `${id}-hint` : null;
+  let control;
+  const common = {
+    id, name: opts.name, required: !!opts.required,
+    'aria-describedby': [hintId, errId].filter(Boolean).join(' '),
+    ...(opts.attrs || {}),
+  };
+  if (opts.type === 'select') {
+    control = h('select', common, opts.options.map(([v, l]) => h('option', { value: v }, l)));
+    if (opts.value !== undefined) control.value = opts.value;
+  } else if (opts.type === 'textarea') {
+    control = h('textarea', { ...common, rows: 2 }, opts.value || '');
+  } else if (opts.type === 'checkbox') {
+    control = h('input', { ...common, type: 'checkbox', checked: !!opts.value });
+  } else {
+    control = h('input', { ...common, type: opts.type || 'text', value: opts.value });
+  }
+  const wrap = h('div', { class: `field field-${opts.type || 'text'}`, dataset: { field: opts.name, api: (opts.api || [opts.name]).join(' ') } });
+  const label = h('label', { for: id }, opts.label);
+  if (opts.type === 'checkbox') wrap.append(control, ' ', label);
+  else wrap.append(label, control);
+  if (hintId) wrap.append(h('p', { id: hintId, class: 'hint' }, opts.hint));
+  wrap.append(h('p', { id: errId, class: 'field-error', role: 'alert', hidden: true }));
+  return wrap;
+}
+
+// A group of radio buttons in a fieldset with a legend; the error slot as for field().
+export function radios(opts) {
+  const errId = newId(`r-${opts.name}-err`);
+  const fs = h('fieldset', { class: 'field radios', dataset: { field: opts.name, api: (opts.api || [opts.name]).join(' ') }, 'aria-describedby': errId },
+    h('legend', {}, opts.label));
+  for (const [v, l] of opts.options) {
+    const id = newId(`r-${opts.name}`);
+    fs.append(h('div', { class: 'radio' },
+      h('input', { type: 'radio', id, name: opts.name, value: v, checked: v === opts.value, required: !!opts.required }),
+      ' ', h('label', { for: id }, l)));
+  }
+  if (opts.hint) fs.append(h('p', { class: 'hint' }, opts.hint));
+  fs.append(h('p', { id: errId, class: 'field-error', role: 'alert', hidden: true }));
+  return fs;
+}
+
+// The form-level message slot (beside the submit button) for errors that name no field.
+export function formMessage() {
+  return h('p', { class: 'form-error', role: 'alert', hidden: true });
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll('.field-error, .form-error').forEach((p) => { p.hidden = true; p.textContent = ''; });
+  form.querySelectorAll('[aria-invalid]').forEach((c) => c.removeAttribute('aria-invalid'));
+}
+
+// Shows one error next to the field it is about and moves the focus there. The field is
+// the API's `field` member when it has one; otherwise the field whose API member name
+// the message mentions (the API's messages name the member, e.g. "validity_years must be
+// 1 to 3"); otherwise the form-level slot.
+export function showError(form, err, fieldName) {
+  let wrap = null;
+  if (fieldName) wrap = form.querySelector(`[data-field="${fieldName}"]`);
+  const wraps = [...form.querySelectorAll('[data-api]')];
+  if (!wrap && err.field) wrap = wraps.find((w) => w.dataset.api.split(' ').includes(err.field));
+  if (!wrap && err.message) {
+    const msg = err.message.toLowerCase();
+    let best = null;
+    for (const w of wraps) {
+      for (const name of w.dataset.api.split(' ')) {
+        const re = new RegExp(`(^|[^a-z0-9_])${name.replace(/[.]/g, '\\.')}($|[^a-z0-9_])`);
+        if (re.test(msg) && (!best || name.length > best[1].length)) best = [w, name];
+      }
+    }
+    if (best) wrap = best[0];
+  }
+  const text = err.code && err.code.startsWith('GC_E_') ? `${err.message} (${err.code})` : err.message;
+  if (wrap) {
+    const slot = wrap.querySelector(':scope > .field-error');
+    slot.textContent = text;
+    slot.hidden = false;
+    const control = wrap.querySelector('input, select, textarea');
+    wrap.querySelectorAll('input, select, textarea').forEach((c) => c.setAttribute('aria-invalid', 'true'));
+    if (control) control.focus();
+  } else {
+    const slot = form.querySelector('.form-error');
+    slot.textContent = text;
+    slot.hidden = false;
+    const submit = form.querySelector('[type=submit]');
+    if (submit) submit.focus();
+  }
+}
+
+// Client-side checks before sending: required fields and the browser's constraint
+// validation, shown with the same slots as the API's errors. Returns true when fine.
+export function checkForm(form) {
+  clearErrors(form);
+  for (const wrap of form.querySelectorAll('[data-field]')) {
+    const controls = [...wrap.querySelectorAll('input, select, textarea')];
+    const bad = controls.find((c) => !c.checkValidity());
+    if (bad) {
+      let message = bad.validity.valueMissing ? t('common.required') : bad.dataset.badMessage || bad.validationMessage;
+      showError(form, { message }, wrap.dataset.field);
+      return false;
+    }
+  }
+  return true;
+}
+
+export function formValues(form) {
+  const out = {};
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    if (el.type === 'checkbox') out[el.name] = el.checked;
+    else if (el.type === 'radio') { if (el.checked) out[el.name] = el.value; }
+    else out[el.name] = el.value.trim();
+  }
+  return out;
+}
+
+// A status message for the page (role=status, polite), e.g. "Application 7 submitted".
+export function notice(container, text, kind = 'ok') {
+  let p = container.querySelector(':scope > .notice');
+  if (!p) {
+    p = h('p', { class: 'notice', role: 'status' });
+    const h1 = container.querySelector(':scope > h1');
+    container.insertBefore(p, h1 ? h1.nextSibling : container.firstChild);
+  }
+  p.className = `notice notice-${kind}`;
+  p.textContent = text;
+}
+
+// A table with a caption; rows is a list of arrays of cells (strings or nodes).
+export function table(caption, headers, rows, attrs = {}) {
+  if (!rows.length) return h('p', { class: 'empty' }, t('common.none'));
+  return h('table', attrs,
+    h('caption', {}, caption),
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.map((r) => h('tr', r.attrs || {}, (r.cells || r).map((c) => h('td', {}, c))))));
+}

@@ -1,0 +1,171 @@
+// page-requests.js - "My requests", the Requester's page (SPEC §3 steps 1 and 7, §2.2, §4):
+// apply for a g-Cert (Individual) or (Functional Unit) for 1 to 3 years with the
+// subscriber terms accepted on the applicant's behalf; renew an active certificate (a new
+// application, identity verified again, new key pair: CPS §3.2); ask for revocation
+// (§4.4.1); follow the status of what was asked.
+
+import { get, post } from './api.js';
+import { h, field, radios, formMessage, checkForm, showError, formValues, notice, table } from './dom.js';
+import { t, fmtTime, fmtDate } from './i18n.js';
+
+// what the page is doing beyond its lists: renewing a certificate, or asking for the
+// revocation of one; kept across re-renders (language switch)
+const mode = { renew: null, revoke: null, message: null };
+
+const CATEGORIES = ['Civil Servant', 'Contract Staff', 'Resident Contractor Staff', 'Functional Unit'];
+const REASONS = [0, 1, 3, 4, 5]; // App. C I codes a subscriber may give (not 2 CA compromise, 6 hold)
+
+function applyForm(ctx) {
+  const r = mode.renew;
+  const s = (r && r.subject) || {};
+  const form = h('form', { class: 'card', 'data-key': r ? `renew-${r.serial}` : 'apply', id: 'apply-form', novalidate: true },
+    h('h2', {}, r ? t('req.renew_heading', { serial: r.serial }) : t('req.apply_heading')),
+    r ? h('p', { class: 'hint' }, t('req.renew_note')) : null,
+    radios({
+      name: 'cert_type', label: t('req.cert_type'), required: true, value: r ? r.cert_type : 'individual',
+      options: [['individual', t('type.individual')], ['functional_unit', t('type.functional_unit')]],
+    }),
+    field({
+      name: 'validity_years', label: t('req.validity'), type: 'select', value: '1',
+      options: [1, 2, 3].map((n) => [String(n), t('req.validity_years', { n })]),
+    }),
+    field({ name: 'name', label: t('req.subject_name'), required: true, value: s.name, hint: t('req.subject_name_hint'), api: ['subject.name', 'name'], attrs: { maxlength: 64 } }),
+    field({ name: 'email', label: t('req.email'), type: 'email', value: s.email, api: ['subject.email', 'email'], attrs: { autocomplete: 'off' } }),
+    field({ name: 'branch', label: t('req.branch'), required: true, value: s.branch, api: ['subject.branch', 'branch'] }),
+    field({ name: 'branch_abbr', label: t('req.branch_abbr'), required: true, value: s.branch_abbr, api: ['subject.branch_abbr', 'branch_abbr'] }),
+    field({ name: 'branch_zh', label: t('req.branch_zh'), required: true, value: s.branch_zh, api: ['subject.branch_zh', 'branch_zh'], attrs: { lang: 'zh-Hant' } }),
+    field({ name: 'category', label: t('req.category'), required: true, value: s.category, api: ['subject.category', 'category'], attrs: { list: 'category-list' } }),
+    h('datalist', { id: 'category-list' }, CATEGORIES.map((c) => h('option', { value: c }))),
+    field({ name: 'terms_accepted', label: t('req.terms'), type: 'checkbox', required: true, api: ['terms_accepted', 'terms'] }),
+    formMessage(),
+    h('div', { class: 'buttons' },
+      h('button', { type: 'submit' }, r ? t('req.submit_renewal') : t('req.submit')),
+      r ? h('button', { type: 'button', class: 'secondary', onclick: () => { mode.renew = null; ctx.refresh(); } }, t('common.cancel')) : null));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!checkForm(form)) return;
+    const v = formValues(form);
+    const subject = { name: v.name };
+    for (const k of ['email', 'branch', 'branch_abbr', 'branch_zh', 'category']) if (v[k]) subject[k] = v[k];
+    const body = {
+      cert_type: v.cert_type, validity_years: Number(v.validity_years),
+      terms_accepted: v.terms_accepted, subject, renews: r ? r.serial : null,
+    };
+    try {
+      const app = await post('/api/applications', body);
+      mode.renew = null;
+      mode.message = t('req.submitted', { id: app.id });
+      form.reset();
+      await ctx.refresh();
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return form;
+}
+
+function revokeForm(ctx) {
+  const serial = mode.revoke;
+  const form = h('form', { class: 'card', 'data-key': `revoke-${serial}`, id: 'revoke-form', novalidate: true },
+    h('h2', {}, t('req.revoke_heading', { serial })),
+    field({
+      name: 'reason', label: t('req.revoke_reason'), type: 'select', value: '0',
+      options: REASONS.map((n) => [String(n), t(`reason.${n}`)]),
+    }),
+    field({ name: 'note', label: t('req.revoke_note'), type: 'textarea', attrs: { maxlength: 500 } }),
+    formMessage(),
+    h('div', { class: 'buttons' },
+      h('button', { type: 'submit' }, t('req.revoke_submit')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => { mode.revoke = null; ctx.refresh(); } }, t('common.cancel'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!checkForm(form)) return;
+    const v = formValues(form);
+    const body = { serial, reason: Number(v.reason) };
+    if (v.note) body.note = v.note;
+    try {
+      const rev = await post('/api/revocations', body);
+      mode.revoke = null;
+      mode.message = t('req.revoke_sent', { id: rev.id, due: fmtDate(rev.due) });
+      await ctx.refresh();
+    } catch (err) {
+      showError(form, err);
+    }
+  });
+  return form;
+}
+
+export function statusText(status, extra) {
+  const s = t(`status.${status}`);
+  return extra ? `${s}: ${extra}` : s;
+}
+
+async function startRenew(cert, ctx) {
+  let subject = { name: cert.subject_cn };
+  const appId = cert.bound_to && cert.bound_to.application;
+  if (appId) {
+    try { subject = (await get(`/api/applications/${appId}`)).subject || subject; } catch (e) { /* keep the CN */ }
+  }
+  mode.revoke = null;
+  mode.renew = { serial: cert.serial, cert_type: cert.cert_type, subject };
+  await ctx.refresh();
+  document.getElementById('apply-form').querySelector('input, select').focus();
+}
+
+export async function render(main, ctx) {
+  main.append(h('h1', {}, t('req.heading')));
+  if (mode.message) {
+    notice(main, mode.message);
+    mode.message = null;
+  }
+  const errors = [];
+  const [apps, certs, revs] = await Promise.all([
+    get('/api/applications?mine=1').catch((e) => { errors.push(e); return []; }),
+    get('/api/certificates').catch((e) => { errors.push(e); return []; }),
+    get('/api/revocations').catch((e) => { errors.push(e); return []; }),
+  ]);
+  const myRevs = revs.filter((r) => r.requested_by === ctx.me.username);
+  for (const e of errors) main.append(h('p', { class: 'notice notice-error', role: 'alert' }, e.message));
+
+  main.append(mode.revoke ? revokeForm(ctx) : applyForm(ctx));
+
+  main.append(h('section', { 'aria-labelledby': 'my-apps-h' },
+    h('h2', { id: 'my-apps-h' }, t('req.list_heading')),
+    table(t('req.list_heading'),
+      [t('common.id'), t('req.col_applicant'), t('req.col_subject'), t('req.col_type'), t('req.col_validity'), t('common.status'), t('req.col_requested'), t('req.col_serial')],
+      apps.map((a) => ({
+        attrs: { 'data-application': a.id },
+        cells: [String(a.id), a.applicant_id || '', (a.subject && a.subject.name) || '', t(`type.${a.cert_type}`),
+          t('req.validity_years', { n: a.validity_years }),
+          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || a.error)),
+          fmtTime(a.requested_at), a.serial ? h('code', {}, a.serial) : ''],
+      })), { id: 'my-applications' })));
+
+  main.append(h('section', { 'aria-labelledby': 'my-revs-h' },
+    h('h2', { id: 'my-revs-h' }, t('req.revs_heading')),
+    table(t('req.revs_heading'),
+      [t('common.id'), t('certs.col_serial'), t('common.reason'), t('req.col_requested'), t('req.col_due'), t('common.status'), t('req.col_decision')],
+      myRevs.map((r) => ({
+        attrs: { 'data-revocation': r.id },
+        cells: [String(r.id), h('code', {}, r.serial), t(`reason.${r.reason}`), fmtTime(r.requested_at), fmtDate(r.due),
+          h('span', { class: `status status-${r.status}`, 'data-status': r.status }, t(`revstatus.${r.status}`)),
+          [r.decided_by, r.decision_reason, r.error].filter(Boolean).join(': ')],
+      })), { id: 'my-revocations' })));
+
+  main.append(h('section', { 'aria-labelledby': 'my-certs-h' },
+    h('h2', { id: 'my-certs-h' }, t('req.certs_heading')),
+    table(t('req.certs_heading'),
+      [t('certs.col_serial'), t('certs.col_subject'), t('certs.col_type'), t('common.status'), t('certs.col_not_after'), t('common.actions')],
+      certs.map((c) => ({
+        attrs: { 'data-serial': c.serial },
+        cells: [h('code', {}, c.serial), c.subject_cn, t(`type.${c.cert_type}`),
+          h('span', { class: `status status-${c.status}`, 'data-status': c.status }, t(`status.${c.status}`)),
+          fmtDate(c.not_after),
+          c.status === 'active' ? h('div', { class: 'buttons' },
+            h('button', { type: 'button', class: 'secondary', 'data-action': 'renew', 'aria-label': `${t('req.renew')} ${c.serial}`, onclick: () => startRenew(c, ctx) }, t('req.renew')),
+            h('button', {
+              type: 'button', class: 'secondary', 'data-action': 'revoke', 'aria-label': `${t('req.revoke')} ${c.serial}`,
+              onclick: async () => { mode.renew = null; mode.revoke = c.serial; await ctx.refresh(); document.querySelector('#revoke-form select').focus(); },
+            }, t('req.revoke'))) : ''],
+      })), { id: 'my-certificates' })));
+}
