@@ -51,6 +51,15 @@ static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, siz
 	return gc_path_join(out, outsz, ca->dir, rel);
 }
 
+gc_result gc_ca_db_target(const struct gc_ca *ca, char *out, size_t outsz)
+{
+	if (ca->cfg.postgresql[0] == '\0')
+		return ca_path(ca, ca->cfg.database, out, outsz);
+	GC_ENSURE(strlen(ca->cfg.postgresql) < outsz, GC_E_CONFIG, "database.postgresql: too long");
+	memcpy(out, ca->cfg.postgresql, strlen(ca->cfg.postgresql) + 1);
+	return GC_OK;
+}
+
 /* The PIN file must be the owner's alone: a readable PIN is a leaked PIN. */
 static gc_result read_pin(const char *path, char *pin, size_t pinsz)
 {
@@ -349,6 +358,24 @@ out:
 	return rc;
 }
 
+/* A ceremony makes a CA of its own: a PostgreSQL database that holds one is not reused. */
+static gc_result database_empty(struct gc_db *db, const char *target)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	char shown[512];
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM ca_certs LIMIT 1", &st));
+	rc = gc_stmt_step(st, &row);
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	gc_db_target_redact(target, shown, sizeof(shown));
+	GC_ENSURE(!row, GC_E_DIR_EXISTS, "%s: the database already holds a CA; a ceremony needs an "
+	          "empty one", shown);
+	return GC_OK;
+}
+
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
                                  const char *json, const char *actor, const struct made_cert *root,
@@ -363,6 +390,7 @@ static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg
 	gc_hex_encode(root->serial, CPS_SERIAL_OCTETS, serial[0]);
 	gc_hex_encode(issuing->serial, CPS_SERIAL_OCTETS, serial[1]);
 	GC_GUARD(gc_db_open(dbpath, true, &db));
+	GC_GUARD_OUT(rc, database_empty(db, dbpath));
 	GC_GUARD_OUT(rc, gc_audit_open(db, &audit));
 	GC_GUARD_OUT(rc, gc_db_begin(db));
 	snprintf(detail, sizeof(detail), "token \"%s\" module %s", cfg->token_label, cfg->token_module);
@@ -524,7 +552,10 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
 	GC_GUARD_OUT(rc, write_calendar(absdir, &cfg));
-	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
+	if (cfg.postgresql[0] != '\0')
+		snprintf(path, sizeof(path), "%s", cfg.postgresql);
+	else
+		GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
 	rc = record_ceremony(path, &cfg, json, actor, &root, &issuing);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
@@ -704,8 +735,9 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	}
 	GC_GUARD_OUT(rc, gc_file_read(path, GC_MAX_CONFIG_FILE, &buf, &len));
 	GC_GUARD_OUT(rc, gc_config_parse((const char *)buf, len, &ca->cfg));
-	GC_GUARD_OUT(rc, ca_path(ca, ca->cfg.database, path, sizeof(path)));
-	GC_ENSURE_OUT(rc, gc_path_exists(path), GC_E_NOT_A_CA_DIR, "%s: database missing", path);
+	GC_GUARD_OUT(rc, gc_ca_db_target(ca, path, sizeof(path)));
+	GC_ENSURE_OUT(rc, gc_db_target_is_pg(path) || gc_path_exists(path), GC_E_NOT_A_CA_DIR,
+	              "%s: database missing", path);
 	GC_GUARD_OUT(rc, gc_db_open(path, false, &ca->db));
 	GC_GUARD_OUT(rc, gc_audit_open(ca->db, &ca->audit));
 	GC_GUARD_OUT(rc, config_check(ca, buf, len));
@@ -750,7 +782,7 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	set_ca_names(w);
 	if ((rc = gc_lint_issuer_load(ca->lint_issuing.der, ca->lint_issuing.dersz, &w->lint_issuing)) != GC_OK ||
 	    (rc = gc_lint_issuer_load(ca->lint_root.der, ca->lint_root.dersz, &w->lint_root)) != GC_OK ||
-	    (rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
+	    (rc = gc_ca_db_target(ca, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
 	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
 		gc_ca_close(w);

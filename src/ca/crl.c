@@ -276,6 +276,7 @@ static gc_result reread(struct gc_ca *ca, const struct scope *s, const struct gc
 	}
 	GC_ENSURE_OUT(rc, n >= 0 && off == enc->total, GC_E_IO, "%s: re-read %zu of %zu octets", tmp, off,
 	              enc->total);
+	GC_GUARD_OUT(rc, gc_blob_flush(blob));
 	siglen = (size_t)EVP_PKEY_get_size(gc_hsm_key_public(s->key));
 	GC_ENSURE_OUT(rc, pread(fd, buf, siglen, (off_t)(enc->total - siglen)) == (ssize_t)siglen,
 	              GC_E_IO, "%s: cannot re-read the signature", tmp);
@@ -487,12 +488,13 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 {
 	static const char *const causes[] = {"scheduled", "supplementary", "compromise"};
 	struct gc_stmt *st;
+	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO crls (ca_id, kind, url, crl_number, this_update,"
 	                           " next_update, entries, cause, sha256, der, created_at, revocations_upto)"
 	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	                           " (SELECT coalesce(max(id), 0) FROM revocations))", &st));
+	                           " (SELECT coalesce(max(id), 0) FROM revocations)) RETURNING id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, s->ca_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 2, s->kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, s->url)) == GC_OK &&
@@ -503,8 +505,8 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 	    (rc = gc_stmt_bind_text(st, 8, causes[cause])) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 9, sha)) == GC_OK &&
 	    (rc = gc_stmt_bind_zeroblob(st, 10, size)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 11, now)) == GC_OK && (rc = gc_stmt_run(st)) == GC_OK)
-		*id = gc_db_last_rowid(db);
+	    (rc = gc_stmt_bind_int64(st, 11, now)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*id = row ? gc_stmt_int64(st, 0) : 0;
 	gc_stmt_free(st);
 	return rc;
 }
@@ -684,8 +686,8 @@ static gc_result add_scope(struct gc_db *db, int64_t ca_id, const char *kind, co
 	struct gc_stmt *st;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "INSERT OR IGNORE INTO crl_scopes (ca_id, kind, url, created_at)"
-	                           " VALUES (?, ?, ?, ?)", &st));
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO crl_scopes (ca_id, kind, url, created_at)"
+	                           " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, url)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, now)) == GC_OK)
 		rc = gc_stmt_run(st);
@@ -708,9 +710,10 @@ static gc_result record_scopes(struct gc_ca *ca, const struct ca_row *r, int64_t
 		GC_GUARD_OUT(rc, add_scope(ca->db, r->id, "full", ca->cfg.full_crl, now));
 		GC_GUARD_OUT(rc, add_scope(ca->db, r->id, "partition", ca->cfg.crl_dp, now));
 	}
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT OR IGNORE INTO crl_scopes (ca_id, kind, url,"
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO crl_scopes (ca_id, kind, url,"
 	                                       " created_at) SELECT DISTINCT ca_id, 'partition', dp, ?"
-	                                       " FROM revocations WHERE ca_id = ? AND dp IS NOT NULL", &st));
+	                                       " FROM revocations WHERE ca_id = ? AND dp IS NOT NULL"
+	                                       " ON CONFLICT DO NOTHING", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, now)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, r->id)) == GC_OK)
 		rc = gc_stmt_step(st, &row);
 	gc_stmt_free(st);
@@ -838,9 +841,10 @@ gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
 	bool row;
 	gc_result rc;
 
-	/* the newest CRL of each series (CA, kind, URL): max() picks its row's next_update */
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(min(next_update), 0) FROM (SELECT max(crl_number),"
-	                               " next_update FROM crls WHERE kind <> 'arl' GROUP BY ca_id, kind, url)",
+	/* the newest CRL of each series (CA, kind, URL) */
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(min(c.next_update), 0) FROM crls c WHERE c.kind <> 'arl'"
+	                               " AND c.crl_number = (SELECT max(m.crl_number) FROM crls m"
+	                               "  WHERE m.ca_id = c.ca_id AND m.kind = c.kind AND m.url = c.url)",
 	                       &st));
 	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
 		*next_update = row ? gc_stmt_int64(st, 0) : 0;

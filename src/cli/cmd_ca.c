@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/text.h"
+#include "store/db.h"
 #include "sys/fileio.h"
 
 static int copy_opt(char *dst, size_t dstsz, const char *v, const char *opt)
@@ -27,13 +28,23 @@ static int years_opt(int *dst, const char *v, const char *opt)
 	return 0;
 }
 
+/* A connection string, never echoed back: it may carry a password. */
+static int postgresql_opt(struct gc_config *cfg, const char *v)
+{
+	if (!gc_db_target_is_pg(v))
+		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string "
+		                       "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
+	return copy_opt(cfg->postgresql, sizeof(cfg->postgresql), v, "--postgresql");
+}
+
 int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"module", required_argument, NULL, 'm'},  {"token-label", required_argument, NULL, 't'},
 		{"pin-file", required_argument, NULL, 'p'}, {"root-cn", required_argument, NULL, 'r'},
 		{"issuing-cn", required_argument, NULL, 'i'}, {"root-years", required_argument, NULL, 'R'},
-		{"issuing-years", required_argument, NULL, 'I'}, {NULL, 0, NULL, 0},
+		{"issuing-years", required_argument, NULL, 'I'}, {"postgresql", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
 	};
 	struct gc_init_options init;
 	bool module_set = false;
@@ -52,6 +63,7 @@ int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 		case 'i': e = copy_opt(init.cfg.issuing.cn, sizeof(init.cfg.issuing.cn), optarg, "--issuing-cn"); break;
 		case 'R': e = years_opt(&init.cfg.root.validity_years, optarg, "--root-years"); break;
 		case 'I': e = years_opt(&init.cfg.issuing.validity_years, optarg, "--issuing-years"); break;
+		case 'P': e = postgresql_opt(&init.cfg, optarg); break;
 		default: return cli_usage_error(cli_current(), "unknown option");
 		}
 	}

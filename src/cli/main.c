@@ -23,8 +23,11 @@ const struct cli_command cli_commands[] = {
 	 "--root-cn CN     root CA name (default: Hongkong Post Root CA 2)\n"
 	 "--issuing-cn CN  issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)\n"
 	 "--root-years N   root validity, at most 25 (default 25)\n"
-	 "--issuing-years N issuing CA validity (default 6)\n" JSON_USAGE,
-	 "gcert ca init --dir ./demo-ca"},
+	 "--issuing-years N issuing CA validity (default 6)\n"
+	 "--postgresql URL keep the CA's database in PostgreSQL (an empty database made by its\n"
+	 "                 administrator; password in ~/.pgpass) instead of DIR/gcert.db\n" JSON_USAGE,
+	 "gcert ca init --dir ./demo-ca\n"
+	 "  gcert ca init --dir ./ca-node --postgresql postgresql://gcert@db.example:5432/gcert"},
 	{"ca status", cmd_ca_status, GC_NEED_DB,
 	 "CA certificate lifetimes (§4.7) and each published CRL's nextUpdate; exit 4 on a warning",
 	 "--dir DIR [--json]\n" DIR_USAGE JSON_USAGE,
