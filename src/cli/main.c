@@ -206,7 +206,8 @@ const struct cli_command cli_commands[] = {
 	 "--from F         the backup file\n"
 	 "--shares L       at least M custodians' share files\n"
 	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n"
-	 "--dir D          the new CA directory: absent or empty\n" JSON_USAGE,
+	 "--dir D          the new CA directory: absent or empty\n"
+	 "--postgresql URL for a backup of a CA on PostgreSQL: the empty database it goes into\n" JSON_USAGE,
 	 "gcert restore --from ca.bak --shares a.share,b.share --passphrases env:PASS_ALICE,env:PASS_BOB --dir ./ca2"},
 	{"lint", cmd_lint, 0, "check certificates and CRLs against the CPS profile (App. B, C, G)",
 	 "[--dir DIR] [--json] FILE...\n"

@@ -72,7 +72,7 @@ gc_result gc_certstore_list(struct gc_db *db, long limit,
 	gc_result rc;
 
 	GC_GUARD(gc_db_prepare(db, "SELECT " COLUMNS " FROM certificates ORDER BY created_at DESC,"
-	                           " serial DESC LIMIT ?", &st));
+	                           " rowid DESC LIMIT ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, limit)) == GC_OK) {
 		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 			fill(st, &r);

@@ -7,8 +7,9 @@
  * SQL is written once, with "?" placeholders, in the subset both databases read alike:
  *   - INSERT ... ON CONFLICT DO NOTHING (never INSERT OR IGNORE / OR REPLACE);
  *   - INSERT ... RETURNING id for a new row's id (there is no "last rowid");
- *   - no GLOB, no strftime(), no rowid, no bare columns beside max()/min() in a
- *     GROUP BY; times are bound from C (unix seconds, INTEGER);
+ *   - no GLOB, no strftime(), no bare columns beside max()/min() in a GROUP BY;
+ *     times are bound from C (unix seconds, INTEGER); rowid only of certificates
+ *     (on PostgreSQL an identity column of that name gives the same insertion order);
  *   - a column that is a comparison (x IS NULL) reads as 0/1 through gc_stmt_int64.
  * Migrations (struct gc_migration below) use the types INTEGER, TEXT, BLOB and
  * "id INTEGER PRIMARY KEY"; the PostgreSQL driver maps them to BIGINT, TEXT, BYTEA and

@@ -42,7 +42,7 @@ struct pg_stmt {
 	int nparams;
 	char *vals[MAX_PARAMS];
 	int lens[MAX_PARAMS], fmts[MAX_PARAMS];
-	Oid types[MAX_PARAMS]; /* int8 and bytea said; text left to the server to infer */
+	Oid types[MAX_PARAMS]; /* int8, bytea or text: said, never left to inference */
 	PGresult *res; /* NULL until the first step */
 	int row;
 	unsigned char *unescaped[MAX_COLS]; /* bytea columns of the current row */
@@ -281,13 +281,16 @@ static gc_result pg_commit(struct gc_db *db)
 	return rc;
 }
 
-/* "?" -> "$n", outside quotes; counts the parameters. */
+/*
+ * "?" -> "$n" and "?NNN" -> "$NNN", outside quotes, numbered as SQLite does (a plain
+ * "?" is one more than the largest so far); counts the parameters.
+ */
 static gc_result translate(const char *sql, char **out, int *nparams)
 {
 	size_t cap = strlen(sql) * 4 + 1, o = 0;
 	char *s = malloc(cap);
 	bool quote = false, dquote = false;
-	int n = 0;
+	int n = 0, k;
 
 	if (s == NULL)
 		return gc_fail(GC_E_NOMEM, "database: out of memory");
@@ -296,15 +299,19 @@ static gc_result translate(const char *sql, char **out, int *nparams)
 			quote = !quote;
 		else if (*p == '"' && !quote)
 			dquote = !dquote;
-		if (*p == '?' && !quote && !dquote) {
-			if (++n > MAX_PARAMS) {
-				free(s);
-				return gc_fail(GC_E_INTERNAL, "database: more than %d parameters", MAX_PARAMS);
-			}
-			o += (size_t)sprintf(s + o, "$%d", n);
-		} else {
+		if (*p != '?' || quote || dquote) {
 			s[o++] = *p;
+			continue;
 		}
+		for (k = 0; isdigit((unsigned char)p[1]) && k <= MAX_PARAMS; p++)
+			k = k * 10 + (p[1] - '0');
+		k = k ? k : n + 1;
+		if (k > MAX_PARAMS) {
+			free(s);
+			return gc_fail(GC_E_INTERNAL, "database: more than %d parameters", MAX_PARAMS);
+		}
+		n = k > n ? k : n;
+		o += (size_t)sprintf(s + o, "$%d", k);
 	}
 	s[o] = '\0';
 	*out = s;
@@ -366,6 +373,7 @@ static void pg_stmt_free(struct gc_stmt *st)
 
 #define OID_INT8 20
 #define OID_BYTEA 17
+#define OID_TEXT 25
 
 static gc_result set_param(struct gc_stmt *st, int idx, const void *p, size_t n, int fmt, Oid type)
 {
@@ -393,7 +401,8 @@ static gc_result set_param(struct gc_stmt *st, int idx, const void *p, size_t n,
 
 static gc_result pg_bind_text(struct gc_stmt *s, int idx, const char *v)
 {
-	return set_param(s, idx, v, v ? strlen(v) : 0, 0, 0);
+	/* a NULL is of whatever type its column is */
+	return set_param(s, idx, v, v ? strlen(v) : 0, 0, v ? OID_TEXT : 0);
 }
 
 static gc_result pg_bind_int64(struct gc_stmt *s, int idx, int64_t v)
@@ -406,7 +415,7 @@ static gc_result pg_bind_int64(struct gc_stmt *s, int idx, int64_t v)
 
 static gc_result pg_bind_blob(struct gc_stmt *s, int idx, const void *p, size_t n)
 {
-	return set_param(s, idx, p, n, 1, OID_BYTEA);
+	return set_param(s, idx, p, n, 1, p ? OID_BYTEA : 0);
 }
 
 /* The bytes come at gc_blob_flush (db.h): an empty value holds the place. */

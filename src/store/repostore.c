@@ -69,7 +69,7 @@ gc_result gc_repo_reader_open(const char *dbpath, struct gc_repo_reader **out)
 	/* uses index certificates_email; exact match only (CPS §2.7: no search) */
 	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS " FROM certificates"
 	                                      " WHERE email = ? AND status = 'issued'"
-	                                      " ORDER BY issued_at DESC, serial DESC LIMIT 1",
+	                                      " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
 	                               &r->by_email));
 	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT serial, role, subject_cn, '', '', not_before,"
 	                                      " not_after, created_at, der FROM ca_certs"
@@ -287,7 +287,7 @@ gc_result gc_outbox_queue_all(struct gc_db *db, int64_t *rows)
 	                          " SELECT 'ca_cert', serial, ? FROM ca_certs ORDER BY id", now, rows));
 	GC_GUARD(queue_select(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
 	                          " SELECT 'cert', serial, ? FROM certificates WHERE status = 'issued'"
-	                          " ORDER BY issued_at, serial", now, rows));
+	                          " ORDER BY issued_at, rowid", now, rows));
 	return gc_db_exec(db, "DELETE FROM repo_files");
 }
 

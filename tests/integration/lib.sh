@@ -43,14 +43,21 @@ new_pg_db() {
     -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
   at_exit "psql '$GCERT_TEST_PG' -qAt -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'"
   PG_URL="${GCERT_TEST_PG%/*}/$name"
-  # the tests' own queries use SQLite's group_concat() and hex(): the same here (the
+  # the tests' own queries use SQLite's group_concat(), hex(), instr(), zeroblob(): the same here (the
   # test's schema only; gcert's SQL never uses them)
   psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
 CREATE SCHEMA test_shims;
-CREATE FUNCTION test_shims.concat_comma(a text, b text) RETURNS text IMMUTABLE LANGUAGE sql
-  AS $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b ELSE a || ',' || b END $$;
-CREATE AGGREGATE public.group_concat(text) (SFUNC = test_shims.concat_comma, STYPE = text);
+CREATE FUNCTION test_shims.concat_sep(a text, b anyelement, sep text) RETURNS text IMMUTABLE
+  LANGUAGE sql AS $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text
+                                 ELSE a || sep || b::text END $$;
+CREATE FUNCTION test_shims.concat_comma(a text, b anyelement) RETURNS text IMMUTABLE LANGUAGE sql
+  AS $$ SELECT test_shims.concat_sep(a, b, ',') $$;
+CREATE AGGREGATE public.group_concat(anyelement) (SFUNC = test_shims.concat_comma, STYPE = text);
+CREATE AGGREGATE public.group_concat(anyelement, text) (SFUNC = test_shims.concat_sep, STYPE = text);
 CREATE FUNCTION public.hex(bytea) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT upper(encode($1, 'hex')) $$;
+CREATE FUNCTION public.instr(text, text) RETURNS integer IMMUTABLE LANGUAGE sql AS $$ SELECT strpos($1, $2) $$;
+CREATE FUNCTION public.zeroblob(integer) RETURNS bytea IMMUTABLE LANGUAGE sql
+  AS $$ SELECT decode(repeat('00', $1), 'hex') $$;
 SQL
 }
 # db_url DIR: the CA's PostgreSQL connection string, or nothing for SQLite
@@ -189,6 +196,37 @@ publish_file() {
 
 # hexof FILE: lower-case hex of a file's bytes, one line.
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+# sql_unguarded DIR SQL: SQL run past the append-only triggers (tamper tests). SQLite:
+# the triggers are dropped first, for good (the tests put an intact copy back after);
+# PostgreSQL: for this session only (session_replication_role = replica).
+sql_unguarded() {
+  if [[ -n $(db_url "$1") ]]; then
+    sql "$1" "SET session_replication_role = replica; $2"
+  else
+    local drops; drops=$(sqlite3 "$1/gcert.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master
+      WHERE type = 'trigger' AND (name LIKE '%immutable' OR name LIKE '%no_update' OR name LIKE '%no_delete')")
+    sqlite3 "$1/gcert.db" "$drops $2"
+  fi
+}
+# blob_literal HEX: a blob constant in the CA database's SQL
+blob_literal() {
+  if [[ $GCERT_TEST_DB == pg ]]; then echo "decode('$1', 'hex')"; else echo "x'$1'"; fi
+}
+# db_save DIR NAME / db_restore DIR NAME: a copy of the CA database, and putting it back
+# (no gcert process may hold the database meanwhile)
+db_save() {
+  local url; url=$(db_url "$1")
+  if [[ -z $url ]]; then cp "$1/gcert.db" "$T/$2.saved.db"; return; fi
+  psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE ${url##*/}_$2 TEMPLATE ${url##*/}"
+  at_exit "psql '$GCERT_TEST_PG' -qAt -c 'DROP DATABASE IF EXISTS ${url##*/}_$2 WITH (FORCE)'"
+}
+db_restore() {
+  local url; url=$(db_url "$1")
+  if [[ -z $url ]]; then cp "$T/$2.saved.db" "$1/gcert.db"; return; fi
+  psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE ${url##*/} WITH (FORCE)" \
+    -c "CREATE DATABASE ${url##*/} TEMPLATE ${url##*/}_$2"
+}
+
 # sqlhex DIR QUERY: lower-case hex of one blob from the CA database.
 sqlhex() {
   if [[ -n $(db_url "$1") ]]; then sql "$1" "SELECT encode(($2), 'hex')"; else sql "$1" "SELECT lower(hex(($2)))"; fi
