@@ -650,19 +650,32 @@ void gc_ca_lint_expect(const struct gc_ca *ca, struct gc_lint_cert_expect *x)
 /*
  * The issuance lock (DIR/issuance.lock): every process that may sign holds it shared;
  * recovery needs it exclusive, so it never retires a reservation that a live process
- * is about to sign. The kernel drops a killed process's lock by itself.
+ * is about to sign. The kernel drops a killed process's lock by itself. Nodes on one
+ * PostgreSQL database (each with its own directory) hold the session lock
+ * GC_LOCK_ISSUANCE the same way; the server drops a dead node's with its connection.
  */
 static gc_result take_issuance_lock(struct gc_ca *ca, bool *exclusive)
 {
 	char path[GC_MAX_PATH];
+	bool db_exclusive = false;
 
 	GC_GUARD(gc_path_join(path, sizeof(path), ca->dir, "issuance.lock"));
 	ca->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	GC_ENSURE(ca->lock_fd >= 0, GC_E_IO, "%s: cannot open the issuance lock", path);
 	*exclusive = flock(ca->lock_fd, LOCK_EX | LOCK_NB) == 0;
-	if (!*exclusive)
+	if (*exclusive) {
+		GC_GUARD(gc_db_try_lock(ca->db, GC_LOCK_ISSUANCE, &db_exclusive));
+		if (!db_exclusive) {
+			*exclusive = false;
+			GC_ENSURE(flock(ca->lock_fd, LOCK_SH) == 0, GC_E_IO, "%s: cannot share the issuance lock",
+			          path);
+		}
+	} else {
 		GC_ENSURE(flock(ca->lock_fd, LOCK_SH) == 0, GC_E_IO, "%s: cannot take the issuance lock",
 		          path);
+	}
+	if (!*exclusive)
+		GC_GUARD(gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE));
 	return GC_OK;
 }
 
@@ -678,6 +691,9 @@ static gc_result open_issuance(struct gc_ca *ca)
 		rc = gc_ca_recover(ca, &rec);
 		if (flock(ca->lock_fd, LOCK_SH) != 0 && rc == GC_OK)
 			rc = gc_fail(GC_E_IO, "%s: cannot share the issuance lock", ca->dir);
+		if (rc == GC_OK)
+			rc = gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE);
+		gc_db_unlock(ca->db, GC_LOCK_ISSUANCE); /* the exclusive one; the shared stays */
 	}
 	return rc;
 }

@@ -782,6 +782,10 @@ static gc_result issue_for_ca(struct gc_ca *ca, const struct ca_row *r, enum gc_
 	return GC_OK;
 }
 
+/*
+ * Each run holds GC_LOCK_CRL_RUN: a cRLNumber is read, the CRL signed, and its number
+ * stored, and two nodes (or a node and `gcert crl issue`) never take the same one.
+ */
 gc_result gc_crl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now,
                        struct gc_crl_result *res, size_t max, size_t *n)
 {
@@ -792,20 +796,21 @@ gc_result gc_crl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now,
 	*n = 0;
 	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "crl: the token is not open");
 	memset(rows, 0, sizeof(rows));
+	GC_GUARD(gc_db_lock(ca->db, GC_LOCK_CRL_RUN));
 	rc = publishing_cas(ca, now, rows, 8, &nrows);
 	for (i = 0; rc == GC_OK && i < nrows; i++)
 		rc = issue_for_ca(ca, &rows[i], cause, now, res, max, n);
 	for (i = 0; i < 8; i++)
 		X509_free(rows[i].cert);
+	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
 	return rc;
 }
 
-gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
+static gc_result arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
 {
 	struct scope s = {.ca_id = ca->root_id, .kind = "arl", .rscope = "ca", .url = ca->cfg.arl_url,
 	                  .issuer = ca->root_cert, .key = ca->root_key};
 
-	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "arl: the token is not open");
 	GC_GUARD(gc_db_begin(ca->db));
 	if (add_scope(ca->db, ca->root_id, "arl", ca->cfg.arl_url, now) != GC_OK) {
 		gc_db_rollback(ca->db);
@@ -814,6 +819,17 @@ gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, s
 	GC_GUARD(gc_db_commit(ca->db));
 	/* App. C II: issued yearly, so the ARL's nextUpdate is a year on. */
 	return issue_one(ca, &s, cause, now, gc_time_add_months(now, CPS_ARL_PERIOD_MONTHS), res);
+}
+
+gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
+{
+	gc_result rc;
+
+	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "arl: the token is not open");
+	GC_GUARD(gc_db_lock(ca->db, GC_LOCK_CRL_RUN));
+	rc = arl_issue(ca, cause, now, res);
+	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
+	return rc;
 }
 
 gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_only, int64_t *at)

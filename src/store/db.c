@@ -201,6 +201,8 @@ gc_result gc_db_try_lock(struct gc_db *db, int64_t key, bool *got)
 	return db->ops->try_lock(db, key, got);
 }
 
+gc_result gc_db_lock(struct gc_db *db, int64_t key) { return db->ops->lock(db, key, false); }
+gc_result gc_db_lock_shared(struct gc_db *db, int64_t key) { return db->ops->lock(db, key, true); }
 void gc_db_unlock(struct gc_db *db, int64_t key) { db->ops->unlock(db, key); }
 
 gc_result gc_db_snapshot(struct gc_db *db, unsigned char **bytes, size_t *n)

@@ -120,7 +120,14 @@ void gc_blob_close(struct gc_blob *);
  * node dies. SQLite: always granted (one machine; file locks order its processes).
  */
 gc_result gc_db_try_lock(struct gc_db *, int64_t key, bool *got) GC_MUST_CHECK;
+/* As gc_db_try_lock, waited for; shared: with other sessions (the issuance lock). */
+gc_result gc_db_lock(struct gc_db *, int64_t key) GC_MUST_CHECK;
+gc_result gc_db_lock_shared(struct gc_db *, int64_t key) GC_MUST_CHECK;
 void gc_db_unlock(struct gc_db *, int64_t key);
+/* The session locks of gcert, one place (keys below 2^31). */
+#define GC_LOCK_ISSUANCE 0x67630001 /* shared by every process that signs; recovery alone */
+#define GC_LOCK_CRL 0x67630002      /* the scheduled CRLs: one node leads, for its session */
+#define GC_LOCK_CRL_RUN 0x67630003  /* one run of CRLs or the ARL at a time (cRLNumbers) */
 
 /*
  * An online, consistent copy of the whole database (CPS §4.8.1 daily backup), taken

@@ -44,6 +44,7 @@ struct gc_db_ops {
 	gc_result (*migrate_check)(struct gc_db *);
 	gc_result (*migrate_finish)(struct gc_db *);
 	gc_result (*try_lock)(struct gc_db *, int64_t key, bool *got);
+	gc_result (*lock)(struct gc_db *, int64_t key, bool shared);
 	void (*unlock)(struct gc_db *, int64_t key);
 };
 

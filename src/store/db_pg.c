@@ -645,17 +645,36 @@ static gc_result pg_nothing(struct gc_db *db)
 	return GC_OK;
 }
 
+/*
+ * A lock this session holds already is not taken again (advisory locks stack): a
+ * leader asks each round whether it still leads, and after a reconnection it must take
+ * the lock anew.
+ */
 static gc_result pg_try_lock(struct gc_db *db, int64_t key, bool *got)
 {
 	struct gc_stmt *st;
 	bool row = false;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "SELECT pg_try_advisory_lock(?)", &st));
+	GC_GUARD(gc_db_prepare(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE"
+	                           " locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+	                           " AND mode = 'ExclusiveLock' AND classid = 0 AND objsubid = 1"
+	                           " AND objid = CAST(?1 AS INTEGER)) THEN true"
+	                           " ELSE pg_try_advisory_lock(?1) END", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, key)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
 		*got = row && gc_stmt_int64(st, 0) == 1;
 	gc_stmt_free(st);
 	return rc;
+}
+
+/* Waits as long as it takes: lock_timeout does not bound advisory locks taken so. */
+static gc_result pg_lock(struct gc_db *db, int64_t key, bool shared)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "SET lock_timeout = 0; SELECT pg_advisory_lock%s(%lld); " LOCK_TIMEOUT,
+	         shared ? "_shared" : "", (long long)key);
+	return pg_run(PGDB(db), sql, "lock", true);
 }
 
 static void pg_unlock(struct gc_db *db, int64_t key)
@@ -890,5 +909,6 @@ static const struct gc_db_ops pg_ops = {
 	.migrate_check = pg_nothing,
 	.migrate_finish = pg_nothing,
 	.try_lock = pg_try_lock,
+	.lock = pg_lock,
 	.unlock = pg_unlock,
 };

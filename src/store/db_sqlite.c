@@ -375,6 +375,14 @@ static gc_result sq_try_lock(struct gc_db *db, int64_t key, bool *got)
 	return GC_OK;
 }
 
+static gc_result sq_lock(struct gc_db *db, int64_t key, bool shared)
+{
+	(void)db;
+	(void)key;
+	(void)shared;
+	return GC_OK;
+}
+
 static void sq_unlock(struct gc_db *db, int64_t key)
 {
 	(void)db;
@@ -413,5 +421,6 @@ static const struct gc_db_ops sqlite_ops = {
 	.migrate_check = sq_migrate_check,
 	.migrate_finish = sq_migrate_finish,
 	.try_lock = sq_try_lock,
+	.lock = sq_lock,
 	.unlock = sq_unlock,
 };
