@@ -5,25 +5,46 @@
 # with one signed result file. Prints certificates/s beside the token's raw sign rate
 # measured on the same machine in the same run.
 #   bench/interface.sh [N] [BUILD_DIR]
+#   BENCH_DB=pg BENCH_NODES=2 bench/interface.sh [N] [BUILD_DIR]
+# BENCH_DB=pg keeps the CA in a private PostgreSQL server (scripts/pg.sh); BENCH_NODES=2
+# runs two CA service nodes on it (directories of their own, one SoftHSM2 token), each
+# sent half of the requests as its own file, both at once; the time is until both answer.
 set -euo pipefail
 N=${1:-10000}
 B=$(cd "${2:-build}" && pwd)
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 GCERT=$B/gcert
+DB=${BENCH_DB:-sqlite}
+NODES=${BENCH_NODES:-1}
+[[ $NODES == 1 || ( $NODES == 2 && $DB == pg ) ]] || { echo "BENCH_NODES=2 needs BENCH_DB=pg" >&2; exit 2; }
 T=$(mktemp -d /tmp/gcert-bench-iface.XXXXXX)
-PID=
-trap '[[ -n $PID ]] && kill $PID 2>/dev/null; rm -rf "$T"' EXIT
+PGD=
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [[ -n $PGD ]] && { bash "$SRC/scripts/pg.sh" stop "$PGD" || true; rm -rf "$PGD"; }
+  rm -rf "$T"
+}
+trap cleanup EXIT
 POOL=$B/bench-csr-pool.pem
 "$B/bench_issue" -n "$N" -k "$POOL" -p >/dev/null   # subscriber keys, made once
 
-"$GCERT" ca init --dir "$T/ca" >/dev/null
+INIT=()
+if [[ $DB == pg ]]; then
+  PGD=$(mktemp -d /tmp/gcert-bench-pg.XXXXXX)
+  url=$(bash "$SRC/scripts/pg.sh" start "$PGD")
+  psql "$url" -qAt -c "CREATE DATABASE bench"
+  INIT=(--postgresql "${url%/*}/bench")
+fi
+"$GCERT" ca init --dir "$T/ca" "${INIT[@]}" >/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ra.key" -out "$T/ra.pem" -days 30 \
   -subj "/CN=CMMP RA service" 2>/dev/null
 "$GCERT" ca pin --dir "$T/ca" --ra cmmp --cert "$T/ra.pem" >/dev/null
 "$GCERT" ca service-cert --dir "$T/ca" --tls --out "$T/tls.pem"
 "$GCERT" ca service-cert --dir "$T/ca" --out "$T/svc.pem"
-python3 - "$POOL" "$N" "$T/batch.json" <<'PY'
+python3 - "$POOL" "$N" "$T/batch.json" "$NODES" <<'PY'
 import json, sys
-pool, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pool, n, out, nodes = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 csrs = open(pool).read().split("-----END CERTIFICATE REQUEST-----\n")[:n]
 reqs = [{"id": f"b-{i}", "type": "issue", "cert_type": "individual" if i % 2 else "functional_unit",
          "validity_years": 2,
@@ -33,32 +54,50 @@ reqs = [{"id": f"b-{i}", "type": "issue", "cert_type": "individual" if i % 2 els
                      "branch_abbr": "INFRA", "branch_zh": "基礎設施科",
                      "organisation_zh": "政府資訊科技總監辦公室", "category": "Civil Servant"},
          "csr": c + "-----END CERTIFICATE REQUEST-----\n"} for i, c in enumerate(csrs)]
-json.dump({"format": "gcert-interface/1", "batch_id": "bench-1", "created": "2026-11-25T09:00:00Z",
-           "requests": reqs}, open(out, "w"), ensure_ascii=False)
+for k in range(nodes):
+    json.dump({"format": "gcert-interface/1", "batch_id": f"bench-{k + 1}", "created": "2026-11-25T09:00:00Z",
+               "requests": reqs[k::nodes]}, open(f"{out}.{k + 1}", "w"), ensure_ascii=False)
 PY
-openssl cms -sign -binary -nodetach -outform DER -in "$T/batch.json" -out "$T/batch.req" \
-  -signer "$T/ra.pem" -inkey "$T/ra.key"
-"$GCERT" interface serve --dir "$T/ca" --listen 127.0.0.1:0 >"$T/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 100); do grep -q 'interface: https' "$T/serve.log" && break; sleep 0.1; done
-PORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/serve.log")
+# node 2: a directory of its own, the same configuration, TLS key and token (node 1's)
+[[ $NODES == 2 ]] && { cp -a "$T/ca" "$T/ca2"; rm -rf "$T/ca2/token/tokens"; }
+PORTS=()
+for k in $(seq "$NODES"); do
+  dir=$T/ca; [[ $k == 2 ]] && dir=$T/ca2
+  openssl cms -sign -binary -nodetach -outform DER -in "$T/batch.json.$k" -out "$T/batch.req.$k" \
+    -signer "$T/ra.pem" -inkey "$T/ra.key"
+  "$GCERT" interface serve --dir "$dir" --listen 127.0.0.1:0 >"$T/serve.$k.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q 'interface: https' "$T/serve.$k.log" && break; sleep 0.1; done
+  PORTS+=("$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/serve.$k.log")")
+done
 
 start=$(date +%s.%N)
-code=$(curl -s -o "$T/result.res" -w '%{http_code}' --cacert "$T/tls.pem" --cert "$T/ra.pem" \
-  --key "$T/ra.key" -H 'Content-Type: application/cms' --data-binary "@$T/batch.req" \
-  "https://127.0.0.1:$PORT/interface")
+CURLS=()
+for k in $(seq "$NODES"); do
+  curl -s -o "$T/result.res.$k" -w '%{http_code}' --cacert "$T/tls.pem" --cert "$T/ra.pem" \
+    --key "$T/ra.key" -H 'Content-Type: application/cms' --data-binary "@$T/batch.req.$k" \
+    "https://127.0.0.1:${PORTS[$((k - 1))]}/interface" >"$T/code.$k" &
+  CURLS+=($!)
+done
+wait "${CURLS[@]}" || true
 end=$(date +%s.%N)
-kill $PID; wait $PID 2>/dev/null || true; PID=
-[[ $code == 200 ]] || { echo "HTTP $code" >&2; exit 1; }
-openssl cms -verify -binary -inform DER -in "$T/result.res" -CAfile "$T/svc.pem" -purpose any \
-  -out "$T/result.json" 2>/dev/null
-issued=$(python3 -c 'import json,sys; print(sum(r["status"] == "issued" for r in json.load(open(sys.argv[1]))["results"]))' "$T/result.json")
+issued=0; qsz=0; rsz=0
+for k in $(seq "$NODES"); do
+  [[ $(cat "$T/code.$k") == 200 ]] || { echo "node $k: HTTP $(cat "$T/code.$k")" >&2; exit 1; }
+  openssl cms -verify -binary -inform DER -in "$T/result.res.$k" -CAfile "$T/svc.pem" -purpose any \
+    -out "$T/result.json.$k" 2>/dev/null
+  issued=$((issued + $(python3 -c 'import json,sys; print(sum(r["status"] == "issued" for r in json.load(open(sys.argv[1]))["results"]))' "$T/result.json.$k")))
+  qsz=$((qsz + $(stat -c %s "$T/batch.req.$k"))); rsz=$((rsz + $(stat -c %s "$T/result.res.$k")))
+done
+for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+PIDS=()
 secs=$(python3 -c "print(f'{$end - $start:.2f}')")
 raw=$("$B/bench_issue" -r -n 2000 | sed -n 's/.*: \([0-9]*\) sig\/s/\1/p')
-python3 - "$N" "$issued" "$secs" "$raw" "$(stat -c %s "$T/batch.req")" "$(stat -c %s "$T/result.res")" <<'PY'
+python3 - "$N" "$issued" "$secs" "$raw" "$qsz" "$rsz" "$DB" "$NODES" <<'PY'
 import sys
 n, issued, secs, raw, qsz, rsz = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-print(f"requests: {n} in one file ({qsz / 2**20:.1f} MiB); result file {rsz / 2**20:.1f} MiB")
+print(f"database: {sys.argv[7]}; nodes: {sys.argv[8]}")
+print(f"requests: {n} in {sys.argv[8]} file(s) ({qsz / 2**20:.1f} MiB); result files {rsz / 2**20:.1f} MiB")
 print(f"issued: {issued}; end to end {secs:.2f} s = {issued / secs:.0f} cert/s")
 print(f"token raw sign rate, 1 session, same run: {raw:.0f} sig/s; ratio {issued / secs / raw:.3f}")
 PY

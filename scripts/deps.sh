@@ -4,9 +4,12 @@
 set -euo pipefail
 
 BUILD_PKGS=(gcc make cmake pkg-config libssl-dev libp11-dev libsqlite3-dev libjansson-dev libmicrohttpd-dev libgnutls28-dev
-            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev
+            libcmocka-dev libldap2-dev libsodium-dev libgfshare-dev libcurl4-openssl-dev libpq-dev
             libp11-kit-dev) # pkcs11.h: the PKCS#11 calls libp11 lacks (src/hsm/p11.c)
 RUN_PKGS=(softhsm2 opensc sqlite3 openssl ca-certificates)
+# several CA service nodes on one database: the server binaries, run by scripts/pg.sh
+# with a data directory of its own (the package's own cluster is not used), and psql
+PG_PKGS=(postgresql-15 postgresql-client-15)
 # the repository's directory: Debian's slapd binary, run by scripts/slapd.sh with a
 # configuration of its own (ldap/slapd.conf.in); ldap-utils to read it back
 LDAP_PKGS=(slapd ldap-utils)
@@ -21,7 +24,7 @@ if [[ "${1:-}" == "--test" ]]; then
   command -v npm >/dev/null || TEST_PKGS+=(npm)
 fi
 
-want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}")
+want=("${BUILD_PKGS[@]}" "${RUN_PKGS[@]}" "${LDAP_PKGS[@]}" "${PG_PKGS[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${TEST_PKGS[@]}")
 
 missing=()
@@ -39,5 +42,10 @@ $SUDO apt-get update -qq
 # own, so that installing it neither creates nor needs a system directory service.
 if [[ " ${missing[*]} " == *" slapd "* ]]; then
   echo "slapd slapd/no_configuration boolean true" | $SUDO debconf-set-selections
+fi
+# postgresql-common would make and start a cluster of its own: gcert needs none
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo "create_main_cluster = false" | $SUDO tee /etc/postgresql-common/createcluster.d/gcert.conf >/dev/null
 fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

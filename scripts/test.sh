@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # test.sh - on a fresh Debian 12 machine: installs what is missing, builds, and runs every
-# test: in a normal build, then under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# test: in a normal build, then its integration tests again with every CA in PostgreSQL
+# (a private server, scripts/pg.sh; a database per test), then under
+# AddressSanitizer + UndefinedBehaviorSanitizer, then
 # the crash tests in a build with fault points, then each libFuzzer harness for a bounded
 # time (FUZZ_SECONDS each, default 30) on its committed seed corpus.
 #   scripts/test.sh            all of it
@@ -16,7 +18,20 @@ run_suite() { # BUILD_DIR [cmake options...]
   echo "== test $dir"
   ctest --test-dir "$dir" --output-on-failure -j2 || status=1
 }
+# the integration tests again, each CA in a database of its own on one private server
+run_pg_suite() { # BUILD_DIR
+  local pgdir url
+  pgdir=$(mktemp -d "${TMPDIR:-/tmp}/gcert-pg.XXXXXX")
+  trap 'bash scripts/pg.sh stop "'"$pgdir"'" >/dev/null 2>&1 || true; rm -rf "'"$pgdir"'"' EXIT
+  url=$(bash scripts/pg.sh start "$pgdir")
+  echo "== test $1 on PostgreSQL ($url)"
+  GCERT_TEST_DB=pg GCERT_TEST_PG=$url ctest --test-dir "$1" --output-on-failure -j2 -L integration || status=1
+  bash scripts/pg.sh stop "$pgdir"
+  rm -rf "$pgdir"
+  trap - EXIT
+}
 run_suite build
+run_pg_suite build
 if [[ "${1:-}" != "--quick" ]]; then
   run_suite build-asan -DGCERT_SANITIZE=ON
   # SIGKILL at each named point of the issuance path, then restart (issue 10)

@@ -27,6 +27,7 @@
 #include "sys/tar.h"
 
 #define CHUNK (1u << 20)
+#define PG_EXPORT "database.pgexport" /* gc_db_snapshot of a CA on PostgreSQL */
 #define HEADER_MAX 4096
 #define WALK_DEPTH 8
 #define KEYBYTES crypto_secretstream_xchacha20poly1305_KEYBYTES
@@ -95,16 +96,20 @@ static gc_result walk_dir(struct walk *w, const char *dir, const char *rel, int 
 	return rc;
 }
 
-/* The payload: the database snapshot first, then the directory's files. */
+/*
+ * The payload: the database snapshot first (SQLite: the database file under its own
+ * name; PostgreSQL: the logical export, PG_EXPORT), then the directory's files.
+ */
 static gc_result build_payload(struct gc_ca *ca, struct gc_tar *tar)
 {
 	struct walk w = {tar, &ca->cfg};
 	unsigned char *db = NULL;
 	size_t dbsz = 0;
+	bool pg = gc_db_kind(ca->db) == GC_DB_POSTGRESQL;
 	gc_result rc;
 
 	GC_GUARD(gc_db_snapshot(ca->db, &db, &dbsz));
-	rc = gc_tar_add(tar, ca->cfg.database, db, dbsz, 0600, (int64_t)time(NULL));
+	rc = gc_tar_add(tar, pg ? PG_EXPORT : ca->cfg.database, db, dbsz, 0600, (int64_t)time(NULL));
 	free(db);
 	GC_GUARD(rc);
 	GC_GUARD(walk_dir(&w, ca->dir, "", 0));
@@ -462,6 +467,63 @@ static gc_result empty_dir(const char *dir)
 	return GC_OK;
 }
 
+/* The restore's database must hold no CA yet: a backup never lands on live data. */
+static gc_result load_into(const char *target, const unsigned char *data, size_t n)
+{
+	struct gc_db *db = NULL;
+	struct gc_stmt *st = NULL;
+	bool row = false;
+	char shown[512];
+	gc_result rc;
+
+	gc_db_target_redact(target, shown, sizeof(shown));
+	GC_GUARD(gc_db_open(target, false, &db));
+	GC_GUARD_OUT(rc, gc_db_prepare(db, "SELECT 1 FROM ca_certs LIMIT 1", &st));
+	GC_GUARD_OUT(rc, gc_stmt_step(st, &row));
+	GC_ENSURE_OUT(rc, !row, GC_E_DIR_EXISTS, "restore: %s already holds a CA; restore only into an "
+	              "empty database", shown);
+	rc = gc_db_load(db, data, n);
+out:
+	gc_stmt_free(st);
+	gc_db_close(db);
+	return rc;
+}
+
+/*
+ * A CA kept in PostgreSQL: its export goes into the database named by --postgresql and
+ * the restored configuration names that database (an audited configuration change).
+ */
+static gc_result restore_pg(const struct gc_restore_options *o, const char *absdir, struct gc_config *cfg)
+{
+	char path[GC_MAX_PATH];
+	unsigned char *data = NULL;
+	size_t n = 0;
+	char *json = NULL;
+	gc_result rc;
+
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, PG_EXPORT));
+	if (!gc_path_exists(path)) {
+		GC_ENSURE(o->postgresql == NULL, GC_E_USAGE, "restore: this backup holds a SQLite database; "
+		          "restore it without --postgresql");
+		return GC_OK;
+	}
+	GC_ENSURE(o->postgresql != NULL, GC_E_USAGE, "restore: this backup is of a CA kept in PostgreSQL: "
+	          "name an empty database for it with --postgresql");
+	GC_ENSURE(strlen(o->postgresql) < sizeof(cfg->postgresql), GC_E_USAGE, "--postgresql: too long");
+	GC_GUARD(gc_file_read(path, GC_MAX_BACKUP_FILE, &data, &n));
+	rc = load_into(o->postgresql, data, n);
+	free(data);
+	GC_GUARD(rc);
+	GC_ENSURE(remove(path) == 0, GC_E_IO, "%s: cannot remove", path);
+	snprintf(cfg->postgresql, sizeof(cfg->postgresql), "%s", o->postgresql);
+	GC_ENSURE((json = gc_config_dump(cfg)) != NULL, GC_E_NOMEM, "out of memory");
+	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
+	rc = gc_file_write(path, json, strlen(json), 0640, 0);
+out:
+	free(json);
+	return rc;
+}
+
 /* Opens the restored CA (token keys against certificates), verifies its audit trail,
  * and records and seals the restore. */
 static gc_result bring_back(const struct gc_restore_options *o, const char *id)
@@ -484,6 +546,7 @@ static gc_result bring_back(const struct gc_restore_options *o, const char *id)
 	GC_GUARD(rc);
 	if (cfg.softhsm2_conf[0] != '\0')
 		GC_GUARD(gc_ca_write_softhsm_conf(absdir, &cfg));
+	GC_GUARD(restore_pg(o, absdir, &cfg));
 	GC_GUARD(gc_ca_open(absdir, GC_NEED_DB | GC_NEED_TOKEN, o->actor, &ca));
 	GC_GUARD_OUT(rc, gc_audit_verify(ca->db, &chk));
 	GC_GUARD_OUT(rc, gc_db_begin(ca->db));

@@ -41,6 +41,7 @@ struct gc_restore_options {
 	const char *const *passphrases; /* their custodians' passphrase specs, same order */
 	unsigned nshares;
 	const char *dir;         /* the new CA directory: absent or empty */
+	const char *postgresql;  /* the empty database for a CA kept in PostgreSQL, or NULL */
 	const char *actor;
 };
 

@@ -51,6 +51,15 @@ static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, siz
 	return gc_path_join(out, outsz, ca->dir, rel);
 }
 
+gc_result gc_ca_db_target(const struct gc_ca *ca, char *out, size_t outsz)
+{
+	if (ca->cfg.postgresql[0] == '\0')
+		return ca_path(ca, ca->cfg.database, out, outsz);
+	GC_ENSURE(strlen(ca->cfg.postgresql) < outsz, GC_E_CONFIG, "database.postgresql: too long");
+	memcpy(out, ca->cfg.postgresql, strlen(ca->cfg.postgresql) + 1);
+	return GC_OK;
+}
+
 gc_result gc_ca_sign_tbs(struct gc_hsm_key *key, const unsigned char *tbs, size_t tbssz,
                          unsigned char **der, size_t *dersz)
 {
@@ -318,6 +327,24 @@ gc_result gc_ca_save_config(struct gc_ca *ca, const struct gc_config *cfg)
 	return rc;
 }
 
+/* A ceremony makes a CA of its own: a PostgreSQL database that holds one is not reused. */
+static gc_result database_empty(struct gc_db *db, const char *target)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	char shown[512];
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM ca_certs LIMIT 1", &st));
+	rc = gc_stmt_step(st, &row);
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	gc_db_target_redact(target, shown, sizeof(shown));
+	GC_ENSURE(!row, GC_E_DIR_EXISTS, "%s: the database already holds a CA; a ceremony needs an "
+	          "empty one", shown);
+	return GC_OK;
+}
+
 /* The database rows and audit records of the ceremony, in one transaction. */
 static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg,
                                  const char *json, const char *actor, const struct gc_made_cert *root,
@@ -332,6 +359,7 @@ static gc_result record_ceremony(const char *dbpath, const struct gc_config *cfg
 	gc_hex_encode(root->serial, CPS_SERIAL_OCTETS, serial[0]);
 	gc_hex_encode(issuing->serial, CPS_SERIAL_OCTETS, serial[1]);
 	GC_GUARD(gc_db_open(dbpath, true, &db));
+	GC_GUARD_OUT(rc, database_empty(db, dbpath));
 	GC_GUARD_OUT(rc, gc_audit_open(db, &audit));
 	GC_GUARD_OUT(rc, gc_db_begin(db));
 	snprintf(detail, sizeof(detail), "token \"%s\" module %s", cfg->token_label, cfg->token_module);
@@ -499,7 +527,10 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_CONFIG_FILE));
 	GC_GUARD_OUT(rc, gc_file_write(path, json, strlen(json), 0640, 1));
 	GC_GUARD_OUT(rc, write_calendar(absdir, &cfg));
-	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
+	if (cfg.postgresql[0] != '\0')
+		snprintf(path, sizeof(path), "%s", cfg.postgresql);
+	else
+		GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, cfg.database));
 	/* CPS §6.4: the PIN leaves the ceremony only as sealed shares */
 	if (opt->activation != NULL && (rc = gc_activation_write_shares(opt->activation, &cfg, pin)) != GC_OK)
 		goto out;
@@ -598,19 +629,32 @@ void gc_ca_lint_expect(const struct gc_ca *ca, struct gc_lint_cert_expect *x)
 /*
  * The issuance lock (DIR/issuance.lock): every process that may sign holds it shared;
  * recovery needs it exclusive, so it never retires a reservation that a live process
- * is about to sign. The kernel drops a killed process's lock by itself.
+ * is about to sign. The kernel drops a killed process's lock by itself. Nodes on one
+ * PostgreSQL database (each with its own directory) hold the session lock
+ * GC_LOCK_ISSUANCE the same way; the server drops a dead node's with its connection.
  */
 static gc_result take_issuance_lock(struct gc_ca *ca, bool *exclusive)
 {
 	char path[GC_MAX_PATH];
+	bool db_exclusive = false;
 
 	GC_GUARD(gc_path_join(path, sizeof(path), ca->dir, "issuance.lock"));
 	ca->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	GC_ENSURE(ca->lock_fd >= 0, GC_E_IO, "%s: cannot open the issuance lock", path);
 	*exclusive = flock(ca->lock_fd, LOCK_EX | LOCK_NB) == 0;
-	if (!*exclusive)
+	if (*exclusive) {
+		GC_GUARD(gc_db_try_lock(ca->db, GC_LOCK_ISSUANCE, &db_exclusive));
+		if (!db_exclusive) {
+			*exclusive = false;
+			GC_ENSURE(flock(ca->lock_fd, LOCK_SH) == 0, GC_E_IO, "%s: cannot share the issuance lock",
+			          path);
+		}
+	} else {
 		GC_ENSURE(flock(ca->lock_fd, LOCK_SH) == 0, GC_E_IO, "%s: cannot take the issuance lock",
 		          path);
+	}
+	if (!*exclusive)
+		GC_GUARD(gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE));
 	return GC_OK;
 }
 
@@ -626,6 +670,9 @@ static gc_result open_issuance(struct gc_ca *ca)
 		rc = gc_ca_recover(ca, &rec);
 		if (flock(ca->lock_fd, LOCK_SH) != 0 && rc == GC_OK)
 			rc = gc_fail(GC_E_IO, "%s: cannot share the issuance lock", ca->dir);
+		if (rc == GC_OK)
+			rc = gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE);
+		gc_db_unlock(ca->db, GC_LOCK_ISSUANCE); /* the exclusive one; the shared stays */
 	}
 	return rc;
 }
@@ -786,8 +833,9 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	}
 	GC_GUARD_OUT(rc, gc_file_read(path, GC_MAX_CONFIG_FILE, &buf, &len));
 	GC_GUARD_OUT(rc, gc_config_parse((const char *)buf, len, &ca->cfg));
-	GC_GUARD_OUT(rc, ca_path(ca, ca->cfg.database, path, sizeof(path)));
-	GC_ENSURE_OUT(rc, gc_path_exists(path), GC_E_NOT_A_CA_DIR, "%s: database missing", path);
+	GC_GUARD_OUT(rc, gc_ca_db_target(ca, path, sizeof(path)));
+	GC_ENSURE_OUT(rc, gc_db_target_is_pg(path) || gc_path_exists(path), GC_E_NOT_A_CA_DIR,
+	              "%s: database missing", path);
 	GC_GUARD_OUT(rc, gc_db_open(path, false, &ca->db));
 	GC_GUARD_OUT(rc, gc_audit_open(ca->db, &ca->audit));
 	GC_GUARD_OUT(rc, config_check(ca, buf, len));
@@ -832,7 +880,7 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	set_ca_names(w);
 	if ((rc = gc_lint_issuer_load(ca->lint_issuing.der, ca->lint_issuing.dersz, &w->lint_issuing)) != GC_OK ||
 	    (rc = gc_lint_issuer_load(ca->lint_root.der, ca->lint_root.dersz, &w->lint_root)) != GC_OK ||
-	    (rc = ca_path(ca, ca->cfg.database, path, sizeof(path))) != GC_OK ||
+	    (rc = gc_ca_db_target(ca, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
 	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
 		gc_ca_close(w);

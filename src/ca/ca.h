@@ -95,6 +95,9 @@ void gc_ca_deactivate(struct gc_ca *);
  * own session). Close the worker before the CA it came from.
  */
 gc_result gc_ca_worker(const struct gc_ca *, struct gc_ca **out) GC_MUST_CHECK;
+/* What gc_db_open takes for this CA: its PostgreSQL connection string, or the path of
+ * its SQLite file. */
+gc_result gc_ca_db_target(const struct gc_ca *, char *out, size_t outsz) GC_MUST_CHECK;
 
 /*
  * CPS §4.8.3: a new issuing CA named by the configuration (issuing.cn, key_label,

@@ -314,7 +314,7 @@ static gc_result load_batch(struct gc_ca *ca, int64_t old_id, int64_t now, struc
 	        " FROM certificates c JOIN revocations r ON r.serial = c.serial"
 	        " WHERE c.ca_id = ? AND c.status = 'issued' AND r.reason = 2 AND c.not_after > ?"
 	        " AND NOT EXISTS (SELECT 1 FROM certificates n WHERE n.status = 'issued'"
-	        "   AND n.request_id GLOB 'reissue:' || c.serial || ':*')"
+	        "   AND substr(n.request_id, 1, length(c.serial) + 9) = 'reissue:' || c.serial || ':')"
 	        " ORDER BY c.serial LIMIT ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, old_id)) != GC_OK || (rc = gc_stmt_bind_int64(st, 2, now)) != GC_OK ||
 	    (rc = gc_stmt_bind_int64(st, 3, REISSUE_BATCH)) != GC_OK)

@@ -294,6 +294,7 @@ static gc_result reread(struct gc_ca *ca, const struct scope *s, const struct gc
 	}
 	GC_ENSURE_OUT(rc, n >= 0 && off == enc->total, GC_E_IO, "%s: re-read %zu of %zu octets", tmp, off,
 	              enc->total);
+	GC_GUARD_OUT(rc, gc_blob_flush(blob));
 	siglen = (size_t)EVP_PKEY_get_size(gc_hsm_key_public(s->key));
 	GC_ENSURE_OUT(rc, pread(fd, buf, siglen, (off_t)(enc->total - siglen)) == (ssize_t)siglen,
 	              GC_E_IO, "%s: cannot re-read the signature", tmp);
@@ -506,12 +507,13 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 {
 	static const char *const causes[] = {"scheduled", "supplementary", "compromise"};
 	struct gc_stmt *st;
+	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO crls (ca_id, kind, url, crl_number, this_update,"
 	                           " next_update, entries, cause, sha256, der, created_at, revocations_upto)"
 	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-	                           " (SELECT coalesce(max(id), 0) FROM revocations))", &st));
+	                           " (SELECT coalesce(max(id), 0) FROM revocations)) RETURNING id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, s->ca_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 2, s->kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, s->url)) == GC_OK &&
@@ -522,8 +524,8 @@ static gc_result insert_archive(struct gc_db *db, const struct scope *s, const s
 	    (rc = gc_stmt_bind_text(st, 8, causes[cause])) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 9, sha)) == GC_OK &&
 	    (rc = gc_stmt_bind_zeroblob(st, 10, size)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 11, now)) == GC_OK && (rc = gc_stmt_run(st)) == GC_OK)
-		*id = gc_db_last_rowid(db);
+	    (rc = gc_stmt_bind_int64(st, 11, now)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*id = row ? gc_stmt_int64(st, 0) : 0;
 	gc_stmt_free(st);
 	return rc;
 }
@@ -703,8 +705,8 @@ static gc_result add_scope(struct gc_db *db, int64_t ca_id, const char *kind, co
 	struct gc_stmt *st;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "INSERT OR IGNORE INTO crl_scopes (ca_id, kind, url, created_at)"
-	                           " VALUES (?, ?, ?, ?)", &st));
+	GC_GUARD(gc_db_prepare(db, "INSERT INTO crl_scopes (ca_id, kind, url, created_at)"
+	                           " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, kind)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, url)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, now)) == GC_OK)
 		rc = gc_stmt_run(st);
@@ -727,9 +729,10 @@ static gc_result record_scopes(struct gc_ca *ca, const struct ca_row *r, int64_t
 		GC_GUARD_OUT(rc, add_scope(ca->db, r->id, "full", ca->cfg.full_crl, now));
 		GC_GUARD_OUT(rc, add_scope(ca->db, r->id, "partition", ca->cfg.crl_dp, now));
 	}
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT OR IGNORE INTO crl_scopes (ca_id, kind, url,"
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO crl_scopes (ca_id, kind, url,"
 	                                       " created_at) SELECT DISTINCT ca_id, 'partition', dp, ?"
-	                                       " FROM revocations WHERE ca_id = ? AND dp IS NOT NULL", &st));
+	                                       " FROM revocations WHERE ca_id = ? AND dp IS NOT NULL"
+	                                       " ON CONFLICT DO NOTHING", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, now)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, r->id)) == GC_OK)
 		rc = gc_stmt_step(st, &row);
 	gc_stmt_free(st);
@@ -802,6 +805,10 @@ static gc_result issue_for_ca(struct gc_ca *ca, const struct ca_row *r, enum gc_
 	return GC_OK;
 }
 
+/*
+ * Each run holds GC_LOCK_CRL_RUN: a cRLNumber is read, the CRL signed, and its number
+ * stored, and two nodes (or a node and `gcert crl issue`) never take the same one.
+ */
 gc_result gc_crl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now,
                        struct gc_crl_result *res, size_t max, size_t *n)
 {
@@ -812,20 +819,21 @@ gc_result gc_crl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now,
 	*n = 0;
 	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "crl: the token is not open");
 	memset(rows, 0, sizeof(rows));
+	GC_GUARD(gc_db_lock(ca->db, GC_LOCK_CRL_RUN));
 	rc = publishing_cas(ca, now, rows, 8, &nrows);
 	for (i = 0; rc == GC_OK && i < nrows; i++)
 		rc = issue_for_ca(ca, &rows[i], cause, now, res, max, n);
 	for (i = 0; i < 8; i++)
 		X509_free(rows[i].cert);
+	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
 	return rc;
 }
 
-gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
+static gc_result arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
 {
 	struct scope s = {.ca_id = ca->root_id, .kind = "arl", .rscope = "ca", .url = ca->cfg.arl_url,
 	                  .issuer = ca->root_cert, .key = ca->root_key};
 
-	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "arl: the token is not open");
 	GC_GUARD(gc_db_begin(ca->db));
 	if (add_scope(ca->db, ca->root_id, "arl", ca->cfg.arl_url, now) != GC_OK) {
 		gc_db_rollback(ca->db);
@@ -834,6 +842,17 @@ gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, s
 	GC_GUARD(gc_db_commit(ca->db));
 	/* App. C II: issued yearly, so the ARL's nextUpdate is a year on. */
 	return issue_one(ca, &s, cause, now, gc_time_add_months(now, CPS_ARL_PERIOD_MONTHS), res);
+}
+
+gc_result gc_arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
+{
+	gc_result rc;
+
+	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "arl: the token is not open");
+	GC_GUARD(gc_db_lock(ca->db, GC_LOCK_CRL_RUN));
+	rc = arl_issue(ca, cause, now, res);
+	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
+	return rc;
 }
 
 /* Roots replaced by a root changeover that still publish an ARL (CPS §4.7): their
@@ -889,15 +908,19 @@ gc_result gc_arl_issue_all(struct gc_ca *ca, enum gc_crl_cause cause, int64_t no
 
 	*n = 0;
 	GC_ENSURE(max > 0, GC_E_INTERNAL, "arl: no room for results");
-	GC_GUARD(gc_arl_issue(ca, cause, now, &res[0]));
-	*n = 1;
+	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "arl: the token is not open");
+	GC_GUARD(gc_db_lock(ca->db, GC_LOCK_CRL_RUN));
 	memset(rows, 0, sizeof(rows));
-	rc = old_roots(ca, now, rows, 8, &nrows);
+	if ((rc = arl_issue(ca, cause, now, &res[0])) == GC_OK) {
+		*n = 1;
+		rc = old_roots(ca, now, rows, 8, &nrows);
+	}
 	for (i = 0; rc == GC_OK && i < nrows && *n < max; i++)
 		if ((rc = old_root_arl(ca, &rows[i], cause, now, &res[*n])) == GC_OK)
 			(*n)++;
 	for (i = 0; i < 8; i++)
 		X509_free(rows[i].cert);
+	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
 	return rc;
 }
 
@@ -926,9 +949,10 @@ gc_result gc_crl_earliest_expiry(struct gc_ca *ca, int64_t *next_update)
 	bool row;
 	gc_result rc;
 
-	/* the newest CRL of each series (CA, kind, URL): max() picks its row's next_update */
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(min(next_update), 0) FROM (SELECT max(crl_number),"
-	                               " next_update FROM crls WHERE kind <> 'arl' GROUP BY ca_id, kind, url)",
+	/* the newest CRL of each series (CA, kind, URL) */
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT coalesce(min(c.next_update), 0) FROM crls c WHERE c.kind <> 'arl'"
+	                               " AND c.crl_number = (SELECT max(m.crl_number) FROM crls m"
+	                               "  WHERE m.ca_id = c.ca_id AND m.kind = c.kind AND m.url = c.url)",
 	                       &st));
 	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
 		*next_update = row ? gc_stmt_int64(st, 0) : 0;

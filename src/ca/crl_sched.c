@@ -13,6 +13,8 @@
 
 /* Even with no slot near, look again this often: a clock step or config drill is seen. */
 #define SCHED_MAX_SLEEP_MS 60000L
+/* A node that does not lead asks this often whether the leader is gone. */
+#define SCHED_FOLLOWER_POLL_MS 1000L
 
 struct gc_crl_sched {
 	struct gc_ca *ca; /* a worker: its own database connection */
@@ -91,18 +93,32 @@ static void *sched_main(void *arg)
 	struct gc_crl_result *res = calloc(GC_CRL_MAX_RESULTS + 1, sizeof(*res));
 	int64_t now, next;
 	long ms;
-	size_t n;
+	size_t n = 0;
+	bool leader = false;
 	gc_result rc;
 
 	do {
 		now = (int64_t)time(NULL);
+		n = 0;
+		/* a node whose keys are not activated never leads: an activated one can */
 		if (s->ca->hsm == NULL) {
+			if (leader) { /* deactivated while leading: let an activated node lead */
+				gc_db_unlock(s->ca->db, GC_LOCK_CRL);
+				leader = false;
+			}
 			locked_round(s, now);
 			ms = SCHED_MAX_SLEEP_MS;
 			continue; /* to the loop condition, which sleeps */
 		}
-		rc = res ? gc_crl_run_due(s->ca, &s->sc, now, res, GC_CRL_MAX_RESULTS + 1, &n)
-		         : gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
+		/* several nodes on one database: the one holding GC_LOCK_CRL (for its whole
+		 * session) makes the CRLs; another takes over when that connection ends */
+		if ((rc = gc_db_try_lock(s->ca->db, GC_LOCK_CRL, &leader)) == GC_OK && !leader) {
+			ms = SCHED_FOLLOWER_POLL_MS;
+			continue;
+		}
+		if (rc == GC_OK)
+			rc = res ? gc_crl_run_due(s->ca, &s->sc, now, res, GC_CRL_MAX_RESULTS + 1, &n)
+			         : gc_fail(GC_E_NOMEM, "crl schedule: out of memory");
 		if (rc != GC_OK)
 			audit_failure(s, rc);
 		else if (n > 0) {

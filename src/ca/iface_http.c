@@ -196,8 +196,13 @@ static enum MHD_Result process(struct gc_iface_http *h, struct MHD_Connection *m
 	pthread_mutex_lock(&h->mu);
 	rc = gc_iface_process(h->ca, b->buf, b->len, &h->lim, &o);
 	pthread_mutex_unlock(&h->mu);
-	if (rc != GC_OK)
-		return reply_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, gc_err_detail());
+	if (rc != GC_OK) {
+		/* the detail, when it is still this failure's (cleanup may have overwritten it) */
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "%s: %s\n", gc_code_name(rc),
+		         gc_err_code() == rc ? gc_err_detail() : gc_code_message(rc));
+		return reply_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
+	}
 	ret = reply(mc, o.file_code == GC_OK ? MHD_HTTP_OK : MHD_HTTP_UNPROCESSABLE_CONTENT, o.result, o.resultsz,
 	            "application/cms");
 	gc_iface_outcome_clear(&o);

@@ -224,9 +224,9 @@ static gc_result store_results(struct gc_ca *ca, const char *ra, const struct gc
 	gc_result rc;
 
 	GC_GUARD(gc_db_begin(ca->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT OR IGNORE INTO iface_results (ra, request_id,"
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO iface_results (ra, request_id,"
 	                                       " request_sha256, batch_id, result, created_at)"
-	                                       " VALUES (?, ?, ?, ?, ?, ?)", &st));
+	                                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
 	for (i = 0; i < b->n; i++) {
 		/* a request whose id is unusable cannot be replayed; the rest is kept */
 		if (!ans[i].store || b->items[i].id[0] == '#')
@@ -424,8 +424,8 @@ static gc_result remember_file(struct gc_ca *ca, const char *sha, const struct g
 	struct gc_stmt *st;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(ca->db, "INSERT OR IGNORE INTO iface_files (sha256, ra, batch_id, received_at, result)"
-	                               " VALUES (?, ?, ?, ?, ?)", &st));
+	GC_GUARD(gc_db_prepare(ca->db, "INSERT INTO iface_files (sha256, ra, batch_id, received_at, result)"
+	                               " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
 	if ((rc = gc_stmt_bind_text(st, 1, sha)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, o->ra)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, o->batch_id)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 4, (int64_t)time(NULL))) == GC_OK &&

@@ -73,8 +73,10 @@ static gc_result crls(struct gc_ca *ca, int64_t now, void (*fn)(const struct gc_
 
 	if (gc_schedule_parse(ca->cfg.crl_schedule, &sc) == GC_OK)
 		next_run = gc_schedule_next(&sc, now);
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT kind, url, max(crl_number), next_update FROM crls"
-	                               " GROUP BY ca_id, kind, url ORDER BY ca_id, kind, url", &st));
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT c.kind, c.url, c.crl_number, c.next_update FROM crls c"
+	                               " WHERE c.crl_number = (SELECT max(m.crl_number) FROM crls m"
+	                               "  WHERE m.ca_id = c.ca_id AND m.kind = c.kind AND m.url = c.url)"
+	                               " ORDER BY c.ca_id, c.kind, c.url", &st));
 	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		memset(&it, 0, sizeof(it));
 		it.kind = strcmp(gc_stmt_text(st, 0), "arl") == 0 ? "arl" : "crl";

@@ -11,6 +11,7 @@
 
 #include "ca/backup.h"
 #include "cli/cli.h"
+#include "store/db.h"
 
 static int count_opt(const char *v, unsigned *out, const char *opt)
 {
@@ -71,7 +72,8 @@ int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"from", required_argument, NULL, 'f'}, {"shares", required_argument, NULL, 's'},
-		{"passphrases", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
+		{"passphrases", required_argument, NULL, 'p'}, {"postgresql", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
 	};
 	struct gc_restore_options o = {0};
 	char *shares[GC_MAX_CUSTODIANS], *specs[GC_MAX_CUSTODIANS], *sl = NULL, *pl = NULL, id[33];
@@ -85,9 +87,12 @@ int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 		case 'f': o.from = optarg; break;
 		case 's': sl = optarg; break;
 		case 'p': pl = optarg; break;
+		case 'P': o.postgresql = optarg; break;
 		default: return cli_usage_error(cli_current(), "unknown option");
 		}
 	}
+	if (o.postgresql != NULL && !gc_db_target_is_pg(o.postgresql))
+		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string");
 	if (o.from == NULL || sl == NULL || pl == NULL || ctx->dir == NULL || optind != argc)
 		return cli_usage_error(cli_current(), "--from, --shares, --passphrases and --dir are required");
 	if (!cli_split_list(sl, shares, GC_MAX_CUSTODIANS, &ns) ||

@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/text.h"
+#include "store/db.h"
 #include "sys/fileio.h"
 
 static int copy_opt(char *dst, size_t dstsz, const char *v, const char *opt)
@@ -71,6 +72,15 @@ static int custodian_setup(struct custodian_opts *co, struct gc_activation_setup
 	return 0;
 }
 
+/* A connection string, never echoed back: it may carry a password. */
+static int postgresql_opt(struct gc_config *cfg, const char *v)
+{
+	if (!gc_db_target_is_pg(v))
+		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string "
+		                       "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
+	return copy_opt(cfg->postgresql, sizeof(cfg->postgresql), v, "--postgresql");
+}
+
 int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -80,6 +90,7 @@ int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 		{"issuing-years", required_argument, NULL, 'I'}, {"custodians", required_argument, NULL, 'n'},
 		{"threshold", required_argument, NULL, 'M'}, {"custodian-names", required_argument, NULL, 'N'},
 		{"share-dir", required_argument, NULL, 's'}, {"passphrases", required_argument, NULL, 'P'},
+		{"postgresql", required_argument, NULL, 'Q'},
 		{NULL, 0, NULL, 0},
 	};
 	struct custodian_opts co = {0};
@@ -106,6 +117,7 @@ int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
 		case 'N': co.names = optarg; break;
 		case 's': co.share_dir = optarg; break;
 		case 'P': co.passphrases = optarg; break;
+		case 'Q': e = postgresql_opt(&init.cfg, optarg); break;
 		default: return cli_usage_error(cli_current(), "unknown option");
 		}
 	}

@@ -73,7 +73,7 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 	const struct gc_config *cfg = &ca->cfg;
 	struct gc_repo_http_options ho = {listen, s->dbpath, s->crl_dir, cfg, NULL};
 
-	GC_GUARD(dir_path(ca->dir, cfg->database, s->dbpath, sizeof(s->dbpath)));
+	GC_GUARD(gc_ca_db_target(ca, s->dbpath, sizeof(s->dbpath)));
 	GC_GUARD(dir_path(ca->dir, cfg->repo.dir, s->repo, sizeof(s->repo)));
 	GC_GUARD(gc_path_join(s->crl_dir, sizeof(s->crl_dir), s->repo, "crl"));
 	GC_GUARD(gc_mkdir(s->repo, 0750, 0));
@@ -394,7 +394,7 @@ int cmd_repo_republish(struct cli_ctx *ctx, int argc, char **argv)
 	if (argc > 1)
 		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
 	snprintf(actor, sizeof(actor), "%s", ctx->actor);
-	if ((rc = dir_path(ctx->ca->dir, cfg->database, dbpath, sizeof(dbpath))) != GC_OK ||
+	if ((rc = gc_ca_db_target(ctx->ca, dbpath, sizeof(dbpath))) != GC_OK ||
 	    (rc = dir_path(ctx->ca->dir, cfg->repo.dir, repo, sizeof(repo))) != GC_OK ||
 	    (rc = gc_path_join(crl_dir, sizeof(crl_dir), repo, "crl")) != GC_OK ||
 	    (rc = gc_repo_republish(&(struct gc_repo_files_options){crl_dir, dbpath, actor}, &rows)) != GC_OK)

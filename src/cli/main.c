@@ -29,6 +29,8 @@ const struct cli_command cli_commands[] = {
 	 "--issuing-cn CN  issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)\n"
 	 "--root-years N   root validity, at most 25 (default 25)\n"
 	 "--issuing-years N issuing CA validity (default 6)\n"
+	 "--postgresql URL keep the CA's database in PostgreSQL (an empty database made by its\n"
+	 "                 administrator; password in ~/.pgpass) instead of DIR/gcert.db\n"
 	 "M-of-N activation (CPS §6.4): the token PIN is split among custodians, never stored\n"
 	 "--custodians N   share files made, one per custodian\n"
 	 "--threshold M    custodians needed to activate the keys, 2..N\n"
@@ -36,6 +38,7 @@ const struct cli_command cli_commands[] = {
 	 "--share-dir D    where activation-ID-NAME.share files go (mode 0600)\n"
 	 "--passphrases L  per custodian env:NAME or file:PATH (never the passphrase itself)\n" JSON_USAGE,
 	 "gcert ca init --dir ./demo-ca\n"
+	 "  gcert ca init --dir ./ca-node --postgresql postgresql://gcert@db.example:5432/gcert\n"
 	 "  gcert ca init --dir ./ca --custodians 3 --threshold 2 --custodian-names alice,bob,carol \\\n"
 	 "      --share-dir shares --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
 	{"ca activate", cmd_ca_activate, GC_NEED_DB,
@@ -254,7 +257,8 @@ const struct cli_command cli_commands[] = {
 	 "--from F         the backup file\n"
 	 "--shares L       at least M custodians' share files\n"
 	 "--passphrases L  their passphrases, same order: env:NAME or file:PATH\n"
-	 "--dir D          the new CA directory: absent or empty\n" JSON_USAGE,
+	 "--dir D          the new CA directory: absent or empty\n"
+	 "--postgresql URL for a backup of a CA on PostgreSQL: the empty database it goes into\n" JSON_USAGE,
 	 "gcert restore --from ca.bak --shares a.share,b.share --passphrases env:PASS_ALICE,env:PASS_BOB --dir ./ca2"},
 	{"lint", cmd_lint, 0, "check certificates and CRLs against the CPS profile (App. B, C, G)",
 	 "[--dir DIR] [--json] FILE...\n"

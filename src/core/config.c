@@ -71,6 +71,7 @@ static const struct key keys[] = {
 	S("token.softhsm2_conf", softhsm2_conf),
 	S("token.pin_file", pin_file),
 	S("database.sqlite", database),
+	S("database.postgresql", postgresql),
 	S("ca_name.country", country),
 	S("ca_name.state", state),
 	S("ca_name.locality", locality),

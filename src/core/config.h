@@ -35,6 +35,9 @@ struct gc_config {
 	char softhsm2_conf[GC_MAX_PATH]; /* relative to the CA directory; "" for none */
 	char pin_file[GC_MAX_PATH];      /* relative to the CA directory, mode 0600 */
 	char database[GC_MAX_PATH];      /* SQLite file, relative to the CA directory */
+	/* a PostgreSQL connection string; "" : the SQLite file. A password belongs in
+	 * ~/.pgpass or PGPASSFILE, not here (gcert.json holds no secrets) */
+	char postgresql[GC_MAX_PATH];
 	/* the CA names share C, ST, L, O (App. B issuer, App. G) */
 	char country[3];
 	char state[129];

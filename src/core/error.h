@@ -39,6 +39,7 @@ enum gc_category {
 	X(GC_E_HSM_KEY_NOT_FOUND, GC_CAT_HSM, "key not found in token")                  \
 	X(GC_E_DB, GC_CAT_STORE, "database operation failed")                            \
 	X(GC_E_DB_CONSTRAINT, GC_CAT_STORE, "database constraint violated")              \
+	X(GC_E_DB_CONN, GC_CAT_STORE, "database connection lost")                        \
 	X(GC_E_JSON, GC_CAT_INPUT, "malformed JSON")                                     \
 	X(GC_E_REQUEST_FIELD, GC_CAT_INPUT, "missing or invalid request field")          \
 	X(GC_E_FIELD_TOO_LONG, GC_CAT_INPUT, "field exceeds its RFC 5280 upper bound")   \

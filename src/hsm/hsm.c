@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "core/text.h"
 #include "hsm/hsm_int.h"
@@ -146,6 +147,27 @@ out:
 	return rc;
 }
 
+/*
+ * Loads the module and finds the token. A token shared by several processes (two CA
+ * service nodes on SoftHSM2's file store) can be missing from the slot list while
+ * another process holds its files locked: the list is read again, for up to 2 s.
+ */
+static gc_result find_token(struct gc_hsm *h, const char *module, const char *label)
+{
+	const struct timespec pause = {0, 100 * 1000 * 1000};
+	int tries;
+
+	for (tries = 0;; tries++) {
+		GC_GUARD(load(module, &h->ctx, &h->slots, &h->nslots));
+		if ((h->slot = find_by_label(h->slots, h->nslots, label)) != NULL)
+			return GC_OK;
+		unload(h->ctx, h->slots, h->nslots);
+		h->ctx = NULL, h->slots = NULL, h->nslots = 0;
+		GC_ENSURE(tries < 20, GC_E_HSM, "token: no token labelled \"%s\" in %s", label, module);
+		nanosleep(&pause, NULL);
+	}
+}
+
 gc_result gc_hsm_open(const char *module, const char *label, const char *pin, struct gc_hsm **out)
 {
 	struct gc_hsm *h;
@@ -154,9 +176,7 @@ gc_result gc_hsm_open(const char *module, const char *label, const char *pin, st
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gc_fail(GC_E_NOMEM, "token: out of memory");
-	GC_GUARD_OUT(rc, load(module, &h->ctx, &h->slots, &h->nslots));
-	GC_ENSURE_OUT(rc, (h->slot = find_by_label(h->slots, h->nslots, label)) != NULL,
-	              GC_E_HSM, "token: no token labelled \"%s\" in %s", label, module);
+	GC_GUARD_OUT(rc, find_token(h, module, label));
 	if (PKCS11_open_session(h->slot, 1) != 0) {
 		rc = gc_fail_ssl(GC_E_HSM, "token \"%s\": cannot open a session", label);
 		goto out;

@@ -18,10 +18,10 @@
 
 #include "store/db.h"
 
-static const char *const migrations[] = {
+static const struct gc_migration migrations[] = {
 	/* 1: organisations, people, sessions, applications, certificates, revocations, key
 	 * custody, application tokens, mail outbox, reminders, audit trail */
-	"CREATE TABLE orgs ("
+	{"CREATE TABLE orgs ("
 	"  id INTEGER PRIMARY KEY,"
 	"  code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 16),"
 	"  name_en TEXT NOT NULL,"
@@ -173,56 +173,18 @@ static const char *const migrations[] = {
 	"  detail TEXT NOT NULL,"
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
-
-static gc_result current_version(struct gc_db *db, int *v)
-{
-	struct gc_stmt *st;
-	bool row;
-	gc_result rc;
-
-	GC_GUARD(gc_db_exec(db, "CREATE TABLE IF NOT EXISTS ra_schema_version ("
-	                        "  id INTEGER PRIMARY KEY CHECK (id = 1),"
-	                        "  version INTEGER NOT NULL)"));
-	GC_GUARD(gc_db_prepare(db, "SELECT version FROM ra_schema_version WHERE id = 1", &st));
-	rc = gc_stmt_step(st, &row);
-	*v = rc == GC_OK && row ? (int)gc_stmt_int64(st, 0) : 0;
-	gc_stmt_free(st);
-	return rc;
-}
-
-static gc_result migrate(struct gc_db *db)
-{
-	struct gc_stmt *st = NULL;
-	int v, i;
-	gc_result rc;
-
-	GC_GUARD_OUT(rc, current_version(db, &v));
-	GC_ENSURE_OUT(rc, v <= N_MIGRATIONS, GC_E_DB,
-	              "RA database: schema version %d is newer than this gcert (%d)", v, N_MIGRATIONS);
-	for (i = v; i < N_MIGRATIONS; i++)
-		GC_GUARD_OUT(rc, gc_db_exec(db, migrations[i]));
-	GC_GUARD_OUT(rc, gc_db_prepare(db, "INSERT INTO ra_schema_version (id, version) VALUES (1, ?)"
-	                                   " ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-	                               &st));
-	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 1, N_MIGRATIONS));
-	GC_GUARD_OUT(rc, gc_stmt_run(st));
-out:
-	gc_stmt_free(st);
-	return rc;
-}
 
 gc_result gc_ra_db_open(const char *path, bool create, struct gc_db **out)
 {
 	struct gc_db *db;
 	gc_result rc;
 
-	GC_GUARD(gc_db_open_plain(path, create, &db));
-	if ((rc = gc_db_begin(db)) != GC_OK || (rc = migrate(db)) != GC_OK ||
-	    (rc = gc_db_commit(db)) != GC_OK) {
-		gc_db_rollback(db);
+	GC_GUARD(gc_db_connect(path, create, &db));
+	if ((rc = gc_db_migrate(db, migrations, N_MIGRATIONS, "ra")) != GC_OK) {
 		gc_db_close(db);
 		return rc;
 	}

@@ -266,16 +266,28 @@ gc_result gc_outbox_queue_file(struct gc_db *db, const char *name, const unsigne
 	return rc;
 }
 
+static gc_result queue_select(struct gc_db *db, const char *sql, int64_t now, int64_t *rows)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, sql, &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, now)) == GC_OK && (rc = gc_stmt_run(st)) == GC_OK)
+		*rows += gc_db_changes(db);
+	gc_stmt_free(st);
+	return rc;
+}
+
 gc_result gc_outbox_queue_all(struct gc_db *db, int64_t *rows)
 {
-	GC_GUARD(gc_db_exec(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
-	                        " SELECT 'ca_cert', serial, CAST(strftime('%s', 'now') AS INTEGER)"
-	                        " FROM ca_certs ORDER BY id"));
-	*rows = gc_db_changes(db);
-	GC_GUARD(gc_db_exec(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
-	                        " SELECT 'cert', serial, CAST(strftime('%s', 'now') AS INTEGER)"
-	                        " FROM certificates WHERE status = 'issued' ORDER BY issued_at, rowid"));
-	*rows += gc_db_changes(db);
+	int64_t now = (int64_t)time(NULL);
+
+	*rows = 0;
+	GC_GUARD(queue_select(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
+	                          " SELECT 'ca_cert', serial, ? FROM ca_certs ORDER BY id", now, rows));
+	GC_GUARD(queue_select(db, "INSERT INTO ldap_outbox (kind, object, queued_at)"
+	                          " SELECT 'cert', serial, ? FROM certificates WHERE status = 'issued'"
+	                          " ORDER BY issued_at, rowid", now, rows));
 	return gc_db_exec(db, "DELETE FROM repo_files");
 }
 

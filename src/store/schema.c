@@ -11,9 +11,266 @@
 
 #include "store/db.h"
 
-static const char *const migrations[] = {
+/*
+ * PostgreSQL. No PostgreSQL database predates schema version 7, so migrations 1-6 are
+ * empty there and migration 7 makes the whole schema of version 7 at once, in the
+ * portable types (db.h). From 8 on, each migration serves both databases (sql alone)
+ * or gives its PostgreSQL text beside the SQLite one. SQLite's RAISE(ABORT) triggers
+ * become row triggers calling gc_refuse(message), which raises SQLSTATE 23000 as
+ * SQLite reports a constraint, so both databases answer GC_E_DB_CONSTRAINT with the
+ * same message; GLOB checks become regular expressions.
+ */
+#define PG_BEFORE_7 ""
+#define PG_REFUSE(name, when, table, msg)                                                        \
+	"CREATE TRIGGER " name " " when " ON " table " FOR EACH ROW EXECUTE FUNCTION gc_refuse('" msg "');"
+#define PG_REFUSE_IF(name, when, table, cond, msg)                                               \
+	"CREATE TRIGGER " name " " when " ON " table " FOR EACH ROW WHEN (" cond ")"                \
+	" EXECUTE FUNCTION gc_refuse('" msg "');"
+#define PG_NOW "CAST(extract(epoch FROM now()) AS INTEGER)"
+#define PG_SCHEMA_7                                                                                \
+	"CREATE FUNCTION gc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"                    \
+	"  RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', MESSAGE = TG_ARGV[0];"    \
+	"  END $$;"                                                                                   \
+	"CREATE TABLE ca_certs ("                                                                     \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  role TEXT NOT NULL CHECK (role IN ('root', 'issuing')),"                                   \
+	"  subject_cn TEXT NOT NULL,"                                                                 \
+	"  key_label TEXT NOT NULL,"                                                                  \
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"                                  \
+	"  issuer_id INTEGER REFERENCES ca_certs(id),"                                                \
+	"  not_before INTEGER NOT NULL,"                                                              \
+	"  not_after INTEGER NOT NULL,"                                                               \
+	"  der BLOB NOT NULL,"                                                                        \
+	"  is_current INTEGER NOT NULL DEFAULT 1,"                                                    \
+	"  created_at INTEGER NOT NULL);"                                                             \
+	"CREATE TABLE subscribers ("                                                                  \
+	"  ref TEXT PRIMARY KEY CHECK (ref ~ '^[0-9]{10}$'),"                                         \
+	"  created_at INTEGER NOT NULL);"                                                             \
+	"CREATE TABLE certificates ("                                                                 \
+	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"                                      \
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"                                           \
+	"  request_id TEXT NOT NULL,"                                                                 \
+	"  subscriber_ref TEXT NOT NULL REFERENCES subscribers(ref),"                                 \
+	"  cert_type TEXT NOT NULL CHECK (cert_type IN ('individual', 'functional_unit')),"           \
+	"  subject_cn TEXT NOT NULL,"                                                                 \
+	"  email TEXT,"                                                                               \
+	"  organisation TEXT NOT NULL,"                                                               \
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"                   \
+	"  spki_sha256 TEXT NOT NULL,"                                                                \
+	"  not_before INTEGER NOT NULL,"                                                              \
+	"  not_after INTEGER NOT NULL,"                                                               \
+	"  status TEXT NOT NULL CHECK (status IN ('reserved', 'signed', 'issued', 'abandoned')),"     \
+	"  tbs BLOB NOT NULL,"                                                                        \
+	"  der BLOB,"                                                                                 \
+	"  created_at INTEGER NOT NULL,"                                                              \
+	"  issued_at INTEGER,"                                                                        \
+	"  renews TEXT REFERENCES certificates(serial),"                                              \
+	"  request_sha256 TEXT,"                                                                      \
+	"  resolved_at INTEGER,"                                                                      \
+	/* SQLite's implicit rowid: the order of insertion (newest of one second) */                \
+	"  rowid INTEGER GENERATED BY DEFAULT AS IDENTITY UNIQUE,"                                    \
+	"  CHECK (status IN ('reserved', 'abandoned') OR der IS NOT NULL),"                           \
+	"  CHECK (status <> 'issued' OR issued_at IS NOT NULL));"                                     \
+	"CREATE UNIQUE INDEX certificates_request ON certificates(request_id)"                        \
+	"  WHERE status <> 'abandoned';"                                                              \
+	"CREATE INDEX certificates_spki ON certificates(spki_sha256);"                                \
+	"CREATE INDEX certificates_email ON certificates(email);"                                     \
+	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews)"                             \
+	"  WHERE renews IS NOT NULL AND status <> 'abandoned';"                                       \
+	"CREATE INDEX certificates_open ON certificates(status) WHERE status IN ('reserved', 'signed');" \
+	PG_REFUSE("certificates_no_delete", "BEFORE DELETE", "certificates",                          \
+	          "certificates are never deleted")                                                   \
+	PG_REFUSE_IF("certificates_issued_immutable", "BEFORE UPDATE", "certificates",                \
+	             "OLD.status IN ('issued', 'abandoned')",                                         \
+	             "an issued or abandoned certificate is never changed")                           \
+	PG_REFUSE_IF("certificates_status_flow", "BEFORE UPDATE OF status", "certificates",           \
+	             "NOT ((OLD.status = 'reserved' AND NEW.status IN ('signed', 'abandoned'))"       \
+	             " OR (OLD.status = 'signed' AND NEW.status IN ('issued', 'abandoned')))",        \
+	             "certificate status may only move forward")                                      \
+	PG_REFUSE_IF("certificates_identity_fixed", "BEFORE UPDATE", "certificates",                  \
+	             "NEW.serial IS DISTINCT FROM OLD.serial OR NEW.ca_id IS DISTINCT FROM OLD.ca_id" \
+	             " OR NEW.request_id IS DISTINCT FROM OLD.request_id"                             \
+	             " OR NEW.subscriber_ref IS DISTINCT FROM OLD.subscriber_ref"                     \
+	             " OR NEW.spki_sha256 IS DISTINCT FROM OLD.spki_sha256"                           \
+	             " OR NEW.not_before IS DISTINCT FROM OLD.not_before"                             \
+	             " OR NEW.not_after IS DISTINCT FROM OLD.not_after OR NEW.tbs IS DISTINCT FROM OLD.tbs", \
+	             "what was recorded before signing never changes")                                \
+	PG_REFUSE("ca_certs_no_delete", "BEFORE DELETE", "ca_certs", "CA certificates are never deleted") \
+	"CREATE TABLE audit_log ("                                                                    \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  at INTEGER NOT NULL,"                                                                      \
+	"  actor TEXT NOT NULL,"                                                                      \
+	"  event TEXT NOT NULL,"                                                                      \
+	"  object TEXT NOT NULL,"                                                                     \
+	"  outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),"                          \
+	"  detail TEXT NOT NULL,"                                                                     \
+	"  prev_hash TEXT NOT NULL,"                                                                  \
+	"  hash TEXT NOT NULL);"                                                                      \
+	PG_REFUSE("audit_log_no_update", "BEFORE UPDATE", "audit_log", "the audit trail is append-only") \
+	PG_REFUSE("audit_log_no_delete", "BEFORE DELETE", "audit_log", "the audit trail is append-only") \
+	"CREATE TABLE fees ("                                                                         \
+	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"                                  \
+	"  organisation TEXT NOT NULL,"                                                               \
+	"  year INTEGER NOT NULL,"                                                                    \
+	"  kind TEXT NOT NULL CHECK (kind IN ('issue', 'renew')),"                                    \
+	"  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"                   \
+	"  amount_hkd INTEGER NOT NULL CHECK (amount_hkd >= 0),"                                      \
+	"  charged_at INTEGER NOT NULL);"                                                             \
+	"CREATE INDEX fees_org_year ON fees(organisation, year);"                                     \
+	PG_REFUSE("fees_no_delete", "BEFORE DELETE", "fees", "fee records are never deleted")         \
+	"CREATE TABLE service_certs ("                                                                \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  key_label TEXT NOT NULL,"                                                                  \
+	"  der BLOB NOT NULL,"                                                                        \
+	"  sha256 TEXT NOT NULL UNIQUE,"                                                              \
+	"  created_at INTEGER NOT NULL);"                                                             \
+	"CREATE TABLE peers ("                                                                        \
+	"  name TEXT PRIMARY KEY CHECK (name ~ '^[a-z0-9-]{1,32}$'),"                                 \
+	"  der BLOB NOT NULL,"                                                                        \
+	"  sha256 TEXT NOT NULL UNIQUE,"                                                              \
+	"  pinned_at INTEGER NOT NULL,"                                                               \
+	"  unpinned_at INTEGER);"                                                                     \
+	"CREATE TABLE iface_results ("                                                                \
+	"  ra TEXT NOT NULL REFERENCES peers(name),"                                                  \
+	"  request_id TEXT NOT NULL,"                                                                 \
+	"  request_sha256 TEXT NOT NULL,"                                                             \
+	"  batch_id TEXT NOT NULL,"                                                                   \
+	"  result TEXT NOT NULL,"                                                                     \
+	"  created_at INTEGER NOT NULL,"                                                              \
+	"  PRIMARY KEY (ra, request_id));"                                                            \
+	"CREATE TABLE iface_files ("                                                                  \
+	"  sha256 TEXT PRIMARY KEY,"                                                                  \
+	"  ra TEXT NOT NULL,"                                                                         \
+	"  batch_id TEXT NOT NULL,"                                                                   \
+	"  received_at INTEGER NOT NULL,"                                                             \
+	"  result BLOB NOT NULL);"                                                                    \
+	PG_REFUSE("iface_results_immutable", "BEFORE UPDATE", "iface_results",                        \
+	          "a stored interface result is never changed")                                       \
+	"CREATE TABLE ldap_outbox ("                                                                  \
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"                                                     \
+	"  kind TEXT NOT NULL CHECK (kind IN ('ca_cert', 'cert', 'file')),"                           \
+	"  object TEXT NOT NULL,"                                                                     \
+	"  data BLOB,"                                                                                \
+	"  queued_at INTEGER NOT NULL,"                                                               \
+	"  attempts INTEGER NOT NULL DEFAULT 0,"                                                      \
+	"  last_error TEXT,"                                                                          \
+	"  CHECK ((kind = 'file') = (data IS NOT NULL)));"                                            \
+	"CREATE FUNCTION gc_publish() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"                   \
+	"  INSERT INTO ldap_outbox (kind, object, queued_at) VALUES (TG_ARGV[0], NEW.serial, "        \
+	PG_NOW "); RETURN NULL; END $$;"                                                              \
+	"CREATE TRIGGER certificates_publish AFTER UPDATE OF status ON certificates FOR EACH ROW"     \
+	"  WHEN (NEW.status = 'issued' AND OLD.status <> 'issued') EXECUTE FUNCTION gc_publish('cert');" \
+	"CREATE TRIGGER ca_certs_publish AFTER INSERT ON ca_certs FOR EACH ROW"                       \
+	"  EXECUTE FUNCTION gc_publish('ca_cert');"                                                   \
+	"CREATE TABLE repo_files ("                                                                   \
+	"  name TEXT PRIMARY KEY,"                                                                    \
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"                                         \
+	"  size INTEGER NOT NULL,"                                                                    \
+	"  queued_at INTEGER NOT NULL);"                                                              \
+	"CREATE TABLE audit_keys ("                                                                   \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  key_label TEXT NOT NULL,"                                                                  \
+	"  der BLOB NOT NULL,"                                                                        \
+	"  sha256 TEXT NOT NULL UNIQUE,"                                                              \
+	"  created_at INTEGER NOT NULL);"                                                             \
+	"CREATE TABLE audit_checkpoints ("                                                            \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  last_id INTEGER NOT NULL,"                                                                 \
+	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"                                   \
+	"  at INTEGER NOT NULL,"                                                                      \
+	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"                                        \
+	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"                           \
+	"  signature BLOB NOT NULL);"                                                                 \
+	PG_REFUSE("audit_keys_immutable", "BEFORE UPDATE", "audit_keys", "audit keys are never changed") \
+	PG_REFUSE("audit_keys_no_delete", "BEFORE DELETE", "audit_keys", "audit keys are never deleted") \
+	PG_REFUSE("audit_checkpoints_immutable", "BEFORE UPDATE", "audit_checkpoints",                \
+	          "the audit trail is append-only")                                                   \
+	PG_REFUSE("audit_checkpoints_no_delete", "BEFORE DELETE", "audit_checkpoints",                \
+	          "the audit trail is append-only")                                                   \
+	"CREATE TABLE alert_state ("                                                                  \
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"                                                    \
+	"  scanned_id INTEGER NOT NULL);"                                                             \
+	"CREATE TABLE alert_outbox ("                                                                 \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  audit_id INTEGER NOT NULL,"                                                                \
+	"  subject TEXT NOT NULL,"                                                                    \
+	"  body TEXT NOT NULL,"                                                                       \
+	"  queued_at INTEGER NOT NULL,"                                                               \
+	"  attempts INTEGER NOT NULL DEFAULT 0,"                                                      \
+	"  last_error TEXT,"                                                                          \
+	"  sent_at INTEGER);"                                                                         \
+	"CREATE INDEX alert_outbox_waiting ON alert_outbox(id) WHERE sent_at IS NULL;"                \
+	"CREATE TABLE config_versions ("                                                              \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"                                         \
+	"  seen_at INTEGER NOT NULL);"                                                                \
+	PG_REFUSE("config_versions_immutable", "BEFORE UPDATE", "config_versions",                    \
+	          "configuration history is append-only")                                             \
+	PG_REFUSE("config_versions_no_delete", "BEFORE DELETE", "config_versions",                    \
+	          "configuration history is append-only")                                             \
+	"CREATE TABLE revocations ("                                                                  \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"                                  \
+	"  scope TEXT NOT NULL CHECK (scope IN ('ee', 'ca')),"                                        \
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"                                           \
+	"  dp TEXT,"                                                                                  \
+	"  reason INTEGER NOT NULL CHECK (reason BETWEEN 0 AND 6),"                                   \
+	"  requested_at INTEGER NOT NULL,"                                                            \
+	"  revoked_at INTEGER NOT NULL,"                                                              \
+	"  not_after INTEGER NOT NULL,"                                                               \
+	"  actor TEXT NOT NULL);"                                                                     \
+	"CREATE INDEX revocations_ca ON revocations(ca_id, scope, serial, revoked_at, reason);"       \
+	"CREATE INDEX revocations_dp ON revocations(ca_id, dp, serial, revoked_at, reason);"          \
+	PG_REFUSE("revocations_no_delete", "BEFORE DELETE", "revocations",                            \
+	          "a revocation is permanent (CPS §4.4.2)")                                           \
+	PG_REFUSE("revocations_no_update", "BEFORE UPDATE", "revocations",                            \
+	          "a revocation is never changed (CPS §4.4.2)")                                       \
+	"CREATE TABLE crl_scopes ("                                                                   \
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"                                            \
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"                          \
+	"  url TEXT NOT NULL,"                                                                        \
+	"  created_at INTEGER NOT NULL,"                                                              \
+	"  UNIQUE (ca_id, kind, url));"                                                               \
+	"CREATE TABLE crls ("                                                                         \
+	"  id INTEGER PRIMARY KEY,"                                                                   \
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"                                           \
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"                          \
+	"  url TEXT NOT NULL,"                                                                        \
+	"  crl_number INTEGER NOT NULL CHECK (crl_number > 0),"                                       \
+	"  this_update INTEGER NOT NULL,"                                                             \
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"                           \
+	"  entries INTEGER NOT NULL,"                                                                 \
+	"  revocations_upto INTEGER NOT NULL,"                                                        \
+	"  cause TEXT NOT NULL CHECK (cause IN ('scheduled', 'supplementary', 'compromise')),"        \
+	"  sha256 TEXT NOT NULL,"                                                                     \
+	"  der BLOB NOT NULL,"                                                                        \
+	"  created_at INTEGER NOT NULL,"                                                              \
+	"  UNIQUE (ca_id, crl_number));"                                                              \
+	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"                             \
+	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"                              \
+	/* the archived CRL's bytes are written once, after its row (gc_blob_flush) */               \
+	PG_REFUSE_IF("crls_no_update", "BEFORE UPDATE", "crls", "length(OLD.der) > 0",                \
+	             "an archived CRL is never changed")                                              \
+	"CREATE FUNCTION gc_crl_number_increases() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"      \
+	"  IF NEW.crl_number <= (SELECT coalesce(max(crl_number), 0) FROM crls"                       \
+	"                        WHERE ca_id = NEW.ca_id) THEN"                                       \
+	"    RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',"                       \
+	"      MESSAGE = 'cRLNumber must strictly increase per issuer';"                              \
+	"  END IF; RETURN NEW; END $$;"                                                               \
+	"CREATE TRIGGER crls_number_increases BEFORE INSERT ON crls FOR EACH ROW"                     \
+	"  EXECUTE FUNCTION gc_crl_number_increases();"                                               \
+	PG_REFUSE_IF("crls_keep_seven_years", "BEFORE DELETE", "crls",                                \
+	             "OLD.created_at > " PG_NOW " - 2557 * 86400",                                    \
+	             "CRLs are archived for seven years (CPS §4.4.3)")                                \
+	"CREATE VIEW revocation_status AS SELECT r.*, p.id AS published_crl,"                         \
+	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="                \
+	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"                                          \
+	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"                           \
+	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);"
+
+static const struct gc_migration migrations[] = {
 	/* 1: CA hierarchy, certificates, subscribers, audit trail */
-	"CREATE TABLE ca_certs ("
+	{"CREATE TABLE ca_certs ("
 	"  id INTEGER PRIMARY KEY,"
 	"  role TEXT NOT NULL CHECK (role IN ('root', 'issuing')),"
 	"  subject_cn TEXT NOT NULL,"
@@ -70,8 +327,9 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	 PG_BEFORE_7},
 	/* 2: renewals (CPS §3.2) and fees (§2.4) */
-	"ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates(serial);"
+	{"ALTER TABLE certificates ADD COLUMN renews TEXT REFERENCES certificates(serial);"
 	"CREATE UNIQUE INDEX certificates_renews ON certificates(renews) WHERE renews IS NOT NULL;"
 	"CREATE TABLE fees ("
 	"  serial TEXT PRIMARY KEY REFERENCES certificates(serial),"
@@ -84,8 +342,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX fees_org_year ON fees(organisation, year);"
 	"CREATE TRIGGER fees_no_delete BEFORE DELETE ON fees"
 	"  BEGIN SELECT RAISE(ABORT, 'fee records are never deleted'); END;",
+	 PG_BEFORE_7},
 	/* 3: the system interface: CA service identity, pinned RAs, results kept for replays */
-	"CREATE TABLE service_certs ("
+	{"CREATE TABLE service_certs ("
 	"  id INTEGER PRIMARY KEY,"
 	"  key_label TEXT NOT NULL,"
 	"  der BLOB NOT NULL,"
@@ -114,6 +373,7 @@ static const char *const migrations[] = {
 	"ALTER TABLE certificates ADD COLUMN request_sha256 TEXT;"
 	"CREATE TRIGGER iface_results_immutable BEFORE UPDATE ON iface_results"
 	"  BEGIN SELECT RAISE(ABORT, 'a stored interface result is never changed'); END;",
+	 PG_BEFORE_7},
 	/*
 	 * 4: the repository's LDAP outbox (CPS §2.5.3: updated as soon as a certificate is
 	 * issued or a CRL made). Each row is one pending directory update, applied in id
@@ -123,7 +383,7 @@ static const char *const migrations[] = {
 	 * poller with their bytes (so a later file cannot overtake an earlier one).
 	 * Existing certificates are queued once here.
 	 */
-	"CREATE TABLE ldap_outbox ("
+	{"CREATE TABLE ldap_outbox ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  kind TEXT NOT NULL CHECK (kind IN ('ca_cert', 'cert', 'file')),"
 	"  object TEXT NOT NULL,"
@@ -150,12 +410,13 @@ static const char *const migrations[] = {
 	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"
 	"  size INTEGER NOT NULL,"
 	"  queued_at INTEGER NOT NULL);",
+	 PG_BEFORE_7},
 	/*
 	 * 5: audit trail protection (CPS §4.5.4): the audit key's certificates and the signed
 	 * checkpoints of the hash chain, both append-only; significant-event alerts (§4.5.7):
 	 * how far the audit trail has been scanned, and mail waiting to be sent.
 	 */
-	"CREATE TABLE audit_keys ("
+	{"CREATE TABLE audit_keys ("
 	"  id INTEGER PRIMARY KEY,"
 	"  key_label TEXT NOT NULL,"
 	"  der BLOB NOT NULL,"
@@ -199,8 +460,9 @@ static const char *const migrations[] = {
 	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;"
 	"CREATE TRIGGER config_versions_no_delete BEFORE DELETE ON config_versions"
 	"  BEGIN SELECT RAISE(ABORT, 'configuration history is append-only'); END;",
+	 PG_BEFORE_7},
 	/* 6: revocation (CPS §4.4), CRLs and the ARL (App. C), their 7-year archive (§4.4.3) */
-	"CREATE TABLE revocations ("
+	{"CREATE TABLE revocations ("
 	/* an explicit INTEGER PRIMARY KEY: ids only grow (rows are never deleted) and, unlike
 	 * an implicit rowid, survive VACUUM; crls.revocations_upto counts on both */
 	"  id INTEGER PRIMARY KEY,"
@@ -264,6 +526,7 @@ static const char *const migrations[] = {
 	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
 	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
 	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);",
+	 PG_BEFORE_7},
 
 	/*
 	 * 7: issuance that cannot go wrong silently (issue 10). Two more states:
@@ -279,7 +542,7 @@ static const char *const migrations[] = {
 	 * column, index and trigger of migrations 1-6 on it is made again, the triggers stricter
 	 * (serial, TBS and request never change).
 	 */
-	"CREATE TABLE certificates_new ("
+	{"CREATE TABLE certificates_new ("
 	"  serial TEXT PRIMARY KEY CHECK (length(serial) = 40),"
 	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
 	"  request_id TEXT NOT NULL,"
@@ -338,6 +601,7 @@ static const char *const migrations[] = {
 	"  WHEN NEW.status = 'issued' AND OLD.status <> 'issued'"
 	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
 	"    VALUES ('cert', NEW.serial, CAST(strftime('%s', 'now') AS INTEGER)); END;",
+	 PG_SCHEMA_7},
 	/*
 	 * 8: cRLNumber floors (RFC 5280 §5.2.3, CPS §4.8.1). A restore brings back the
 	 * database of the backup, not the CRLs published after it; their numbers must never be
@@ -345,18 +609,19 @@ static const char *const migrations[] = {
 	 * issuer's next cRLNumber: numbers counted up from 1, or from an older floor by one per
 	 * CRL, stay below the clock (no CRL is made in under a microsecond).
 	 */
-	"CREATE TABLE crl_number_floor ("
+	{"CREATE TABLE crl_number_floor ("
 	"  id INTEGER PRIMARY KEY,"
 	"  floor INTEGER NOT NULL CHECK (floor > 0),"
 	"  set_at INTEGER NOT NULL,"
 	"  reason TEXT NOT NULL);",
+	 NULL},
 	/*
 	 * 9: purging audit records older than seven years (CPS §4.5.3). A purge removes the
 	 * records before one that a signed checkpoint sealed (that record stays: the anchor
 	 * of the chain, seal.c). The append-only trigger of migration 1 is made again to let
 	 * exactly those go: a delete is refused unless a purge row covers the record.
 	 */
-	"CREATE TABLE audit_purges ("
+	{"CREATE TABLE audit_purges ("
 	"  id INTEGER PRIMARY KEY,"
 	"  checkpoint_id INTEGER NOT NULL REFERENCES audit_checkpoints(id),"
 	"  below_id INTEGER NOT NULL,"
@@ -366,12 +631,27 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
 	"  WHEN NOT EXISTS (SELECT 1 FROM audit_purges WHERE below_id > OLD.id)"
 	"  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+	 "CREATE TABLE audit_purges ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  checkpoint_id INTEGER NOT NULL REFERENCES audit_checkpoints(id),"
+	 "  below_id INTEGER NOT NULL,"
+	 "  before_at INTEGER NOT NULL,"
+	 "  at INTEGER NOT NULL);"
+	 /* a trigger's WHEN takes no subquery on PostgreSQL: the check is in a function */
+	 "DROP TRIGGER audit_log_no_delete ON audit_log;"
+	 "CREATE FUNCTION gc_audit_delete_check() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	 "  IF NOT EXISTS (SELECT 1 FROM audit_purges WHERE below_id > OLD.id) THEN"
+	 "    RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation',"
+	 "      MESSAGE = 'the audit trail is append-only';"
+	 "  END IF; RETURN OLD; END $$;"
+	 "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log FOR EACH ROW"
+	 "  EXECUTE FUNCTION gc_audit_delete_check();"},
 	/*
 	 * 10: link certificates of a root changeover (CPS §4.7): the old root certifies the
 	 * new root's key and the new root the old one's, so relying parties that trust either
 	 * root can validate paths under the other. Kept like every CA certificate.
 	 */
-	"CREATE TABLE ca_links ("
+	{"CREATE TABLE ca_links ("
 	"  id INTEGER PRIMARY KEY,"
 	"  serial TEXT NOT NULL UNIQUE CHECK (length(serial) = 40),"
 	"  subject_id INTEGER NOT NULL REFERENCES ca_certs(id),"
@@ -380,6 +660,7 @@ static const char *const migrations[] = {
 	"  not_after INTEGER NOT NULL,"
 	"  der BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -389,79 +670,7 @@ int gc_schema_version(void)
 	return N_MIGRATIONS;
 }
 
-static gc_result current_version(struct gc_db *db, int *v)
-{
-	struct gc_stmt *st;
-	bool row;
-	gc_result rc;
-
-	GC_GUARD(gc_db_prepare(db, "PRAGMA user_version", &st));
-	rc = gc_stmt_step(st, &row);
-	*v = rc == GC_OK && row ? (int)gc_stmt_int64(st, 0) : 0;
-	gc_stmt_free(st);
-	return rc;
-}
-
-static gc_result migrate(struct gc_db *db);
-
-/* After a table rebuild: every reference must still hold (SQLite ALTER TABLE §7). */
-static gc_result foreign_keys_hold(struct gc_db *db)
-{
-	struct gc_stmt *st;
-	bool row = false;
-	gc_result rc;
-
-	GC_GUARD(gc_db_prepare(db, "PRAGMA foreign_key_check", &st));
-	rc = gc_stmt_step(st, &row);
-	if (rc == GC_OK && row)
-		rc = gc_fail(GC_E_DB, "database: migration broke a reference from table %s",
-		             gc_stmt_text(st, 0));
-	gc_stmt_free(st);
-	return rc;
-}
-
-/*
- * Brings the schema up to date in one transaction. Foreign keys are off meanwhile
- * (the pragma has no effect inside a transaction, so it is set around it), because a
- * migration that rebuilds a table drops the old one while others still refer to it;
- * PRAGMA foreign_key_check proves every reference before the commit.
- */
 gc_result gc_schema_migrate(struct gc_db *db)
 {
-	gc_result rc;
-
-	GC_GUARD(gc_db_exec(db, "PRAGMA foreign_keys=OFF"));
-	rc = migrate(db);
-	if (gc_db_exec(db, "PRAGMA foreign_keys=ON") != GC_OK && rc == GC_OK)
-		rc = gc_err_code();
-	return rc;
-}
-
-static gc_result migrate(struct gc_db *db)
-{
-	char sql[64];
-	int v, i;
-	gc_result rc;
-
-	GC_GUARD(gc_db_begin(db));
-	if ((rc = current_version(db, &v)) != GC_OK)
-		goto fail;
-	if (v > N_MIGRATIONS) {
-		rc = gc_fail(GC_E_DB, "database: schema version %d is newer than this gcert (%d)", v,
-		             N_MIGRATIONS);
-		goto fail;
-	}
-	for (i = v; i < N_MIGRATIONS; i++) {
-		if ((rc = gc_db_exec(db, migrations[i])) != GC_OK)
-			goto fail;
-	}
-	if (v < N_MIGRATIONS && (rc = foreign_keys_hold(db)) != GC_OK)
-		goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", N_MIGRATIONS);
-	if ((rc = gc_db_exec(db, sql)) != GC_OK)
-		goto fail;
-	return gc_db_commit(db);
-fail:
-	gc_db_rollback(db);
-	return rc;
+	return gc_db_migrate(db, migrations, N_MIGRATIONS, "gcert");
 }

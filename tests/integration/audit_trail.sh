@@ -60,12 +60,10 @@ check_eq "another certificate pinned: exit 7" 7 "$rc"
 check_contains "names the audit key" "audit key 1 in the database is not the given certificate" "$msg"
 
 # ---- tampering: each case on a copy of the intact database ----
-cp "$CA/gcert.db" "$T/intact.db"
-DROP="DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
-      DROP TRIGGER audit_checkpoints_immutable; DROP TRIGGER audit_checkpoints_no_delete;"
+db_save "$CA" intact
 tamper() { # tamper WHAT SQL EXPECTED-MESSAGE
-  cp "$T/intact.db" "$CA/gcert.db"
-  sqlite3 "$CA/gcert.db" "$DROP $2"
+  db_restore "$CA" intact
+  sql_unguarded "$CA" "$2"
   set +e
   msg=$("$GCERT" audit verify --dir "$CA" 2>&1 >/dev/null); rc=$?
   set -e
@@ -89,50 +87,55 @@ tamper "checkpoint moved" "UPDATE audit_checkpoints SET last_id = last_id - 1 WH
   "checkpoint 2: signature does not verify"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/evil.key" -subj "/CN=gcert audit key" \
   -out "$T/evil.pem" -outform DER 2>/dev/null
-tamper "audit key replaced" "DROP TRIGGER audit_keys_immutable;
-  UPDATE audit_keys SET der = x'$(xxd -p "$T/evil.pem" | tr -d '\n')'" "checkpoint 1: signature does not verify"
+tamper "audit key replaced" "UPDATE audit_keys SET der = $(blob_literal "$(xxd -p "$T/evil.pem" | tr -d '\n')")" \
+  "checkpoint 1: signature does not verify"
 tamper "checkpoint deleted" "DELETE FROM audit_checkpoints WHERE id = 2" \
   "checkpoint 2: deleted or reordered (found checkpoint 3 in its place)"
 
 # the whole tail rewritten with every hash recomputed: the chain is consistent again,
 # but the signed checkpoints still hold the old hashes
-cp "$T/intact.db" "$CA/gcert.db"
-sqlite3 "$CA/gcert.db" "$DROP"
-"$PY" - "$CA/gcert.db" <<'PY'
-import hashlib, sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+db_restore "$CA" intact
+# the rows as JSON lines (both databases), the UPDATEs back through sql_unguarded
+if [[ $GCERT_TEST_DB == pg ]]; then
+  sql "$CA" "SELECT json_build_array(id, at, actor, event, object, outcome, detail) FROM audit_log ORDER BY id"
+else
+  sql "$CA" "SELECT json_array(id, at, actor, event, object, outcome, detail) FROM audit_log ORDER BY id"
+fi >"$T/rows.jsonl"
+"$PY" - "$T/rows.jsonl" >"$T/rewrite.sql" <<'PY'
+import hashlib, json, sys
+def q(s):
+    return "'" + s.replace("'", "''") + "'"
 def h(prev, r):
     m = hashlib.sha256()
     for f in [prev, str(r[0]), str(r[1])] + list(r[2:7]):
         b = f.encode()
         m.update(len(b).to_bytes(4, "big") + b)
     return m.hexdigest()
-rows = db.execute("SELECT id, at, actor, event, object, outcome, detail FROM audit_log ORDER BY id").fetchall()
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.strip()]
 prev = "0" * 64
 for r in rows:
-    r = list(r)
     if r[0] == 8:
         r[6] = "nothing to see here"
     hh = h(prev, r)
-    db.execute("UPDATE audit_log SET detail=?, prev_hash=?, hash=? WHERE id=?", (r[6], prev, hh, r[0]))
+    print("UPDATE audit_log SET detail=%s, prev_hash=%s, hash=%s WHERE id=%d;" % (q(r[6]), q(prev), q(hh), r[0]))
     prev = hh
-db.commit()
 PY
+sql_unguarded "$CA" "$(cat "$T/rewrite.sql")"
 set +e
 msg=$("$GCERT" audit verify --dir "$CA" 2>&1 >/dev/null); rc=$?
 set -e
 check_eq "rewritten chain: exit 7" 7 "$rc"
 check_contains "rewritten chain: caught by the checkpoint" "changed since checkpoint" "$msg"
 # a token command refuses to seal a tampered trail
-cp "$T/intact.db" "$CA/gcert.db"
-sqlite3 "$CA/gcert.db" "$DROP UPDATE audit_log SET detail = 'x' WHERE id = $last"
+db_restore "$CA" intact
+sql_unguarded "$CA" "UPDATE audit_log SET detail = 'x' WHERE id = $last"
 set +e
 "$GCERT" audit checkpoint --dir "$CA" >/dev/null 2>"$T/cp.err"; rc=$?
 set -e
 check_eq "checkpoint of a tampered trail refused" 7 "$rc"
 check_contains "checkpoint refusal names the record" "audit record $last" "$(cat "$T/cp.err")"
 check_eq "no checkpoint added" "$ncp" "$(sql "$CA" "SELECT count(*) FROM audit_checkpoints")"
-cp "$T/intact.db" "$CA/gcert.db"
+db_restore "$CA" intact
 check "restored database verifies again" "$GCERT" audit verify --dir "$CA"
 
 # ---- daily review (§4.5.2), in Hong Kong days ----

@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 
 CA=$T/ca
 new_ca "$CA"
+LIVE_DB=$(db_url "$CA") # PostgreSQL: the live database, never a restore target
 issue_one() { # issue_one N
   make_csr "$T/k$1.key" "$T/k$1.csr"
   make_request "$T/r$1.json" "req-$1" individual 1 "$T/k$1.csr" "r['subject']['name'] = 'CHAN Number$1'"
@@ -106,9 +107,26 @@ check_eq "non-empty target refused: exit 5" 5 "$rc"
 check_eq "non-empty target untouched" something "$(ls "$NEW")"
 rm -rf "$NEW"
 
-# 2 of 3 custodians (Bob and Carol) bring the CA back
+# 2 of 3 custodians (Bob and Carol) bring the CA back (on PostgreSQL: into a database
+# of its own, empty)
+INTO=()
+if [[ $GCERT_TEST_DB == pg ]]; then
+  new_pg_db; INTO=(--postgresql "$PG_URL")
+  set +e; msg=$("$GCERT" restore --from "$T/ca.bak" --shares "$S2,$S3" \
+    --passphrases "env:GC_PASS_BOB,file:$T/carol.pass" --dir "$NEW" 2>&1); rc=$?; set -e
+  check_eq "a PostgreSQL backup needs its new database named: exit 2" 2 "$rc"
+  check_contains "says so" "name an empty database for it with --postgresql" "$msg"
+  rm -rf "$NEW"
+  set +e; "$GCERT" restore --from "$T/ca.bak" --shares "$S2,$S3" --passphrases "env:GC_PASS_BOB,file:$T/carol.pass" \
+    --dir "$NEW" --postgresql "$LIVE_DB" >/dev/null 2>&1; rc=$?; set -e
+  check_eq "never onto the live database: exit 5" 5 "$rc"
+  rm -rf "$NEW"
+fi
 check "restore" "$GCERT" restore --from "$T/ca.bak" --shares "$S2,$S3" \
-  --passphrases "env:GC_PASS_BOB,file:$T/carol.pass" --dir "$NEW"
+  --passphrases "env:GC_PASS_BOB,file:$T/carol.pass" --dir "$NEW" "${INTO[@]}"
+if [[ $GCERT_TEST_DB == pg ]]; then
+  check_eq "the restored CA uses its new database" "$PG_URL" "$(db_url "$NEW")"
+fi
 check "restored audit trail verifies" "$GCERT" audit verify --dir "$NEW"
 check_eq "restore audited" 1 "$(sql "$NEW" "SELECT count(*) FROM audit_log WHERE event='backup.restored' AND object='$ID'")"
 check_eq "restored files are owner-only" "600 700" "$(stat -c %a "$NEW/token/user.pin") $(stat -c %a "$NEW/token")"

@@ -20,7 +20,7 @@ expect_status() {
 
 # db_snapshot DIR: the rows of the tables a refusal must leave alone
 db_snapshot() {
-  sql "$1" "SELECT count(*), coalesce(group_concat(serial || reason || coalesce(published_at, '')), '')
+  sql "$1" "SELECT count(*), coalesce(group_concat(serial || reason || coalesce(CAST(published_at AS TEXT), '')), '')
             FROM revocation_status; SELECT count(*) FROM crls; SELECT count(*) FROM certificates;"
 }
 

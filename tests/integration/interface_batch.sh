@@ -71,7 +71,7 @@ check_eq "in reply to the batch" batch-0001 "$(field b1 "d['in_reply_to']")"
 field b1 "d['results'][0]['certificate']" >"$T/r1.pem"
 check "issued certificate chains to the root" openssl verify -CAfile "$T/chain.pem" "$T/r1.pem"
 check_eq "two certificates" 2 "$(count)"
-check_eq "request ids are per RA" "cmmp/r-1 cmmp/r-2" "$(sql "$CA" "SELECT group_concat(request_id, ' ') FROM (SELECT request_id FROM certificates ORDER BY request_id)")"
+check_eq "request ids are per RA" "cmmp/r-1 cmmp/r-2" "$(sql "$CA" "SELECT group_concat(request_id, ' ') FROM (SELECT request_id FROM certificates ORDER BY request_id) AS t")"
 check_eq "fees charged for both" 2 "$(sql "$CA" "SELECT count(*) FROM fees")"
 check "gcert interface open-result accepts it with the pinned service certificate" \
   "$GCERT" interface open-result --pin "$T/svc.pem" --in "$T/b1.res" --out "$T/b1.opened.json"

@@ -42,7 +42,7 @@ issue_case() { # NAME CERT_TYPE YEARS [request overrides...]
   # Database and audit trail
   check_eq "$name: recorded as issued" "issued|$type|$ref" \
     "$(sql "$CA" "SELECT status, cert_type, subscriber_ref FROM certificates WHERE serial='$serial'")"
-  sql "$CA" "SELECT writefile('$T/$name.stored.der', der) FROM certificates WHERE serial='$serial'" >/dev/null
+  sqlhex "$CA" "SELECT der FROM certificates WHERE serial='$serial'" | xxd -r -p >"$T/$name.stored.der"
   openssl x509 -in "$T/$name.pem" -outform DER -out "$T/$name.der"
   check "$name: stored DER = handed-out DER" cmp "$T/$name.stored.der" "$T/$name.der"
   check_eq "$name: audited" 1 \

@@ -26,8 +26,51 @@ finish() {
   echo "all $CHECKS checks passed"
 }
 
+# ---- the database: SQLite by default; GCERT_TEST_DB=pg puts each CA that new_ca makes
+# in a database of its own on one PostgreSQL server of the test run, GCERT_TEST_PG
+# (scripts/pg.sh start DIR prints it; scripts/test.sh starts one for its pg pass) ----
+GCERT_TEST_DB=${GCERT_TEST_DB:-sqlite}
+if [[ $GCERT_TEST_DB == pg ]]; then
+  export PGOPTIONS="-c client_min_messages=warning" # no NOTICE of DROP ... IF EXISTS
+  : "${GCERT_TEST_PG:?GCERT_TEST_DB=pg needs GCERT_TEST_PG, the URL of a running server (scripts/pg.sh start DIR)}"
+fi
+PG_DBS=0
+# new_pg_db: a fresh database for this test (ctest runs tests side by side); its URL in
+# PG_URL; dropped when the test exits
+new_pg_db() {
+  local name="t_$$_$((++PG_DBS))"
+  psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 \
+    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+  at_exit "psql '$GCERT_TEST_PG' -qAt -c 'DROP DATABASE IF EXISTS $name WITH (FORCE)'"
+  PG_URL="${GCERT_TEST_PG%/*}/$name"
+  # the tests' own queries use SQLite's group_concat(), hex(), instr(), zeroblob(): the same here (the
+  # test's schema only; gcert's SQL never uses them)
+  psql "$PG_URL" -qAt -v ON_ERROR_STOP=1 >/dev/null <<'SQL'
+CREATE SCHEMA test_shims;
+CREATE FUNCTION test_shims.concat_sep(a text, b anyelement, sep text) RETURNS text IMMUTABLE
+  LANGUAGE sql AS $$ SELECT CASE WHEN b IS NULL THEN a WHEN a IS NULL THEN b::text
+                                 ELSE a || sep || b::text END $$;
+CREATE FUNCTION test_shims.concat_comma(a text, b anyelement) RETURNS text IMMUTABLE LANGUAGE sql
+  AS $$ SELECT test_shims.concat_sep(a, b, ',') $$;
+CREATE AGGREGATE public.group_concat(anyelement) (SFUNC = test_shims.concat_comma, STYPE = text);
+CREATE AGGREGATE public.group_concat(anyelement, text) (SFUNC = test_shims.concat_sep, STYPE = text);
+CREATE FUNCTION public.hex(bytea) RETURNS text IMMUTABLE LANGUAGE sql AS $$ SELECT upper(encode($1, 'hex')) $$;
+CREATE FUNCTION public.instr(text, text) RETURNS integer IMMUTABLE LANGUAGE sql AS $$ SELECT strpos($1, $2) $$;
+CREATE FUNCTION public.zeroblob(integer) RETURNS bytea IMMUTABLE LANGUAGE sql
+  AS $$ SELECT decode(repeat('00', $1), 'hex') $$;
+SQL
+}
+# db_url DIR: the CA's PostgreSQL connection string, or nothing for SQLite
+db_url() {
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1] + "/gcert.json"))["database"].get("postgresql", ""))' "$1"
+}
+
 # new_ca DIR [ca init options...]: a fresh CA with its own SoftHSM2 token
-new_ca() { local d=$1; shift; "$GCERT" ca init --dir "$d" "$@" >/dev/null; }
+new_ca() {
+  local d=$1; shift
+  if [[ $GCERT_TEST_DB == pg ]]; then new_pg_db; set -- "$@" --postgresql "$PG_URL"; fi
+  "$GCERT" ca init --dir "$d" "$@" >/dev/null
+}
 
 # make_csr KEYFILE CSRFILE [openssl genpkey options...]: default RSA 2048
 make_csr() {
@@ -57,8 +100,12 @@ open(out, "w", encoding="utf-8").write(json.dumps(r, ensure_ascii=False))
 PY
 }
 
-# sql DIR QUERY: read the CA database directly (not through gcert)
-sql() { sqlite3 "$1/gcert.db" "$2"; }
+# sql DIR QUERY: read (or, in tamper tests, change) the CA database directly, not through
+# gcert; psql for a CA on PostgreSQL (same "a|b" rows; a boolean reads t/f there)
+sql() {
+  local url; url=$(db_url "$1")
+  if [[ -n $url ]]; then psql "$url" -qAt -v ON_ERROR_STOP=1 -c "$2"; else sqlite3 "$1/gcert.db" "$2"; fi
+}
 
 PY=/usr/bin/python3 # Debian's python, where python3-asn1crypto lives
 
@@ -149,5 +196,38 @@ publish_file() {
 
 # hexof FILE: lower-case hex of a file's bytes, one line.
 hexof() { od -An -v -tx1 "$1" | tr -d ' \n'; }
+# sql_unguarded DIR SQL: SQL run past the append-only triggers (tamper tests). SQLite:
+# the triggers are dropped first, for good (the tests put an intact copy back after);
+# PostgreSQL: for this session only (session_replication_role = replica).
+sql_unguarded() {
+  if [[ -n $(db_url "$1") ]]; then
+    sql "$1" "SET session_replication_role = replica; $2"
+  else
+    local drops; drops=$(sqlite3 "$1/gcert.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM sqlite_master
+      WHERE type = 'trigger' AND (name LIKE '%immutable' OR name LIKE '%no_update' OR name LIKE '%no_delete')")
+    sqlite3 "$1/gcert.db" "$drops $2"
+  fi
+}
+# blob_literal HEX: a blob constant in the CA database's SQL
+blob_literal() {
+  if [[ $GCERT_TEST_DB == pg ]]; then echo "decode('$1', 'hex')"; else echo "x'$1'"; fi
+}
+# db_save DIR NAME / db_restore DIR NAME: a copy of the CA database, and putting it back
+# (no gcert process may hold the database meanwhile)
+db_save() {
+  local url; url=$(db_url "$1")
+  if [[ -z $url ]]; then cp "$1/gcert.db" "$T/$2.saved.db"; return; fi
+  psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE ${url##*/}_$2 TEMPLATE ${url##*/}"
+  at_exit "psql '$GCERT_TEST_PG' -qAt -c 'DROP DATABASE IF EXISTS ${url##*/}_$2 WITH (FORCE)'"
+}
+db_restore() {
+  local url; url=$(db_url "$1")
+  if [[ -z $url ]]; then cp "$T/$2.saved.db" "$1/gcert.db"; return; fi
+  psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE ${url##*/} WITH (FORCE)" \
+    -c "CREATE DATABASE ${url##*/} TEMPLATE ${url##*/}_$2"
+}
+
 # sqlhex DIR QUERY: lower-case hex of one blob from the CA database.
-sqlhex() { sqlite3 "$1/gcert.db" "SELECT lower(hex(($2)))"; }
+sqlhex() {
+  if [[ -n $(db_url "$1") ]]; then sql "$1" "SELECT encode(($2), 'hex')"; else sql "$1" "SELECT lower(hex(($2)))"; fi
+}

@@ -88,7 +88,7 @@ make_crl "$T/crl1.v3"; publish_file "$T/crl1.v3" "$CA" eCertCA2-17CRL1.crl
 check "v3 queued behind it" wait_for 5 sql_is "SELECT count(*) FROM ldap_outbox WHERE kind='file'" 2
 check_eq "5 updates wait in the outbox" "5" "$(outbox)"
 check "the publisher tried and noted the failure" wait_for 10 \
-  sql_is "SELECT attempts > 0 AND last_error IS NOT NULL FROM ldap_outbox ORDER BY id LIMIT 1" 1
+  sql_is "SELECT CAST(attempts > 0 AND last_error IS NOT NULL AS INTEGER) FROM ldap_outbox ORDER BY id LIMIT 1" 1
 check_contains "the failure is recorded with its code" "GC_E_LDAP" \
   "$(sql "$CA" "SELECT last_error FROM ldap_outbox ORDER BY id LIMIT 1")"
 check "gcert ca serve still runs" kill -0 "$SERVE_PID"
@@ -104,7 +104,7 @@ check_eq "full CRL is the last version (v3)" "$(hexof "$T/crl1.v3")" \
 check_eq "certificate 1 survived the kill" "$der1" "$(attr_hex "uid=$s1,ou=g-Cert,$BASE" 'userCertificate;binary')"
 # applied in the order queued: the audit trail of the publisher after the outage
 order=$(sql "$CA" "SELECT group_concat(object, ' ') FROM (SELECT object FROM audit_log WHERE
-  id > $published_before AND event = 'repo.ldap_published' ORDER BY id)")
+  id > $published_before AND event = 'repo.ldap_published' ORDER BY id) AS t")
 check_eq "applied in order, nothing lost" \
   "${serials[0]} ${serials[1]} ${serials[2]} eCertCA2-17CRL1.crl eCertCA2-17CRL1.crl" "$order"
 
@@ -144,7 +144,7 @@ check_eq "restart queues nothing again" "0" "$(outbox)"
 check_eq "CRL queued 3 times in all (v1..v3)" "3" \
   "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event='repo.file_queued' AND object='eCertCA2-17CRL1.crl'")"
 check_eq "each certificate published once" "0" "$(sql "$CA" "SELECT count(*) FROM (SELECT object FROM audit_log
-  WHERE event='repo.ldap_published' GROUP BY object HAVING count(*) > 1 AND object NOT LIKE '%.crl')")"
+  WHERE event='repo.ldap_published' GROUP BY object HAVING count(*) > 1 AND object NOT LIKE '%.crl') AS t")"
 check "stop again" stop_serve
 
 # -- a directory rebuilt from nothing gets everything back: gcert repo republish

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# pg_nodes.sh - two CA service nodes on one PostgreSQL database (DESIGN.md "Scale-out";
+# issue 8), each with a directory of its own, sharing one SoftHSM2 token:
+#   1. both take interface files at once: no serial, subscriber number or cRLNumber twice;
+#   2. CRLs are made by one node at a time (session advisory lock); when that node is
+#      killed the other takes over;
+#   3. a node killed mid-batch: the client sends the file again to the other node;
+#      nothing is issued twice, every request is answered;
+#   4. PostgreSQL restarted mid-batch: the node names the cause, stays up, reconnects;
+#      the file sent again issues nothing twice.
+# It runs its own private server (scripts/pg.sh), as it restarts it; in the suite's
+# PostgreSQL pass it is skipped (it ran in the normal pass).
+source "$GCERT_SRC/tests/integration/lib.sh"
+[[ $GCERT_TEST_DB == pg ]] && { echo "runs in the normal pass, with a server of its own"; exit 77; }
+
+PGD=$(mktemp -d "${TMPDIR:-/tmp}/gcert-pgnodes.XXXXXX") # outside $T: the server's user reads it
+at_exit "bash '$GCERT_SRC/scripts/pg.sh' stop '$PGD'; rm -rf '$PGD'"
+SERVER=$(bash "$GCERT_SRC/scripts/pg.sh" start "$PGD")
+psql "$SERVER" -qAt -c "CREATE DATABASE ca"
+DB=${SERVER%/*}/ca
+export PGOPTIONS="-c client_min_messages=warning"
+
+A=$T/a B=$T/b
+"$GCERT" ca init --dir "$A" --postgresql "$DB" >/dev/null
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ra.key" -out "$T/ra.pem" -days 30 \
+  -subj "/CN=CMMP RA service" 2>/dev/null
+"$GCERT" ca pin --dir "$A" --ra cmmp --cert "$T/ra.pem" >/dev/null
+"$GCERT" ca service-cert --dir "$A" --tls --out "$T/tls.pem"
+"$GCERT" ca service-cert --dir "$A" --out "$T/svc.pem"
+# node B: the same configuration and TLS key, the same token (A's object store)
+cp -a "$A" "$B"
+rm -rf "$B/token/tokens"
+check "B uses A's token" grep -q "tokendir = $A/token/tokens" "$B/token/softhsm2.conf"
+
+q() { psql "$DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
+
+# subscriber keys from bench_issue's pool, made once per build directory (each run has
+# a CA of its own, so they are new to it); the tool is a fixture here, not under test
+POOL=$GCERT_BUILD/test-pg-nodes-pool.pem
+ASAN_OPTIONS=detect_leaks=0 "$GCERT_BUILD/bench_issue" -n 300 -k "$POOL" -p >/dev/null
+NEXT_CSR=0
+make_file() { # OUT BATCH N: a signed request file of N fresh requests "BATCH-i"
+  "$PY" - "$POOL" "$NEXT_CSR" "$3" "$2" "$T/$2.json" <<'PY'
+import json, sys
+pool, first, n, batch, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+csrs = open(pool).read().split("-----END CERTIFICATE REQUEST-----\n")[first:first + n]
+assert len(csrs) == n, "CSR pool too small"
+reqs = [{"id": f"{batch}-{i}", "type": "issue", "cert_type": "individual", "validity_years": 2,
+         "subject": {"name": f"CHAN Node {batch} {i}", "email": f"{batch}-{i}@example.gov.hk",
+                     "branch": "Infrastructure Division",
+                     "organisation": "Office of the Government Chief Information Officer",
+                     "branch_abbr": "INFRA", "branch_zh": "基礎設施科",
+                     "organisation_zh": "政府資訊科技總監辦公室", "category": "Civil Servant"},
+         "csr": c + "-----END CERTIFICATE REQUEST-----\n"} for i, c in enumerate(csrs)]
+json.dump({"format": "gcert-interface/1", "batch_id": batch, "created": "2026-11-25T09:00:00Z",
+           "requests": reqs}, open(out, "w"), ensure_ascii=False)
+PY
+  NEXT_CSR=$((NEXT_CSR + $3))
+  openssl cms -sign -binary -nodetach -outform DER -in "$T/$2.json" -out "$1" \
+    -signer "$T/ra.pem" -inkey "$T/ra.key"
+}
+PIDS=()
+node() { # node DIR NAME [serve options]: `gcert ca serve` with the interface; sets PORT_NAME PID_NAME
+  local d=$1 name=$2; shift 2
+  "$GCERT" ca serve --dir "$d" --listen 127.0.0.1:0 --ldap none --interface-listen 127.0.0.1:0 "$@" \
+    >"$T/$name.log" 2>&1 &
+  local pid=$!
+  PIDS+=("$pid"); at_exit "kill -9 $pid"
+  wait_for 20 grep -q 'interface.* https' "$T/$name.log" || { cat "$T/$name.log" >&2; fail "$name did not start"; finish; }
+  printf -v "PORT_$name" '%s' "$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/$name.log")"
+  printf -v "PID_$name" '%s' "$pid"
+}
+post() { # PORT FILE OUT: prints the HTTP status (000: no answer)
+  curl -s -o "$3" -w '%{http_code}' --max-time 120 --cacert "$T/tls.pem" --cert "$T/ra.pem" \
+    --key "$T/ra.key" -H 'Content-Type: application/cms' --data-binary "@$2" \
+    "https://127.0.0.1:$1/interface" || true
+  echo
+}
+results() { # RES: "issued rejected" counts of a result file, checked against the CA service key
+  openssl cms -verify -binary -inform DER -in "$1" -CAfile "$T/svc.pem" -purpose any -out "$1.json" 2>/dev/null
+  "$PY" -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print(sum(x["status"]=="issued" for x in r), sum(x["status"]!="issued" for x in r))' "$1.json"
+}
+no_duplicates() { # every count that must be 0 when nothing was issued twice
+  q "SELECT (SELECT count(*) - count(DISTINCT serial) FROM certificates)
+          + (SELECT count(*) FROM (SELECT request_id FROM certificates WHERE status <> 'abandoned'
+                                   GROUP BY request_id HAVING count(*) > 1) AS t)
+          + (SELECT count(*) FROM (SELECT subscriber_ref FROM certificates WHERE status <> 'abandoned'
+                                   GROUP BY subscriber_ref HAVING count(*) > 1) AS t)
+          + (SELECT count(*) - count(DISTINCT (ca_id, crl_number)) FROM crls)"
+}
+
+# ---- 1: two nodes, four files at once, and CRLs from both CLIs at once ----
+node "$A" A; node "$B" B
+for i in 1 2 3 4; do make_file "$T/c$i.req" "c$i" 40; done
+for i in 1 2 3 4; do
+  port=$PORT_A; (( i % 2 )) || port=$PORT_B
+  (post "$port" "$T/c$i.req" "$T/c$i.res" >"$T/c$i.code") &
+done
+wait_for 120 bash -c "[[ \$(cat $T/c1.code $T/c2.code $T/c3.code $T/c4.code 2>/dev/null | wc -w) == 4 ]]"
+check_eq "four files answered" "200 200 200 200" "$(cat "$T"/c{1,2,3,4}.code | xargs)"
+for i in 1 2 3 4; do check_eq "file c$i: all issued" "40 0" "$(results "$T/c$i.res")"; done
+check_eq "160 certificates issued" 160 "$(q "SELECT count(*) FROM certificates WHERE status = 'issued'")"
+check_eq "160 subscriber numbers" 160 "$(q "SELECT count(DISTINCT subscriber_ref) FROM certificates")"
+for i in 1 2 3; do
+  "$GCERT" crl issue --dir "$A" >"$T/crla$i.out" 2>&1 & pa=$!
+  "$GCERT" crl issue --dir "$B" >"$T/crlb$i.out" 2>&1 & pb=$!
+  wait $pa && wait $pb && pass || { fail "crl issue on both nodes at once (round $i)"; cat "$T/crla$i.out" "$T/crlb$i.out" >&2; }
+done
+check_eq "6 runs of 2 CRLs each, every cRLNumber once" "12|12" \
+  "$(q "SELECT count(*), count(DISTINCT crl_number) FROM crls WHERE kind <> 'arl'")"
+check_eq "cRLNumbers strictly increase in time" 0 \
+  "$(q "SELECT count(*) FROM crls a JOIN crls b ON a.ca_id = b.ca_id AND a.id < b.id
+        WHERE a.crl_number >= b.crl_number")"
+check_eq "nothing twice" 0 "$(no_duplicates)"
+check "audit trail verifies (both nodes wrote it)" "$GCERT" audit verify --dir "$A"
+kill -TERM "$PID_A" "$PID_B"; wait "$PID_A" "$PID_B" 2>/dev/null || true
+
+# ---- 2: CRLs by one node at a time; the other takes over when it is killed ----
+crls() { q "SELECT count(*) FROM crls"; }
+before=$(crls)
+node "$A" A --crl-schedule
+check "leader A makes the CRLs due" wait_for 20 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $before ))"
+sleep 1; lead=$(crls)
+# B's clock a day ahead: a run is due for it at once, were it leading
+LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME="+1d" node "$B" B --crl-schedule
+sleep 3
+check_eq "B makes no CRL while A leads" "$lead" "$(crls)"
+kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+check "B takes over when A is killed" wait_for 20 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $lead ))"
+check_eq "nothing twice" 0 "$(no_duplicates)"
+kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
+
+# ---- 3: a node killed mid-batch; the client sends the file again to the other ----
+# A test trigger holds the batch after its reservations are committed (the first
+# reserved -> signed move sleeps), so the kill lands mid-batch every time.
+stall() { q "CREATE FUNCTION test_stall() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+               PERFORM pg_sleep(60); RETURN NEW; END \$\$;
+             CREATE TRIGGER test_stall BEFORE UPDATE OF status ON certificates FOR EACH ROW
+               WHEN (NEW.status = 'signed') EXECUTE FUNCTION test_stall();"; }
+unstall() { q "DROP FUNCTION test_stall() CASCADE"; }
+stalled() { # PATTERN: the batch's reservations are committed and it waits in the trigger
+  wait_for 60 bash -c "(( \$(psql '$DB' -qAt -c \"SELECT count(*) FROM certificates WHERE request_id LIKE '$1'\") > 0 )) &&
+    psql '$DB' -qAt -c \"SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'\" | grep -qx 1"
+}
+node "$A" A; node "$B" B
+make_file "$T/k.req" k 60
+stall
+(post "$PORT_A" "$T/k.req" "$T/k-a.res" >"$T/k-a.code") &
+check "A is mid-batch" stalled 'cmmp/k-%'
+kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+unstall
+wait_for 10 test -s "$T/k-a.code"
+check_eq "A answered nothing (killed)" 000 "$(cat "$T/k-a.code")"
+check_eq "A's batch: reserved, nothing issued" "0" \
+  "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/k-%' AND status <> 'reserved'")"
+check_eq "retry on B: answered" 200 "$(post "$PORT_B" "$T/k.req" "$T/k-b.res")"
+read -r issued rejected <<<"$(results "$T/k-b.res")"
+check_eq "every request answered" 60 "$((issued + rejected))"
+check_eq "each issued certificate of the answer is in the database, once" "$issued" \
+  "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/k-%' AND status = 'issued'")"
+check_eq "nothing twice" 0 "$(no_duplicates)"
+"$PY" -c 'import json,sys; [print(x["id"], x.get("code", "")) for x in json.load(open(sys.argv[1]))["results"] if x["status"] != "issued"]' \
+  "$T/k-b.res.json" >"$T/k-rejected"
+check "a rejection names its cause" bash -c "! grep -qv ' GC_E_' $T/k-rejected"
+echo "info: requests A had begun, sent again: $(wc -l <"$T/k-rejected") rejected ($(cut -d' ' -f2 "$T/k-rejected" | sort | uniq -c | xargs))"
+check_eq "sent once more: the same answer" 200 "$(post "$PORT_B" "$T/k.req" "$T/k-b2.res")"
+check "the replay is the stored result" cmp "$T/k-b.res" "$T/k-b2.res"
+
+# ---- 4: PostgreSQL restarted mid-batch ----
+make_file "$T/p.req" p 60
+stall
+(post "$PORT_B" "$T/p.req" "$T/p-1.res" >"$T/p-1.code") &
+check "B is mid-batch" stalled 'cmmp/p-%'
+bash "$GCERT_SRC/scripts/pg.sh" restart "$PGD" >/dev/null
+unstall
+wait_for 60 test -s "$T/p-1.code"
+check "the interrupted file was not acknowledged as done" test "$(cat "$T/p-1.code")" != 200
+check_contains "the node names the cause (HTTP $(cat "$T/p-1.code"))" "database connection lost" "$(head -c 400 "$T/p-1.res")"
+check "the node is still up" kill -0 "$PID_B"
+check_eq "retry after the restart: answered" 200 "$(post "$PORT_B" "$T/p.req" "$T/p-2.res")"
+read -r issued rejected <<<"$(results "$T/p-2.res")"
+check_eq "every request answered" 60 "$((issued + rejected))"
+check_eq "each issued certificate of the answer is in the database, once" "$issued" \
+  "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/p-%' AND status = 'issued'")"
+check_eq "nothing twice" 0 "$(no_duplicates)"
+kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
+check "audit trail verifies after it all" "$GCERT" audit verify --dir "$B"
+finish
