@@ -199,8 +199,10 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 	gc_result rc;
 
 	/* one past the issuer's last, and at least the floor a restore set (migration 8) */
-	GC_GUARD(gc_db_prepare(db, "SELECT max((SELECT coalesce(max(crl_number), 0) + 1 FROM crls"
-	                           " WHERE ca_id = ?), (SELECT coalesce(max(floor), 1) FROM crl_number_floor))",
+	/* the larger of two, written as an aggregate: SQLite's max(a, b) is not PostgreSQL's */
+	GC_GUARD(gc_db_prepare(db, "SELECT max(n) FROM (SELECT coalesce(max(crl_number), 0) + 1 AS n FROM crls"
+	                           " WHERE ca_id = ? UNION ALL SELECT coalesce(max(floor), 1) FROM crl_number_floor)"
+	                           " AS candidates",
 	                       &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
 		*num = gc_stmt_int64(st, 0);
@@ -971,11 +973,12 @@ gc_result gc_crl_set_floor(struct gc_ca *ca, const char *reason, int64_t *floor)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	f = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	GC_GUARD(gc_db_prepare(ca->db, "INSERT INTO crl_number_floor (floor, set_at, reason)"
-	                               " SELECT max(?, (SELECT coalesce(max(crl_number), 0) + 1 FROM crls)),"
-	                               " ?, ? RETURNING floor", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, f)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 2, (int64_t)ts.tv_sec)) == GC_OK &&
-	    (rc = gc_stmt_bind_text(st, 3, reason)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+	                               " SELECT max(n), ?, ? FROM (SELECT ? AS n UNION ALL"
+	                               " SELECT coalesce(max(crl_number), 0) + 1 FROM crls) AS candidates"
+	                               " RETURNING floor", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, (int64_t)ts.tv_sec)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 2, reason)) == GC_OK && (rc = gc_stmt_bind_int64(st, 3, f)) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK)
 		*floor = row ? gc_stmt_int64(st, 0) : f;
 	gc_stmt_free(st);
 	return rc;
