@@ -36,7 +36,13 @@ stamp=$HERE/node_modules/.gcert-lock.sha256
 want=$(sha256sum "$HERE/package-lock.json" | cut -d' ' -f1)
 if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   command -v npm >/dev/null || die "npm is missing: run scripts/deps.sh --test"
-  (cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in tests/browser failed"
+  # npm trusts only Node's bundled roots; a registry reached through a TLS-inspecting proxy
+  # is trusted by the system store (ca-certificates), so hand npm that store too
+  sys_ca=/etc/ssl/certs/ca-certificates.crt
+  [[ -r $sys_ca ]] || sys_ca=
+  (cd "$HERE" && NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-$sys_ca} \
+     npm ci --no-audit --no-fund --loglevel=error ${sys_ca:+--cafile="$sys_ca"}) ||
+    die "npm ci in tests/browser failed"
   echo "$want" >"$stamp"
 fi
 

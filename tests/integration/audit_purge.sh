@@ -18,7 +18,8 @@ young=$(sql "$CA" "SELECT max(id) FROM audit_log")
 make_csr "$T/k2.key" "$T/k2.csr"; make_request "$T/r2.json" r-2 individual 1 "$T/k2.csr"
 at +1095d issue --dir "$CA" --request "$T/r2.json" --out "$T/c2.pem" >/dev/null   # three years on
 total=$(sql "$CA" "SELECT count(*) FROM audit_log")
-cp "$CA/gcert.db" "$T/before-purge.db"
+db_save "$CA" beforepurge
+checkpoints=$(sql "$CA" "SELECT count(*) FROM audit_checkpoints")
 
 # eight years on: six-year-old records are still kept
 six=$(date -u -d "+2 years" +%F)
@@ -29,7 +30,7 @@ check_eq "younger than 7 years: exit 4" 4 "$rc"
 check_contains "names the rule" "CPS §4.5.3: audit records are kept 7 years" "$msg"
 check_eq "nothing removed (the refusal is recorded)" $((total + 1)) "$(sql "$CA" "SELECT count(*) FROM audit_log")"
 set +e
-sqlite3 "$CA/gcert.db" "DELETE FROM audit_log WHERE id = 1" 2>/dev/null
+sql "$CA" "DELETE FROM audit_log WHERE id = 1" >/dev/null 2>&1
 check "the database refuses a delete no purge covers" test $? -ne 0
 set -e
 
@@ -42,8 +43,7 @@ check "only records of the first year: the three-year-old ones stay" test "$firs
 check_eq "the first record kept is the one a checkpoint sealed" 1 \
   "$(sql "$CA" "SELECT count(*) FROM audit_checkpoints WHERE last_id = $first")"
 check_eq "records before it are gone" "$first" "$(sql "$CA" "SELECT min(id) FROM audit_log")"
-check_eq "every checkpoint stays" "$(sqlite3 "$T/before-purge.db" "SELECT count(*) FROM audit_checkpoints")" \
-  "$(sql "$CA" "SELECT count(*) FROM audit_checkpoints")"
+check_eq "every checkpoint stays" "$checkpoints" "$(sql "$CA" "SELECT count(*) FROM audit_checkpoints")"
 check_contains "the purge is audited with its anchor" "records 1..$((first - 1)), all older than 7 years" \
   "$(sql "$CA" "SELECT detail FROM audit_log WHERE event='audit.purged'")"
 v=$(at +2922d audit verify --dir "$CA")
@@ -54,21 +54,21 @@ check "a new checkpoint seals the purge record" "$GCERT" audit verify --dir "$CA
 at +2922d archive export --dir "$CA" --out "$T/archive.tar" >/dev/null
 check "an archive exported after the purge verifies" env LD_PRELOAD=$FT FAKETIME=+2922d "$GCERT" archive verify "$T/archive.tar"
 
-# tampering is still caught
-cp -r "$CA" "$T/cut"
+# tampering is still caught (on the CA itself, saved first and put back after)
+db_save "$CA" purged
 # the first record kept removed too: the next one is sealed by no checkpoint (or, if it is,
 # no purge accounts for the cut)
 cut=$(sql "$CA" "SELECT min(id) FROM audit_log WHERE id > $first AND id NOT IN (SELECT last_id FROM audit_checkpoints)")
-sqlite3 "$T/cut/gcert.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id < $cut"
+sql_unguarded "$CA" "DELETE FROM audit_log WHERE id < $cut"
 set +e
-msg=$("$GCERT" audit verify --dir "$T/cut" 2>&1); rc=$?
+msg=$("$GCERT" audit verify --dir "$CA" 2>&1); rc=$?
 set -e
 check_eq "head cut off a checkpoint: exit 7" 7 "$rc"
 check_contains "names it" "no signed checkpoint anchors record $cut" "$msg"
-mkdir "$T/nopurge"; cp "$CA/gcert.json" "$T/nopurge/"; cp "$T/before-purge.db" "$T/nopurge/gcert.db"
-sqlite3 "$T/nopurge/gcert.db" "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE id < $first"
+db_restore "$CA" beforepurge
+sql_unguarded "$CA" "DELETE FROM audit_log WHERE id < $first"
 set +e
-msg=$("$GCERT" audit verify --dir "$T/nopurge" 2>&1); rc=$?
+msg=$("$GCERT" audit verify --dir "$CA" 2>&1); rc=$?
 set -e
 check_eq "head cut at a checkpoint without a purge: exit 7" 7 "$rc"
 check_contains "names it" "no audit.purged record accounts for them" "$msg"

@@ -41,8 +41,10 @@ check_eq "the issuing CA and the root both published after the backup" 2 \
   "$(sql "$CA" "SELECT count(DISTINCT ca_id) FROM crls")"
 rm -rf "$CA"
 
+INTO=() # PostgreSQL: the restore goes into an empty database of its own
+if [[ $GCERT_TEST_DB == pg ]]; then new_pg_db; INTO=(--postgresql "$PG_URL"); fi
 "$GCERT" restore --from "$T/ca.bak" --shares "$T/sh/backup-$ID-custodian-1.share,$T/sh/backup-$ID-custodian-2.share" \
-  --passphrases env:PA,env:PB --dir "$NEW" >/dev/null
+  --passphrases env:PA,env:PB --dir "$NEW" "${INTO[@]}" >/dev/null
 check_contains "the restore records the cRLNumber floor" "cRLNumbers continue from" \
   "$(sql "$NEW" "SELECT detail FROM audit_log WHERE event='backup.restored'")"
 for i in 1 2 3; do issue_one "$NEW"; "$GCERT" revoke --dir "$NEW" --serial "$SERIAL" >/dev/null; done
