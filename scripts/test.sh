@@ -18,14 +18,15 @@ run_suite() { # BUILD_DIR [cmake options...]
   echo "== test $dir"
   ctest --test-dir "$dir" --output-on-failure -j2 || status=1
 }
-# the integration tests again, each CA in a database of its own on one private server
+# the integration tests again (and the unit tests labelled pg), each CA and RA in a
+# database of its own on one private server
 run_pg_suite() { # BUILD_DIR
   local pgdir url
   pgdir=$(mktemp -d "${TMPDIR:-/tmp}/gcert-pg.XXXXXX")
   trap 'bash scripts/pg.sh stop "'"$pgdir"'" >/dev/null 2>&1 || true; rm -rf "'"$pgdir"'"' EXIT
   url=$(bash scripts/pg.sh start "$pgdir")
   echo "== test $1 on PostgreSQL ($url)"
-  GCERT_TEST_DB=pg GCERT_TEST_PG=$url ctest --test-dir "$1" --output-on-failure -j2 -L integration || status=1
+  GCERT_TEST_DB=pg GCERT_TEST_PG=$url ctest --test-dir "$1" --output-on-failure -j2 -L '^(integration|pg)$' || status=1
   bash scripts/pg.sh stop "$pgdir"
   rm -rf "$pgdir"
   trap - EXIT

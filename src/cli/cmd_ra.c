@@ -14,6 +14,7 @@
 #include "ra/ra.h"
 #include "ra/ra_http.h"
 #include "ra/ra_worker.h"
+#include "store/db.h"
 #include "sys/fileio.h"
 
 #ifndef GCERT_SOURCE_DIR
@@ -95,10 +96,10 @@ int cmd_ra_init(struct cli_ctx *ctx, int argc, char **argv)
 		{"ca-url", required_argument, NULL, 'u'},      {"ca-service-cert", required_argument, NULL, 's'},
 		{"ca-tls-cert", required_argument, NULL, 't'}, {"ca-repo", required_argument, NULL, 'r'},
 		{"ca-cert", required_argument, NULL, 'c'},     {"batch", no_argument, NULL, 'B'},
-		{NULL, 0, NULL, 0},
+		{"postgresql", required_argument, NULL, 'Q'},  {NULL, 0, NULL, 0},
 	};
 	struct link_opts lo = {0};
-	const char *name = NULL, *bds = GCERT_SOURCE_DIR "/data/bds.json";
+	const char *name = NULL, *bds = GCERT_SOURCE_DIR "/data/bds.json", *pg = NULL;
 	gc_result rc;
 	int c;
 
@@ -113,6 +114,7 @@ int cmd_ra_init(struct cli_ctx *ctx, int argc, char **argv)
 		case 'r': lo.repo = optarg; break;
 		case 'c': lo.ca_cert = optarg; break;
 		case 'B': lo.batch = true; break;
+		case 'Q': pg = optarg; break;
 		default: return cli_usage_error(cli_current(), "unknown option");
 		}
 	}
@@ -122,7 +124,10 @@ int cmd_ra_init(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "--dir and --name are required");
 	if (!ra_name_ok(name))
 		return cli_usage_error(cli_current(), "--name: 1..32 of a-z 0-9 - (the name the CA pins)");
-	if ((rc = gc_ra_create(ctx->dir, name, bds, ctx->actor)) != GC_OK)
+	if (pg != NULL && !gc_db_target_is_pg(pg))
+		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string "
+		                       "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
+	if ((rc = gc_ra_create(ctx->dir, name, bds, pg, ctx->actor)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if ((lo.url || lo.service_cert || lo.repo || lo.ca_cert || lo.tls_cert) &&
 	    (rc = write_link(ctx->dir, name, &lo)) != GC_OK)

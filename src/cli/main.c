@@ -269,7 +269,7 @@ const struct cli_command cli_commands[] = {
 	{"ra init", cmd_ra_init, 0,
 	 "create an RA (CMMP) directory: its token, service key, database and the B/Ds of CPS App. E",
 	 "--dir RADIR --name NAME [--ca-url URL --ca-tls-cert F] --ca-service-cert F --ca-repo URL\n"
-	 "       --ca-cert F [--batch] [--bds FILE]\n"
+	 "       --ca-cert F [--batch] [--bds FILE] [--postgresql URL]\n"
 	 "--dir RADIR      the new RA directory (absent or empty)\n"
 	 "--name NAME      the RA's name at the CA: 1..32 of a-z 0-9 - (gcert ca pin --ra NAME)\n"
 	 "--ca-url URL     the CA's interface, https://HOST:PORT/interface (online mode)\n"
@@ -278,10 +278,14 @@ const struct cli_command cli_commands[] = {
 	 "--ca-repo URL    the CA repository, http://HOST:PORT/ (CRLs for the use-time check)\n"
 	 "--ca-cert F      the issuing CA certificate that signs those CRLs\n"
 	 "--batch          send request files through RADIR/outbox and RADIR/inbox instead\n"
-	 "--bds FILE       the B/D list (default: data/bds.json of the source tree)\n" JSON_USAGE,
+	 "--bds FILE       the B/D list (default: data/bds.json of the source tree)\n"
+	 "--postgresql URL keep the RA's database in PostgreSQL (an empty database of its own made by\n"
+	 "                 its administrator; password in ~/.pgpass) instead of RADIR/ra.db\n" JSON_USAGE,
 	 "gcert ra init --dir ./demo-ra --name cmmp --ca-url https://127.0.0.1:8443/interface \\\n"
 	 "      --ca-tls-cert tls.pem --ca-service-cert ca-service.pem --ca-repo http://127.0.0.1:8080/ \\\n"
-	 "      --ca-cert issuing-ca.pem"},
+	 "      --ca-cert issuing-ca.pem\n"
+	 "  gcert ra init --dir ./ra-node --name cmmp --postgresql postgresql://cmmp@db.example:5432/cmmp \\\n"
+	 "      --batch --ca-service-cert ca-service.pem --ca-repo http://127.0.0.1:8080/ --ca-cert issuing-ca.pem"},
 	{"ra user add", cmd_ra_user_add, 0, "add an RA user (a B/D administrator to start with)",
 	 "--dir RADIR --org CODE --username U --name N --email E --password-file F [--roles R]\n"
 	 "--org CODE       the B/D's code (data/bds.json, GET /api/orgs)\n"

@@ -94,6 +94,25 @@ static gc_result config_mail(json_t *m, struct gc_ra_config *c)
 	return GC_OK;
 }
 
+/* "database": {"postgresql": URL}: the RA's database in PostgreSQL instead of ra.db (as the
+ * CA's database.postgresql); a password belongs in ~/.pgpass, and is never shown. */
+static gc_result config_database(json_t *m, struct gc_ra_config *c)
+{
+	const char *k;
+	json_t *v;
+
+	GC_ENSURE(json_is_object(m), GC_E_CONFIG, "ra.json: database must be an object");
+	json_object_foreach(m, k, v) {
+		if (strcmp(k, "postgresql") != 0)
+			return gc_fail(GC_E_CONFIG, "ra.json: unknown key database.%s", k);
+		GC_GUARD(config_str(v, "database.postgresql", c->postgresql, sizeof(c->postgresql)));
+		GC_ENSURE(gc_db_target_is_pg(c->postgresql), GC_E_CONFIG,
+		          "ra.json: database.postgresql is not a PostgreSQL connection string "
+		          "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
+	}
+	return GC_OK;
+}
+
 static gc_result config_reminders(json_t *a, struct gc_ra_config *c)
 {
 	size_t i;
@@ -123,6 +142,8 @@ static gc_result config_key(const char *k, json_t *v, struct gc_ra_config *c)
 		return config_reminders(v, c);
 	if (strcmp(k, "mail") == 0)
 		return config_mail(v, c);
+	if (strcmp(k, "database") == 0)
+		return config_database(v, c);
 	if (strcmp(k, "web_root") == 0)
 		return config_str(v, k, c->web_root, sizeof(c->web_root));
 	if (strcmp(k, "cookie_secure") == 0) {
@@ -183,6 +204,16 @@ static gc_result load_calendar(struct gc_ra *ra)
 	return rc;
 }
 
+/* The database: database.postgresql, else RADIR/ra.db. */
+static gc_result db_target(const char *dir, const struct gc_ra_config *c, char *out, size_t outsz)
+{
+	if (c->postgresql[0] == '\0')
+		return gc_path_join(out, outsz, dir, RA_DATABASE);
+	GC_ENSURE(strlen(c->postgresql) < outsz, GC_E_CONFIG, "ra.json: database.postgresql is too long");
+	memcpy(out, c->postgresql, strlen(c->postgresql) + 1);
+	return GC_OK;
+}
+
 gc_result gc_ra_open(const char *dir, struct gc_ra **out)
 {
 	char path[GC_MAX_PATH];
@@ -195,8 +226,7 @@ gc_result gc_ra_open(const char *dir, struct gc_ra **out)
 		return gc_fail(GC_E_NOMEM, "RA: out of memory");
 	pthread_mutex_init(&ra->mu, NULL);
 	snprintf(ra->dir, sizeof(ra->dir), "%s", dir);
-	if ((rc = config_load(dir, &ra->cfg)) != GC_OK ||
-	    (rc = gc_path_join(path, sizeof(path), dir, RA_DATABASE)) != GC_OK ||
+	if ((rc = config_load(dir, &ra->cfg)) != GC_OK || (rc = db_target(dir, &ra->cfg, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_ra_db_open(path, false, &ra->db)) != GC_OK ||
 	    (rc = gc_audit_open(ra->db, &ra->audit)) != GC_OK || (rc = load_calendar(ra)) != GC_OK) {
 		gc_ra_close(ra);
@@ -261,16 +291,22 @@ gc_result gc_ra_mail_queue(struct gc_ra *ra, const char *to, const char *subject
 
 /* ---- ra init ---- */
 
-static gc_result write_config(const char *dir, const char *name)
+static gc_result write_config(const char *dir, const char *name, const char *postgresql)
 {
 	char path[GC_MAX_PATH];
 	json_t *c = json_pack("{s:s, s:i, s:i, s:[i,i], s:i, s:{s:s, s:s}}", "name", name,
 	                      "max_failed_logins", 5, "session_seconds", 8 * 3600, "reminder_days", 30,
 	                      7, "revoke_working_days", 2, "mail", "smtp_url", "", "from",
 	                      "cmmp@ra.example.gov.hk");
-	char *text = c ? json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+	char *text;
 	gc_result rc;
 
+	if (c != NULL && postgresql != NULL &&
+	    json_object_set_new(c, "database", json_pack("{s:s}", "postgresql", postgresql)) != 0) {
+		json_decref(c);
+		c = NULL;
+	}
+	text = c ? json_dumps(c, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(c);
 	GC_ENSURE(text != NULL, GC_E_NOMEM, "ra.json: out of memory");
 	rc = gc_path_join(path, sizeof(path), dir, RA_CONFIG);
@@ -331,7 +367,8 @@ out:
 	return rc;
 }
 
-gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path, const char *actor)
+gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path, const char *postgresql,
+                       const char *actor)
 {
 	char path[GC_MAX_PATH], detail[128];
 	struct gc_db *db = NULL;
@@ -342,10 +379,16 @@ gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path, 
 	GC_GUARD(gc_mkdir(dir, 0750, 0));
 	GC_GUARD(gc_path_join(path, sizeof(path), dir, RA_CONFIG));
 	GC_ENSURE(!gc_path_exists(path), GC_E_DIR_EXISTS, "%s: already an RA directory", dir);
-	GC_GUARD(gc_ra_link_init(dir));
-	GC_GUARD(write_config(dir, name));
-	GC_GUARD(gc_path_join(path, sizeof(path), dir, RA_DATABASE));
-	GC_GUARD(gc_ra_db_open(path, true, &db));
+	GC_ENSURE(postgresql == NULL || strlen(postgresql) < GC_MAX_PATH, GC_E_USAGE, "--postgresql: too long");
+	/* a PostgreSQL database that holds an RA or a CA is refused before anything is made */
+	if (postgresql != NULL)
+		GC_GUARD(gc_ra_db_create(postgresql, &db));
+	GC_GUARD_OUT(rc, gc_ra_link_init(dir));
+	GC_GUARD_OUT(rc, write_config(dir, name, postgresql));
+	if (db == NULL) {
+		GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), dir, RA_DATABASE));
+		GC_GUARD_OUT(rc, gc_ra_db_create(path, &db));
+	}
 	GC_GUARD_OUT(rc, gc_audit_open(db, &audit));
 	GC_GUARD_OUT(rc, gc_db_begin(db));
 	if ((rc = load_bds(db, bds_path, 2, &count)) == GC_OK) {

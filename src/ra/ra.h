@@ -5,7 +5,8 @@
  *
  * The RA directory:
  *   ra.json      configuration (no secrets), strict: an unknown key is an error
- *   ra.db        the RA's database (ra_db.c): people, workflows, outbox, audit trail
+ *   ra.db        the RA's database (ra_db.c): people, workflows, outbox, audit trail;
+ *                or, when ra.json names one (database.postgresql), a PostgreSQL database
  *   link.json, token/, ra-service.pem   the token and CA link (link.h)
  */
 #ifndef GCERT_RA_RA_H
@@ -45,6 +46,7 @@ struct gc_ra_config {
 	char web_root[GC_MAX_PATH];    /* the web UI's static files */
 	bool cookie_secure;            /* served behind HTTPS: cookies get Secure */
 	int mail_retry_max_seconds;    /* backoff cap of the outbox */
+	char postgresql[GC_MAX_PATH];  /* database.postgresql; empty: RADIR/ra.db (SQLite) */
 };
 
 struct gc_ra {
@@ -57,9 +59,13 @@ struct gc_ra {
 	pthread_mutex_t mu;        /* one thread at a time uses db, audit and link */
 };
 
-/* `gcert ra init`: the directory, its config, database and B/Ds (bds is data/bds.json). */
+/*
+ * `gcert ra init`: the directory, its config, database and B/Ds (bds is data/bds.json).
+ * postgresql: NULL for RADIR/ra.db, or the connection string of an empty PostgreSQL
+ * database made by its administrator (one that holds an RA or a CA is refused).
+ */
 gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path,
-                       const char *actor) GC_MUST_CHECK;
+                       const char *postgresql, const char *actor) GC_MUST_CHECK;
 gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
 /* Opens the token and the CA link (link.h); needed to approve, revoke, export, check. */
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;

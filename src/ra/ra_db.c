@@ -11,6 +11,10 @@
  *     the same B/D (a composite foreign key to users(id, org_id));
  *   - key custody approvals are UNIQUE per officer and never by the one who asked.
  * The audit trail has the CA's shape (src/audit/audit.c writes it).
+ *
+ * The database is RADIR/ra.db (SQLite) or, when ra.json says database.postgresql, a
+ * PostgreSQL database of the RA's own (the CA's tables share names with these); the
+ * migrations run on both through gc_db_migrate (store/db.h maps the types).
  */
 #include "ra/ra_db.h"
 
@@ -178,16 +182,53 @@ static const struct gc_migration migrations[] = {
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-gc_result gc_ra_db_open(const char *path, bool create, struct gc_db **out)
+gc_result gc_ra_db_open(const char *target, bool create, struct gc_db **out)
 {
 	struct gc_db *db;
 	gc_result rc;
 
-	GC_GUARD(gc_db_connect(path, create, &db));
+	GC_GUARD(gc_db_connect(target, create, &db));
 	if ((rc = gc_db_migrate(db, migrations, N_MIGRATIONS, "ra")) != GC_OK) {
 		gc_db_close(db);
 		return rc;
 	}
 	*out = db;
 	return GC_OK;
+}
+
+/* Whether a query answers a row (SELECT 1 ... LIMIT 1). */
+static gc_result any_row(struct gc_db *db, const char *sql, bool *yes)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, sql, &st));
+	rc = gc_stmt_step(st, yes);
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_ra_db_create(const char *target, struct gc_db **out)
+{
+	struct gc_db *db = NULL;
+	char shown[512];
+	bool ca = false, ra = false;
+	gc_result rc;
+
+	gc_db_target_redact(target, shown, sizeof(shown));
+	GC_GUARD(gc_db_connect(target, true, &db));
+	/* the CA's tables share names with ours (audit_log): say so before migrating */
+	GC_GUARD_OUT(rc, gc_db_has_table(db, "ca_certs", &ca));
+	GC_ENSURE_OUT(rc, !ca, GC_E_DIR_EXISTS, "%s: the database holds a CA; an RA needs a database of its own",
+	              shown);
+	GC_GUARD_OUT(rc, gc_db_migrate(db, migrations, N_MIGRATIONS, "ra"));
+	/* every RA's first audit record is ra.init (gc_ra_create), in the transaction of its B/Ds */
+	GC_GUARD_OUT(rc, any_row(db, "SELECT 1 FROM audit_log LIMIT 1", &ra));
+	GC_ENSURE_OUT(rc, !ra, GC_E_DIR_EXISTS, "%s: the database already holds an RA; `gcert ra init` "
+	              "needs an empty one", shown);
+	*out = db;
+	return GC_OK;
+out:
+	gc_db_close(db);
+	return rc;
 }

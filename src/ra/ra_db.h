@@ -8,7 +8,11 @@
 
 struct gc_db;
 
-/* Opens (create: or creates) the RA database at path and brings its schema up to date. */
-gc_result gc_ra_db_open(const char *path, bool create, struct gc_db **out) GC_MUST_CHECK;
+/* Opens (create: or creates) the RA database and brings its schema up to date. target is
+ * a SQLite file or a PostgreSQL connection string (store/db.h gc_db_connect). */
+gc_result gc_ra_db_open(const char *target, bool create, struct gc_db **out) GC_MUST_CHECK;
+/* For `gcert ra init`: as gc_ra_db_open, refusing a database that already holds an RA or
+ * a CA (GC_E_DIR_EXISTS; the message shows the target without its password). */
+gc_result gc_ra_db_create(const char *target, struct gc_db **out) GC_MUST_CHECK;
 
 #endif

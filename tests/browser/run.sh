@@ -15,10 +15,12 @@ export GC_RA_PASS=secret-pass-1 GC_P12_PASS=custody-pass-1 CHROMIUM
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/gcert-browser.XXXXXX")
 PIDS=()
+PG_DBS=()
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  for p in "${PG_DBS[@]}"; do psql "$GCERT_TEST_PG" -qAt -c "DROP DATABASE IF EXISTS $p WITH (FORCE)" >/dev/null 2>&1 || true; done
   rm -rf "$T"
 }
 trap cleanup EXIT
@@ -75,6 +77,20 @@ wait_http() {
   die "$1 did not answer"
 }
 
+# The PostgreSQL pass (GCERT_TEST_DB=pg, as tests/integration/lib.sh): the CA and the RA
+# each on a database of its own on the server GCERT_TEST_PG, dropped at exit.
+CA_DB=() RA_DB=()
+if [[ ${GCERT_TEST_DB:-sqlite} == pg && ${1:-} != --mock ]]; then
+  : "${GCERT_TEST_PG:?GCERT_TEST_DB=pg needs GCERT_TEST_PG, the URL of a running server (scripts/pg.sh start DIR)}"
+  export PGOPTIONS="-c client_min_messages=warning"
+  for role in ca ra; do
+    PG_DBS+=("b_$$_$role")
+    psql "$GCERT_TEST_PG" -qAt -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS b_$$_$role WITH (FORCE)" \
+      -c "CREATE DATABASE b_$$_$role" >/dev/null || die "cannot make a database on $GCERT_TEST_PG"
+  done
+  CA_DB=(--postgresql "${GCERT_TEST_PG%/*}/b_$$_ca") RA_DB=(--postgresql "${GCERT_TEST_PG%/*}/b_$$_ra")
+fi
+
 if [[ ${1:-} == --mock ]]; then
   PORT=$(free_port)
   node "$HERE/mock-ra.mjs" --port "$PORT" >"$T/mock.log" 2>&1 &
@@ -86,14 +102,14 @@ else
   CA=$T/ca RA=$T/ra
   REPO_PORT=$(free_port) IF_PORT=$(free_port) PORT=$(free_port)
   # the CA: key ceremony, the certificates the RA pins
-  "$GCERT" ca init --dir "$CA" >/dev/null
+  "$GCERT" ca init --dir "$CA" "${CA_DB[@]}" >/dev/null
   "$GCERT" ca certs --dir "$CA" --out-dir "$T/trust" >/dev/null
   "$GCERT" ca service-cert --dir "$CA" --out "$T/ca-service.pem"
   "$GCERT" ca service-cert --dir "$CA" --tls --out "$T/ca-tls.pem"
   # the RA (CMMP), online to the CA's interface; the CA pins the RA's service certificate
   "$GCERT" ra init --dir "$RA" --name cmmp --ca-url "https://127.0.0.1:$IF_PORT/interface" \
     --ca-tls-cert "$T/ca-tls.pem" --ca-service-cert "$T/ca-service.pem" \
-    --ca-repo "http://127.0.0.1:$REPO_PORT/" --ca-cert "$T/trust/issuing-ca.pem" >/dev/null
+    --ca-repo "http://127.0.0.1:$REPO_PORT/" --ca-cert "$T/trust/issuing-ca.pem" "${RA_DB[@]}" >/dev/null
   "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$RA/ra-service.pem" >/dev/null
   # the RA's users: one B/D administrator, one Requester, one Business Manager of OGCIO
   printf '%s\n' "$GC_RA_PASS" >"$T/pw"

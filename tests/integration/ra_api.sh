@@ -87,7 +87,7 @@ check "the database refuses a combined duty" test $? -ne 0
 rasql "$D" "INSERT INTO users (org_id, username, name, email, pw_hash, duty, bd_admin, created_at) VALUES (1, 'sql', 'S', 's@x', 'h', 'both', 0, 0)" 2>/dev/null
 check "the database refuses an unknown duty" test $? -ne 0
 set -e
-check_eq "one duty column: a user cannot hold two duties" 1 "$(rasql "$D" "SELECT count(*) FROM pragma_table_info('users') WHERE name = 'duty'")"
+check_eq "one duty column: a user cannot hold two duties" 1 "$(ra_has_column "$D" users duty)"
 
 # a B/D administrator of CSB cannot appoint in OGCIO
 login admin2
@@ -167,8 +167,7 @@ check_eq "refused approvals changed nothing" pending "$(rasql "$D" "SELECT statu
 set +e
 rasql "$D" "UPDATE applications SET decided_by = requested_by, decided_at = 1 WHERE id = $app" 2>/dev/null
 check "the database refuses a decision by the requester" test $? -ne 0
-# (foreign keys are per connection in SQLite: gcert turns them on, as PostgreSQL always has them)
-sqlite3 -cmd "PRAGMA foreign_keys=ON" "$D/ra.db" "UPDATE applications SET decided_by = (SELECT id FROM users WHERE username = 'bm2'), decided_at = 1 WHERE id = $app" 2>/dev/null
+rasql "$D" "UPDATE applications SET decided_by = (SELECT id FROM users WHERE username = 'bm2'), decided_at = 1 WHERE id = $app" 2>/dev/null
 check "the database refuses a decider of another B/D" test $? -ne 0
 set -e
 api bm1 POST "/api/applications/$app/reject" '{"reason": "not a member of staff"}'
@@ -216,4 +215,32 @@ check_eq "logout: 200" 200 "$CODE"
 api admin1 GET /api/me
 check_eq "after logout: 401" 401 "$CODE"
 stop_ra
+
+# ---- the RA's database: RADIR/ra.db, or PostgreSQL when ra.json names it ----
+ra_exit() { set +e; OUT=$("$@" 2>&1); RC=$?; set -e; }
+cp "$D/ra.json" "$T/ra.json.kept"
+ra_config "$D" "c['database'] = {'sqlite': 'other.db'}"
+ra_exit "$GCERT" ra app-token --dir "$D" --name e-filing2
+check_eq "ra.json: unknown database key: exit 5" 5 "$RC"
+check_contains "ra.json: the key named" "database.sqlite" "$OUT"
+ra_config "$D" "c['database'] = {'postgresql': '$T/not-a-url'}"
+ra_exit "$GCERT" ra app-token --dir "$D" --name e-filing2
+check_contains "ra.json: database.postgresql must be a connection string" "not a PostgreSQL connection string" "$OUT"
+cp "$T/ra.json.kept" "$D/ra.json"
+ra_exit "$GCERT" ra init --dir "$T/ra-bad" --name cmmp --postgresql "$T/file.db"
+check_eq "ra init --postgresql FILE: usage, exit 2" 2 "$RC"
+url=$(ra_db_url "$D")
+if [[ -n $url ]]; then
+  # the same database again, with a password in the URL (the test server trusts loopback)
+  ra_exit "$GCERT" ra init --dir "$T/ra-again" --name cmmp --postgresql "${url/@/:not-this-secret@}"
+  check_eq "a database holding an RA is refused: exit 5" 5 "$RC"
+  check_contains "... as holding an RA" "already holds an RA" "$OUT"
+  check_contains "... its URL shown without the password" ":***@" "$OUT"
+  [[ $OUT != *not-this-secret* ]] && pass || fail "the password was printed: $OUT"
+  check "nothing made in the refused directory" test ! -e "$T/ra-again/ra.json" -a ! -e "$T/ra-again/token"
+  check_eq "the RA's tables are in its database" 1 "$(rasql "$D" "SELECT count(*) FROM orgs WHERE code = 'OGCIO'")"
+  check "no ra.db beside" test ! -e "$D/ra.db"
+else
+  check "SQLite: RADIR/ra.db" test -s "$D/ra.db"
+fi
 finish

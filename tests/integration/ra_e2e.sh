@@ -54,6 +54,12 @@ IFACE=$(sed -n 's/.*interface at \(https[^ ]*\) .*/\1/p' "$T/ca.out")
 new_ra "$D" --ca-url "$IFACE" --ca-tls-cert "$T/ca-tls.pem" --ca-service-cert "$T/ca-service.pem" \
   --ca-repo "$REPO" --ca-cert "$T/trust/issuing-ca.pem"
 "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$D/ra-service.pem" >/dev/null
+if [[ -n $(db_url "$CA") ]]; then # PostgreSQL: the RA's database is its own, never the CA's
+  set +e; out=$("$GCERT" ra init --dir "$T/ra-on-ca" --name cmmp --postgresql "$(db_url "$CA")" 2>&1); rc=$?; set -e
+  check_eq "ra init on the CA's database: refused, exit 5" 5 "$rc"
+  check_contains "... as holding a CA" "the database holds a CA" "$out"
+  check_eq "... the CA's database untouched" 0 "$(sql "$CA" "SELECT count(*) FROM gc_schema_version WHERE name = 'ra'")"
+fi
 ra_config "$D" "c['mail'] = {'smtp_url': 'smtp://127.0.0.1:$SMTP_PORT', 'from': 'cmmp@ogcio.example.gov.hk'}; c['mail_retry_max_seconds'] = 2; c['reminder_days'] = [800, 7]"
 start_smtp
 start_ra "$D"
@@ -75,7 +81,7 @@ SERIAL=$(jq_get serial <<<"$BODY")
 check_eq "serial: 40 hex digits" 40 "${#SERIAL}"
 check_eq "only the last four of the proof kept" 123A "$(rasql "$D" "SELECT proof_last4 FROM applications WHERE id = $app")"
 check_eq "the CA issued it to the RA's request" "1 cmmp/app-$app" \
-  "$(sql "$CA" "SELECT count(*) || ' ' || request_id FROM certificates WHERE serial = '$SERIAL' AND status = 'issued'")"
+  "$(sql "$CA" "SELECT count(*) || ' ' || max(request_id) FROM certificates WHERE serial = '$SERIAL' AND status = 'issued'")"
 label=$(rasql "$D" "SELECT key_label FROM certificates WHERE serial = '$SERIAL'")
 check "the key pair is in the RA's token" bash -c "SOFTHSM2_CONF='$D/token/softhsm2.conf' pkcs11-tool \
   --module /usr/lib/softhsm/libsofthsm2.so --token-label gcert-ra --list-objects --type pubkey 2>/dev/null | grep -q 'sub:$label'"

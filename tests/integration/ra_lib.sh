@@ -2,9 +2,11 @@
 # An RA directory, `gcert ra serve` on a free loopback port, curl with a cookie jar per user.
 
 # new_ra DIR [ra init options...]: an RA named cmmp with a bootstrap B/D administrator
-# admin1 of OGCIO (password in $T/pw.admin1).
+# admin1 of OGCIO (password in $T/pw.admin1). With GCERT_TEST_DB=pg its database is one of
+# its own on the test run's PostgreSQL server (lib.sh new_pg_db), as each CA's.
 new_ra() {
   local d=$1; shift
+  if [[ $GCERT_TEST_DB == pg ]]; then new_pg_db; set -- "$@" --postgresql "$PG_URL"; fi
   "$GCERT" ra init --dir "$d" --name cmmp "$@" >/dev/null
   ra_bootstrap "$d" OGCIO admin1
 }
@@ -79,8 +81,25 @@ add_user() {
   [[ $CODE == 201 ]] || { echo "add_user $2: $CODE $BODY" >&2; return 1; }
   jq_get id <<<"$BODY"
 }
-# rasql DIR QUERY: the RA database directly
-rasql() { sqlite3 "$1/ra.db" "$2"; }
+# ra_db_url DIR: the RA's PostgreSQL connection string (ra.json database.postgresql), or
+# nothing for RADIR/ra.db
+ra_db_url() {
+  "$PY" -c 'import json,sys; print(json.load(open(sys.argv[1] + "/ra.json")).get("database", {}).get("postgresql", ""))' "$1"
+}
+# rasql DIR QUERY: the RA database directly, not through gcert (psql for an RA on
+# PostgreSQL: same "a|b" rows). SQLite's foreign keys are per connection: on here, as
+# gcert has them and PostgreSQL always does.
+rasql() {
+  local url; url=$(ra_db_url "$1")
+  if [[ -n $url ]]; then psql "$url" -qAt -v ON_ERROR_STOP=1 -c "$2"
+  else sqlite3 -cmd "PRAGMA foreign_keys=ON" "$1/ra.db" "$2"; fi
+}
+# ra_has_column DIR TABLE COLUMN: 1 when the RA's TABLE has COLUMN, else 0
+ra_has_column() {
+  if [[ -n $(ra_db_url "$1") ]]; then
+    rasql "$1" "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '$2' AND column_name = '$3'"
+  else rasql "$1" "SELECT count(*) FROM pragma_table_info('$2') WHERE name = '$3'"; fi
+}
 APP_JSON='{"cert_type": "individual", "validity_years": 2, "terms_accepted": true,
  "subject": {"name": "CHAN Tai Man David", "email": "tmchan@example.gov.hk",
   "branch": "Infrastructure Division", "branch_abbr": "INFRA", "branch_zh": "基礎設施科",
