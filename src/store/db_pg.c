@@ -160,7 +160,9 @@ static bool lost(struct pg_db *db, const PGresult *res)
 }
 
 /* Runs SQL without parameters (may hold several statements). */
-static gc_result pg_run(struct pg_db *db, const char *sql, const char *what, bool retry)
+/* changes: where to put the rows the (last) statement touched, as SQLite counts them */
+static gc_result pg_run_counted(struct pg_db *db, const char *sql, const char *what, bool retry,
+                                int64_t *changes)
 {
 	PGresult *res;
 	ExecStatusType st;
@@ -177,13 +179,20 @@ static gc_result pg_run(struct pg_db *db, const char *sql, const char *what, boo
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
 		rc = pg_err(db, res, what);
+	else if (changes != NULL)
+		*changes = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	return rc;
 }
 
+static gc_result pg_run(struct pg_db *db, const char *sql, const char *what, bool retry)
+{
+	return pg_run_counted(db, sql, what, retry, NULL);
+}
+
 static gc_result pg_exec(struct gc_db *db, const char *sql)
 {
-	return pg_run(PGDB(db), sql, "exec", false);
+	return pg_run_counted(PGDB(db), sql, "exec", false, &PGDB(db)->changes);
 }
 
 static bool word_at(const char *p, const char *w)

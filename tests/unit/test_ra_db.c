@@ -238,8 +238,13 @@ static void one_open_revocation_and_reminder_once(void **state)
 	assert_int_equal(gc_db_exec(db, "INSERT INTO reminders (serial, days, sent_at) VALUES"
 	                                " ('0000000000000000000000000000000000000001', 30, 0)"),
 	                 GC_OK);
-	/* a statement, as ra_worker.c runs it: gc_db_changes counts statements' rows (on
-	 * PostgreSQL not those of gc_db_exec) */
+	/* gc_db_changes counts the rows of gc_db_exec on both databases ... */
+	assert_int_equal(gc_db_changes(db), 1);
+	assert_int_equal(gc_db_exec(db, "INSERT INTO reminders (serial, days, sent_at) VALUES"
+	                                " ('0000000000000000000000000000000000000001', 30, 9) ON CONFLICT DO NOTHING"),
+	                 GC_OK);
+	assert_int_equal(gc_db_changes(db), 0);
+	/* ... and of a statement, as ra_worker.c runs it */
 	assert_int_equal(gc_db_prepare(db, "INSERT INTO reminders (serial, days, sent_at) VALUES"
 	                                   " ('0000000000000000000000000000000000000001', 30, 5) ON CONFLICT DO NOTHING",
 	                               &st),
