@@ -658,7 +658,67 @@ static gc_result take_issuance_lock(struct gc_ca *ca, bool *exclusive)
 	return GC_OK;
 }
 
-/* Recovery while exclusive, then shared like every other issuing process. */
+int64_t gc_ca_node_id(const struct gc_ca *ca)
+{
+	return ca->node != NULL ? *ca->node : 0;
+}
+
+gc_result gc_ca_node_hold(struct gc_ca *ca)
+{
+	bool got = false;
+
+	if (ca->node_locked || gc_ca_node_id(ca) == 0)
+		return GC_OK;
+	GC_GUARD(gc_db_try_lock_shared(ca->db, GC_LOCK_NODE(*ca->node), &got));
+	GC_ENSURE(got, GC_E_CA_STATE, "node %lld: its lock is held by another node, which took this "
+	          "process for dead and recovered its reservations; this process must stop",
+	          (long long)*ca->node);
+	GC_GUARD(gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE));
+	ca->node_locked = true;
+	return GC_OK;
+}
+
+/*
+ * This process as an issuing node: a row of its own in nodes, recorded on every
+ * certificate it reserves, and its lock held shared by each of its connections for as
+ * long as it lives (docs/issuance-safety.md "Several nodes").
+ */
+static gc_result register_node(struct gc_ca *ca)
+{
+	struct gc_stmt *st = NULL;
+	char host[256] = "";
+	bool row = false;
+	int64_t id = 0;
+	gc_result rc;
+
+	if (gc_ca_node_id(ca) != 0)
+		return GC_OK;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "?");
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO nodes (host, pid, dir, started_at)"
+	                                       " VALUES (?, ?, ?, ?) RETURNING id", &st));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, host));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 2, (int64_t)getpid()));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, ca->dir));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, (int64_t)time(NULL)));
+	GC_GUARD_OUT(rc, gc_stmt_step(st, &row));
+	GC_ENSURE_OUT(rc, row, GC_E_DB, "nodes: no id returned");
+	id = gc_stmt_int64(st, 0);
+	gc_stmt_free(st);
+	st = NULL;
+	GC_GUARD_OUT(rc, gc_db_commit(ca->db));
+	ca->node_self = id;
+	ca->node = &ca->node_self;
+	ca->node_locked = false;
+	return gc_ca_node_hold(ca);
+out:
+	gc_stmt_free(st);
+	gc_db_rollback(ca->db);
+	return rc;
+}
+
+/* Recovery while exclusive, then shared like every other issuing process, as a node. */
 static gc_result open_issuance(struct gc_ca *ca)
 {
 	struct gc_recovery rec;
@@ -674,6 +734,8 @@ static gc_result open_issuance(struct gc_ca *ca)
 			rc = gc_db_lock_shared(ca->db, GC_LOCK_ISSUANCE);
 		gc_db_unlock(ca->db, GC_LOCK_ISSUANCE); /* the exclusive one; the shared stays */
 	}
+	if (rc == GC_OK)
+		rc = register_node(ca);
 	return rc;
 }
 
@@ -822,6 +884,7 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	if ((ca = calloc(1, sizeof(*ca))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	ca->lock_fd = -1;
+	ca->node = &ca->node_self;
 	snprintf(ca->actor, sizeof(ca->actor), "%s", actor);
 	GC_ENSURE_OUT(rc, strlen(dir) < sizeof(ca->dir), GC_E_CONFIG, "%s: path too long", dir);
 	memcpy(ca->dir, dir, strlen(dir) + 1);
@@ -875,6 +938,7 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	w->issuer.cert = w->issuing_cert;
 	/* its own copies: nothing of the parent's is freed or unlocked by the worker */
 	w->lock_fd = -1;
+	w->node_locked = false; /* w->node: the parent's id, shared */
 	memset(&w->lint_issuing, 0, sizeof(w->lint_issuing));
 	memset(&w->lint_root, 0, sizeof(w->lint_root));
 	set_ca_names(w);
@@ -882,7 +946,7 @@ gc_result gc_ca_worker(const struct gc_ca *ca, struct gc_ca **out)
 	    (rc = gc_lint_issuer_load(ca->lint_root.der, ca->lint_root.dersz, &w->lint_root)) != GC_OK ||
 	    (rc = gc_ca_db_target(ca, path, sizeof(path))) != GC_OK ||
 	    (rc = gc_db_open(path, false, &w->db)) != GC_OK ||
-	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK) {
+	    (rc = gc_audit_open(w->db, &w->audit)) != GC_OK || (rc = gc_ca_node_hold(w)) != GC_OK) {
 		gc_ca_close(w);
 		return rc;
 	}

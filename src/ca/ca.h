@@ -45,7 +45,16 @@ struct gc_ca {
 	struct gc_lint_issuer lint_issuing, lint_root;
 	const char *ca_names[6]; /* C, ST, L, O, root CN, issuing CN (point into cfg) */
 	int lock_fd;             /* issuance.lock, held shared while the token is open */
+	/* This issuing process as a node (nodes.id, 0 until it issues; docs/issuance-safety.md
+	 * "Several nodes"): the CA and all its workers share one id through node. */
+	int64_t node_self, *node;
+	bool node_locked; /* this connection holds GC_LOCK_NODE and GC_LOCK_ISSUANCE shared */
 };
+
+/* A node whose lock a survivor can take is dead; a PostgreSQL server up for less than
+ * this has not yet seen every live node reconnect (each does within GC_NODE_WATCH_MS). */
+#define GC_NODE_GRACE_SECONDS 15
+#define GC_NODE_WATCH_MS 2000
 
 /* What gc_ca_recover resolved (CPS §4.5.1: each is also an audit record). */
 struct gc_recovery {
@@ -152,6 +161,19 @@ gc_result gc_ca_trust(struct gc_ca *, STACK_OF(X509) *roots, STACK_OF(X509) *iss
  * gc_ca_open calls it for commands that need the token. Each resolution is audited.
  */
 gc_result gc_ca_recover(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
+/*
+ * Several nodes on PostgreSQL: resolves, as gc_ca_recover does, the reservations of
+ * every other node whose lock (GC_LOCK_NODE) this connection can take, i.e. whose
+ * process is gone; that lock is then kept for the session, so the node can never come
+ * back under its id. Nothing while the server has been up less than
+ * GC_NODE_GRACE_SECONDS. On SQLite nothing (one machine: issuance.lock orders it).
+ */
+gc_result gc_ca_recover_dead(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
+/* This process's node id (0: not issuing). */
+int64_t gc_ca_node_id(const struct gc_ca *);
+/* Takes this connection's share of the node's locks, once (a worker of an issuing CA,
+ * or one made before the CA began issuing). */
+gc_result gc_ca_node_hold(struct gc_ca *) GC_MUST_CHECK;
 
 /* The linter's expectation for a g-Cert TBS of this CA (issue.c and recover.c). */
 void gc_ca_lint_expect(const struct gc_ca *, struct gc_lint_cert_expect *);

@@ -15,6 +15,8 @@
 #define SCHED_MAX_SLEEP_MS 60000L
 /* A node that does not lead asks this often whether the leader is gone. */
 #define SCHED_FOLLOWER_POLL_MS 1000L
+/* after a lost database connection, the next try */
+#define SCHED_RECONNECT_MS 2000L
 
 struct gc_crl_sched {
 	struct gc_ca *ca; /* a worker: its own database connection */
@@ -130,6 +132,10 @@ static void *sched_main(void *arg)
 		ms = (long)(next - (int64_t)time(NULL)) * 1000L;
 		if (ms > SCHED_MAX_SLEEP_MS || rc != GC_OK)
 			ms = SCHED_MAX_SLEEP_MS;
+		/* the database away (a server restart): leadership is contested again as soon
+		 * as it is back, not a whole round later */
+		if (rc == GC_E_DB_CONN)
+			ms = SCHED_RECONNECT_MS;
 		if (ms < 1000)
 			ms = 1000;
 	} while (gc_loop_sleep(&s->loop, ms));

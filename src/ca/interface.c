@@ -133,6 +133,59 @@ static gc_result issued_before(struct gc_ca *ca, const struct gc_issue_request *
 
 /* ---- issue and renew, all of the file's at once through the pipeline ---- */
 
+/*
+ * A request refused as a duplicate whose row another node reserved and never finished
+ * because its process died (docs/issuance-safety.md "Several nodes"): that node's
+ * reservations are resolved first, then such requests go through issuance once more.
+ * A reservation abandoned so frees its request id: the request is issued now; one
+ * completed from its kept signature is answered from the database (issued_before).
+ */
+static gc_result retry_dead_node(struct gc_ca *ca, struct gc_issue_request **reqs,
+                                 struct gc_issue_result *res, size_t k)
+{
+	struct gc_issue_request **again;
+	struct gc_issue_result *res2;
+	struct gc_recovery rec;
+	size_t *at, m = 0, i;
+	gc_result rc = GC_OK;
+
+	for (i = 0; i < k; i++)
+		m += res[i].code == GC_E_DUPLICATE_REQUEST;
+	if (m == 0)
+		return GC_OK;
+	if (gc_ca_recover_dead(ca, &rec) != GC_OK) {
+		gc_err_clear(); /* the duplicates stay refused, naming their certificate */
+		return GC_OK;
+	}
+	if (rec.completed + rec.abandoned == 0)
+		return GC_OK;
+	again = calloc(m, sizeof(*again));
+	res2 = calloc(m, sizeof(*res2));
+	at = calloc(m, sizeof(*at));
+	GC_NOMEM_OUT(rc, again);
+	GC_NOMEM_OUT(rc, res2);
+	GC_NOMEM_OUT(rc, at);
+	for (m = 0, i = 0; i < k; i++)
+		if (res[i].code == GC_E_DUPLICATE_REQUEST) {
+			at[m] = i;
+			again[m++] = reqs[i];
+		}
+	GC_GUARD_OUT(rc, gc_ca_issue_many(ca, again, m, res2, ISSUE_CHUNK));
+	for (i = 0; i < m; i++) {
+		gc_issue_results_clear(&res[at[i]], 1);
+		res[at[i]] = res2[i];
+	}
+	free(res2);
+	res2 = NULL;
+out:
+	if (res2 != NULL)
+		gc_issue_results_clear(res2, m);
+	free(res2);
+	free(again);
+	free(at);
+	return rc;
+}
+
 static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *b, struct answer *ans)
 {
 	struct gc_issue_request **reqs = calloc(b->n, sizeof(*reqs));
@@ -155,6 +208,7 @@ static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_bat
 	}
 	if (k > 0)
 		GC_GUARD_OUT(rc, gc_ca_issue_many(ca, reqs, k, res, ISSUE_CHUNK));
+	GC_GUARD_OUT(rc, retry_dead_node(ca, reqs, res, k));
 	for (i = 0; i < k; i++) {
 		struct gc_iface_item *it = &b->items[which[i]];
 		if (res[i].code == GC_E_DUPLICATE_REQUEST && it->type == GC_IFACE_ISSUE)

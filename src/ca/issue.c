@@ -77,8 +77,8 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
 	                           " cert_type, subject_cn, email, organisation, validity_years,"
 	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews,"
-	                           " request_sha256)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?)",
+	                           " request_sha256, node_id)"
+	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
 	                       &s->reserve));
 	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
 	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
@@ -313,6 +313,11 @@ static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it
 	GC_GUARD(gc_stmt_bind_int64(st, 14, now));
 	GC_GUARD(gc_stmt_bind_text(st, 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
 	GC_GUARD(gc_stmt_bind_text(st, 16, r->content_sha256[0] ? r->content_sha256 : NULL));
+	/* the node that will sign it: a survivor resolves it if this process dies */
+	if (gc_ca_node_id(ca) != 0)
+		GC_GUARD(gc_stmt_bind_int64(st, 17, gc_ca_node_id(ca)));
+	else
+		GC_GUARD(gc_stmt_bind_text(st, 17, NULL));
 	return GC_OK;
 }
 

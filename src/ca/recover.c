@@ -12,6 +12,10 @@
  * taken for ever; the row keeps serial and TBS so that revocation can list it on CRLs
  * like any other certificate (CPS §4.4). Every resolution is audited in the same
  * transaction (CPS §4.5.1).
+ *
+ * Several nodes on PostgreSQL: each row names the node that reserved it; the rows of a
+ * node are resolved only once its node lock can be taken, i.e. its process is gone
+ * (docs/issuance-safety.md "Several nodes").
  */
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -52,8 +56,9 @@ static unsigned char *blob_dup(struct gc_stmt *st, int col, size_t *n)
 	return d;
 }
 
-/* Reads every unresolved row (the batch a crash interrupted is small: read it whole). */
-static gc_result rows_load(struct gc_db *db, struct open_row **out, size_t *n)
+/* Reads every unresolved row of one node (0: of none) (the batch a crash interrupted is
+ * small: read it whole). */
+static gc_result rows_load(struct gc_db *db, int64_t node, struct open_row **out, size_t *n)
 {
 	struct gc_stmt *st;
 	struct open_row *rows = NULL, *r;
@@ -63,7 +68,12 @@ static gc_result rows_load(struct gc_db *db, struct open_row **out, size_t *n)
 
 	*n = 0;
 	GC_GUARD(gc_db_prepare(db, "SELECT serial, request_id, ca_id, status, tbs, der FROM certificates"
-	                           " WHERE status IN ('reserved', 'signed') ORDER BY created_at, serial", &st));
+	                           " WHERE status IN ('reserved', 'signed') AND COALESCE(node_id, 0) = ?"
+	                           " ORDER BY created_at, serial", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, node)) != GC_OK) {
+		gc_stmt_free(st);
+		return rc;
+	}
 	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
@@ -132,18 +142,21 @@ static bool kept_is_sound(struct gc_ca *ca, const struct open_row *r, char *why,
 }
 
 static gc_result resolve(struct gc_ca *ca, struct gc_stmt *complete, struct gc_stmt *abandon,
-                         const struct open_row *r, int64_t now, struct gc_recovery *out)
+                         const struct open_row *r, int64_t node, int64_t now, struct gc_recovery *out)
 {
-	char why[400], detail[600];
+	char why[400], detail[700], whose[96] = "";
 
+	if (node != 0)
+		snprintf(whose, sizeof(whose), " (reserved by node %lld, whose process is gone)",
+		         (long long)node);
 	if (r->is_signed && kept_is_sound(ca, r, why, sizeof(why))) {
 		GC_GUARD(gc_stmt_bind_int64(complete, 1, now));
 		GC_GUARD(gc_stmt_bind_text(complete, 2, r->serial));
 		GC_GUARD(gc_stmt_run(complete));
 		GC_ENSURE(gc_db_changes(ca->db) == 1, GC_E_RECOVERY, "certificate %s: changed during recovery",
 		          r->serial);
-		snprintf(detail, sizeof(detail), "request %s: interrupted after its signature was kept; "
-		         "verified again and completed", r->request_id);
+		snprintf(detail, sizeof(detail), "request %s%s: interrupted after its signature was kept; "
+		         "verified again and completed", r->request_id, whose);
 		GC_GUARD(gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_RECOVERED, r->serial, true, detail));
 		out->completed++;
 		return GC_OK;
@@ -155,24 +168,24 @@ static gc_result resolve(struct gc_ca *ca, struct gc_stmt *complete, struct gc_s
 	GC_GUARD(gc_stmt_run(abandon));
 	GC_ENSURE(gc_db_changes(ca->db) == 1, GC_E_RECOVERY, "certificate %s: changed during recovery",
 	          r->serial);
-	snprintf(detail, sizeof(detail), "request %s: %s; never handed out; serial retired for ever, "
-	         "revocable", r->request_id, why);
+	snprintf(detail, sizeof(detail), "request %s%s: %s; never handed out; serial retired for ever, "
+	         "revocable", r->request_id, whose, why);
 	GC_GUARD(gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_ABANDONED, r->serial, false, detail));
 	out->abandoned++;
 	return GC_OK;
 }
 
-gc_result gc_ca_recover(struct gc_ca *ca, struct gc_recovery *out)
+/* Resolves, in one transaction, the open rows of one node (0: rows of no node). */
+static gc_result recover_node(struct gc_ca *ca, int64_t node, struct gc_recovery *out)
 {
-	struct gc_stmt *complete = NULL, *abandon = NULL;
+	struct gc_stmt *complete = NULL, *abandon = NULL, *mark = NULL;
 	struct open_row *rows = NULL;
 	int64_t now = (int64_t)time(NULL);
 	size_t n = 0, i;
 	gc_result rc;
 
-	memset(out, 0, sizeof(*out));
 	GC_GUARD(gc_db_begin(ca->db));
-	GC_GUARD_OUT(rc, rows_load(ca->db, &rows, &n));
+	GC_GUARD_OUT(rc, rows_load(ca->db, node, &rows, &n));
 	if (n == 0) {
 		gc_db_rollback(ca->db);
 		return GC_OK;
@@ -184,19 +197,83 @@ gc_result gc_ca_recover(struct gc_ca *ca, struct gc_recovery *out)
 	                                       " WHERE serial = ? AND status IN ('reserved', 'signed')",
 	                               &abandon));
 	for (i = 0; i < n; i++)
-		GC_GUARD_OUT(rc, resolve(ca, complete, abandon, &rows[i], now, out));
+		GC_GUARD_OUT(rc, resolve(ca, complete, abandon, &rows[i], node, now, out));
+	if (node != 0) {
+		GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE nodes SET recovered_at = ?, recovered_by = ?"
+		                                       " WHERE id = ?", &mark));
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(mark, 1, now));
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(mark, 2, gc_ca_node_id(ca)));
+		GC_GUARD_OUT(rc, gc_stmt_bind_int64(mark, 3, node));
+		GC_GUARD_OUT(rc, gc_stmt_run(mark));
+	}
 	rc = gc_db_commit(ca->db);
 out:
 	if (rc != GC_OK) {
 		char cause[512];
 		snprintf(cause, sizeof(cause), "%s", gc_err_detail());
 		gc_db_rollback(ca->db);
-		rc = gc_fail(GC_E_RECOVERY, "%s: %zu interrupted issuance(s) could not be resolved; nothing "
-		             "is issued until they are: %s", ca->dir, n, cause);
+		rc = gc_fail(GC_E_RECOVERY, "%s: %zu interrupted issuance(s)%s could not be resolved; nothing "
+		             "is issued until they are: %s", ca->dir, n, node ? " of a dead node" : "", cause);
 		memset(out, 0, sizeof(*out));
 	}
 	gc_stmt_free(complete);
 	gc_stmt_free(abandon);
+	gc_stmt_free(mark);
 	rows_free(rows, n);
 	return rc;
+}
+
+#define MAX_OWNERS 64 /* nodes with open rows looked at in one pass; the rest next pass */
+
+/*
+ * The open rows by owner: those of no node when unowned is set (the caller holds the
+ * issuance lock exclusive), and those of every other node whose lock this connection
+ * takes, i.e. whose every connection is gone. That lock is kept: the dead node's id can
+ * never sign again (its process, were it only cut off, finds the lock taken when it
+ * reconnects, and stops). While the server has just started, live nodes may not have
+ * reconnected yet: no node is taken for dead then.
+ */
+static gc_result recover_owners(struct gc_ca *ca, bool unowned, struct gc_recovery *out)
+{
+	struct gc_stmt *st;
+	int64_t owners[MAX_OWNERS], uptime = 0, self = gc_ca_node_id(ca);
+	size_t n = 0, i;
+	bool row, got;
+	gc_result rc;
+
+	memset(out, 0, sizeof(*out));
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT DISTINCT COALESCE(node_id, 0) FROM certificates"
+	                               " WHERE status IN ('reserved', 'signed')", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row && n < MAX_OWNERS)
+		owners[n++] = gc_stmt_int64(st, 0);
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	for (i = 0; i < n; i++) {
+		if (owners[i] == 0 ? !unowned : owners[i] == self)
+			continue;
+		if (owners[i] != 0) {
+			if (uptime == 0)
+				GC_GUARD(gc_db_uptime(ca->db, &uptime));
+			if (uptime < GC_NODE_GRACE_SECONDS)
+				continue;
+			GC_GUARD(gc_db_try_lock(ca->db, GC_LOCK_NODE(owners[i]), &got));
+			if (!got)
+				continue; /* alive: one of its connections holds its lock */
+		}
+		GC_GUARD(recover_node(ca, owners[i], out));
+	}
+	return GC_OK;
+}
+
+gc_result gc_ca_recover(struct gc_ca *ca, struct gc_recovery *out)
+{
+	return recover_owners(ca, true, out);
+}
+
+gc_result gc_ca_recover_dead(struct gc_ca *ca, struct gc_recovery *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (gc_db_kind(ca->db) != GC_DB_POSTGRESQL)
+		return GC_OK;
+	return recover_owners(ca, false, out);
 }

@@ -18,6 +18,7 @@
 #include "ca/control.h"
 #include "ca/crl_sched.h"
 #include "ca/iface_http.h"
+#include "ca/nodewatch.h"
 #include "ca/repo_alerts.h"
 #include "ca/repo_files.h"
 #include "ca/repo_http.h"
@@ -43,6 +44,8 @@ struct serve {
 	struct gc_repo_poller *poller;
 	struct gc_repo_ldap *ldap;
 	struct gc_sealer *sealer;
+	struct gc_node_watch *watch;
+	char node_failure[600]; /* why this node had to stop (nodewatch.h), "" : it did not */
 	struct gc_service svc;
 };
 
@@ -103,6 +106,11 @@ static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *list
 		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"crl-schedule", gc_crl_sched_start,
 		                                                      gc_crl_sched_stop, s->sched}));
 	}
+	/* several nodes on one database: this one's locks after a server restart, and the
+	 * reservations of dead nodes (docs/issuance-safety.md "Several nodes") */
+	GC_GUARD(gc_node_watch_new(ca, s->node_failure, sizeof(s->node_failure), &s->watch));
+	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"node-watch", gc_node_watch_start,
+	                                                      gc_node_watch_stop, s->watch}));
 	/* last started, first stopped: its final step seals what the others recorded */
 	GC_GUARD(gc_sealer_new(ca, ca->cfg.seal_interval, &s->sealer));
 	if (s->ldap_uri == NULL || s->ldap_uri[0] == '\0')
@@ -131,6 +139,8 @@ static void serve_free(struct serve *s)
 	gc_iface_http_free(s->iface);
 	gc_crl_sched_free(s->sched);
 	gc_repo_alerts_free(s->alerts);
+	gc_node_watch_free(s->watch);
+	s->watch = NULL;
 	s->sealer = NULL, s->ldap = NULL, s->poller = NULL, s->http = NULL;
 	s->iface = NULL, s->sched = NULL, s->alerts = NULL;
 	memset(&s->svc, 0, sizeof(s->svc));
@@ -378,6 +388,11 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	snprintf(detail, sizeof(detail), "stopped by signal %d", sig);
 	rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STOPPED, detail);
 	serve_free(s);
+	if (s->node_failure[0] != '\0') {
+		rc = gc_fail(GC_E_DB_CONN, "%s", s->node_failure);
+		free(s);
+		return cli_fail(ctx, rc);
+	}
 	free(s);
 	printf("gcert: stopped\n");
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);

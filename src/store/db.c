@@ -198,8 +198,16 @@ gc_result gc_db_has_table(struct gc_db *db, const char *name, bool *yes)
 
 gc_result gc_db_try_lock(struct gc_db *db, int64_t key, bool *got)
 {
-	return db->ops->try_lock(db, key, got);
+	return db->ops->try_lock(db, key, false, got);
 }
+
+gc_result gc_db_try_lock_shared(struct gc_db *db, int64_t key, bool *got)
+{
+	return db->ops->try_lock(db, key, true, got);
+}
+
+gc_result gc_db_uptime(struct gc_db *db, int64_t *seconds) { return db->ops->uptime(db, seconds); }
+bool gc_db_broken(struct gc_db *db) { return db->ops->broken != NULL && db->ops->broken(db); }
 
 gc_result gc_db_lock(struct gc_db *db, int64_t key) { return db->ops->lock(db, key, false); }
 gc_result gc_db_lock_shared(struct gc_db *db, int64_t key) { return db->ops->lock(db, key, true); }

@@ -120,14 +120,35 @@ void gc_blob_close(struct gc_blob *);
  * node dies. SQLite: always granted (one machine; file locks order its processes).
  */
 gc_result gc_db_try_lock(struct gc_db *, int64_t key, bool *got) GC_MUST_CHECK;
+/* As gc_db_try_lock, shared with other sessions (a node's own lock, every connection). */
+gc_result gc_db_try_lock_shared(struct gc_db *, int64_t key, bool *got) GC_MUST_CHECK;
 /* As gc_db_try_lock, waited for; shared: with other sessions (the issuance lock). */
 gc_result gc_db_lock(struct gc_db *, int64_t key) GC_MUST_CHECK;
 gc_result gc_db_lock_shared(struct gc_db *, int64_t key) GC_MUST_CHECK;
 void gc_db_unlock(struct gc_db *, int64_t key);
+/*
+ * The shared session locks a connection holds (gc_db_lock_shared, gc_db_try_lock_shared)
+ * are taken back when the driver makes a lost connection again (PostgreSQL restarted),
+ * before anything else runs on it. If one cannot be taken back within
+ * GC_DB_RELOCK_SECONDS (another session holds it exclusive: this node was taken for
+ * dead, docs/issuance-safety.md "Several nodes"), the connection refuses every further
+ * statement with GC_E_DB_CONN naming the lock: the process must stop. Exclusive
+ * session locks are not taken back: a leadership (GC_LOCK_CRL) is contested anew.
+ */
+#define GC_DB_RELOCK_SECONDS 10
+/* Whether this connection refuses every statement so (PostgreSQL; never on SQLite). */
+bool gc_db_broken(struct gc_db *);
+/* How long the database server has been up (SQLite: INT64_MAX): locks of sessions that
+ * a server restart ended are absent until their nodes reconnect. */
+gc_result gc_db_uptime(struct gc_db *, int64_t *seconds) GC_MUST_CHECK;
 /* The session locks of gcert, one place (keys below 2^31). */
 #define GC_LOCK_ISSUANCE 0x67630001 /* shared by every process that signs; recovery alone */
 #define GC_LOCK_CRL 0x67630002      /* the scheduled CRLs: one node leads, for its session */
 #define GC_LOCK_CRL_RUN 0x67630003  /* one run of CRLs or the ARL at a time (cRLNumbers) */
+/* A node's own lock (nodes.id in the low 32 bits): every connection of a live issuing
+ * process holds it shared; another node that takes it exclusive knows that process
+ * is gone and recovers its reservations (ca/recover.c). */
+#define GC_LOCK_NODE(id) ((int64_t)0x6763 << 32 | (int64_t)(id))
 
 /*
  * An online, consistent copy of the whole database (CPS §4.8.1 daily backup), taken

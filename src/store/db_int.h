@@ -43,9 +43,11 @@ struct gc_db_ops {
 	gc_result (*migrate_prepare)(struct gc_db *);
 	gc_result (*migrate_check)(struct gc_db *);
 	gc_result (*migrate_finish)(struct gc_db *);
-	gc_result (*try_lock)(struct gc_db *, int64_t key, bool *got);
+	gc_result (*try_lock)(struct gc_db *, int64_t key, bool shared, bool *got);
 	gc_result (*lock)(struct gc_db *, int64_t key, bool shared);
 	void (*unlock)(struct gc_db *, int64_t key);
+	gc_result (*uptime)(struct gc_db *, int64_t *seconds);
+	bool (*broken)(struct gc_db *); /* NULL: never */
 };
 
 /* Every driver's connection and statement begin with these. */

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/db_int.h"
 
@@ -34,6 +35,10 @@ struct pg_db {
 	PGconn *c;
 	int64_t changes;
 	bool in_tx;
+	/* the shared session locks held, taken back after a reconnection (db.h) */
+	int64_t held[8];
+	int nheld;
+	char broken[400]; /* why this connection refuses every statement, once it does */
 };
 
 struct pg_stmt {
@@ -140,16 +145,71 @@ gc_result gc_pg_open(const char *conninfo, struct gc_db **out)
 	return GC_OK;
 }
 
-/* Outside a transaction, a connection the server dropped is made again, once. */
+static const char *lock_name(int64_t key)
+{
+	return key == GC_LOCK_ISSUANCE ? "the issuance lock" : (key >> 32) == 0x6763 ? "this node's lock"
+	                                                                              : "a session lock";
+}
+
+/* One try of a shared session lock: *got. */
+static gc_result try_shared(struct pg_db *db, int64_t key, bool *got)
+{
+	char sql[80];
+	PGresult *res;
+	gc_result rc = GC_OK;
+
+	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock_shared(%lld)", (long long)key);
+	res = PQexec(db->c, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_err(db, res, "lock");
+	else
+		*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return rc;
+}
+
+/* After a reconnection: every shared session lock this connection held, taken back
+ * before anything else runs on it, or the connection is broken for good (db.h). */
+static gc_result relock(struct pg_db *db)
+{
+	struct timespec pause = {0, 200 * 1000 * 1000};
+	time_t until = time(NULL) + GC_DB_RELOCK_SECONDS;
+	bool got;
+	int i;
+
+	for (i = 0; i < db->nheld; i++) {
+		for (got = false;;) {
+			GC_GUARD(try_shared(db, db->held[i], &got));
+			if (got || time(NULL) >= until)
+				break;
+			nanosleep(&pause, NULL);
+		}
+		if (!got) {
+			snprintf(db->broken, sizeof(db->broken), "database connection made again after it was "
+			         "lost, but %s (%lld) could not be taken back within %d s: another session "
+			         "holds it exclusive (this node was taken for dead and its reservations "
+			         "recovered); this process must stop and be started again",
+			         lock_name(db->held[i]), (long long)db->held[i], GC_DB_RELOCK_SECONDS);
+			return gc_fail(GC_E_DB_CONN, "%s", db->broken);
+		}
+	}
+	return GC_OK;
+}
+
+/* Outside a transaction, a connection the server dropped is made again, once, with
+ * its shared session locks. */
 static gc_result reconnect(struct pg_db *db)
 {
+	if (db->broken[0] != '\0')
+		return gc_fail(GC_E_DB_CONN, "%s", db->broken);
 	if (db->in_tx)
 		return gc_fail(GC_E_DB_CONN, "database connection lost: %s", pg_msg(db->c, NULL));
 	PQreset(db->c);
 	if (PQstatus(db->c) != CONNECTION_OK)
 		return gc_fail(GC_E_DB_CONN, "database connection lost: cannot reconnect: %s",
 		               pg_msg(db->c, NULL));
-	return session_setup(db);
+	GC_GUARD(session_setup(db));
+	return relock(db);
 }
 
 static bool lost(struct pg_db *db, const PGresult *res)
@@ -168,7 +228,7 @@ static gc_result pg_run_counted(struct pg_db *db, const char *sql, const char *w
 	ExecStatusType st;
 	gc_result rc = GC_OK;
 
-	if (PQstatus(db->c) == CONNECTION_BAD)
+	if (PQstatus(db->c) == CONNECTION_BAD || db->broken[0] != '\0')
 		GC_GUARD(reconnect(db));
 	res = PQexec(db->c, sql);
 	if (retry && lost(db, res)) {
@@ -453,7 +513,7 @@ static gc_result execute(struct pg_stmt *s)
 	ExecStatusType st;
 	gc_result rc;
 
-	if (PQstatus(db->c) == CONNECTION_BAD)
+	if (PQstatus(db->c) == CONNECTION_BAD || db->broken[0] != '\0')
 		GC_GUARD(reconnect(db));
 	s->res = run_stmt(db, s);
 	/* a read outside a transaction is safe to send again on a new connection */
@@ -654,24 +714,43 @@ static gc_result pg_nothing(struct gc_db *db)
 	return GC_OK;
 }
 
+static void held_add(struct pg_db *db, int64_t key)
+{
+	if (db->nheld < (int)(sizeof(db->held) / sizeof(db->held[0])))
+		db->held[db->nheld++] = key;
+}
+
 /*
  * A lock this session holds already is not taken again (advisory locks stack): a
  * leader asks each round whether it still leads, and after a reconnection it must take
- * the lock anew.
+ * the lock anew. pg_locks shows a bigint key as classid (high half) and objid.
  */
-static gc_result pg_try_lock(struct gc_db *db, int64_t key, bool *got)
+static gc_result pg_try_lock(struct gc_db *db, int64_t key, bool shared, bool *got)
 {
 	struct gc_stmt *st;
 	bool row = false;
 	gc_result rc;
 
-	GC_GUARD(gc_db_prepare(db, "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE"
-	                           " locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
-	                           " AND mode = 'ExclusiveLock' AND classid = 0 AND objsubid = 1"
-	                           " AND objid = CAST(?1 AS INTEGER)) THEN true"
-	                           " ELSE pg_try_advisory_lock(?1) END", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, key)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+	GC_GUARD(gc_db_prepare(db, shared ? "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE"
+	                                    " locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+	                                    " AND objsubid = 1 AND CAST(classid AS BIGINT) = ?2"
+	                                    " AND CAST(objid AS BIGINT) = ?3) THEN true"
+	                                    " ELSE pg_try_advisory_lock_shared(?1) END"
+	                                  : "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_locks WHERE"
+	                                    " locktype = 'advisory' AND pid = pg_backend_pid() AND granted"
+	                                    " AND mode = 'ExclusiveLock' AND objsubid = 1"
+	                                    " AND CAST(classid AS BIGINT) = ?2"
+	                                    " AND CAST(objid AS BIGINT) = ?3) THEN true"
+	                                    " ELSE pg_try_advisory_lock(?1) END",
+	                           &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, key)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 2, (int64_t)((uint64_t)key >> 32))) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 3, key & 0xffffffffLL)) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK) {
 		*got = row && gc_stmt_int64(st, 0) == 1;
+		if (*got && shared)
+			held_add(PGDB(db), key);
+	}
 	gc_stmt_free(st);
 	return rc;
 }
@@ -683,16 +762,40 @@ static gc_result pg_lock(struct gc_db *db, int64_t key, bool shared)
 
 	snprintf(sql, sizeof(sql), "SET lock_timeout = 0; SELECT pg_advisory_lock%s(%lld); " LOCK_TIMEOUT,
 	         shared ? "_shared" : "", (long long)key);
-	return pg_run(PGDB(db), sql, "lock", true);
+	GC_GUARD(pg_run(PGDB(db), sql, "lock", true));
+	if (shared)
+		held_add(PGDB(db), key);
+	return GC_OK;
 }
 
 static void pg_unlock(struct gc_db *db, int64_t key)
 {
+	struct pg_db *d = PGDB(db);
 	char sql[80];
 
+	/* exclusive locks only: shared ones are held for the session (and taken back) */
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", (long long)key);
-	if (PQstatus(PGDB(db)->c) == CONNECTION_OK)
-		PQclear(PQexec(PGDB(db)->c, sql));
+	if (PQstatus(d->c) == CONNECTION_OK)
+		PQclear(PQexec(d->c, sql));
+}
+
+static bool pg_broken(struct gc_db *db)
+{
+	return PGDB(db)->broken[0] != '\0';
+}
+
+static gc_result pg_uptime(struct gc_db *db, int64_t *seconds)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT CAST(EXTRACT(EPOCH FROM now() - pg_postmaster_start_time())"
+	                           " AS BIGINT)", &st));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
+		*seconds = row ? gc_stmt_int64(st, 0) : 0;
+	gc_stmt_free(st);
+	return rc;
 }
 
 /* ---- logical export and import (gc_db_snapshot, gc_db_load) ---- */
@@ -920,4 +1023,6 @@ static const struct gc_db_ops pg_ops = {
 	.try_lock = pg_try_lock,
 	.lock = pg_lock,
 	.unlock = pg_unlock,
+	.uptime = pg_uptime,
+	.broken = pg_broken,
 };

@@ -367,10 +367,11 @@ static gc_result sq_migrate_finish(struct gc_db *db)
 
 /* One SQLite file has one writer at a time anyway: a lock is always granted. The CA's
  * file locks (issuance.lock) order the processes of one machine. */
-static gc_result sq_try_lock(struct gc_db *db, int64_t key, bool *got)
+static gc_result sq_try_lock(struct gc_db *db, int64_t key, bool shared, bool *got)
 {
 	(void)db;
 	(void)key;
+	(void)shared;
 	*got = true;
 	return GC_OK;
 }
@@ -387,6 +388,14 @@ static void sq_unlock(struct gc_db *db, int64_t key)
 {
 	(void)db;
 	(void)key;
+}
+
+/* The file is the server: it has been up as long as anyone can tell. */
+static gc_result sq_uptime(struct gc_db *db, int64_t *seconds)
+{
+	(void)db;
+	*seconds = INT64_MAX;
+	return GC_OK;
 }
 
 static const struct gc_db_ops sqlite_ops = {
@@ -423,4 +432,5 @@ static const struct gc_db_ops sqlite_ops = {
 	.try_lock = sq_try_lock,
 	.lock = sq_lock,
 	.unlock = sq_unlock,
+	.uptime = sq_uptime,
 };

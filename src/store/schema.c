@@ -661,6 +661,24 @@ static const struct gc_migration migrations[] = {
 	"  der BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL);",
 	 NULL},
+	/*
+	 * 11: several issuing nodes on one database (docs/issuance-safety.md "Several
+	 * nodes"): each issuing process registers itself and records itself on the rows it
+	 * reserves, so a surviving node can resolve exactly the reservations of a dead one.
+	 * Rows reserved before this migration have no node (recovered on start, as before).
+	 */
+	{"CREATE TABLE nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  host TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  dir TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  recovered_at INTEGER,"
+	"  recovered_by INTEGER);"
+	"ALTER TABLE certificates ADD COLUMN node_id INTEGER;"
+	"CREATE INDEX certificates_open_node ON certificates(node_id)"
+	"  WHERE status IN ('reserved', 'signed');",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

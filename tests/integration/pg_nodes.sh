@@ -4,10 +4,14 @@
 #   1. both take interface files at once: no serial, subscriber number or cRLNumber twice;
 #   2. CRLs are made by one node at a time (session advisory lock); when that node is
 #      killed the other takes over;
-#   3. a node killed mid-batch: the client sends the file again to the other node;
-#      nothing is issued twice, every request is answered;
+#   3. a node killed mid-batch (after its reservations, or after its kept signatures):
+#      the client sends the file again to the other node, which recovers the dead
+#      node's rows; every request is issued, exactly once: anew, or the certificate the
+#      dead node had signed; the CRL schedule still has a leader;
 #   4. PostgreSQL restarted mid-batch: the node names the cause, stays up, reconnects;
-#      the file sent again issues nothing twice.
+#      the file sent again issues nothing twice; both nodes take their session locks
+#      back, neither is taken for dead, each still issues;
+#   5. a node whose lock another session took while it was cut off stops, naming why.
 # It runs its own private server (scripts/pg.sh), as it restarts it; in the suite's
 # PostgreSQL pass it is skipped (it ran in the normal pass).
 source "$GCERT_SRC/tests/integration/lib.sh"
@@ -37,7 +41,7 @@ q() { psql "$DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 # subscriber keys from bench_issue's pool, made once per build directory (each run has
 # a CA of its own, so they are new to it); the tool is a fixture here, not under test
 POOL=$GCERT_BUILD/test-pg-nodes-pool.pem
-ASAN_OPTIONS=detect_leaks=0 "$GCERT_BUILD/bench_issue" -n 300 -k "$POOL" -p >/dev/null
+ASAN_OPTIONS=detect_leaks=0 "$GCERT_BUILD/bench_issue" -n 400 -k "$POOL" -p >/dev/null
 NEXT_CSR=0
 make_file() { # OUT BATCH N: a signed request file of N fresh requests "BATCH-i"
   "$PY" - "$POOL" "$NEXT_CSR" "$3" "$2" "$T/$2.json" <<'PY'
@@ -131,46 +135,86 @@ check_eq "nothing twice" 0 "$(no_duplicates)"
 kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
 
 # ---- 3: a node killed mid-batch; the client sends the file again to the other ----
-# A test trigger holds the batch after its reservations are committed (the first
-# reserved -> signed move sleeps), so the kill lands mid-batch every time.
-stall() { q "CREATE FUNCTION test_stall() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
-               PERFORM pg_sleep(60); RETURN NEW; END \$\$;
-             CREATE TRIGGER test_stall BEFORE UPDATE OF status ON certificates FOR EACH ROW
-               WHEN (NEW.status = 'signed') EXECUTE FUNCTION test_stall();"; }
+# A test trigger holds the batch at a chosen step (NEW.status = 'signed': after its
+# reservations are committed; 'issued': after its signatures are kept), so the kill lands
+# there every time. The killed node's sleeping server session is ended as a server ends
+# the session of a client that is gone; the survivor then recovers the dead node's rows
+# (its node lock is free): reserved ones are abandoned (issued anew on the retry),
+# signed ones completed (answered on the retry from the database).
+stall() { # STEP NODE: the node's first move of a row to STEP sleeps (other nodes never do)
+  q "CREATE FUNCTION test_stall() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
+       PERFORM pg_sleep(60); RETURN NEW; END \$\$;
+     CREATE TRIGGER test_stall BEFORE UPDATE OF status ON certificates FOR EACH ROW
+       WHEN (NEW.status = '$1' AND NEW.node_id = $2) EXECUTE FUNCTION test_stall();"; }
+node_of() { q "SELECT id FROM nodes WHERE pid = $1 ORDER BY id DESC LIMIT 1"; }
 unstall() { q "DROP FUNCTION test_stall() CASCADE"; }
+end_sleeper() { q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event = 'PgSleep'" >/dev/null; }
 stalled() { # PATTERN: the batch's reservations are committed and it waits in the trigger
   wait_for 60 bash -c "(( \$(psql '$DB' -qAt -c \"SELECT count(*) FROM certificates WHERE request_id LIKE '$1'\") > 0 )) &&
     psql '$DB' -qAt -c \"SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'\" | grep -qx 1"
 }
-node "$A" A; node "$B" B
-make_file "$T/k.req" k 60
-stall
-(post "$PORT_A" "$T/k.req" "$T/k-a.res" >"$T/k-a.code") &
-check "A is mid-batch" stalled 'cmmp/k-%'
-kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
-unstall
-wait_for 10 test -s "$T/k-a.code"
-check_eq "A answered nothing (killed)" 000 "$(cat "$T/k-a.code")"
-check_eq "A's batch: reserved, nothing issued" "0" \
-  "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/k-%' AND status <> 'reserved'")"
-check_eq "retry on B: answered" 200 "$(post "$PORT_B" "$T/k.req" "$T/k-b.res")"
-read -r issued rejected <<<"$(results "$T/k-b.res")"
-check_eq "every request answered" 60 "$((issued + rejected))"
-check_eq "each issued certificate of the answer is in the database, once" "$issued" \
-  "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/k-%' AND status = 'issued'")"
-check_eq "nothing twice" 0 "$(no_duplicates)"
-"$PY" -c 'import json,sys; [print(x["id"], x.get("code", "")) for x in json.load(open(sys.argv[1]))["results"] if x["status"] != "issued"]' \
-  "$T/k-b.res.json" >"$T/k-rejected"
-check "a rejection names its cause" bash -c "! grep -qv ' GC_E_' $T/k-rejected"
-echo "info: requests A had begun, sent again: $(wc -l <"$T/k-rejected") rejected ($(cut -d' ' -f2 "$T/k-rejected" | sort | uniq -c | xargs))"
-check_eq "sent once more: the same answer" 200 "$(post "$PORT_B" "$T/k.req" "$T/k-b2.res")"
-check "the replay is the stored result" cmp "$T/k-b.res" "$T/k-b2.res"
+one_each() { # PATTERN N: exactly one issued certificate for each of the N request ids, none else
+  q "SELECT count(*) FILTER (WHERE n = 1), count(*) FROM (SELECT request_id, count(*) AS n FROM certificates
+     WHERE request_id LIKE '$1' AND status = 'issued' GROUP BY request_id) AS t" | grep -qx "$2|$2"
+}
+answer_is_db() { # RES PATTERN: every issued answer is the request's one issued certificate in the database
+  q "SELECT substr(request_id, 6) || ' ' || serial FROM certificates WHERE request_id LIKE '$2' AND status = 'issued' ORDER BY 1" >"$1.db"
+  "$PY" -c 'import json,sys; [print(x["id"], x["serial"]) for x in json.load(open(sys.argv[1]))["results"] if x["status"] == "issued"]' \
+    "$1.json" | LC_ALL=C sort >"$1.ans"
+  LC_ALL=C sort -o "$1.db" "$1.db"
+  cmp -s "$1.db" "$1.ans"
+}
+killed_mid_batch() { # NAME STEP: A takes file NAME, is killed at STEP, B takes it again
+  local f=$1 step=$2
+  make_file "$T/$f.req" "$f" 60
+  a_node=$(node_of "$PID_A")
+  stall "$step" "$a_node"
+  (post "$PORT_A" "$T/$f.req" "$T/$f-a.res" >"$T/$f-a.code") &
+  check "A is mid-batch ($f: stopped before '$step')" stalled "cmmp/$f-%"
+  kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
+  # A's sleeping session still holds A's node lock: nothing of A is recovered yet
+  open_a=$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%'")
+  kept=$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%' AND status = 'signed'")
+  check_eq "$f: A's rows carry A's node" "$open_a" "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%' AND node_id = $a_node")"
+  check_eq "$f: A issued nothing" 0 "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%' AND status = 'issued'")"
+  end_sleeper; unstall
+  wait_for 10 test -s "$T/$f-a.code"
+  check_eq "$f: A answered nothing (killed)" 000 "$(cat "$T/$f-a.code")"
+  # a survivor takes no node for dead while the server is younger than the grace in
+  # which live nodes reconnect (GC_NODE_GRACE_SECONDS)
+  wait_for 30 bash -c "psql '$DB' -qAt -c \"SELECT now() - pg_postmaster_start_time() > interval '16 s'\" | grep -qx t"
+  check_eq "$f: retry on B: answered" 200 "$(post "$PORT_B" "$T/$f.req" "$T/$f-b.res")"
+  [[ -s "$T/$f-b.res" ]] || tail -30 "$T/B.log" >&2 # B answered nothing: say why
+  check_eq "$f: every request issued" "60 0" "$(results "$T/$f-b.res")"
+  check "$f: exactly one issued certificate per request id" one_each "cmmp/$f-%" 60
+  check "$f: the answer is what the database holds" answer_is_db "$T/$f-b.res" "cmmp/$f-%"
+  check_eq "$f: A's rows resolved, none open" 0 "$(q "SELECT count(*) FROM certificates WHERE node_id = $a_node AND status IN ('reserved', 'signed')")"
+  check_eq "$f: A's node marked recovered by B" 1 "$(q "SELECT count(*) FROM nodes WHERE id = $a_node AND recovered_at IS NOT NULL AND recovered_by IS NOT NULL")"
+  check_eq "$f: the recovery is audited, naming A's node" "$open_a" "$(q "SELECT count(*) FROM audit_log WHERE detail LIKE '%node $a_node, whose process is gone%'")"
+  check_eq "$f: A's kept signatures completed (answered, not issued again), the rest issued anew" \
+    "$kept|$((open_a - kept))|60" \
+    "$(q "SELECT count(*) FILTER (WHERE status = 'issued' AND node_id = $a_node), count(*) FILTER (WHERE status = 'abandoned'),
+                 count(*) FILTER (WHERE status = 'issued') FROM certificates WHERE request_id LIKE 'cmmp/$f-%'")"
+  echo "info: $f: A had reserved $open_a and kept $kept signatures when it was killed"
+  check_eq "nothing twice" 0 "$(no_duplicates)"
+  check_eq "$f: sent once more: answered" 200 "$(post "$PORT_B" "$T/$f.req" "$T/$f-b2.res")"
+  check "$f: the replay is the stored result" cmp "$T/$f-b.res" "$T/$f-b2.res"
+}
+# B schedules CRLs (and leads: A is killed twice); the last A schedules too (follows)
+node "$A" A; node "$B" B --crl-schedule
+killed_mid_batch k signed
+check "k: A was killed before it kept any signature" test "$kept" = 0
+node "$A" A
+killed_mid_batch s issued
+check "s: A had kept signatures when it was killed" test "$kept" -gt 0
+node "$A" A --crl-schedule
 
 # ---- 4: PostgreSQL restarted mid-batch ----
 make_file "$T/p.req" p 60
-stall
+stall signed "$(node_of "$PID_B")"
 (post "$PORT_B" "$T/p.req" "$T/p-1.res" >"$T/p-1.code") &
 check "B is mid-batch" stalled 'cmmp/p-%'
+restart_at=$(date +%s)
 bash "$GCERT_SRC/scripts/pg.sh" restart "$PGD" >/dev/null
 unstall
 wait_for 60 test -s "$T/p-1.code"
@@ -183,6 +227,40 @@ check_eq "every request answered" 60 "$((issued + rejected))"
 check_eq "each issued certificate of the answer is in the database, once" "$issued" \
   "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/p-%' AND status = 'issued'")"
 check_eq "nothing twice" 0 "$(no_duplicates)"
+# both nodes take their session locks back: past the grace after the restart, neither
+# is taken for dead by the other, and each still issues
+held() { q "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 26467 AND objid = $1"; }
+while (( $(date +%s) < restart_at + 20 )); do sleep 1; done
+for n in A B; do
+  pid_var=PID_$n; id=$(node_of "${!pid_var}")
+  check "node $n is up after the restart" kill -0 "${!pid_var}"
+  check "node $n holds its node lock again" test "$(held "$id")" -ge 1
+  check_eq "node $n was not taken for dead" "" "$(q "SELECT recovered_at FROM nodes WHERE id = $id")"
+  check "node $n holds the issuance lock shared again" test "$(q "SELECT count(*) FROM pg_locks i JOIN pg_locks n
+    ON n.pid = i.pid WHERE i.locktype = 'advisory' AND i.granted AND i.classid = 0 AND i.objid = $((0x67630001))
+    AND i.mode = 'ShareLock' AND n.locktype = 'advisory' AND n.granted AND n.classid = 26467 AND n.objid = $id")" -ge 1
+  port_var=PORT_$n; make_file "$T/r$n.req" "r$n" 20
+  check_eq "a batch on node $n after the restart: answered" 200 "$(post "${!port_var}" "$T/r$n.req" "$T/r$n.res")"
+  check_eq "a batch on node $n after the restart: all issued" "20 0" "$(results "$T/r$n.res")"
+done
+check_eq "nothing twice" 0 "$(no_duplicates)"
+check "CRL leadership contested again after the restart: one leader" wait_for 20 bash -c \
+  "psql '$DB' -qAt -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $((0x67630002))\" | grep -qx 1"
+
+# ---- 5: a node taken for dead while only cut off stops, naming the cause ----
+# A's sessions are ended and its node lock taken by another session before A reconnects:
+# A cannot take its lock back and must stop rather than sign as a node others recovered.
+a_id=$(node_of "$PID_A")
+q "SELECT 1" >/dev/null
+psql "$DB" -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 26467 AND objid = $a_id;
+  SELECT pg_advisory_lock($(( (0x6763 << 32) | a_id ))); SELECT pg_sleep(25)" >/dev/null 2>&1 &
+holder=$!; at_exit "kill $holder 2>/dev/null"
+check "A stops by itself" wait_for 40 bash -c "! kill -0 $PID_A 2>/dev/null"
+a_rc=0; wait "$PID_A" || a_rc=$?
+check "A exits with an error" test "$a_rc" -ne 0
+check_contains "A names the cause" "could not be taken back" "$(cat "$T/A.log")"
+kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
+check "node B is still up" kill -0 "$PID_B"
 kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
 check "audit trail verifies after it all" "$GCERT" audit verify --dir "$B"
 finish
