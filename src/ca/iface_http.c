@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "core/limits.h"
+#include "sys/listen.h"
 
 #define IFACE_PATH "/interface"
 #define IFACE_THREADS 2
@@ -265,49 +266,19 @@ static void request_done(void *cls, struct MHD_Connection *mc, void **req, enum 
 	}
 }
 
-static gc_result parse_listen(const char *listen, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)ss;
-	const char *colon = strrchr(listen, ':');
-	char host[64];
-	char *end;
-	long port;
-	size_t hl;
-
-	GC_ENSURE(colon != NULL, GC_E_USAGE, "--interface-listen %s: expected ADDRESS:PORT", listen);
-	port = strtol(colon + 1, &end, 10);
-	hl = (size_t)(colon - listen);
-	GC_ENSURE(*end == '\0' && colon[1] != '\0' && port >= 0 && port <= 65535 && hl < sizeof(host),
-	          GC_E_USAGE, "--interface-listen %s: expected ADDRESS:PORT", listen);
-	memcpy(host, listen, hl);
-	host[hl] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
-		host[hl - 1] = '\0';
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)port);
-		GC_ENSURE(inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1, GC_E_USAGE, "%s: not an IPv6 address", host + 1);
-		return GC_OK;
-	}
-	v4->sin_family = AF_INET;
-	v4->sin_port = htons((uint16_t)port);
-	GC_ENSURE(inet_pton(AF_INET, host, &v4->sin_addr) == 1, GC_E_USAGE, "%s: not an IPv4 address", host);
-	return GC_OK;
-}
-
 gc_result gc_iface_http_new(struct gc_ca *ca, const char *listen, struct gc_iface_http **out)
 {
 	struct gc_iface_http *h;
 	struct gc_hsm_key *key;
 	X509 *cert;
+	socklen_t addrlen;
 	gc_result rc;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
 	h->lim = (struct gc_iface_limits){(size_t)ca->cfg.iface_max_file, (size_t)ca->cfg.iface_max_requests};
-	GC_GUARD_OUT(rc, parse_listen(listen, &h->addr));
+	GC_GUARD_OUT(rc, gc_listen_parse("--interface-listen", listen, &h->addr, &addrlen));
 	/* the service key answers; make it now, not on the first request */
 	if (ca->hsm == NULL && gc_config_custodial(&ca->cfg)) {
 		h->locked = true;

@@ -42,6 +42,7 @@
 #include "core/timeutil.h"
 #include "store/repostore.h"
 #include "sys/fileio.h"
+#include "sys/listen.h"
 
 #define T_CRL "application/pkix-crl"
 #define T_CERT "application/pkix-cert"
@@ -602,41 +603,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 /* ---- life cycle ---- */
 
 /* "A.B.C.D:PORT" or "[v6]:PORT", numeric only (no name resolution at the edge). */
-static gc_result parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)ss;
-	unsigned long port = 0;
-	size_t hl, i;
-
-	GC_ENSURE(colon != NULL && colon != s && colon[1] != '\0' && strlen(colon + 1) <= 5,
-	          GC_E_USAGE, "--listen %.64s: expected HOST:PORT, e.g. 127.0.0.1:8080", s);
-	for (i = 1; colon[i]; i++) {
-		GC_ENSURE(isdigit((unsigned char)colon[i]), GC_E_USAGE, "--listen %.64s: bad port", s);
-		port = port * 10 + (unsigned long)(colon[i] - '0');
-	}
-	GC_ENSURE(port <= 65535, GC_E_USAGE, "--listen %.64s: port past 65535", s);
-	hl = (size_t)(colon - s);
-	if (s[0] == '[' && hl > 2 && s[hl - 1] == ']')
-		s++, hl -= 2;
-	GC_ENSURE(hl < sizeof(host), GC_E_USAGE, "--listen: host too long");
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET, v4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6, v6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*v6);
-	} else {
-		return gc_fail(GC_E_USAGE, "--listen %.64s: host must be a numeric IPv4 or [IPv6] address", s);
-	}
-	return GC_OK;
-}
-
 gc_result gc_repo_http_new(const struct gc_repo_http_options *o, struct gc_repo_http **out)
 {
 	struct gc_repo_http *h;
@@ -652,7 +618,7 @@ gc_result gc_repo_http_new(const struct gc_repo_http_options *o, struct gc_repo_
 		pthread_mutex_init(&h->files[i].mu, NULL);
 	h->cfg = *o->cfg;
 	h->alerts = o->alerts;
-	GC_GUARD_OUT(rc, parse_listen(o->listen, &h->addr, &h->addrlen));
+	GC_GUARD_OUT(rc, gc_listen_parse("--listen", o->listen, &h->addr, &h->addrlen));
 	GC_ENSURE_OUT(rc, strlen(o->crl_dir) < sizeof(h->crl_dir) && strlen(o->dbpath) < sizeof(h->dbpath),
 	              GC_E_CONFIG, "repository: path too long");
 	snprintf(h->crl_dir, sizeof(h->crl_dir), "%s", o->crl_dir);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "ra/ra_api.h"
+#include "sys/listen.h"
 
 #define RA_HTTP_THREADS 4
 #define RA_HTTP_MAX_CONNECTIONS 256
@@ -37,41 +38,6 @@ struct upload {
 	size_t len;
 	bool too_large;
 };
-
-static gc_result parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)ss;
-	unsigned long port = 0;
-	size_t hl, i;
-
-	GC_ENSURE(colon != NULL && colon != s && colon[1] != '\0' && strlen(colon + 1) <= 5, GC_E_USAGE,
-	          "--listen %.64s: expected HOST:PORT, e.g. 127.0.0.1:8090", s);
-	for (i = 1; colon[i]; i++) {
-		GC_ENSURE(isdigit((unsigned char)colon[i]), GC_E_USAGE, "--listen %.64s: bad port", s);
-		port = port * 10 + (unsigned long)(colon[i] - '0');
-	}
-	GC_ENSURE(port <= 65535, GC_E_USAGE, "--listen %.64s: port past 65535", s);
-	hl = (size_t)(colon - s);
-	if (s[0] == '[' && hl > 2 && s[hl - 1] == ']')
-		s++, hl -= 2;
-	GC_ENSURE(hl < sizeof(host), GC_E_USAGE, "--listen: host too long");
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET, v4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*v4);
-	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6, v6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*v6);
-	} else {
-		return gc_fail(GC_E_USAGE, "--listen %.64s: host must be a numeric IPv4 or [IPv6] address", s);
-	}
-	return GC_OK;
-}
 
 static void common_headers(struct MHD_Response *r)
 {
@@ -284,7 +250,7 @@ gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_ra_ht
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	h->ra = ra;
-	GC_GUARD_OUT(rc, parse_listen(listen, &h->addr, &h->addrlen));
+	GC_GUARD_OUT(rc, gc_listen_parse("--listen", listen, &h->addr, &h->addrlen));
 	/* without the web UI the API still serves (tests, designated applications) */
 	if (realpath(ra->cfg.web_root, h->root) == NULL)
 		h->root[0] = '\0';
