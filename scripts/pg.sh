@@ -25,23 +25,8 @@ if (( EUID == 0 )); then
   chmod 700 "$dir"
 fi
 
-free_port() {
-  python3 - <<'PY'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    port = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-PY
-}
+FREE_PORT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/free-port.py
+free_port() { python3 "$FREE_PORT"; }
 
 url() { echo "postgresql://gcert@127.0.0.1:$(cat "$dir/port")/postgres"; }
 

@@ -49,23 +49,7 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
 fi
 
 # free_port: a loopback port nobody uses now, below the kernel's ephemeral range
-free_port() {
-  python3 - <<'PY'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    port = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-PY
-}
+free_port() { python3 "$SRC/scripts/free-port.py"; }
 # wait_http URL LOG: until URL answers (10 s), or the log is shown and the test fails
 wait_http() {
   local i

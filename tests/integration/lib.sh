@@ -152,23 +152,7 @@ stop_serve() {
 
 # free_port: a loopback port nobody uses now, below the kernel's ephemeral range, so that
 # no client connection or port-0 server can take it while a server is restarted on it.
-free_port() {
-  python3 - <<'PY'
-import random, socket
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-for _ in range(200):
-    port = random.randrange(max(1024, low - 12000), low)
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(port)
-    break
-PY
-}
+free_port() { python3 "$GCERT_SRC/scripts/free-port.py"; }
 
 # make_crl OUT: a fresh DER CRL (new cRLNumber each call) from a throwaway signer. The
 # repository publishes whatever CRL files appear; the real ones come from `gcert crl`.
