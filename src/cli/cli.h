@@ -5,6 +5,7 @@
 #ifndef GCERT_CLI_CLI_H
 #define GCERT_CLI_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include "ca/ca.h"
@@ -76,6 +77,11 @@ int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);
 int cmd_ra_serve(struct cli_ctx *, int, char **);
+
+/* For a service's main thread, before it starts any other: SIGINT and SIGTERM blocked
+ * (every thread inherits the mask, so only the main thread takes them, through *stop),
+ * SIGPIPE ignored (a client that goes away is an error return, not a death). */
+void cli_block_stop_signals(sigset_t *stop);
 
 /* ---- output (output.c): the only place errors become text ---- */
 

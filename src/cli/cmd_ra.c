@@ -263,15 +263,11 @@ int cmd_ra_app_token(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static int wait_for_signal(void)
+static int wait_for_signal(const sigset_t *stop)
 {
-	sigset_t set;
 	int sig = 0;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	while (sigwait(&set, &sig) != 0)
+	while (sigwait(stop, &sig) != 0)
 		;
 	return sig;
 }
@@ -283,7 +279,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct gc_ra *ra = NULL;
 	struct gc_ra_http *http = NULL;
 	struct gc_ra_worker worker = {0};
-	sigset_t set;
+	sigset_t stop;
 	gc_result rc;
 	int c;
 
@@ -295,12 +291,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc || ctx->dir == NULL || listen == NULL)
 		return cli_usage_error(cli_current(), "--dir and --listen are required");
-	/* signals are taken by sigwait alone: every thread inherits the mask */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_block_stop_signals(&stop); /* taken by sigwait alone */
 	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_http_start(ra, listen, &http)) != GC_OK ||
 	    (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
 		gc_ra_http_stop(http);
@@ -310,7 +301,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	printf("RA service at http://%.*s:%d/ (web UI from %s; Ctrl-C stops it)\n",
 	       (int)(strrchr(listen, ':') - listen), listen, gc_ra_http_port(http), ra->cfg.web_root);
 	fflush(stdout);
-	wait_for_signal();
+	wait_for_signal(&stop);
 	gc_ra_http_stop(http);
 	gc_ra_worker_stop(&worker);
 	gc_ra_close(ra);

@@ -273,16 +273,12 @@ static void serve_control(struct serve *s, struct gc_ca *ca, int lfd)
 }
 
 /* The service's main thread: stop signals and the control socket, one at a time. */
-static int serve_loop(struct serve *s, struct gc_ca *ca, int lfd)
+static int serve_loop(struct serve *s, struct gc_ca *ca, int lfd, const sigset_t *stop)
 {
 	struct signalfd_siginfo si;
 	struct pollfd p[2];
-	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	p[0] = (struct pollfd){signalfd(-1, &set, SFD_CLOEXEC), POLLIN, 0};
+	p[0] = (struct pollfd){signalfd(-1, stop, SFD_CLOEXEC), POLLIN, 0};
 	p[1] = (struct pollfd){lfd, POLLIN, 0};
 	for (;;) {
 		if (poll(p, 2, -1) < 0)
@@ -323,7 +319,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct serve *s = calloc(1, sizeof(*s));
 	const char *listen = NULL;
 	char detail[512];
-	sigset_t set;
+	sigset_t stop;
 	gc_result rc;
 	int c, sig, lfd = -1;
 
@@ -348,12 +344,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), optind != argc ? "unexpected argument" : "--listen is required");
 	}
 	snprintf(s->actor, sizeof(s->actor), "ca-serve:%s", ctx->actor);
-	/* Every thread inherits this mask: only the main loop sees the stop signals. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_block_stop_signals(&stop); /* only the main loop sees them */
 	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK && !gc_config_custodial(&ctx->ca->cfg)) {
 		/* a second service of a single-person CA runs without the channel: it has nothing
 		 * to be activated; under M-of-N activation it could never sign, so it is refused */
@@ -379,7 +370,7 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, rc);
 	}
 	print_ready(s, ctx->ca);
-	sig = serve_loop(s, ctx->ca, lfd);
+	sig = serve_loop(s, ctx->ca, lfd, &stop);
 	if (lfd >= 0) {
 		close(lfd);
 		gc_control_unlink(ctx->ca->dir);

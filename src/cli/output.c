@@ -1,5 +1,6 @@
 /* output.c - turning results and errors into text, JSON and exit statuses. */
 #include <jansson.h>
+#include <pthread.h>
 #include <openssl/pem.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -119,4 +120,13 @@ gc_result cli_read_cert(const char *path, X509 **out)
 	}
 	free(buf);
 	return *out != NULL ? GC_OK : gc_fail_ssl(GC_E_BAD_ENCODING, "%s: not a certificate (PEM or DER)", path);
+}
+
+void cli_block_stop_signals(sigset_t *stop)
+{
+	sigemptyset(stop);
+	sigaddset(stop, SIGINT);
+	sigaddset(stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
 }
