@@ -10,6 +10,8 @@
 #define GCERT_SERVICE_SERVICE_H
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -144,5 +146,32 @@ gc_result gc_control_write(int fd, json_t *reply) GC_MUST_CHECK;
  * running=false when no service listens. Does not take the reference to req.
  */
 gc_result gc_control_call(const char *dir, json_t *req, json_t **reply, bool *running) GC_MUST_CHECK;
+
+/*
+ * serve.c - the whole CA service of `gcert ca serve`: its workers built from the CA and
+ * the options, the control socket, the main loop that waits for a stop signal or a
+ * custodian's request, and the audit records of its start and stop.
+ */
+struct gc_serve;
+struct gc_serve_options {
+	const char *listen;       /* the repository's HOST:PORT (port 0: any) */
+	const char *ldap_uri;     /* NULL or "": no LDAP publication */
+	const char *iface_listen; /* the interface endpoint's HOST:PORT; NULL: none (SPEC §3) */
+	bool crl_schedule;        /* App. C: CRLs and the ARL on the schedule */
+	const char *actor;        /* who started it, for the audit trail */
+};
+/* Starts every worker and records the start; on a failure nothing keeps running. */
+gc_result gc_serve_open(struct gc_ca *, const struct gc_serve_options *, struct gc_serve **out) GC_MUST_CHECK;
+/* The addresses as bound ("host:port"); the interface's and LDAP's NULL when off. */
+const char *gc_serve_repo_address(const struct gc_serve *);
+const char *gc_serve_iface_address(const struct gc_serve *);
+const char *gc_serve_ldap_uri(const struct gc_serve *);
+bool gc_serve_crl_scheduled(const struct gc_serve *);
+/* Serves until a signal of stop (blocked by the caller) arrives; returns its number. */
+int gc_serve_run(struct gc_serve *, const sigset_t *stop);
+/* Stops the workers, records the stop and frees s; an error when this node had to stop. */
+gc_result gc_serve_close(struct gc_serve *, int sig);
+/* `gcert repo republish`: every certificate and CRL file queued again for LDAP. */
+gc_result gc_serve_republish(struct gc_ca *, const char *actor, int64_t *rows) GC_MUST_CHECK;
 
 #endif
