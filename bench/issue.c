@@ -8,9 +8,16 @@
  * and their ratio, first with one session (one thread), then one session per core.
  *
  *   bench_issue [-n N] [-b BATCH] [-c CHUNK] [-t MAX_THREADS] [-k POOL_FILE] [-p | -r]
+ *               [-d CA_DIR [-o OFFSET]]
  *
  * -p only makes sure POOL_FILE holds N CSRs (for bench/interface.sh); -r only measures
  * the raw sign rate (one session, N signatures) on a new CA.
+ *
+ * -d issues into the existing CA in CA_DIR (a CA made by bench_populate, holding millions
+ * of certificates) instead of a new CA per run. Its keys must not have been certified
+ * there before: run t takes the pool's CSRs OFFSET + (t-1)*N .. OFFSET + t*N - 1 (the pool
+ * is made large enough), and request ids are the pool index, so successive invocations on
+ * one CA pass successive offsets.
  *
  * BATCH requests go to gc_ca_issue_many at once, which pipelines them in CHUNKs (the
  * token signs one chunk while the next is checked and reserved); -c 0 turns that off.
@@ -155,7 +162,7 @@ static char *request_json(size_t i, const char *csr)
 
 struct job {
 	struct gc_ca *ca;
-	char **json;
+	char *const *json;
 	size_t from, to, batch, chunk;
 	size_t issued;
 };
@@ -226,7 +233,7 @@ static double raw_rate(struct gc_ca *ca, size_t n, int threads)
 	return (double)(n / (size_t)threads * (size_t)threads) / (now() - t0);
 }
 
-static double issue_rate(struct gc_ca *ca, char **json, size_t n, size_t batch, size_t chunk,
+static double issue_rate(struct gc_ca *ca, char *const *json, size_t n, size_t batch, size_t chunk,
                          int threads)
 {
 	struct job jobs[8];
@@ -268,6 +275,42 @@ static struct gc_ca *fresh_ca(const char *base, int run)
 	return ca;
 }
 
+static double load1(void)
+{
+	double l = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = -1;
+		fclose(f);
+	}
+	return l;
+}
+
+static struct gc_ca *existing_ca(const char *dir)
+{
+	struct gc_ca *ca;
+
+	if (gc_ca_open(dir, GC_NEED_DB | GC_NEED_TOKEN, "bench", &ca) != GC_OK)
+		die("CA");
+	return ca;
+}
+
+static long long ca_certificates(struct gc_ca *ca)
+{
+	struct gc_stmt *st;
+	long long n = -1;
+	bool row;
+
+	if (gc_db_prepare(ca->db, "SELECT max(rowid) FROM certificates", &st) == GC_OK) {
+		if (gc_stmt_step(st, &row) == GC_OK && row)
+			n = gc_stmt_int64(st, 0);
+		gc_stmt_free(st);
+	}
+	return n;
+}
+
 static void machine(void)
 {
 	char line[256];
@@ -284,13 +327,14 @@ static void machine(void)
 
 int main(int argc, char **argv)
 {
-	size_t n = 2000, batch = 1000, chunk = 50, i;
+	size_t n = 2000, batch = 1000, chunk = 50, offset = 0, need, i;
+	const char *ca_dir = NULL;
 	int max_threads = 2, c, t, pool_only = 0, raw_only = 0;
 	const char *pool_path = "bench-csr-pool.pem";
 	char base[] = "/tmp/gcert-bench.XXXXXX", cmd[64];
 	char **csr, **json;
 
-	while ((c = getopt(argc, argv, "n:b:c:t:k:pr")) != -1) {
+	while ((c = getopt(argc, argv, "n:b:c:t:k:prd:o:")) != -1) {
 		switch (c) {
 		case 'p': pool_only = 1; break;
 		case 'r': raw_only = 1; break;
@@ -299,7 +343,9 @@ int main(int argc, char **argv)
 		case 'b': batch = strtoul(optarg, NULL, 10); break;
 		case 't': max_threads = atoi(optarg); break;
 		case 'k': pool_path = optarg; break;
-		default: fprintf(stderr, "usage: bench_issue [-n N] [-b BATCH] [-c CHUNK] [-t MAX_THREADS] [-k POOL]\n"); return 2;
+		case 'd': ca_dir = optarg; break;
+		case 'o': offset = strtoul(optarg, NULL, 10); break;
+		default: fprintf(stderr, "usage: bench_issue [-n N] [-b BATCH] [-c CHUNK] [-t MAX_THREADS] [-k POOL] [-p | -r] [-d CA_DIR [-o OFFSET]]\n"); return 2;
 		}
 	}
 	if (n == 0 || batch == 0 || max_threads < 1 || max_threads > 8)
@@ -313,13 +359,14 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 		return system(cmd) == 0 ? 0 : 1;
 	}
-	csr = load_pool(pool_path, n);
+	need = ca_dir ? offset + n * (size_t)max_threads : n;
+	csr = load_pool(pool_path, need);
 	if (pool_only) {
-		printf("%s holds %zu CSRs\n", pool_path, n);
+		printf("%s holds %zu CSRs\n", pool_path, need);
 		return 0;
 	}
-	json = calloc(n, sizeof(char *));
-	for (i = 0; i < n; i++)
+	json = calloc(need, sizeof(char *));
+	for (i = ca_dir ? offset : 0; i < need; i++)
 		json[i] = request_json(i, csr[i]);
 	if (mkdtemp(base) == NULL)
 		return 1;
@@ -327,17 +374,19 @@ int main(int argc, char **argv)
 	printf("certificates: %zu per run, batches of %zu pipelined in chunks of %zu (0: not pipelined),\n"
 	       "SoftHSM2 token, SQLite (WAL, synchronous=FULL)\n", n, batch, chunk);
 	for (t = 1; t <= max_threads; t++) {
-		struct gc_ca *ca = fresh_ca(base, t);
+		struct gc_ca *ca = ca_dir ? existing_ca(ca_dir) : fresh_ca(base, t);
+		char *const *from = ca_dir ? json + offset + (size_t)(t - 1) * n : json;
+		long long held = ca_certificates(ca);
 		double raw = raw_rate(ca, n, t);
-		double iss = issue_rate(ca, json, n, batch, chunk, t);
-		printf("%d session%s: token raw sign %.0f sig/s | issuance %.0f cert/s | ratio %.3f\n", t,
-		       t > 1 ? "s" : " ", raw, iss, iss / raw);
+		double iss = issue_rate(ca, from, n, batch, chunk, t);
+		printf("%d session%s: token raw sign %.0f sig/s | issuance %.0f cert/s | ratio %.3f"
+		       " | CA held %lld | load %.2f\n", t, t > 1 ? "s" : " ", raw, iss, iss / raw, held, load1());
 		gc_ca_close(ca);
 	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_issue: could not remove %s\n", base);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < need; i++) {
 		free(csr[i]);
 		free(json[i]);
 	}
