@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -215,7 +216,7 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 
 /* Steps 2-3: the signed CRL in the temporary file; digest of the whole file. */
 static gc_result lint_unsigned(struct gc_ca *, const struct scope *, const struct gc_crl_params *,
-                               int fd, size_t tbs_off, size_t tbssz);
+                               int fd, size_t total);
 
 static gc_result write_crl(struct gc_ca *ca, const struct scope *s, struct gc_crl_params *p,
                            struct writer *w, const char *tmp, struct gc_crl_enc *enc,
@@ -237,7 +238,7 @@ static gc_result write_crl(struct gc_ca *ca, const struct scope *s, struct gc_cr
 	GC_GUARD(w_put(w, enc->tail, enc->tailsz, true, tmp));
 	GC_ENSURE(EVP_DigestFinal_ex(w->tbs, digest, NULL) == 1, GC_E_INTERNAL, "crl: SHA-256");
 	GC_GUARD(w_flush(w, tmp));
-	GC_GUARD(lint_unsigned(ca, s, p, w->fd, enc->tbs_off, enc->tbssz));
+	GC_GUARD(lint_unsigned(ca, s, p, w->fd, enc->total));
 	GC_GUARD(gc_hsm_sign_sha256(s->key, digest, sig, &siglen));
 	GC_ENSURE(siglen == p->sig_len, GC_E_HSM, "crl: token signature is %zu octets, expected %zu",
 	          siglen, p->sig_len);
@@ -404,34 +405,49 @@ static gc_result crl_expect(struct gc_ca *ca, const struct scope *s, const struc
 	return GC_OK;
 }
 
+/* The file read-only in memory (issue 18: the linter reads the page cache in place; no
+ * copy of a CRL of millions of entries on the heap). */
+static gc_result map_file(int fd, size_t len, const unsigned char **out)
+{
+	void *m;
+
+	GC_ENSURE(len > 0, GC_E_IO, "crl: empty file");
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	GC_ENSURE(m != MAP_FAILED, GC_E_IO, "crl: mmap: %s", strerror(errno));
+	(void)madvise(m, len, MADV_SEQUENTIAL);
+	*out = m;
+	return GC_OK;
+}
+
 /*
  * issue 10: the CRL is linted before the token is asked to sign it. The TBSCertList is
  * complete in the file by then; framed with a zero placeholder of the signature's length
  * it gets the App. C and RFC 5280 checks, names and AKI against the configured CA names
  * (the checks that need the issuer's certificate and the signature follow in prove_crl).
+ * The placeholder is written into the file after the TBSCertList, where the signature
+ * goes (write_crl writes the real one over it), so the file is the frame and is linted
+ * where it is.
  */
 static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
-                               int fd, size_t tbs_off, size_t tbssz)
+                               int fd, size_t total)
 {
 	static const unsigned char no_sig[GC_RSA_SIG_MAX];
-	unsigned char *tbs = malloc(tbssz ? tbssz : 1), *frame = NULL, prev[8];
+	unsigned char *place = NULL, prev[8];
+	const unsigned char *frame = NULL;
 	const char *names[6];
 	char cn[UB_COMMON_NAME * 4 + 1];
 	struct gc_lint_issuer li = {0};
 	struct gc_lint_crl_expect x;
 	struct gc_lint_report rep;
-	size_t framesz, off = 0;
-	ssize_t n;
+	size_t placesz = 0;
 	gc_result rc = GC_OK;
 
-	GC_NOMEM_OUT(rc, tbs);
-	while (off < tbssz) {
-		n = pread(fd, tbs + off, tbssz - off, (off_t)(tbs_off + off));
-		GC_ENSURE_OUT(rc, n > 0, GC_E_IO, "crl: cannot read back the TBSCertList");
-		off += (size_t)n;
-	}
-	GC_ENSURE_OUT(rc, p->sig_len <= sizeof(no_sig), GC_E_INTERNAL, "crl: signature too long");
-	GC_GUARD_OUT(rc, gc_der_wrap_signed(tbs, tbssz, no_sig, p->sig_len, &frame, &framesz));
+	GC_ENSURE(p->sig_len <= sizeof(no_sig), GC_E_INTERNAL, "crl: signature too long");
+	GC_GUARD(gc_crl_enc_signature(no_sig, p->sig_len, &place, &placesz));
+	GC_ENSURE_OUT(rc, placesz <= total && pwrite(fd, place, placesz, (off_t)(total - placesz)) ==
+	                                          (ssize_t)placesz,
+	              GC_E_IO, "crl: cannot write the signature placeholder: %s", strerror(errno));
+	GC_GUARD_OUT(rc, map_file(fd, total, &frame));
 	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
 	x.issuer = x.root = NULL; /* no signature to check yet */
 	/* the names of this CRL's signer (an earlier issuing CA still signs its own CRLs,
@@ -443,12 +459,13 @@ static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const st
 	names[strcmp(s->kind, "arl") == 0 ? 4 : 5] = cn;
 	x.ca_names = names;
 	gc_lint_report_init(&rep);
-	gc_lint_crl(frame, framesz, &x, &rep);
+	gc_lint_crl(frame, total, &x, &rep);
 	rc = gc_lint_result(&rep, s->url);
 out:
+	if (frame != NULL)
+		munmap((void *)frame, total);
 	gc_lint_issuer_clear(&li);
-	free(frame);
-	free(tbs);
+	free(place);
 	return rc;
 }
 
@@ -460,16 +477,25 @@ out:
 static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
                            const char *tmp)
 {
-	unsigned char *der = NULL, prev[8];
+	const unsigned char *der = NULL;
+	unsigned char prev[8];
 	struct gc_lint_issuer li = {0};
 	struct gc_lint_report rep;
 	struct gc_lint_crl_expect x;
 	struct tally t = {0};
+	struct stat st;
 	size_t len = 0;
 	bool row = false, read_all;
 	gc_result rc = GC_OK;
+	int fd;
 
-	GC_GUARD(gc_file_read(tmp, GC_MAX_CRL_FILE, &der, &len));
+	/* the file as it is on disk, by its name (what rename() will publish) */
+	GC_ENSURE((fd = open(tmp, O_RDONLY | O_CLOEXEC)) >= 0, GC_E_IO, "%s: %s", tmp, strerror(errno));
+	GC_ENSURE_OUT(rc, fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= GC_MAX_CRL_FILE,
+	              GC_E_IO, "%s: not a CRL file of at most %llu octets", tmp,
+	              (unsigned long long)GC_MAX_CRL_FILE);
+	len = (size_t)st.st_size;
+	GC_GUARD_OUT(rc, map_file(fd, len, &der));
 	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
 	gc_lint_report_init(&rep);
 	gc_lint_crl(der, len, &x, &rep);
@@ -484,7 +510,9 @@ static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct
 out:
 	gc_stmt_free(t.st);
 	gc_lint_issuer_clear(&li);
-	free(der);
+	if (der != NULL)
+		munmap((void *)der, len);
+	close(fd);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
@@ -25,6 +26,9 @@ struct gc_csr {
 /* id names the request in messages. On failure *out is untouched. */
 gc_result gc_csr_parse(const char *id, const char *pem, size_t len, struct gc_csr **out) GC_MUST_CHECK;
 void gc_csr_free(struct gc_csr *);
+/* The common request's own reader (csr.c); false: every request through OpenSSL's full
+ * decoder. On by default; the unit test turns it off to compare the two paths. */
+extern bool gc_csr_fast_path;
 /* The key identifier and hex SHA-256 of an SPKI, shared with CA keys. */
 gc_result gc_spki_ids(EVP_PKEY *pkey, unsigned char **spki, size_t *spkisz,
                       char sha256_hex[65], unsigned char key_id[20]) GC_MUST_CHECK;

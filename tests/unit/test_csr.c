@@ -189,11 +189,88 @@ static void rejects_malformed_encodings(void **state)
 	OPENSSL_free(der);
 }
 
+/* The two readers of csr.c (the common request's own, OpenSSL's full decoder) on one
+ * DER: the same verdict, and for an accepted request the same key identities. */
+static void same_on_both_paths(const unsigned char *der, int len)
+{
+	char *pem = to_pem(der, len, "CERTIFICATE REQUEST", "");
+	struct gc_csr *fast, *full;
+	gc_result a, b;
+
+	gc_csr_fast_path = true;
+	a = parse_pem(pem, &fast);
+	gc_csr_fast_path = false;
+	b = parse_pem(pem, &full);
+	gc_csr_fast_path = true;
+	assert_int_equal(a, b);
+	if (a == GC_OK) {
+		assert_int_equal(EVP_PKEY_eq(fast->pkey, full->pkey), 1);
+		assert_string_equal(fast->spki_sha256_hex, full->spki_sha256_hex);
+		assert_memory_equal(fast->key_id, full->key_id, sizeof(fast->key_id));
+		assert_int_equal(fast->spkisz, full->spkisz);
+		assert_memory_equal(fast->spki, full->spki, fast->spkisz);
+		assert_int_equal(fast->key_bits_len, full->key_bits_len);
+		assert_memory_equal(fast->key_bits, full->key_bits, fast->key_bits_len);
+	} else {
+		assert_null(fast);
+		assert_null(full);
+	}
+	gc_csr_free(fast);
+	gc_csr_free(full);
+	free(pem);
+}
+
+/* issue 18: the common-request reader accepts exactly what the full decoder accepts:
+ * the good request, one with an attribute (full path), and every one-bit change of
+ * every octet of the good one (name, key, signature, lengths, tags). */
+static void fast_path_agrees_with_openssl(void **state)
+{
+	int len, i, bit;
+	unsigned char *der = make_csr(good_key, &len), *mut = malloc((size_t)len);
+	X509_REQ *req = X509_REQ_new();
+	unsigned char *attr_der = NULL;
+	int attr_len;
+
+	(void)state;
+	same_on_both_paths(der, len);
+	for (i = 0; i < len; i++)
+		for (bit = 0; bit < 8; bit += 3) {
+			memcpy(mut, der, (size_t)len);
+			mut[i] ^= (unsigned char)(1u << bit);
+			same_on_both_paths(mut, len);
+		}
+	/* with a challengePassword attribute: not the common shape, still accepted */
+	X509_REQ_set_pubkey(req, good_key);
+	assert_int_equal(X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_ASC,
+	                                           (const unsigned char *)"secret", -1), 1);
+	assert_true(X509_REQ_sign(req, good_key, EVP_sha256()) > 0);
+	attr_len = i2d_X509_REQ(req, &attr_der);
+	same_on_both_paths(attr_der, attr_len);
+	{
+		char *pem = to_pem(attr_der, attr_len, "CERTIFICATE REQUEST", "");
+		struct gc_csr *c;
+		assert_int_equal(parse_pem(pem, &c), GC_OK);
+		gc_csr_free(c);
+		free(pem);
+	}
+	/* sha384 signature: the full path */
+	assert_true(X509_REQ_sign(req, good_key, EVP_sha384()) > 0);
+	OPENSSL_free(attr_der);
+	attr_der = NULL;
+	attr_len = i2d_X509_REQ(req, &attr_der);
+	same_on_both_paths(attr_der, attr_len);
+	OPENSSL_free(attr_der);
+	X509_REQ_free(req);
+	free(mut);
+	OPENSSL_free(der);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(accepts_rsa_2048), cmocka_unit_test(rejects_wrong_keys),
 		cmocka_unit_test(rejects_bad_signature), cmocka_unit_test(rejects_malformed_encodings),
+		cmocka_unit_test(fast_path_agrees_with_openssl),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
