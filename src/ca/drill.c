@@ -33,28 +33,6 @@ static gc_result connect_to(const char *target, struct gc_db **db)
 	return gc_db_connect(conn, false, db);
 }
 
-/* Step 1: the old primary must be gone (or be a standby itself). */
-static gc_result old_primary_gone(const char *old)
-{
-	struct gc_dr_server s;
-	struct gc_db *db = NULL;
-	char shown[512];
-	gc_result rc;
-
-	if (connect_to(old, &db) != GC_OK) {
-		gc_err_clear(); /* it does not answer: what a failover expects */
-		return GC_OK;
-	}
-	rc = gc_drstore_server(db, &s);
-	gc_db_close(db);
-	GC_GUARD(rc);
-	gc_db_target_redact(old, shown, sizeof(shown));
-	GC_ENSURE(s.in_recovery, GC_E_DR_STATE,
-	          "the primary %s still answers and is not a standby: stop it (or fence its machine) before "
-	          "promoting the recovery site; two primaries would split the CA's records", shown);
-	return GC_OK;
-}
-
 static gc_result sha256_hex(const void *p, size_t n, char hex[65])
 {
 	unsigned char md[32];
@@ -62,29 +40,6 @@ static gc_result sha256_hex(const void *p, size_t n, char hex[65])
 	GC_ENSURE(EVP_Digest(p, n, md, NULL, EVP_sha256(), NULL) == 1, GC_E_INTERNAL, "SHA-256");
 	gc_hex_encode(md, sizeof(md), hex);
 	return GC_OK;
-}
-
-/* Steps 2 and 3 on the server at `to`. */
-static gc_result take_over(const char *to, const char *cfg_sha, bool check_ca, struct gc_dr_promotion *p)
-{
-	struct gc_db *db = NULL;
-	char shown[512];
-	bool seen = true;
-	int64_t t0;
-	gc_result rc;
-
-	gc_db_target_redact(to, shown, sizeof(shown));
-	GC_GUARD(connect_to(to, &db));
-	if (check_ca)
-		GC_GUARD_OUT(rc, gc_drstore_config_seen(db, cfg_sha, &seen));
-	GC_ENSURE_OUT(rc, seen, GC_E_DR_STATE,
-	              "%s never recorded this directory's gcert.json: it is not this CA's recovery site", shown);
-	t0 = now_ms();
-	GC_GUARD_OUT(rc, gc_drstore_promote(db, GC_DR_PROMOTE_WAIT_SECONDS, &p->promoted_now));
-	p->promote_ms = p->promoted_now ? now_ms() - t0 : 0;
-out:
-	gc_db_close(db);
-	return rc;
 }
 
 /* Step 4: gcert.json with database.postgresql = to, written atomically. */
@@ -151,9 +106,7 @@ gc_result gc_dr_promote(const char *dir, const char *actor, const char *to, stru
 	              "(README \"The recovery site\")", dir);
 	memcpy(old, cfg.postgresql, strlen(cfg.postgresql) + 1);
 	already = strcmp(old, to) == 0;
-	if (!already)
-		GC_GUARD_OUT(rc, old_primary_gone(old));
-	GC_GUARD_OUT(rc, take_over(to, sha, !already, p));
+	GC_GUARD_OUT(rc, gc_drstore_take_over(old, to, GC_DR_CA, sha, &p->promoted_now, &p->promote_ms));
 	if (!already) {
 		GC_GUARD_OUT(rc, repoint(path, &cfg, to));
 		p->repointed = true;

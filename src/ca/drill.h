@@ -16,12 +16,8 @@
 #include "ca/ca.h"
 #include "store/drstore.h"
 
-/* How long promotion waits for the standby to leave recovery. */
-#define GC_DR_PROMOTE_WAIT_SECONDS 60
 /* How long a drill waits, by default, for the standby to replay up to the live server. */
 #define GC_DR_DRILL_WAIT_SECONDS 30
-/* The connection timeout for the old primary (it is expected dead) and the standby. */
-#define GC_DR_CONNECT_SECONDS 5
 
 struct gc_dr_promotion {
 	bool promoted_now; /* this run promoted the standby (else it was promoted already) */

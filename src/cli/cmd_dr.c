@@ -10,6 +10,8 @@
 
 #include "ca/drill.h"
 #include "cli/cli.h"
+#include "ra/ra.h"
+#include "sys/fileio.h"
 
 int cmd_dr_promote(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -28,8 +30,15 @@ int cmd_dr_promote(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (ctx->dir == NULL || to == NULL || optind != argc)
 		return cli_usage_error(cli_current(), "--dir and --to are required");
-	if ((rc = gc_dr_promote(ctx->dir, ctx->actor, to, &p)) != GC_OK)
+	if (gc_path_join(shown, sizeof(shown), ctx->dir, "ra.json") == GC_OK && gc_path_exists(shown)) {
+		struct gc_ra_promotion r; /* an RA directory */
+
+		if ((rc = gc_ra_dr_promote(ctx->dir, ctx->actor, to, &r)) != GC_OK)
+			return cli_fail(ctx, rc);
+		p = (struct gc_dr_promotion){r.promoted_now, r.repointed, r.promote_ms, r.audit_id};
+	} else if ((rc = gc_dr_promote(ctx->dir, ctx->actor, to, &p)) != GC_OK) {
 		return cli_fail(ctx, rc);
+	}
 	gc_db_target_redact(to, shown, sizeof(shown));
 	if (ctx->json)
 		cli_print_json(json_pack("{s:s, s:s, s:b, s:b, s:I, s:I}", "status", "ok", "database", shown,

@@ -253,9 +253,10 @@ const struct cli_command cli_commands[] = {
 	 "gcert backup --dir ./demo-ca --out ca.bak --custodians 3 --threshold 2 --share-dir shares \\\n"
 	 "      --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
 	{"dr promote", cmd_dr_promote, 0,
-	 "make the recovery site's standby the CA's database and point this directory at it (CPS §4.8.1)",
+	 "make the recovery site's standby the live database and point this CA or RA at it (CPS §4.8.1)",
 	 "--dir DIR --to URL\n" DIR_USAGE
-	 "--to URL         the standby's PostgreSQL connection string (this CA's database there)\n"
+	 "                 (or an RA directory: ra.json's database.postgresql is rewritten)\n"
+	 "--to URL         the standby's PostgreSQL connection string (this CA's or RA's database there)\n"
 	 "                 Refused while the old primary still answers as a primary. Run it again\n"
 	 "                 after any failure, and on every further node: each step is done once\n" JSON_USAGE,
 	 "gcert dr promote --dir ./demo-ca --to postgresql://gcert@standby:5432/ca"},

@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/db.h"
 
@@ -210,4 +211,87 @@ gc_result gc_drstore_with_timeout(const char *target, int seconds, char *out, si
 		n = snprintf(out, outsz, "%s connect_timeout=%d", target, seconds);
 	GC_ENSURE(n > 0 && (size_t)n < outsz, GC_E_CONFIG, "database.postgresql: too long");
 	return GC_OK;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static gc_result connect_to(const char *target, struct gc_db **db)
+{
+	char conn[4200];
+
+	GC_GUARD(gc_drstore_with_timeout(target, GC_DR_CONNECT_SECONDS, conn, sizeof(conn)));
+	return gc_db_connect(conn, false, db);
+}
+
+/* Step 1: the old primary must be gone (or be a standby itself). */
+static gc_result old_primary_gone(const char *old)
+{
+	struct gc_dr_server s;
+	struct gc_db *db = NULL;
+	char shown[512];
+	gc_result rc;
+
+	if (connect_to(old, &db) != GC_OK) {
+		gc_err_clear(); /* it does not answer: what a failover expects */
+		return GC_OK;
+	}
+	rc = gc_drstore_server(db, &s);
+	gc_db_close(db);
+	GC_GUARD(rc);
+	gc_db_target_redact(old, shown, sizeof(shown));
+	GC_ENSURE(s.in_recovery, GC_E_DR_STATE,
+	          "the primary %s still answers and is not a standby: stop it (or fence its machine) before "
+	          "promoting the recovery site; two primaries would split the records", shown);
+	return GC_OK;
+}
+
+static gc_result holds_owner(struct gc_db *db, enum gc_dr_owner owner, const char *cfg_sha, bool *yes)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	*yes = false;
+	if (owner == GC_DR_CA)
+		return gc_drstore_config_seen(db, cfg_sha, yes);
+	GC_GUARD(gc_db_has_table(db, "gc_schema_version", yes));
+	if (!*yes)
+		return GC_OK;
+	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM gc_schema_version WHERE name = 'ra'", &st));
+	rc = gc_stmt_step(st, yes);
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_drstore_take_over(const char *old, const char *to, enum gc_dr_owner owner, const char *cfg_sha,
+                               bool *promoted_now, int64_t *ms)
+{
+	struct gc_db *db = NULL;
+	char shown[512];
+	bool already = strcmp(old, to) == 0, seen = true;
+	int64_t t0;
+	gc_result rc;
+
+	*promoted_now = false;
+	*ms = 0;
+	if (!already)
+		GC_GUARD(old_primary_gone(old));
+	gc_db_target_redact(to, shown, sizeof(shown));
+	GC_GUARD(connect_to(to, &db));
+	if (!already)
+		GC_GUARD_OUT(rc, holds_owner(db, owner, cfg_sha, &seen));
+	GC_ENSURE_OUT(rc, seen, GC_E_DR_STATE, "%s holds no %s: it is not this %s's recovery site", shown,
+	              owner == GC_DR_CA ? "record of this directory's gcert.json" : "RA database",
+	              owner == GC_DR_CA ? "CA" : "RA");
+	t0 = now_ms();
+	GC_GUARD_OUT(rc, gc_drstore_promote(db, GC_DR_PROMOTE_WAIT_SECONDS, promoted_now));
+	*ms = *promoted_now ? now_ms() - t0 : 0;
+out:
+	gc_db_close(db);
+	return rc;
 }

@@ -56,6 +56,23 @@ gc_result gc_drstore_config_seen(struct gc_db *, const char *sha256, bool *yes) 
 /* The last audit record of event (its id, 0: none, and detail). */
 gc_result gc_drstore_last_event(struct gc_db *, const char *event, int64_t *id, char *detail,
                                 size_t detailsz) GC_MUST_CHECK;
+/* Whose database a take-over promotes (what the standby must hold). */
+enum gc_dr_owner { GC_DR_CA, GC_DR_RA };
+/* The connection timeout for the old primary (it is expected dead) and the standby. */
+#define GC_DR_CONNECT_SECONDS 5
+/* How long promotion waits for the standby to leave recovery. */
+#define GC_DR_PROMOTE_WAIT_SECONDS 60
+/*
+ * The server side of `gcert dr promote` (ca/drill.h, ra/ra.h), for a directory whose
+ * database.postgresql is old and is to be `to`:
+ *   1. unless old is to: the server at old must not answer as a primary (GC_E_DR_STATE:
+ *      two primaries would split the records; stop or fence it first);
+ *   2. unless old is to: `to` must hold this owner's database (a CA: one that recorded
+ *      the gcert.json of SHA-256 cfg_sha; an RA: the RA's schema);
+ *   3. `to` promoted (gc_drstore_promote); *ms the time it took (0 when done already).
+ */
+gc_result gc_drstore_take_over(const char *old, const char *to, enum gc_dr_owner, const char *cfg_sha,
+                               bool *promoted_now, int64_t *ms) GC_MUST_CHECK;
 /* target with a connection timeout of seconds added (libpq URL or key=value form). */
 gc_result gc_drstore_with_timeout(const char *target, int seconds, char *out, size_t outsz) GC_MUST_CHECK;
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # dr_failover.sh - the recovery site of CPS §4.8.1 (issue 14): a CA whose database is the
 # primary of a PostgreSQL pair with a synchronous hot standby (scripts/pg.sh start-standby),
+# and an RA (CMMP) whose database is on the same primary,
 #   1. `gcert dr drill` passes against the standby, with a report signed by the audit key
 #      and an audit record; bad inputs are refused and change nothing;
 #   2. a standby whose replay is paused is behind: the drill names each difference and
@@ -13,11 +14,14 @@
 #      interface result acknowledged before the kill is there byte for byte (also one
 #      issued while the standby's replay was paused), `gcert audit verify` passes, the
 #      cRLNumber goes on upward, a replay of an answered file gives its stored result,
-#      and the interrupted file sent again issues each request exactly once.
+#      and the interrupted file sent again issues each request exactly once;
+#   5. the RA pointed at the promoted server (`gcert dr promote` on its directory): its
+#      bound certificates are there byte for byte, and it goes on binding, one per application.
 # It runs its own pair of servers (it kills one); in the suite's PostgreSQL pass it is
 # skipped (it ran in the normal pass).
 source "$GCERT_SRC/tests/integration/lib.sh"
 source "$GCERT_SRC/tests/integration/common.sh"
+source "$GCERT_SRC/tests/integration/ra_lib.sh"
 [[ $GCERT_TEST_DB == pg ]] && { echo "runs in the normal pass, with servers of its own"; exit 77; }
 
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/gcert-dr.XXXXXX") # outside $T: the server's user reads it
@@ -84,6 +88,47 @@ make_file "$T/f1.req" f1 20
 check "interface file f1 processed (exit 0)" "$GCERT" interface process --dir "$A" --in "$T/f1.req" --out "$T/f1.res"
 check_eq "f1: all issued" "20 0" "$(results "$T/f1.res")"
 
+# the RA on the primary too (a database of its own), linked to A's service
+psql "$PRIMARY" -qAt -c "CREATE DATABASE ra"
+RADB=${PRIMARY%/*}/ra SRADB=${STANDBY%/*}/ra
+"$GCERT" ca service-cert --dir "$A" --tls --out "$T/tls.pem"
+"$GCERT" ca certs --dir "$A" --out-dir "$T/trust" >/dev/null
+RPORT=$(free_port) IPORT=$(free_port)
+serve_a() { # A's service on fixed ports (the RA's link names them)
+  "$GCERT" ca serve --dir "$A" --listen "127.0.0.1:$RPORT" --ldap none --interface-listen "127.0.0.1:$IPORT" \
+    >"$T/serve.log" 2>&1 &
+  SERVE_PID=$!
+  at_exit "kill -9 $SERVE_PID"
+  wait_for 60 grep -q 'interface at' "$T/serve.log" || { cat "$T/serve.log" >&2; fail "A's service did not start"; }
+}
+serve_a
+D=$T/ra
+"$GCERT" ra init --dir "$D" --name cmmp2 --postgresql "$RADB" --ca-url "https://127.0.0.1:$IPORT/interface" \
+  --ca-tls-cert "$T/tls.pem" --ca-service-cert "$T/svc.pem" --ca-repo "http://127.0.0.1:$RPORT/" \
+  --ca-cert "$T/trust/issuing-ca.pem" >/dev/null
+ra_bootstrap "$D" OGCIO admin1
+"$GCERT" ca pin --dir "$A" --ra cmmp2 --cert "$D/ra-service.pem" >/dev/null
+start_ra "$D"
+ra_users() { login admin1; login req1; login bm1; }
+login admin1
+add_user admin1 req1 requester >/dev/null
+add_user admin1 bm1 business_manager >/dev/null
+ra_users
+ra_issue() { # NAME: an application made and approved: issued and bound (RA_SERIAL, $T/NAME.pem)
+  local app
+  api req1 POST /api/applications "$APP_JSON"
+  app=$(jq_get id <<<"$BODY")
+  api bm1 POST "/api/applications/$app/approve" "$APPROVE_JSON"
+  [[ $(jq_get status <<<"$BODY") == issued ]] || { echo "approve: $CODE $BODY" >&2; return 1; }
+  RA_SERIAL=$(jq_get serial <<<"$BODY")
+  api bm1 GET "/api/certificates/$RA_SERIAL"
+  "$PY" -c 'import json,sys; open(sys.argv[1], "w").write(json.load(sys.stdin)["pem"])' "$T/$1.pem" <<<"$BODY"
+}
+check "the RA: an application issued and bound" ra_issue ra1
+RA1=$RA_SERIAL
+check_eq "the RA's bound certificate is the CA's" "$(q "SELECT encode(sha256(der), 'hex') FROM certificates WHERE serial = '$RA1'")" \
+  "$(openssl x509 -in "$T/ra1.pem" -outform DER | sha256sum | cut -c1-64)"
+
 check "drill against the standby passes" "$GCERT" dr drill --dir "$A" --standby "$SDB" --out "$T/drill1.p7m"
 cp "$T/check.out" "$T/drill1.out"
 check_contains "drill prints the figures" "rows compared" "$(cat "$T/drill1.out")"
@@ -145,6 +190,11 @@ ack() { # the acknowledged rows, one a line (a query for q or qs)
     LC_ALL=C sort
 }
 ack q >"$T/ack.txt"
+ack_ra() { # the RA's acknowledged rows: its bound certificates and its audit trail
+  psql "$1" -qAt -v ON_ERROR_STOP=1 -c "SELECT 'racert ' || t::text FROM certificates t
+    UNION ALL SELECT 'raaudit ' || id || ' ' || hash FROM audit_log" | LC_ALL=C sort
+}
+ack_ra "$RADB" >"$T/ack-ra.txt"
 crl_max=$(q "SELECT max(crl_number) FROM crls")
 audit_max=$(q "SELECT max(id) FROM audit_log")
 (rc=0; "$GCERT" interface process --dir "$A" --in "$T/k.req" --out "$T/k.res" >"$T/k.out" 2>&1 || rc=$?; echo "$rc" >"$T/k.rc") &
@@ -156,6 +206,7 @@ bash "$GCERT_SRC/scripts/pg.sh" kill "$PGD"
 check "the interrupted batch ends" wait_for 120 test -s "$T/k.rc"
 check "the interrupted batch was not acknowledged (exit $(cat "$T/k.rc"))" test "$(cat "$T/k.rc")" != 0
 check "no result file for it" test ! -s "$T/k.res"
+kill -9 "$SERVE_PID" "$RA_PID"; wait "$SERVE_PID" "$RA_PID" 2>/dev/null || true # the site is lost
 check_contains "it names the cause" "database connection lost" "$(cat "$T/k.out")"
 
 t0=$(date +%s%N)
@@ -202,6 +253,25 @@ check_eq "nothing twice" 0 \
                                       GROUP BY subscriber_ref HAVING count(*) > 1) AS t)
              + (SELECT count(*) - count(DISTINCT (ca_id, crl_number)) FROM crls)")"
 check "sent once more: the stored result" bash -c "'$GCERT' interface process --dir '$A' --in '$T/k.req' --out '$T/k3.res' && cmp '$T/k2.res' '$T/k3.res'"
+# ---- 5: the RA pointed at the promoted server ----
+check "gcert dr promote on the RA's directory" "$GCERT" dr promote --dir "$D" --to "$SRADB"
+check_contains "the RA finds the server promoted" "already promoted" "$(cat "$T/check.out")"
+check_eq "ra.json names the promoted server" "$SRADB" "$(ra_db_url "$D")"
+check_eq "the RA's bound certificates and audit trail are there, byte for byte" "" \
+  "$(LC_ALL=C comm -23 "$T/ack-ra.txt" <(ack_ra "$SRADB"))"
+check "the RA's bound certificate read back" test "$(wc -l <"$T/ack-ra.txt")" -gt 3
+check_eq "the RA's promotion in its own trail" 1 "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'dr.promoted'")"
+serve_a
+start_ra "$D"
+ra_users
+check "the RA binds again, through the promoted server" ra_issue ra2
+check_eq "one bound certificate per application, each the CA's once" "2|2|2" \
+  "$(rasql "$D" "SELECT count(*), count(DISTINCT application_id), count(DISTINCT serial) FROM certificates")"
+check_eq "the CA issued each RA request once" 0 \
+  "$(qs "SELECT count(*) FROM (SELECT request_id FROM certificates WHERE request_id LIKE 'cmmp2/%' AND status = 'issued'
+         GROUP BY request_id HAVING count(*) > 1) AS t")"
+stop_ra
+kill -TERM "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
 expect_status "a drill against the promoted server: it is no standby now" 4 \
   "$GCERT" dr drill --dir "$A" --standby "$SDB" --out "$T/drill4.p7m"
 check "audit trail verifies after it all" "$GCERT" audit verify --dir "$B"
