@@ -22,6 +22,7 @@ static const char *const privileged[] = {
 	"ca.activated", "ca.deactivated", "ca.changeover", "arl.issued", "service.cert_made",
 	"peer.pinned", "peer.unpinned", "config.changed", "audit.key_made", "audit.verify_failed",
 	"audit.purge_refused", "audit.purged", "archive.exported", "backup.made", "backup.restored",
+	"dr.promoted", "dr.drill",
 };
 
 /* §4.5.7: each of these is mailed on its own; repeated failures are counted apart. */
@@ -29,7 +30,7 @@ static const char *const significant[] = {
 	"ca.init", "ca.key_generated", "ca.compromise", "ca.cert_revoked", "ca.activated",
 	"ca.activation_failed", "ca.deactivated", "ca.changeover", "peer.pinned", "peer.unpinned", "config.changed",
 	"audit.key_made", "audit.verify_failed", "audit.purge_refused", "audit.purged", "backup.made",
-	"backup.restored", "crl.blocked",
+	"backup.restored", "crl.blocked", "dr.promoted",
 };
 
 static bool in(const char *const *list, size_t n, const char *event)

@@ -73,6 +73,8 @@ int cmd_ca_changeover(struct cli_ctx *, int, char **);
 int cmd_ca_new_root(struct cli_ctx *, int, char **);
 /* The activation state of a CA for `ca status` (cmd_activate.c): a JSON object. */
 void *cli_activation_state(const struct gc_ca *);
+int cmd_dr_promote(struct cli_ctx *, int, char **);
+int cmd_dr_drill(struct cli_ctx *, int, char **);
 int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);

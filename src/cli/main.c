@@ -252,6 +252,22 @@ const struct cli_command cli_commands[] = {
 	 "--passphrases L  per custodian env:NAME or file:PATH (never the passphrase itself)\n" JSON_USAGE,
 	 "gcert backup --dir ./demo-ca --out ca.bak --custodians 3 --threshold 2 --share-dir shares \\\n"
 	 "      --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass"},
+	{"dr promote", cmd_dr_promote, 0,
+	 "make the recovery site's standby the live database and point this CA or RA at it (CPS §4.8.1)",
+	 "--dir DIR --to URL\n" DIR_USAGE
+	 "                 (or an RA directory: ra.json's database.postgresql is rewritten)\n"
+	 "--to URL         the standby's PostgreSQL connection string (this CA's or RA's database there)\n"
+	 "                 Refused while the old primary still answers as a primary. Run it again\n"
+	 "                 after any failure, and on every further node: each step is done once\n" JSON_USAGE,
+	 "gcert dr promote --dir ./demo-ca --to postgresql://gcert@standby:5432/ca"},
+	{"dr drill", cmd_dr_drill, GC_NEED_DB | GC_NEED_TOKEN,
+	 "yearly drill: compare the live database with the recovery site; signed report (CPS §4.8.1)",
+	 "--dir DIR --standby URL --out FILE [--wait SECONDS]\n" DIR_USAGE
+	 "--standby URL    the standby's connection string (this CA's database there)\n"
+	 "--out F          the report: CMS SignedData (DER) of JSON, signed by the audit key\n"
+	 "--wait S         how long the standby may take to replay up to the live server (30)\n"
+	 "                 Exit 7 (GC_E_DR_DIFFERS) on any difference, each named\n" JSON_USAGE,
+	 "gcert dr drill --dir ./demo-ca --standby postgresql://gcert@standby:5432/ca --out drill-2026.p7m"},
 	{"restore", cmd_restore, 0, "bring a CA back from a backup into an empty directory",
 	 "--from FILE --shares S1,S2,... --passphrases P1,P2,... --dir NEWDIR\n"
 	 "--from F         the backup file\n"

@@ -71,6 +71,16 @@ gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
+/* `gcert dr promote` for an RA directory (ra_dr.c; CPS §4.8.1, store/drstore.h
+ * gc_drstore_take_over): the standby at `to` promoted (unless it was) and ra.json's
+ * database.postgresql rewritten to it, recorded as dr.promoted in the RA's trail. */
+struct gc_ra_promotion {
+	bool promoted_now, repointed;
+	int64_t promote_ms, audit_id;
+};
+gc_result gc_ra_dr_promote(const char *dir, const char *actor, const char *to,
+                           struct gc_ra_promotion *) GC_MUST_CHECK;
+
 /* Roles as stored: one duty (never both, §2.1.3 c) and the B/D administrator flag. */
 enum gc_ra_duty { GC_RA_DUTY_NONE, GC_RA_DUTY_REQUESTER, GC_RA_DUTY_BM };
 
