@@ -16,6 +16,7 @@ LDAP_PKGS=(slapd ldap-utils)
 # tools we did not write, used by the tests to cross-check our output
 TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto python3-pykcs11 clang libclang-rt-14-dev faketime curl
            wrk python3-aiosmtpd time xxd util-linux # GNU time: peak RSS in bench/crl.sh
+           stress-ng # load beside the PostgreSQL node tests (issue 14: they pass on a busy machine)
            chromium fonts-wqy-zenhei) # the RA web UI's browser test (tests/browser/); a CJK font for its screenshots
 # node and npm for the browser test's playwright-core (tests/browser/package.json, node >= 18):
 # Debian's own packages, unless a node is already there (e.g. from another source)
