@@ -3,11 +3,56 @@
 # `openssl ca -gencrl` over the same entries. Time and peak RSS by GNU time for both.
 #
 #   bench/crl.sh [BUILD_DIR] [N]
+#   BENCH_DB=pg bench/crl.sh [BUILD_DIR] [N]
+# BENCH_DB=pg: the same N revocations also in a CA on a private PostgreSQL server
+# (scripts/pg.sh), and `bench_crl issue` run alternately on SQLite and on PostgreSQL,
+# three times each, in the same run (no openssl part).
 set -euo pipefail
 B=${1:-build}; N=${2:-1000000}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/gcert-bench-crl.XXXXXX")
-[[ -n "${KEEP:-}" ]] || trap 'rm -rf "$W"' EXIT
+PGD=
+cleanup() {
+  [[ -n $PGD ]] && { bash "$SRC/scripts/pg.sh" stop "$PGD" || true; rm -rf "$PGD"; }
+  [[ -n "${KEEP:-}" ]] || rm -rf "$W"
+}
+trap cleanup EXIT
 t() { /usr/bin/time -f "%e s, peak RSS %M KiB" "$@"; }
+
+if [[ ${BENCH_DB:-sqlite} == pg ]]; then
+  echo "== populate: a CA whose SQLite database holds $N revoked g-Certs"
+  /usr/bin/time -f "%e s" "$B/bench_crl" populate "$W/ca" "$N"
+  echo "== populate: a CA whose PostgreSQL database holds $N revoked g-Certs"
+  PGD=$(mktemp -d "${TMPDIR:-/tmp}/gcert-bench-crl-pg.XXXXXX")
+  url=$(bash "$SRC/scripts/pg.sh" start "$PGD")
+  psql "$url" -qAt -c "CREATE DATABASE benchcrl"
+  db=${url%/*}/benchcrl
+  "$B/gcert" ca init --dir "$W/pg" --postgresql "$db" >/dev/null
+  dp=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["profile"]["crl_dp"])' "$W/pg/gcert.json")
+  now=$(date +%s)
+  # rows as bench_crl populate writes them on SQLite: random 20-octet serials, first octet 01..7f
+  /usr/bin/time -f "%e s" psql "$db" -qAt -v ON_ERROR_STOP=1 <<SQL
+INSERT INTO subscribers (ref, created_at) VALUES ('1000000000', 0);
+INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref, cert_type, subject_cn,
+  organisation, validity_years, spki_sha256, not_before, not_after, status, tbs, der, created_at, issued_at)
+SELECT lpad(to_hex(1 + (random() * 126)::int), 2, '0') || substr(md5(random()::text) || md5(random()::text), 1, 38),
+  (SELECT id FROM ca_certs WHERE role = 'issuing' AND is_current = 1), 'bench-' || i, '1000000000',
+  'individual', 'BENCH User ' || i, 'Bench Bureau', 2, md5(i::text) || md5(random()::text),
+  $((now - 86400)), $((now + 2 * 365 * 86400)), 'issued', '\x00', '\x00', $((now - 86400)), $((now - 86400))
+  FROM generate_series(1, $N) AS i;
+INSERT INTO revocations (serial, scope, ca_id, dp, reason, requested_at, revoked_at, not_after, actor)
+SELECT serial, 'ee', ca_id, '$dp', (random() * 6)::int, $((now - 3600)), $((now - 3600)), not_after, 'bench'
+  FROM certificates WHERE request_id LIKE 'bench-%';
+VACUUM ANALYZE;
+SQL
+  for i in 1 2 3; do
+    echo "== gcert on SQLite: run $i (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    t "$B/bench_crl" issue "$W/ca"
+    echo "== gcert on PostgreSQL: run $i (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    t "$B/bench_crl" issue "$W/pg"
+  done
+  exit 0
+fi
 
 echo "== populate: a CA whose database holds $N revoked g-Certs"
 /usr/bin/time -f "%e s" "$B/bench_crl" populate "$W/ca" "$N"

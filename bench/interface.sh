@@ -9,6 +9,10 @@
 # BENCH_DB=pg keeps the CA in a private PostgreSQL server (scripts/pg.sh); BENCH_NODES=2
 # runs two CA service nodes on it (directories of their own, one SoftHSM2 token), each
 # sent half of the requests as its own file, both at once; the time is until both answer.
+# BENCH_STANDBY=1 (with BENCH_DB=pg): the server has a synchronous hot standby
+# (scripts/pg.sh start-standby): every durable commit waits for the standby's flush.
+# BENCH_PG_STATS=1 (with BENCH_DB=pg): pg_stat_statements on; prints the statements the
+# run sent (round trips) and their server time per certificate, the top ones by calls.
 set -euo pipefail
 N=${1:-10000}
 B=$(cd "${2:-build}" && pwd)
@@ -32,7 +36,16 @@ POOL=$B/bench-csr-pool.pem
 INIT=()
 if [[ $DB == pg ]]; then
   PGD=$(mktemp -d /tmp/gcert-bench-pg.XXXXXX)
-  url=$(bash "$SRC/scripts/pg.sh" start "$PGD")
+  if [[ ${BENCH_STANDBY:-0} == 1 ]]; then
+    url=$(bash "$SRC/scripts/pg.sh" start-standby "$PGD" | head -1)
+  else
+    url=$(bash "$SRC/scripts/pg.sh" start "$PGD")
+  fi
+  if [[ ${BENCH_PG_STATS:-0} == 1 ]]; then
+    psql "$url" -qAt -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+    bash "$SRC/scripts/pg.sh" restart "$PGD" >/dev/null
+    psql "$url" -qAt -c "CREATE EXTENSION pg_stat_statements"
+  fi
   psql "$url" -qAt -c "CREATE DATABASE bench"
   INIT=(--postgresql "${url%/*}/bench")
 fi
@@ -71,6 +84,7 @@ for k in $(seq "$NODES"); do
   PORTS+=("$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/serve.$k.log")")
 done
 
+[[ $DB == pg && ${BENCH_PG_STATS:-0} == 1 ]] && psql "$url" -qAt -c "SELECT pg_stat_statements_reset()" >/dev/null
 start=$(date +%s.%N)
 CURLS=()
 for k in $(seq "$NODES"); do
@@ -91,6 +105,16 @@ for k in $(seq "$NODES"); do
 done
 for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
 PIDS=()
+if [[ $DB == pg && ${BENCH_PG_STATS:-0} == 1 ]]; then
+  echo "statements sent per certificate (round trips) and server time per certificate:"
+  psql "$url" -qAt -F ' ' -c "SELECT round(sum(calls)::numeric / $issued, 1),
+      round((sum(total_exec_time + total_plan_time) / $issued)::numeric, 3) || ' ms' FROM pg_stat_statements"
+  psql "$url" -qAt -F ' | ' -c "SELECT round(calls::numeric / $issued, 2), round((total_exec_time / calls)::numeric, 4) || ' ms',
+      left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY calls DESC LIMIT 14"
+  echo "the most server time per certificate:"
+  psql "$url" -qAt -F ' | ' -c "SELECT round((total_exec_time / $issued)::numeric, 3) || ' ms', calls,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 5"
+fi
 secs=$(python3 -c "print(f'{$end - $start:.2f}')")
 raw=$("$B/bench_issue" -r -n 2000 | sed -n 's/.*: \([0-9]*\) sig\/s/\1/p')
 python3 - "$N" "$issued" "$secs" "$raw" "$qsz" "$rsz" "$DB" "$NODES" <<'PY'

@@ -17,7 +17,7 @@ LDAP_PKGS=(slapd ldap-utils)
 TEST_PKGS=(gnutls-bin libnss3-tools python3 python3-asn1crypto python3-pykcs11 clang libclang-rt-14-dev faketime curl
            wrk python3-aiosmtpd time xxd util-linux # GNU time: peak RSS in bench/crl.sh
            chromium fonts-wqy-zenhei # the RA web UI's browser test (tests/browser/); a CJK font for its screenshots
-           stress-ng) # load beside the failover tests (pg_nodes, dr_failover: 5 runs in a row, issue 14)
+           stress-ng) # load beside the failover and node tests (pg_nodes, dr_failover: 5 runs in a row, issue 14)
 # node and npm for the browser test's playwright-core (tests/browser/package.json, node >= 18):
 # Debian's own packages, unless a node is already there (e.g. from another source)
 if [[ "${1:-}" == "--test" ]]; then

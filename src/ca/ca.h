@@ -169,6 +169,17 @@ gc_result gc_ca_recover(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
  * GC_NODE_GRACE_SECONDS. On SQLite nothing (one machine: issuance.lock orders it).
  */
 gc_result gc_ca_recover_dead(struct gc_ca *, struct gc_recovery *) GC_MUST_CHECK;
+/*
+ * As gc_ca_recover_dead, and this node's own open rows that no batch of this process
+ * holds (a batch that failed, e.g. across a PostgreSQL restart, left them): once no
+ * batch is in flight (wait: after those in flight end, new ones waiting meanwhile; not
+ * wait: nothing of its own when one is in flight). The caller is in no batch. On
+ * SQLite, or before this process issues, nothing.
+ */
+gc_result gc_ca_recover_orphans(struct gc_ca *, bool wait, struct gc_recovery *) GC_MUST_CHECK;
+/* Every issuing batch of the process runs between these (issue.c; recover.c counts). */
+void gc_ca_batch_enter(void);
+void gc_ca_batch_leave(void);
 /* This process's node id (0: not issuing). */
 int64_t gc_ca_node_id(const struct gc_ca *);
 /* Takes this connection's share of the node's locks, once (a worker of an issuing CA,

@@ -592,8 +592,8 @@ static void batch_finish(struct item *items, size_t n, gc_result rc)
 	}
 }
 
-gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
-                      struct gc_issue_result *results)
+static gc_result issue_batch(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                             struct gc_issue_result *results)
 {
 	struct stmts s = {0};
 	struct item *items;
@@ -698,8 +698,8 @@ static void pipeline_prepare(struct pipeline *p, struct stmts *s)
 	}
 }
 
-gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
-                           struct gc_issue_result *results, size_t chunk)
+static gc_result issue_pipelined(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                                 struct gc_issue_result *results, size_t chunk)
 {
 	struct pipeline p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 	struct stmts s = {0};
@@ -710,7 +710,7 @@ gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *req
 
 	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
 	if (chunk == 0 || n <= chunk)
-		return gc_ca_issue(ca, reqs, n, results);
+		return issue_batch(ca, reqs, n, results);
 	p.nchunks = (n + chunk - 1) / chunk;
 	if ((items = calloc(n, sizeof(*items))) == NULL ||
 	    (p.chunks = calloc(p.nchunks, sizeof(*p.chunks))) == NULL) {
@@ -755,6 +755,30 @@ done:
 	stmts_free(&s);
 	stmts_free(&p.commit_stmts);
 	gc_ca_close(p.committer);
+	return rc;
+}
+
+/* A batch in flight holds its reservations: the node resolves its own open rows only
+ * while none is (recover.c gc_ca_recover_orphans). */
+gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                      struct gc_issue_result *results)
+{
+	gc_result rc;
+
+	gc_ca_batch_enter();
+	rc = issue_batch(ca, reqs, n, results);
+	gc_ca_batch_leave();
+	return rc;
+}
+
+gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                           struct gc_issue_result *results, size_t chunk)
+{
+	gc_result rc;
+
+	gc_ca_batch_enter();
+	rc = issue_pipelined(ca, reqs, n, results, chunk);
+	gc_ca_batch_leave();
 	return rc;
 }
 

@@ -15,9 +15,13 @@
  *
  * Several nodes on PostgreSQL: each row names the node that reserved it; the rows of a
  * node are resolved only once its node lock can be taken, i.e. its process is gone
- * (docs/issuance-safety.md "Several nodes").
+ * (docs/issuance-safety.md "Several nodes"). A live node resolves its own open rows
+ * that no batch of its process holds (a batch that failed, e.g. across a PostgreSQL
+ * restart, leaves them): issue.c enters every batch here (gc_ca_batch_enter), and the
+ * node's own rows are resolved only while none is in flight and none may start.
  */
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,7 +150,10 @@ static gc_result resolve(struct gc_ca *ca, struct gc_stmt *complete, struct gc_s
 {
 	char why[400], detail[700], whose[96] = "";
 
-	if (node != 0)
+	if (node != 0 && node == gc_ca_node_id(ca))
+		snprintf(whose, sizeof(whose), " (reserved by this node, %lld, in a batch that failed)",
+		         (long long)node);
+	else if (node != 0)
 		snprintf(whose, sizeof(whose), " (reserved by node %lld, whose process is gone)",
 		         (long long)node);
 	if (r->is_signed && kept_is_sound(ca, r, why, sizeof(why))) {
@@ -198,7 +205,7 @@ static gc_result recover_node(struct gc_ca *ca, int64_t node, struct gc_recovery
 	                               &abandon));
 	for (i = 0; i < n; i++)
 		GC_GUARD_OUT(rc, resolve(ca, complete, abandon, &rows[i], node, now, out));
-	if (node != 0) {
+	if (node != 0 && node != gc_ca_node_id(ca)) { /* taken for dead */
 		GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "UPDATE nodes SET recovered_at = ?, recovered_by = ?"
 		                                       " WHERE id = ?", &mark));
 		GC_GUARD_OUT(rc, gc_stmt_bind_int64(mark, 1, now));
@@ -213,7 +220,8 @@ out:
 		snprintf(cause, sizeof(cause), "%s", gc_err_detail());
 		gc_db_rollback(ca->db);
 		rc = gc_fail(GC_E_RECOVERY, "%s: %zu interrupted issuance(s)%s could not be resolved; nothing "
-		             "is issued until they are: %s", ca->dir, n, node ? " of a dead node" : "", cause);
+		             "is issued until they are: %s", ca->dir, n,
+		             node == 0 ? "" : node == gc_ca_node_id(ca) ? " of this node" : " of a dead node", cause);
 		memset(out, 0, sizeof(*out));
 	}
 	gc_stmt_free(complete);
@@ -223,7 +231,68 @@ out:
 	return rc;
 }
 
+/*
+ * This process's batches in flight. A node is a process (gc_ca_node_id): once no batch
+ * of the process is in flight, every open row of its node belongs to a batch that
+ * ended without resolving it (it failed), and none can start until the drain ends.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	unsigned inflight;
+	bool draining;
+} batches = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false};
+
+void gc_ca_batch_enter(void)
+{
+	pthread_mutex_lock(&batches.mu);
+	while (batches.draining)
+		pthread_cond_wait(&batches.cv, &batches.mu);
+	batches.inflight++;
+	pthread_mutex_unlock(&batches.mu);
+}
+
+void gc_ca_batch_leave(void)
+{
+	pthread_mutex_lock(&batches.mu);
+	batches.inflight--;
+	pthread_cond_broadcast(&batches.cv);
+	pthread_mutex_unlock(&batches.mu);
+}
+
+/* No batch of this process in flight, and none starts until drain_end: true, or false
+ * when wait is not set and one is in flight (or another thread drains). The caller
+ * must be in no batch itself. */
+static bool drain_begin(bool wait)
+{
+	bool ok = true;
+
+	pthread_mutex_lock(&batches.mu);
+	if (!wait && (batches.inflight > 0 || batches.draining))
+		ok = false;
+	else {
+		while (batches.draining)
+			pthread_cond_wait(&batches.cv, &batches.mu);
+		batches.draining = true; /* new batches wait from now on */
+		while (batches.inflight > 0)
+			pthread_cond_wait(&batches.cv, &batches.mu);
+	}
+	pthread_mutex_unlock(&batches.mu);
+	return ok;
+}
+
+static void drain_end(void)
+{
+	pthread_mutex_lock(&batches.mu);
+	batches.draining = false;
+	pthread_cond_broadcast(&batches.cv);
+	pthread_mutex_unlock(&batches.mu);
+}
+
 #define MAX_OWNERS 64 /* nodes with open rows looked at in one pass; the rest next pass */
+
+/* How recover_owners treats this node's own open rows. */
+enum own { OWN_SKIP, OWN_TRY, OWN_WAIT };
 
 /*
  * The open rows by owner: those of no node when unowned is set (the caller holds the
@@ -231,9 +300,12 @@ out:
  * takes, i.e. whose every connection is gone. That lock is kept: the dead node's id can
  * never sign again (its process, were it only cut off, finds the lock taken when it
  * reconnects, and stops). While the server has just started, live nodes may not have
- * reconnected yet: no node is taken for dead then.
+ * reconnected yet: no node is taken for dead then. This node's own rows (own) once no
+ * batch of this process holds them: OWN_TRY when none is in flight now, OWN_WAIT after
+ * those in flight end; this connection must hold the node's lock (it was not taken for
+ * dead), which gc_ca_node_hold makes sure of.
  */
-static gc_result recover_owners(struct gc_ca *ca, bool unowned, struct gc_recovery *out)
+static gc_result recover_owners(struct gc_ca *ca, bool unowned, enum own own, struct gc_recovery *out)
 {
 	struct gc_stmt *st;
 	int64_t owners[MAX_OWNERS], uptime = 0, self = gc_ca_node_id(ca);
@@ -249,7 +321,18 @@ static gc_result recover_owners(struct gc_ca *ca, bool unowned, struct gc_recove
 	gc_stmt_free(st);
 	GC_GUARD(rc);
 	for (i = 0; i < n; i++) {
-		if (owners[i] == 0 ? !unowned : owners[i] == self)
+		if (owners[i] != 0 && owners[i] == self) {
+			if (own == OWN_SKIP)
+				continue;
+			GC_GUARD(gc_ca_node_hold(ca));
+			if (!drain_begin(own == OWN_WAIT))
+				continue; /* a batch is in flight: the next pass */
+			rc = recover_node(ca, self, out);
+			drain_end();
+			GC_GUARD(rc);
+			continue;
+		}
+		if (owners[i] == 0 ? !unowned : false)
 			continue;
 		if (owners[i] != 0) {
 			if (uptime == 0)
@@ -267,7 +350,7 @@ static gc_result recover_owners(struct gc_ca *ca, bool unowned, struct gc_recove
 
 gc_result gc_ca_recover(struct gc_ca *ca, struct gc_recovery *out)
 {
-	return recover_owners(ca, true, out);
+	return recover_owners(ca, true, OWN_SKIP, out);
 }
 
 gc_result gc_ca_recover_dead(struct gc_ca *ca, struct gc_recovery *out)
@@ -275,5 +358,13 @@ gc_result gc_ca_recover_dead(struct gc_ca *ca, struct gc_recovery *out)
 	memset(out, 0, sizeof(*out));
 	if (gc_db_kind(ca->db) != GC_DB_POSTGRESQL)
 		return GC_OK;
-	return recover_owners(ca, false, out);
+	return recover_owners(ca, false, OWN_SKIP, out);
+}
+
+gc_result gc_ca_recover_orphans(struct gc_ca *ca, bool wait, struct gc_recovery *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (gc_db_kind(ca->db) != GC_DB_POSTGRESQL || gc_ca_node_id(ca) == 0)
+		return GC_OK;
+	return recover_owners(ca, false, wait ? OWN_WAIT : OWN_TRY, out);
 }

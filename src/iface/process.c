@@ -133,31 +133,51 @@ static gc_result issued_before(struct gc_ca *ca, const struct gc_issue_request *
 
 /* ---- issue and renew, all of the file's at once through the pipeline ---- */
 
-/*
- * A request refused as a duplicate whose row another node reserved and never finished
- * because its process died (docs/issuance-safety.md "Several nodes"): that node's
- * reservations are resolved first, then such requests go through issuance once more.
- * A reservation abandoned so frees its request id: the request is issued now; one
- * completed from its kept signature is answered from the database (issued_before).
- */
-static gc_result retry_dead_node(struct gc_ca *ca, struct gc_issue_request **reqs,
-                                 struct gc_issue_result *res, size_t k)
+/* How long a retry waits for rows still open to settle: their node finishes its batch,
+ * or is found dead (its sessions end) and recovered. Beyond it they stay refused. */
+#define UNFINISHED_WAIT_SECONDS (GC_NODE_GRACE_SECONDS + 15)
+
+/* The rows of a request id: open (reserved, signed), live (not abandoned), all. */
+static gc_result rows_of(struct gc_stmt *st, const char *id, int64_t n[3])
 {
-	struct gc_issue_request **again;
-	struct gc_issue_result *res2;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_stmt_bind_text(st, 1, id));
+	if ((rc = gc_stmt_step(st, &row)) == GC_OK)
+		for (int j = 0; j < 3; j++)
+			n[j] = row ? gc_stmt_int64(st, j) : 0;
+	gc_stmt_reset(st);
+	return rc;
+}
+
+/*
+ * A request refused as a duplicate whose row was never finished: reserved by another
+ * node whose process died, or by this node in a batch that failed (e.g. across a
+ * PostgreSQL restart) (docs/issuance-safety.md "Several nodes"). Open rows are waited
+ * for, a while, and resolved (here, or by the node watch or another node: whoever comes
+ * first): a live node's batch ends, a dead node's sessions end and it is recovered, this
+ * node's own rows that no batch holds are resolved. Then each such request whose id only
+ * abandoned rows hold goes through issuance once more (an abandoned reservation frees
+ * its request id). One completed or issued is answered from the database
+ * (issued_before); one still open stays refused, naming its certificate.
+ */
+static gc_result retry_unfinished(struct gc_ca *ca, struct gc_issue_request **reqs,
+                                  struct gc_issue_result *res, size_t k)
+{
+	const struct timespec pause = {0, 250 * 1000 * 1000};
+	struct gc_issue_request **again = NULL;
+	struct gc_issue_result *res2 = NULL;
+	struct gc_stmt *rows = NULL;
 	struct gc_recovery rec;
-	size_t *at, m = 0, i;
+	time_t until = time(NULL) + UNFINISHED_WAIT_SECONDS;
+	size_t *at = NULL, m = 0, open, i;
+	int64_t n[3];
 	gc_result rc = GC_OK;
 
 	for (i = 0; i < k; i++)
 		m += res[i].code == GC_E_DUPLICATE_REQUEST;
 	if (m == 0)
-		return GC_OK;
-	if (gc_ca_recover_dead(ca, &rec) != GC_OK) {
-		gc_err_clear(); /* the duplicates stay refused, naming their certificate */
-		return GC_OK;
-	}
-	if (rec.completed + rec.abandoned == 0)
 		return GC_OK;
 	again = calloc(m, sizeof(*again));
 	res2 = calloc(m, sizeof(*res2));
@@ -165,21 +185,44 @@ static gc_result retry_dead_node(struct gc_ca *ca, struct gc_issue_request **req
 	GC_NOMEM_OUT(rc, again);
 	GC_NOMEM_OUT(rc, res2);
 	GC_NOMEM_OUT(rc, at);
-	for (m = 0, i = 0; i < k; i++)
-		if (res[i].code == GC_E_DUPLICATE_REQUEST) {
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "SELECT COALESCE(SUM(CASE WHEN status IN ('reserved', 'signed')"
+	                                       " THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN status"
+	                                       " <> 'abandoned' THEN 1 ELSE 0 END), 0), COUNT(*)"
+	                                       " FROM certificates WHERE request_id = ?", &rows));
+	for (;;) {
+		if (gc_ca_recover_orphans(ca, true, &rec) != GC_OK)
+			gc_err_clear(); /* tried again while rows are open */
+		for (open = 0, i = 0; i < k; i++) {
+			if (res[i].code != GC_E_DUPLICATE_REQUEST)
+				continue;
+			GC_GUARD_OUT(rc, rows_of(rows, reqs[i]->id, n));
+			open += n[0] > 0;
+		}
+		if (open == 0 || time(NULL) >= until)
+			break;
+		nanosleep(&pause, NULL);
+	}
+	for (m = 0, i = 0; i < k; i++) {
+		if (res[i].code != GC_E_DUPLICATE_REQUEST)
+			continue;
+		GC_GUARD_OUT(rc, rows_of(rows, reqs[i]->id, n));
+		/* none live, one abandoned: not a renewal of a certificate renewed before */
+		if (n[1] == 0 && n[2] > 0) {
 			at[m] = i;
 			again[m++] = reqs[i];
 		}
-	GC_GUARD_OUT(rc, gc_ca_issue_many(ca, again, m, res2, ISSUE_CHUNK));
+	}
+	if (m > 0)
+		GC_GUARD_OUT(rc, gc_ca_issue_many(ca, again, m, res2, ISSUE_CHUNK));
 	for (i = 0; i < m; i++) {
 		gc_issue_results_clear(&res[at[i]], 1);
 		res[at[i]] = res2[i];
 	}
-	free(res2);
-	res2 = NULL;
+	m = 0; /* res2's certificates are res's now */
 out:
 	if (res2 != NULL)
 		gc_issue_results_clear(res2, m);
+	gc_stmt_free(rows);
 	free(res2);
 	free(again);
 	free(at);
@@ -208,7 +251,7 @@ static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_bat
 	}
 	if (k > 0)
 		GC_GUARD_OUT(rc, gc_ca_issue_many(ca, reqs, k, res, ISSUE_CHUNK));
-	GC_GUARD_OUT(rc, retry_dead_node(ca, reqs, res, k));
+	GC_GUARD_OUT(rc, retry_unfinished(ca, reqs, res, k));
 	for (i = 0; i < k; i++) {
 		struct gc_iface_item *it = &b->items[which[i]];
 		if (res[i].code == GC_E_DUPLICATE_REQUEST && it->type == GC_IFACE_ISSUE)

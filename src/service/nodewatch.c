@@ -60,7 +60,9 @@ static bool step(struct gc_node_watch *nw)
 		gc_err_clear(); /* the server is away: next step */
 		return true;
 	}
-	if (gc_ca_recover_dead(nw->w, &rec) != GC_OK)
+	/* dead nodes' rows, and this node's own that a failed batch left (when no batch is
+	 * in flight: a busy node resolves them when a duplicate asks, interface.c) */
+	if (gc_ca_recover_orphans(nw->w, false, &rec) != GC_OK)
 		gc_err_clear(); /* audited when it succeeds; tried again next step */
 	return true;
 }

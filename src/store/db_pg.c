@@ -5,8 +5,10 @@
  * What differs from SQLite, and how:
  *   - "?" placeholders become $1..$n; statements run with PQexecParams (text results,
  *     blobs bound in binary), so nothing is lost when the connection is made again;
- *   - a result is read whole at the first step (libpq cannot run a second statement on
- *     a connection while a first one streams, and callers interleave statements);
+ *   - a SELECT's rows stream (single-row mode): a 1,000,000-entry CRL is read without
+ *     holding its rows. libpq runs one statement at a time on a connection, and callers
+ *     interleave statements: before anything else is sent, the rest of a streaming
+ *     result is read into its statement (drain), which steps on through it as before;
  *   - one writer at a time, as SQLite: every write transaction takes the advisory lock
  *     WRITE_LOCK for its duration (db.h gc_db_begin);
  *   - a lost connection is GC_E_DB_CONN ("database connection lost: ..."); the next
@@ -39,6 +41,7 @@ struct pg_db {
 	int64_t held[8];
 	int nheld;
 	char broken[400]; /* why this connection refuses every statement, once it does */
+	struct pg_stmt *streaming; /* the SELECT whose rows are still coming, or NULL */
 };
 
 struct pg_stmt {
@@ -48,8 +51,12 @@ struct pg_stmt {
 	char *vals[MAX_PARAMS];
 	int lens[MAX_PARAMS], fmts[MAX_PARAMS];
 	Oid types[MAX_PARAMS]; /* int8, bytea or text: said, never left to inference */
-	PGresult *res; /* NULL until the first step */
+	PGresult *res; /* NULL until the first step; when streamed, the current row's */
 	int row;
+	bool stream;      /* res is one row of a streamed result: the next comes from next_result */
+	bool live;        /* its rows are still coming on the connection (db->streaming) */
+	PGresult **rest;  /* the rest of a streamed result, read ahead by drain */
+	size_t nrest, irest, caprest;
 	unsigned char *unescaped[MAX_COLS]; /* bytea columns of the current row */
 	size_t unescaped_len[MAX_COLS];
 };
@@ -65,6 +72,44 @@ struct pg_col_blob {
 static const struct gc_db_ops pg_ops;
 #define PGDB(d) ((struct pg_db *)(d))
 #define PGST(s) ((struct pg_stmt *)(s))
+
+/* The streamed result's remaining PGresults up to its end, into its statement (keep) or
+ * dropped; the connection is free afterwards. */
+static void drain(struct pg_db *db, bool keep)
+{
+	struct pg_stmt *s = db->streaming;
+	PGresult *r, **grown;
+
+	if (s == NULL)
+		return;
+	db->streaming = NULL;
+	s->live = false;
+	while ((r = PQgetResult(db->c)) != NULL) {
+		if (keep && s->nrest == s->caprest) {
+			size_t cap = s->caprest ? 2 * s->caprest : 256;
+			if ((grown = realloc(s->rest, cap * sizeof(*grown))) == NULL) {
+				/* the statement then ends early with an error (next_result) */
+				PQclear(r);
+				keep = false;
+				s->caprest = SIZE_MAX;
+				continue;
+			}
+			s->rest = grown;
+			s->caprest = cap;
+		}
+		if (keep)
+			s->rest[s->nrest++] = r;
+		else
+			PQclear(r);
+	}
+}
+
+/* The connection, free for a new statement (a streaming result read ahead first). */
+static PGconn *conn(struct pg_db *db)
+{
+	drain(db, true);
+	return db->c;
+}
 
 static void drop_notice(void *arg, const PGresult *res)
 {
@@ -159,7 +204,7 @@ static gc_result try_shared(struct pg_db *db, int64_t key, bool *got)
 	gc_result rc = GC_OK;
 
 	snprintf(sql, sizeof(sql), "SELECT pg_try_advisory_lock_shared(%lld)", (long long)key);
-	res = PQexec(db->c, sql);
+	res = PQexec(conn(db), sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_err(db, res, "lock");
 	else
@@ -204,6 +249,7 @@ static gc_result reconnect(struct pg_db *db)
 		return gc_fail(GC_E_DB_CONN, "%s", db->broken);
 	if (db->in_tx)
 		return gc_fail(GC_E_DB_CONN, "database connection lost: %s", pg_msg(db->c, NULL));
+	drain(db, true);
 	PQreset(db->c);
 	if (PQstatus(db->c) != CONNECTION_OK)
 		return gc_fail(GC_E_DB_CONN, "database connection lost: cannot reconnect: %s",
@@ -230,11 +276,11 @@ static gc_result pg_run_counted(struct pg_db *db, const char *sql, const char *w
 
 	if (PQstatus(db->c) == CONNECTION_BAD || db->broken[0] != '\0')
 		GC_GUARD(reconnect(db));
-	res = PQexec(db->c, sql);
+	res = PQexec(conn(db), sql);
 	if (retry && lost(db, res)) {
 		PQclear(res);
 		GC_GUARD(reconnect(db));
-		res = PQexec(db->c, sql);
+		res = PQexec(conn(db), sql);
 	}
 	st = PQresultStatus(res);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
@@ -328,14 +374,14 @@ static void pg_rollback(struct gc_db *db)
 	struct pg_db *d = PGDB(db);
 
 	if (PQtransactionStatus(d->c) != PQTRANS_IDLE && PQstatus(d->c) == CONNECTION_OK)
-		PQclear(PQexec(d->c, "ROLLBACK"));
+		PQclear(PQexec(conn(d), "ROLLBACK"));
 	d->in_tx = false;
 }
 
 static gc_result pg_commit(struct gc_db *db)
 {
 	struct pg_db *d = PGDB(db);
-	PGresult *res = PQexec(d->c, "COMMIT");
+	PGresult *res = PQexec(conn(d), "COMMIT");
 	gc_result rc = GC_OK;
 
 	/* COMMIT of a failed transaction answers ROLLBACK: that is no commit */
@@ -418,6 +464,14 @@ static void clear_result(struct pg_stmt *s)
 	PQclear(s->res);
 	s->res = NULL;
 	s->row = -1;
+	if (s->live)
+		drain(PGDB(s->base.db), false); /* the rows nobody will read */
+	for (; s->irest < s->nrest; s->irest++)
+		PQclear(s->rest[s->irest]);
+	free(s->rest);
+	s->rest = NULL;
+	s->nrest = s->irest = s->caprest = 0;
+	s->stream = false;
 }
 
 static void pg_reset(struct gc_stmt *st)
@@ -501,35 +555,71 @@ static bool is_select(const char *sql)
 	return strncasecmp(sql, "SELECT", 6) == 0;
 }
 
-static PGresult *run_stmt(struct pg_db *db, struct pg_stmt *s)
+/* A streamed statement's next result: one row (PGRES_SINGLE_TUPLE), or its end
+ * (PGRES_TUPLES_OK, no row) or an error, after which the connection is free; NULL when
+ * the rows read ahead could not be kept. */
+static PGresult *next_result(struct pg_db *db, struct pg_stmt *s)
 {
-	return PQexecParams(db->c, s->sql, s->nparams, s->types, (const char *const *)s->vals, s->lens,
-	                    s->fmts, 0);
+	PGresult *r;
+
+	if (s->live) {
+		r = PQgetResult(db->c);
+		if (r == NULL || PQresultStatus(r) != PGRES_SINGLE_TUPLE)
+			drain(db, false); /* to the end of the query */
+		return r;
+	}
+	return s->irest < s->nrest ? s->rest[s->irest++] : NULL;
+}
+
+/* Runs the statement: res is its result, or a SELECT's first row as it streams. */
+static void run_stmt(struct pg_db *db, struct pg_stmt *s, bool select)
+{
+	PGconn *c = conn(db);
+
+	if (!select) {
+		s->res = PQexecParams(c, s->sql, s->nparams, s->types, (const char *const *)s->vals, s->lens,
+		                      s->fmts, 0);
+		return;
+	}
+	s->res = NULL;
+	if (!PQsendQueryParams(c, s->sql, s->nparams, s->types, (const char *const *)s->vals, s->lens,
+	                       s->fmts, 0))
+		return; /* res NULL: the connection's error */
+	PQsetSingleRowMode(c);
+	db->streaming = s;
+	s->live = s->stream = true;
+	s->res = next_result(db, s);
+}
+
+static bool res_ok(const PGresult *res)
+{
+	ExecStatusType st = PQresultStatus(res);
+
+	return res != NULL && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK || st == PGRES_SINGLE_TUPLE);
 }
 
 static gc_result execute(struct pg_stmt *s)
 {
 	struct pg_db *db = PGDB(s->base.db);
-	ExecStatusType st;
+	bool select = is_select(s->sql);
 	gc_result rc;
 
 	if (PQstatus(db->c) == CONNECTION_BAD || db->broken[0] != '\0')
 		GC_GUARD(reconnect(db));
-	s->res = run_stmt(db, s);
+	run_stmt(db, s, select);
 	/* a read outside a transaction is safe to send again on a new connection */
-	if (lost(db, s->res) && !db->in_tx && is_select(s->sql)) {
-		PQclear(s->res);
-		s->res = NULL;
+	if (lost(db, s->res) && !db->in_tx && select) {
+		clear_result(s);
 		GC_GUARD(reconnect(db));
-		s->res = run_stmt(db, s);
+		run_stmt(db, s, select);
 	}
-	st = PQresultStatus(s->res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+	if (!res_ok(s->res)) {
 		rc = pg_err(db, s->res, "step");
 		clear_result(s);
 		return rc;
 	}
-	db->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
+	if (!select) /* as SQLite counts: a SELECT changes nothing */
+		db->changes = strtoll(PQcmdTuples(s->res), NULL, 10);
 	s->row = -1;
 	return GC_OK;
 }
@@ -537,9 +627,24 @@ static gc_result execute(struct pg_stmt *s)
 static gc_result pg_step(struct gc_stmt *st, bool *row)
 {
 	struct pg_stmt *s = PGST(st);
+	struct pg_db *db = PGDB(st->db);
+	gc_result rc;
 
 	if (s->res == NULL)
 		GC_GUARD(execute(s));
+	else if (s->stream && s->row >= 0 && s->row < PQntuples(s->res)) {
+		/* past this row of a streamed result: the next one */
+		clear_row(s);
+		PQclear(s->res);
+		s->res = next_result(db, s);
+		s->row = -1;
+		if (!res_ok(s->res)) {
+			rc = s->res != NULL ? pg_err(db, s->res, "step")
+			                    : gc_fail(GC_E_NOMEM, "database: out of memory reading ahead");
+			clear_result(s);
+			return rc;
+		}
+	}
 	clear_row(s);
 	s->row++;
 	*row = s->row < PQntuples(s->res);
@@ -776,7 +881,7 @@ static void pg_unlock(struct gc_db *db, int64_t key)
 	/* exclusive locks only: shared ones are held for the session (and taken back) */
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_unlock(%lld)", (long long)key);
 	if (PQstatus(d->c) == CONNECTION_OK)
-		PQclear(PQexec(d->c, sql));
+		PQclear(PQexec(conn(d), sql));
 }
 
 static bool pg_broken(struct gc_db *db)
@@ -833,7 +938,7 @@ static gc_result table_order(struct pg_db *db, char names[][64], int *count)
 	    "  JOIN t ON f.confrelid::regclass::text = t.name"
 	    "  WHERE f.contype = 'f' AND f.conrelid <> f.confrelid AND t.depth < 32)"
 	    " SELECT name FROM t GROUP BY name ORDER BY max(depth), name";
-	PGresult *res = PQexec(db->c, sql);
+	PGresult *res = PQexec(conn(db), sql);
 	gc_result rc = GC_OK;
 	int i;
 
@@ -860,7 +965,7 @@ static gc_result copy_out(struct pg_db *db, const char *table, struct buf *out)
 	gc_result rc = GC_OK;
 
 	snprintf(sql, sizeof(sql), "COPY \"%s\" TO STDOUT", table);
-	res = PQexec(db->c, sql);
+	res = PQexec(conn(db), sql);
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
 		rc = pg_err(db, res, "export");
 		PQclear(res);
@@ -921,7 +1026,7 @@ static gc_result copy_in(struct pg_db *db, const char *table, const unsigned cha
 	snprintf(sql, sizeof(sql), "DELETE FROM %s", table);
 	GC_GUARD(pg_run(db, sql, "import", false));
 	snprintf(sql, sizeof(sql), "COPY %s FROM STDIN", table);
-	res = PQexec(db->c, sql);
+	res = PQexec(conn(db), sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN)
 		rc = pg_err(db, res, "import");
 	PQclear(res);
