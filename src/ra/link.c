@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/key.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "ra/link_int.h"
@@ -535,6 +536,34 @@ gc_result gc_ra_link_disable_key(struct gc_ra_link *l, const char *label)
 	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
 	pthread_mutex_lock(&l->mu);
 	rc = disable_key(l, label);
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+/* ---- the RA's audit key (CPS §4.5.4; audit/key.h, the same code as the CA's) ---- */
+
+gc_result gc_ra_link_audit_key(struct gc_ra_link *l, X509 *registered, X509 **made)
+{
+	gc_result rc;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	pthread_mutex_lock(&l->mu);
+	rc = gc_audit_key_in_token(l->hsm, registered, &l->audit_key, made);
+	if (rc != GC_OK)
+		l->audit_key = NULL;
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+gc_result gc_ra_link_audit_sign(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	struct gc_ra_link *l = arg;
+	gc_result rc;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	pthread_mutex_lock(&l->mu);
+	rc = l->audit_key != NULL ? gc_hsm_sign_sha256(l->audit_key, digest, sig, siglen)
+	                          : gc_fail(GC_E_HSM, "the RA audit key is not open (gc_ra_link_audit_key)");
 	pthread_mutex_unlock(&l->mu);
 	return rc;
 }

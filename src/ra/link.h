@@ -13,6 +13,7 @@
 #ifndef GCERT_RA_LINK_H
 #define GCERT_RA_LINK_H
 
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,5 +83,16 @@ gc_result gc_ra_link_export_p12(struct gc_ra_link *, const char *label, const un
 /* Stops using a subscriber key at once (revocation approved, §4.4.2): after this no
  * operation of this module uses label again; the key object is kept (never deleted). */
 gc_result gc_ra_link_disable_key(struct gc_ra_link *, const char *label) GC_MUST_CHECK;
+
+/*
+ * The RA's audit key (CPS §4.5.4), "audit-key" in the RA token, as the CA's in its own
+ * (audit/key.h): found, or generated the first time. registered is the certificate the
+ * RA database holds (NULL: none yet; then *made is a new self-signed certificate for the
+ * caller to register and free). It signs only audit checkpoints.
+ */
+gc_result gc_ra_link_audit_key(struct gc_ra_link *, X509 *registered, X509 **made) GC_MUST_CHECK;
+/* The signer of audit/seal.h's checkpoints (arg: the link), after gc_ra_link_audit_key. */
+gc_result gc_ra_link_audit_sign(void *link, const unsigned char digest[32], unsigned char *sig,
+                                size_t *siglen) GC_MUST_CHECK;
 
 #endif

@@ -53,6 +53,7 @@ struct gc_ra_link {
 	struct gc_ra_link_config cfg;
 	struct gc_hsm *hsm;
 	struct gc_hsm_key *service_key;
+	struct gc_hsm_key *audit_key; /* after gc_ra_link_audit_key */
 	X509 *service_cert;        /* DIR/ra-service.pem, matching the token's service key */
 	STACK_OF(X509) *ca_pin;    /* the CA service certificate, alone */
 	STACK_OF(X509) *crl_cas;   /* CA certificates that sign the CRLs */

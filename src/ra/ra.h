@@ -55,6 +55,7 @@ struct gc_ra {
 	struct gc_db *db;
 	struct gc_audit *audit;
 	struct gc_ra_link *link;   /* NULL until gc_ra_open_link */
+	int64_t audit_key_id;      /* the RA audit key in audit_keys (after gc_ra_open_link) */
 	struct gc_calendar cal;    /* §4.4.3 working days */
 	pthread_mutex_t mu;        /* one thread at a time uses db, audit and link */
 };
@@ -67,8 +68,12 @@ struct gc_ra {
 gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path,
                        const char *postgresql, const char *actor) GC_MUST_CHECK;
 gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
-/* Opens the token and the CA link (link.h); needed to approve, revoke, export, check. */
+/* Opens the token and the CA link (link.h); needed to approve, revoke, export, check.
+ * Also the RA audit key in the token (made and registered the first time). */
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
+/* Seals the RA's audit trail with a checkpoint signed by the RA audit key (CPS §4.5.4),
+ * as `gcert audit checkpoint` does the CA's; *made false when nothing was new. */
+gc_result gc_ra_checkpoint(struct gc_ra *, bool *made) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
 /* Roles as stored: one duty (never both, §2.1.3 c) and the B/D administrator flag. */
