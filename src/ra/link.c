@@ -262,6 +262,7 @@ gc_result gc_ra_link_open(const char *dir, struct gc_ra_link **out)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	}
 	pthread_mutex_init(&l->mu, NULL);
+	pthread_mutex_init(&l->crl_mu, NULL);
 	snprintf(l->dir, sizeof(l->dir), "%s", absdir);
 	GC_GUARD_OUT(rc, read_config(l));
 	GC_GUARD_OUT(rc, open_token(l));
@@ -284,6 +285,7 @@ void gc_ra_link_free(struct gc_ra_link *l)
 	X509_free(l->service_cert);
 	gc_hsm_free(l->hsm);
 	pthread_mutex_destroy(&l->mu);
+	pthread_mutex_destroy(&l->crl_mu);
 	free(l);
 	curl_global_cleanup();
 }

@@ -8,7 +8,8 @@
  * and the web API) and this module (src/ra/link*.c). Nothing here knows about users,
  * applications or the RA database. docs/ra-link.md describes DIR and DIR/link.json.
  * One link per process (one PKCS#11 module initialisation); calls on it from several
- * threads are serialised.
+ * threads are serialised on the token, which gc_ra_link_send holds only to sign and to
+ * make the TLS connection, never while the CA answers (or fails to).
  */
 #ifndef GCERT_RA_LINK_H
 #define GCERT_RA_LINK_H
@@ -58,6 +59,8 @@ gc_result gc_ra_link_new_key(struct gc_ra_link *, const char *label, char **csr_
  */
 gc_result gc_ra_link_send(struct gc_ra_link *, const char *request_json, char **result_json)
 	GC_MUST_CHECK;
+/* The longest a gc_ra_link_send can take (link.json's connect and request timeouts). */
+long gc_ra_link_send_seconds(const struct gc_ra_link *);
 /* Batch mode: the next result file dropped into dir/inbox, checked as above; *result_json
  * is NULL when there is none. A file refusing a batch whole is returned as it is (its
  * "error" member, "in_reply_to" naming the batch). Taken files move to inbox/done, files

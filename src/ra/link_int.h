@@ -48,7 +48,8 @@ struct gc_ra_crl_cache {
 };
 
 struct gc_ra_link {
-	pthread_mutex_t mu; /* one caller at a time: one token session, one curl handle each call */
+	pthread_mutex_t mu;     /* the token: one caller at a time, one session (not held while the CA answers) */
+	pthread_mutex_t crl_mu; /* the CRL cache (crls) */
 	char dir[GC_MAX_PATH];
 	struct gc_ra_link_config cfg;
 	struct gc_hsm *hsm;

@@ -57,7 +57,10 @@ struct gc_ra {
 	struct gc_ra_link *link;   /* NULL until gc_ra_open_link */
 	int64_t audit_key_id;      /* the RA audit key in audit_keys (after gc_ra_open_link) */
 	struct gc_calendar cal;    /* §4.4.3 working days */
-	pthread_mutex_t mu;        /* one thread at a time uses db, audit and link */
+	/* The database (db, audit): one thread at a time, for one short step. Never held
+	 * across a wait on the CA: ra_flow.c gives it back around every call to the token or
+	 * the CA; the token has its own lock inside link (link.h). Order: mu, then link. */
+	pthread_mutex_t mu;
 };
 
 /*

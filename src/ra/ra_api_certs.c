@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -578,7 +579,11 @@ gc_result ra_api_usable(struct call *c, const char *seg)
 	GC_GUARD(rc);
 	if (row) {
 		GC_GUARD(gc_ra_open_link(c->ra));
-		GC_GUARD(gc_ra_link_crl_check(c->ra->link, serial, &revoked, &crl_number));
+		/* a CRL fetch from the CA repository holds no lock of the database */
+		pthread_mutex_unlock(&c->ra->mu);
+		rc = gc_ra_link_crl_check(c->ra->link, serial, &revoked, &crl_number);
+		pthread_mutex_lock(&c->ra->mu);
+		GC_GUARD(rc);
 		if (revoked || strcmp(status, "revoked") == 0)
 			reason = "revoked";
 		else if (c->now < not_before || c->now >= not_after)

@@ -241,6 +241,15 @@ static const struct gc_migration migrations[] = {
 	 "  FOR EACH STATEMENT EXECUTE FUNCTION gc_refuse('the audit trail is append-only');"
 	 "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints"
 	 "  FOR EACH STATEMENT EXECUTE FUNCTION gc_refuse('the audit trail is append-only');"},
+	/*
+	 * 3: no global lock (issue 15): the thread that prepares and sends an application's
+	 * or a revocation's request to the CA marks it (sending_at) in the database, so that
+	 * while it waits on the CA without any lock nobody sends it too; a mark older than
+	 * the longest send is one a stopped process left, and the worker takes it over.
+	 */
+	{"ALTER TABLE applications ADD COLUMN sending_at INTEGER;"
+	"ALTER TABLE revocations ADD COLUMN sending_at INTEGER;",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
