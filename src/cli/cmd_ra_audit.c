@@ -41,7 +41,7 @@ int cmd_ra_audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
 	if (ctx->dir == NULL)
 		return cli_usage_error(cli_current(), "--dir is required");
 	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
-		rc = gc_ra_checkpoint(ra, &made);
+		rc = gc_ra_checkpoint(ra, true, &made);
 	gc_ra_close(ra);
 	if (rc != GC_OK)
 		return cli_fail(ctx, rc);

@@ -557,15 +557,31 @@ gc_result gc_ra_link_audit_key(struct gc_ra_link *l, X509 *registered, X509 **ma
 	return rc;
 }
 
+static gc_result audit_sign(struct gc_ra_link *l, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	gc_result rc = l->audit_key != NULL ? gc_hsm_sign_sha256(l->audit_key, digest, sig, siglen)
+	                                    : gc_fail(GC_E_HSM, "the RA audit key is not open (gc_ra_link_audit_key)");
+
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
 gc_result gc_ra_link_audit_sign(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
 {
 	struct gc_ra_link *l = arg;
-	gc_result rc;
 
 	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
 	pthread_mutex_lock(&l->mu);
-	rc = l->audit_key != NULL ? gc_hsm_sign_sha256(l->audit_key, digest, sig, siglen)
-	                          : gc_fail(GC_E_HSM, "the RA audit key is not open (gc_ra_link_audit_key)");
-	pthread_mutex_unlock(&l->mu);
-	return rc;
+	return audit_sign(l, digest, sig, siglen);
+}
+
+gc_result gc_ra_link_audit_sign_now(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	struct gc_ra_link *l = arg;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	if (pthread_mutex_trylock(&l->mu) != 0)
+		return gc_fail(GC_E_RA_PENDING, "the RA token is busy (a connection to the CA); the checkpoint "
+		               "is taken next time");
+	return audit_sign(l, digest, sig, siglen);
 }

@@ -97,5 +97,9 @@ gc_result gc_ra_link_audit_key(struct gc_ra_link *, X509 *registered, X509 **mad
 /* The signer of audit/seal.h's checkpoints (arg: the link), after gc_ra_link_audit_key. */
 gc_result gc_ra_link_audit_sign(void *link, const unsigned char digest[32], unsigned char *sig,
                                 size_t *siglen) GC_MUST_CHECK;
+/* The same, but GC_E_RA_PENDING at once when the token is busy (the service's periodic
+ * checkpoint, which holds the database meanwhile, never waits on a connection). */
+gc_result gc_ra_link_audit_sign_now(void *link, const unsigned char digest[32], unsigned char *sig,
+                                    size_t *siglen) GC_MUST_CHECK;
 
 #endif

@@ -271,11 +271,12 @@ gc_result gc_ra_open_link(struct gc_ra *ra)
 	return GC_OK;
 }
 
-gc_result gc_ra_checkpoint(struct gc_ra *ra, bool *made)
+gc_result gc_ra_checkpoint(struct gc_ra *ra, bool wait, bool *made)
 {
+	*made = false;
 	GC_GUARD(gc_ra_open_link(ra));
-	return gc_audit_checkpoint(ra->db, &(struct gc_audit_signer){ra->link, gc_ra_link_audit_sign, ra->audit_key_id},
-	                           made);
+	return gc_audit_checkpoint(ra->db, &(struct gc_audit_signer){ra->link,
+	                           wait ? gc_ra_link_audit_sign : gc_ra_link_audit_sign_now, ra->audit_key_id}, made);
 }
 
 void gc_ra_close(struct gc_ra *ra)

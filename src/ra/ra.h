@@ -75,8 +75,9 @@ gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
  * Also the RA audit key in the token (made and registered the first time). */
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
 /* Seals the RA's audit trail with a checkpoint signed by the RA audit key (CPS §4.5.4),
- * as `gcert audit checkpoint` does the CA's; *made false when nothing was new. */
-gc_result gc_ra_checkpoint(struct gc_ra *, bool *made) GC_MUST_CHECK;
+ * as `gcert audit checkpoint` does the CA's; *made false when nothing was new. Without
+ * wait, GC_E_RA_PENDING (nothing done) when the token is busy. */
+gc_result gc_ra_checkpoint(struct gc_ra *, bool wait, bool *made) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
 /* Roles as stored: one duty (never both, §2.1.3 c) and the B/D administrator flag. */

@@ -591,6 +591,7 @@ void gc_ra_flow_retry(struct gc_ra *ra)
 	char *result = NULL, sql[512];
 	int64_t stale;
 	int guard;
+	gc_result rc;
 
 	if (gc_ra_open_link(ra) != GC_OK) {
 		gc_err_clear();
@@ -611,7 +612,10 @@ void gc_ra_flow_retry(struct gc_ra *ra)
 	retry_table(ra, sql, true);
 	/* batch mode: results the CA dropped into the inbox */
 	for (guard = 0; guard < 100; guard++) {
-		if (gc_ra_link_collect(ra->link, &result) != GC_OK) {
+		pthread_mutex_unlock(&ra->mu); /* the link's lock without the database's */
+		rc = gc_ra_link_collect(ra->link, &result);
+		pthread_mutex_lock(&ra->mu);
+		if (rc != GC_OK) {
 			gc_err_clear();
 			break;
 		}

@@ -196,12 +196,15 @@ void gc_ra_worker_reminders(struct gc_ra *ra)
 	pthread_mutex_unlock(&ra->mu);
 }
 
-void gc_ra_worker_seal(struct gc_ra *ra)
+void gc_ra_worker_seal(struct gc_ra *ra, bool wait)
 {
 	bool made;
+	gc_result rc;
 
 	pthread_mutex_lock(&ra->mu);
-	if (gc_ra_checkpoint(ra, &made) != GC_OK) {
+	if ((rc = gc_ra_checkpoint(ra, wait, &made)) == GC_E_RA_PENDING) {
+		gc_err_clear(); /* the token is busy with the CA: next time */
+	} else if (rc != GC_OK) {
 		fprintf(stderr, "gcert: warning: RA audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
 		        gc_code_name(gc_err_code()));
 		gc_err_clear();
@@ -226,7 +229,7 @@ static void *worker_main(void *arg)
 			last_flow = time(NULL);
 		}
 		if (time(NULL) - last_seal >= SEAL_EVERY_SECONDS) {
-			gc_ra_worker_seal(w->ra);
+			gc_ra_worker_seal(w->ra, false);
 			last_seal = time(NULL);
 		}
 		pthread_mutex_lock(&w->mu);
