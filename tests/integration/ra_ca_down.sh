@@ -109,6 +109,29 @@ check_eq "... its sending mark cleared" "" "$(rasql "$D" "SELECT sending_at FROM
 check_eq "the rejected application stayed rejected, never sent" "rejected " \
   "$(rasql "$D" "SELECT status || ' ' || coalesce(request_json, '') FROM applications WHERE id = $other")"
 
+# ---- a service stopped dead while its approval waited: the mark it left lapses, the
+# worker of the next service sends the stored request, once ----
+echo down >"$T/gate.state"
+api req1 POST /api/applications "$APP_JSON"; third=$(jq_get id <<<"$BODY")
+curl -s -o /dev/null -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" -H 'Content-Type: application/json' \
+  --data-binary "$APPROVE_JSON" "${RA}api/applications/$third/approve" &
+APPROVE=$!
+check "a third approval is held at the gate" wait_for 120 bash -c "[[ \$(grep -c '^held' '$T/gate.log') == 2 ]]"
+kill -KILL "$RA_PID"; wait "$RA_PID" 2>/dev/null || true; wait "$APPROVE" 2>/dev/null || true
+check_eq "... the service killed mid-send: submitted, marked as being sent, no error noted" "submitted|1|" \
+  "$(rasql "$D" "SELECT status || '|' || (sending_at IS NOT NULL) || '|' || coalesce(error, '') FROM applications WHERE id = $third")"
+echo up >"$T/gate.state"
+start_ra "$D"
+# the mark is as old as link.json's timeouts + 60 s would make it: the dead service's
+rasql "$D" "UPDATE applications SET sending_at = sending_at - $((CONNECT_S + 60 + 61)) WHERE id = $third"
+third_issued() { [[ $(rasql "$D" "SELECT status FROM applications WHERE id = $third") == issued ]]; }
+check "the next service's worker takes the lapsed mark over and the application is issued" wait_for 180 third_issued
+check_eq "... one more interface request reached the CA" 2 "$(grep -c '^forwarded' "$T/gate.log")"
+check_eq "... one certificate at the CA for it" 1 \
+  "$(sql "$CA" "SELECT count(*) FROM certificates WHERE request_id = 'cmmp/app-$third' AND status = 'issued'")"
+check_eq "... one key pair made for it (one request built)" 1 \
+  "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.request_sent' AND object = 'application $third'")"
+
 # ---- the RA's audit trail, sealed by the service and verified ----
 stop_ra
 check "the RA's audit trail verifies after it all" "$GCERT" ra audit verify --dir "$D"
