@@ -68,7 +68,8 @@ gc_result gc_audit_key_load(struct gc_db *db, X509 **cert, int64_t *id)
 	return rc;
 }
 
-gc_result gc_audit_key_register(struct gc_db *db, struct gc_audit *audit, const char *actor, X509 *x, int64_t *id)
+gc_result gc_audit_key_register(struct gc_db *db, struct gc_audit *audit, const char *actor, int keygen, X509 *x,
+                                int64_t *id)
 {
 	struct gc_stmt *st = NULL;
 	unsigned char *der = NULL, md[32];
@@ -92,7 +93,7 @@ gc_result gc_audit_key_register(struct gc_db *db, struct gc_audit *audit, const 
 	GC_ENSURE_OUT(rc, row, GC_E_DB, "audit key: insert returned no id");
 	*id = gc_stmt_int64(st, 0);
 	gc_stmt_reset(st);
-	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, GC_EV_KEY_GENERATED, GC_AUDIT_KEY_LABEL, true,
+	GC_GUARD_OUT(rc, gc_audit_append(audit, actor, (enum gc_audit_event)keygen, GC_AUDIT_KEY_LABEL, true,
 	                                 "audit key, RSA 2048, sensitive, not extractable; "
 	                                 "not a CA key (CPS §6.1.6)"));
 	snprintf(detail, sizeof(detail), "audit key certificate sha256 %s", sha);

@@ -33,8 +33,9 @@ gc_result gc_audit_key_in_token(struct gc_hsm *, X509 *registered, struct gc_hsm
                                 X509 **made) GC_MUST_CHECK;
 /* The newest audit key certificate registered in the database (*cert NULL: none yet). */
 gc_result gc_audit_key_load(struct gc_db *, X509 **cert, int64_t *id) GC_MUST_CHECK;
-/* Registers a new audit key certificate, with its audit records, in one transaction. */
-gc_result gc_audit_key_register(struct gc_db *, struct gc_audit *, const char *actor, X509 *cert,
+/* Registers a new audit key certificate, with its audit records (keygen: the event of the
+ * key's generation, the CA's or the RA's), in one transaction. */
+gc_result gc_audit_key_register(struct gc_db *, struct gc_audit *, const char *actor, int keygen, X509 *cert,
                                 int64_t *id) GC_MUST_CHECK;
 /*
  * For an auditor who holds the audit key certificate (e.g. from the key ceremony record

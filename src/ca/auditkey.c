@@ -19,7 +19,7 @@ gc_result gc_audit_key_open(struct gc_ca *ca)
 	GC_GUARD(gc_audit_key_load(ca->db, &x, &id));
 	if ((rc = gc_audit_key_in_token(ca->hsm, x, &key, &made)) == GC_OK && made != NULL) {
 		x = made;
-		rc = gc_audit_key_register(ca->db, ca->audit, ca->actor, x, &id);
+		rc = gc_audit_key_register(ca->db, ca->audit, ca->actor, GC_EV_KEY_GENERATED, x, &id);
 	}
 	if (rc != GC_OK) {
 		X509_free(x);

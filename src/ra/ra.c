@@ -247,7 +247,7 @@ static gc_result open_audit_key(struct gc_ra *ra, struct gc_ra_link *link)
 
 	GC_GUARD(gc_audit_key_load(ra->db, &x, &id));
 	if ((rc = gc_ra_link_audit_key(link, x, &made)) == GC_OK && made != NULL)
-		rc = gc_audit_key_register(ra->db, ra->audit, "ra:service", made, &id);
+		rc = gc_audit_key_register(ra->db, ra->audit, "ra:service", GC_EV_RA_KEY_GENERATED, made, &id);
 	X509_free(x);
 	X509_free(made);
 	if (rc == GC_OK)

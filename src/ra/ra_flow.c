@@ -10,9 +10,9 @@
 #include "ra/ra_flow.h"
 
 #include <jansson.h>
-#include <pthread.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -598,7 +598,6 @@ void gc_ra_flow_retry(struct gc_ra *ra)
 		return;
 	}
 	stale = (int64_t)time(NULL) - mark_lease(ra);
-	/* what failed to reach the CA (an error noted), or stopped between steps */
 	/* what failed to reach the CA (an error noted), stopped between steps, or was being
 	 * sent by a process that stopped (its mark lapsed): mark_sending skips what another
 	 * thread is sending now */

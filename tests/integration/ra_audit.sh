@@ -28,7 +28,7 @@ check_eq "... the four records (ra.init, two users, a token)" 4 "$(json_field re
 out=$("$GCERT" ra audit checkpoint --dir "$D" --json)
 check_eq "checkpoint made" True "$(json_field made <<<"$out")"
 check_eq "the RA audit key registered" "1|audit-key" "$(rasql "$D" "SELECT id || '|' || key_label FROM audit_keys")"
-check_eq "... with its audit records" "ca.key_generated,audit.key_made" \
+check_eq "... with its audit records" "ra.key_generated,audit.key_made" \
   "$(rasql "$D" "SELECT event FROM audit_log WHERE id IN (5, 6) ORDER BY id" | paste -sd,)"
 check_eq "a second checkpoint: nothing new" False "$("$GCERT" ra audit checkpoint --dir "$D" --json | json_field made)"
 "$GCERT" ra app-token --dir "$D" --name e-payment >/dev/null
@@ -186,6 +186,9 @@ check_eq "... by event: three application tokens" 3 \
   "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["by_event"]["ra.app_token_made"]["success"])' <<<"$out")"
 check_eq "... the two users added" 2 \
   "$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["by_event"]["ra.user_added"]["success"])' <<<"$out")"
+check_eq "... privileged actions: init, users, tokens, the audit key (all but none)" \
+  "ra.init ra.user_added ra.user_added ra.app_token_made ra.key_generated audit.key_made ra.app_token_made ra.app_token_made" \
+  "$("$PY" -c 'import json,sys; print(" ".join(r["event"] for r in json.load(sys.stdin)["privileged"]))' <<<"$out")"
 check_contains "text report names the day" "daily audit review for $day" "$("$GCERT" ra audit report --dir "$D" --day "$day")"
 check_eq "a day with nothing: no records" 0 "$("$GCERT" ra audit report --dir "$D" --day 2001-01-01 --json | json_field records)"
 set +e
