@@ -70,11 +70,12 @@ echo down >"$T/gate.state"
 run down CSB | tee "$T/down.json"
 python3 - "$T/up.json" "$T/down.json" <<'PY'
 import json, sys
-print("\n| CA interface | sessions | calls | failed | p50 | p99 | max | approvals (issued) | approval p50 | load before/after |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("\n| CA interface | sessions | calls | failed | p50 | p99 | max | logins p50 / max | approvals (issued) | approval p50 | load before/after |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for f in sys.argv[1:]:
     d = json.load(open(f))
-    print("| %s | %d | %d | %d | %.1f ms | %.1f ms | %.1f ms | %d (%d) | %.0f ms | %s / %s |" % (
-        d["ca"], d["sessions"], d["calls"], d["failed"], d["p50_ms"], d["p99_ms"], d["max_ms"], d["approvals"],
+    print("| %s | %d | %d | %d | %.1f ms | %.1f ms | %.1f ms | %.0f / %.0f ms | %d (%d) | %.0f ms | %s / %s |" % (
+        d["ca"], d["sessions"], d["calls"], d["failed"], d["p50_ms"], d["p99_ms"], d["max_ms"], d["login_p50_ms"],
+        d["login_max_ms"], d["approvals"],
         d["approvals_issued"], d["approval_p50_ms"] or 0, d["load_before"], " ".join(d["load_after"])))
 PY
