@@ -23,6 +23,9 @@ static const char *const privileged[] = {
 	"peer.pinned", "peer.unpinned", "config.changed", "audit.key_made", "audit.verify_failed",
 	"audit.purge_refused", "audit.purged", "archive.exported", "backup.made", "backup.restored",
 	"dr.promoted", "dr.drill",
+	/* the RA's (its B/D's daily review): appointments, settings, tokens, key custody */
+	"ra.init", "ra.key_generated", "ra.user_added", "ra.roles_changed", "ra.user_unlocked", "ra.org_changed",
+	"ra.app_token_made", "ra.key_approved", "ra.key_exported",
 };
 
 /* §4.5.7: each of these is mailed on its own; repeated failures are counted apart. */

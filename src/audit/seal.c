@@ -423,7 +423,7 @@ static gc_result insert_checkpoint(struct gc_db *db, const struct gc_audit_cp *c
 	return rc;
 }
 
-gc_result gc_audit_checkpoint(struct gc_db *db, struct gc_hsm_key *key, int64_t key_id, bool *made)
+gc_result gc_audit_checkpoint(struct gc_db *db, const struct gc_audit_signer *signer, bool *made)
 {
 	struct last_cp l;
 	struct gc_audit_cp cp;
@@ -442,13 +442,13 @@ gc_result gc_audit_checkpoint(struct gc_db *db, struct gc_hsm_key *key, int64_t 
 		goto out;
 	}
 	cp = (struct gc_audit_cp){.id = l.id + 1, .last_id = tip_id, .last_hash = tip_hash,
-	                          .at = (int64_t)time(NULL), .key_id = key_id,
+	                          .at = (int64_t)time(NULL), .key_id = signer->key_id,
 	                          .prev_sig_hash = l.sig_hash};
 	n = gc_checkpoint_message(&cp, msg, sizeof(msg));
 	GC_ENSURE_OUT(rc, n > 0, GC_E_INTERNAL, "checkpoint: message too long");
 	GC_ENSURE_OUT(rc, EVP_Digest(msg, n, digest, NULL, EVP_sha256(), NULL) == 1, GC_E_INTERNAL,
 	              "checkpoint: SHA-256");
-	GC_GUARD_OUT(rc, gc_hsm_sign_sha256(key, digest, sig, &siglen));
+	GC_GUARD_OUT(rc, signer->sign(signer->arg, digest, sig, &siglen));
 	cp.sig = sig;
 	cp.sigsz = siglen;
 	GC_GUARD_OUT(rc, insert_checkpoint(db, &cp));

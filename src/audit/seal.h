@@ -26,7 +26,6 @@
 #define GC_CHECKPOINT_FORMAT "gcert-audit-checkpoint/1"
 
 struct gc_db;
-struct gc_hsm_key;
 
 struct gc_audit_record {
 	int64_t id, at;
@@ -73,12 +72,23 @@ gc_result gc_audit_verify_source(const struct gc_audit_source *, struct gc_audit
 gc_result gc_audit_verify(struct gc_db *, struct gc_audit_check *) GC_MUST_CHECK;
 
 /*
- * Takes a checkpoint of the chain as it stands, signed with key (registered as key_id
- * in audit_keys). Cheap: it first re-checks only the records since the last checkpoint,
- * and refuses (GC_E_AUDIT_TAMPERED) to sign a chain that does not verify. *made is
- * false when there was nothing new to seal.
+ * What signs a checkpoint: the audit key of the CA's token (ca/auditkey.c) or of the
+ * RA's (ra.c, through ra/link.h, which serialises the token). sign gets the SHA-256 of
+ * the checkpoint message and returns a PKCS#1 v1.5 RSA signature of it.
  */
-gc_result gc_audit_checkpoint(struct gc_db *, struct gc_hsm_key *key, int64_t key_id,
-                              bool *made) GC_MUST_CHECK;
+struct gc_audit_signer {
+	void *arg;
+	gc_result (*sign)(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen);
+	int64_t key_id; /* the key's id in audit_keys */
+};
+
+/*
+ * Takes a checkpoint of the chain as it stands, signed by signer. Cheap: it first
+ * re-checks only the records since the last checkpoint, and refuses
+ * (GC_E_AUDIT_TAMPERED) to sign a chain that does not verify. *made is false when there
+ * was nothing new to seal. The same tables (audit_log, audit_checkpoints, audit_keys)
+ * in the CA's database and in the RA's.
+ */
+gc_result gc_audit_checkpoint(struct gc_db *, const struct gc_audit_signer *, bool *made) GC_MUST_CHECK;
 
 #endif

@@ -4,115 +4,22 @@
  */
 #include "ca/auditkey.h"
 
-#include <openssl/x509v3.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "audit/seal.h"
-#include "core/cps.h"
-#include "core/text.h"
-#include "core/timeutil.h"
-#include "x509/selfsigned.h"
-
-/* Long enough to verify old checkpoints for the retention period (§4.5.3, §4.6.2). */
-#define AUDIT_CERT_YEARS 25
-
-/* Self-signed: the certificate only carries the public key into archives and to
- * auditors, who compare its fingerprint; it is never chained to the CA. */
-static gc_result make_cert(struct gc_hsm_key *key, X509 **out)
-{
-	return gc_self_signed_make(&(struct gc_self_signed){
-		.pub = gc_hsm_key_public(key), .signer = gc_hsm_key_handle(key), .cn = "gcert audit key",
-		.years = AUDIT_CERT_YEARS, .key_usage = "critical,digitalSignature,nonRepudiation"}, out);
-}
-
-static gc_result load_cert(struct gc_ca *ca, X509 **cert, int64_t *id)
-{
-	struct gc_stmt *st;
-	const unsigned char *p;
-	size_t n;
-	bool row;
-	gc_result rc;
-
-	*cert = NULL;
-	GC_GUARD(gc_db_prepare(ca->db, "SELECT id, der FROM audit_keys ORDER BY id DESC LIMIT 1", &st));
-	if ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		*id = gc_stmt_int64(st, 0);
-		p = gc_stmt_blob(st, 1, &n);
-		if ((*cert = d2i_X509(NULL, &p, (long)n)) == NULL)
-			rc = gc_fail_ssl(GC_E_DB, "audit key certificate in the database does not parse");
-	}
-	gc_stmt_free(st);
-	return rc;
-}
-
-static gc_result record_cert(struct gc_ca *ca, X509 *x, int64_t *id)
-{
-	struct gc_stmt *st = NULL;
-	unsigned char *der = NULL, md[32];
-	unsigned int mdlen = sizeof(md);
-	char sha[65], detail[256];
-	bool row;
-	int n;
-	gc_result rc;
-
-	GC_ENSURE(X509_digest(x, EVP_sha256(), md, &mdlen) == 1, GC_E_INTERNAL, "audit key: digest");
-	gc_hex_encode(md, sizeof(md), sha);
-	GC_ENSURE((n = i2d_X509(x, &der)) > 0, GC_E_INTERNAL, "audit key certificate: encoding");
-	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO audit_keys (key_label, der, sha256, created_at)"
-	                                       " VALUES (?, ?, ?, ?) RETURNING id", &st));
-	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, GC_AUDIT_KEY_LABEL));
-	GC_GUARD_OUT(rc, gc_stmt_bind_blob(st, 2, der, (size_t)n));
-	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 3, sha));
-	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 4, (int64_t)time(NULL)));
-	GC_GUARD_OUT(rc, gc_stmt_step(st, &row));
-	GC_ENSURE_OUT(rc, row, GC_E_DB, "audit key: insert returned no id");
-	*id = gc_stmt_int64(st, 0);
-	gc_stmt_reset(st);
-	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_KEY_GENERATED, GC_AUDIT_KEY_LABEL,
-	                                 true, "audit key, RSA 2048, sensitive, not extractable; "
-	                                 "not a CA key (CPS §6.1.6)"));
-	snprintf(detail, sizeof(detail), "audit key certificate sha256 %s", sha);
-	GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_AUDIT_KEY, sha, true, detail));
-	rc = gc_db_commit(ca->db);
-out:
-	if (rc != GC_OK)
-		gc_db_rollback(ca->db);
-	gc_stmt_free(st);
-	OPENSSL_free(der);
-	return rc;
-}
-
-static gc_result find_or_make_key(struct gc_ca *ca, struct gc_hsm_key **key)
-{
-	gc_result rc = gc_hsm_find_key(ca->hsm, GC_AUDIT_KEY_LABEL, key);
-
-	if (rc != GC_E_HSM_KEY_NOT_FOUND)
-		return rc;
-	gc_err_clear();
-	GC_GUARD(gc_hsm_generate_rsa(ca->hsm, GC_AUDIT_KEY_LABEL, CPS_RSA_BITS));
-	return gc_hsm_find_key(ca->hsm, GC_AUDIT_KEY_LABEL, key);
-}
 
 gc_result gc_audit_key_open(struct gc_ca *ca)
 {
-	struct gc_hsm_key *key;
-	X509 *x = NULL;
+	struct gc_hsm_key *key = NULL;
+	X509 *x = NULL, *made = NULL;
 	int64_t id = 0;
 	gc_result rc;
 
 	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the audit key needs the token");
-	GC_GUARD(load_cert(ca, &x, &id));
-	if ((rc = find_or_make_key(ca, &key)) == GC_OK) {
-		if (x == NULL) {
-			if ((rc = make_cert(key, &x)) == GC_OK)
-				rc = record_cert(ca, x, &id);
-		} else if (EVP_PKEY_eq(gc_hsm_key_public(key), X509_get0_pubkey(x)) != 1) {
-			rc = gc_fail(GC_E_HSM, "token key \"%s\" does not match the audit key certificate",
-			             GC_AUDIT_KEY_LABEL);
-		}
+	GC_GUARD(gc_audit_key_load(ca->db, &x, &id));
+	if ((rc = gc_audit_key_in_token(ca->hsm, x, &key, &made)) == GC_OK && made != NULL) {
+		x = made;
+		rc = gc_audit_key_register(ca->db, ca->audit, ca->actor, GC_EV_KEY_GENERATED, x, &id);
 	}
 	if (rc != GC_OK) {
 		X509_free(x);
@@ -124,37 +31,13 @@ gc_result gc_audit_key_open(struct gc_ca *ca)
 	return GC_OK;
 }
 
+static gc_result sign(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	return gc_hsm_sign_sha256(arg, digest, sig, siglen);
+}
+
 gc_result gc_ca_checkpoint(struct gc_ca *ca, bool *made)
 {
 	GC_ENSURE(ca->audit_key != NULL, GC_E_HSM, "a checkpoint needs the token (the audit key)");
-	return gc_audit_checkpoint(ca->db, ca->audit_key, ca->audit_key_id, made);
-}
-
-gc_result gc_audit_key_pinned(struct gc_db *db, X509 *pinned)
-{
-	struct gc_stmt *st;
-	const unsigned char *p;
-	X509 *x;
-	size_t n;
-	long keys = 0;
-	bool row;
-	gc_result rc;
-
-	GC_GUARD(gc_db_prepare(db, "SELECT id, der FROM audit_keys ORDER BY id", &st));
-	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		p = gc_stmt_blob(st, 1, &n);
-		x = p ? d2i_X509(NULL, &p, (long)n) : NULL;
-		if (x == NULL || X509_cmp(x, pinned) != 0)
-			rc = gc_fail(GC_E_AUDIT_TAMPERED, "audit key %lld in the database is not the given "
-			             "certificate (replaced?)", (long long)gc_stmt_int64(st, 0));
-		X509_free(x);
-		if (rc != GC_OK)
-			break;
-		keys++;
-	}
-	gc_stmt_free(st);
-	if (rc == GC_OK && keys == 0)
-		rc = gc_fail(GC_E_AUDIT_TAMPERED, "no audit key in the database to compare with the given "
-		             "certificate");
-	return rc;
+	return gc_audit_checkpoint(ca->db, &(struct gc_audit_signer){ca->audit_key, sign, ca->audit_key_id}, made);
 }

@@ -9,9 +9,8 @@
 #include <openssl/x509.h>
 #include <stdint.h>
 
+#include "audit/key.h"
 #include "ca/ca.h"
-
-#define GC_AUDIT_KEY_LABEL "audit-key"
 
 /*
  * Finds the audit key and its self-signed certificate (CN=gcert audit key), or makes
@@ -28,11 +27,6 @@ gc_result gc_audit_key_open(struct gc_ca *) GC_MUST_CHECK;
  */
 gc_result gc_ca_checkpoint(struct gc_ca *, bool *made) GC_MUST_CHECK;
 
-/*
- * For an auditor who holds the audit key certificate (e.g. from the key ceremony record
- * or an archive): every audit key in the database must be that one, else someone put in
- * a key of their own to re-sign a rewritten trail (GC_E_AUDIT_TAMPERED).
- */
-gc_result gc_audit_key_pinned(struct gc_db *, X509 *pinned) GC_MUST_CHECK;
+/* gc_audit_key_pinned (audit/key.h) checks the keys against an auditor's certificate. */
 
 #endif

@@ -79,6 +79,18 @@ int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);
 int cmd_ra_serve(struct cli_ctx *, int, char **);
+int cmd_ra_audit_verify(struct cli_ctx *, int, char **);
+int cmd_ra_audit_checkpoint(struct cli_ctx *, int, char **);
+int cmd_ra_audit_report(struct cli_ctx *, int, char **);
+/* What `gcert audit verify|report` and `gcert ra audit verify|report` share (cmd_audit.c):
+ * options parsed (*usage: the exit status of a usage error, else 0), then the database's
+ * audit trail verified, printed, or reviewed. */
+struct gc_db;
+struct gc_audit_check;
+gc_result cli_audit_verify_db(struct gc_db *, int argc, char **argv, struct gc_audit_check *,
+                              int *usage) GC_MUST_CHECK;
+void cli_audit_verify_print(const struct cli_ctx *, const struct gc_audit_check *);
+int cli_audit_report_db(struct cli_ctx *, struct gc_db *, int argc, char **argv);
 
 /* For a service's main thread, before it starts any other: SIGINT and SIGTERM blocked
  * (every thread inherits the mask, so only the main thread takes them, through *stop),

@@ -26,30 +26,62 @@ static int no_arguments(int argc, char **argv)
 	return 0;
 }
 
-int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+/* `--cert F` parsed; the chain, its checkpoints and (with F) the audit keys checked. */
+gc_result cli_audit_verify_db(struct gc_db *db, int argc, char **argv, struct gc_audit_check *chk, int *usage)
 {
 	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-	struct gc_audit_check chk;
 	const char *cert = NULL;
 	X509 *pinned = NULL;
-	char why[1024];
 	gc_result rc;
 	int c;
 
+	*usage = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cli_usage_error(cli_current(), "unknown option");
+		if (c != 'c') {
+			*usage = cli_usage_error(cli_current(), "unknown option");
+			return GC_E_USAGE;
+		}
 		cert = optarg;
 	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (cert != NULL && (rc = cli_read_cert(cert, &pinned)) != GC_OK)
-		return cli_fail(ctx, rc);
-	rc = gc_audit_verify(ctx->ca->db, &chk);
+	if (optind != argc) {
+		*usage = cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+		return GC_E_USAGE;
+	}
+	if (cert != NULL)
+		GC_GUARD(cli_read_cert(cert, &pinned));
+	rc = gc_audit_verify(db, chk);
 	if (rc == GC_OK && pinned != NULL)
-		rc = gc_audit_key_pinned(ctx->ca->db, pinned);
+		rc = gc_audit_key_pinned(db, pinned);
 	X509_free(pinned);
+	return rc;
+}
+
+void cli_audit_verify_print(const struct cli_ctx *ctx, const struct gc_audit_check *chk)
+{
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "status", "ok", "records",
+		                         (json_int_t)chk->records, "checkpoints", (json_int_t)chk->checkpoints,
+		                         "first_record", (json_int_t)chk->first_id, "last_record",
+		                         (json_int_t)chk->last_id, "sealed_up_to", (json_int_t)chk->sealed_id));
+	else
+		printf("audit trail intact: %ld records%s, hash chain verifies; %ld signed checkpoints "
+		       "verify, sealing records up to %lld (%lld after the last checkpoint)\n",
+		       chk->records, chk->first_id > 1 ? " (older ones purged after 7 years; a checkpoint "
+		       "anchors the first)" : "", chk->checkpoints, (long long)chk->sealed_id,
+		       (long long)(chk->last_id - chk->sealed_id));
+}
+
+int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct gc_audit_check chk;
+	char why[1024];
+	gc_result rc;
+	int usage;
+
+	rc = cli_audit_verify_db(ctx->ca->db, argc, argv, &chk, &usage);
+	if (usage != 0)
+		return usage;
 	if (rc != GC_OK) {
 		/* §4.5.7: a deliberate change is a significant event; it is reported by mail
 		 * without touching the trail under examination */
@@ -59,17 +91,7 @@ int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 		gc_fail(rc, "%s", why);
 		return cli_fail(ctx, rc);
 	}
-	if (ctx->json)
-		cli_print_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "status", "ok", "records",
-		                         (json_int_t)chk.records, "checkpoints", (json_int_t)chk.checkpoints,
-		                         "first_record", (json_int_t)chk.first_id, "last_record",
-		                         (json_int_t)chk.last_id, "sealed_up_to", (json_int_t)chk.sealed_id));
-	else
-		printf("audit trail intact: %ld records%s, hash chain verifies; %ld signed checkpoints "
-		       "verify, sealing records up to %lld (%lld after the last checkpoint)\n",
-		       chk.records, chk.first_id > 1 ? " (older ones purged after 7 years; a checkpoint "
-		       "anchors the first)" : "", chk.checkpoints, (long long)chk.sealed_id,
-		       (long long)(chk.last_id - chk.sealed_id));
+	cli_audit_verify_print(ctx, &chk);
 	return 0;
 }
 
@@ -105,7 +127,7 @@ static void print_records(const char *title, json_t *arr)
 		       json_string_value(json_object_get(r, "detail")));
 }
 
-int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
+int cli_audit_report_db(struct cli_ctx *ctx, struct gc_db *db, int argc, char **argv)
 {
 	static const struct option opts[] = {{"day", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
 	const char *day = NULL, *event;
@@ -125,7 +147,7 @@ int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "--day YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &start))
 		return cli_usage_error(cli_current(), "--day: \"%s\" is not a date YYYY-MM-DD", day);
-	if ((rc = gc_audit_report(ctx->ca->db, start, &out)) != GC_OK)
+	if ((rc = gc_audit_report(db, start, &out)) != GC_OK)
 		return cli_fail(ctx, rc);
 	r = out;
 	json_object_set_new(r, "day", json_string(day));
@@ -146,6 +168,11 @@ int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
 	print_records("privileged actions", json_object_get(r, "privileged"));
 	json_decref(r);
 	return 0;
+}
+
+int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
+{
+	return cli_audit_report_db(ctx, ctx->ca->db, argc, argv);
 }
 
 /* A purge refused is itself audited: someone tried to shorten the trail (§4.5.3). */

@@ -304,6 +304,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	wait_for_signal(&stop);
 	gc_ra_http_stop(http);
 	gc_ra_worker_stop(&worker);
+	gc_ra_worker_seal(ra, true); /* the last records under a checkpoint too */
 	gc_ra_close(ra);
 	return 0;
 }

@@ -319,6 +319,23 @@ const struct cli_command cli_commands[] = {
 	 "--dir RADIR --listen HOST:PORT\n"
 	 "--listen H:P     numeric address; port 0 picks a free port (the first line printed names it)\n",
 	 "gcert ra serve --dir ./demo-ra --listen 127.0.0.1:8090"},
+	{"ra audit verify", cmd_ra_audit_verify, 0,
+	 "check the RA's audit trail: hash chain and checkpoints signed by the RA audit key (CPS §4.5.4)",
+	 "--dir RADIR [--cert AUDIT-KEY.pem] [--json]\n"
+	 "--cert F         the RA audit key certificate the auditor holds: the database's must be it\n" JSON_USAGE
+	 "Names the first edited, deleted or reordered record, or a forged checkpoint; exit status 7\n"
+	 "(GC_E_AUDIT_TAMPERED) when altered.\n",
+	 "gcert ra audit verify --dir ./demo-ra"},
+	{"ra audit checkpoint", cmd_ra_audit_checkpoint, 0,
+	 "seal the RA's audit trail with a checkpoint signed by the RA audit key (in the RA token)",
+	 "--dir RADIR [--json]\n"
+	 "(`gcert ra serve` also does this every minute and when it stops)\n" JSON_USAGE,
+	 "gcert ra audit checkpoint --dir ./demo-ra"},
+	{"ra audit report", cmd_ra_audit_report, 0,
+	 "the B/D's daily review of the RA's audit trail for one Hong Kong day (CPS §4.5.2)",
+	 "--dir RADIR --day YYYY-MM-DD [--json]\n"
+	 "--day D          the day in Hong Kong time (UTC+8)\n" JSON_USAGE,
+	 "gcert ra audit report --dir ./demo-ra --day 2026-11-25"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/key.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "ra/link_int.h"
@@ -261,6 +262,7 @@ gc_result gc_ra_link_open(const char *dir, struct gc_ra_link **out)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	}
 	pthread_mutex_init(&l->mu, NULL);
+	pthread_mutex_init(&l->crl_mu, NULL);
 	snprintf(l->dir, sizeof(l->dir), "%s", absdir);
 	GC_GUARD_OUT(rc, read_config(l));
 	GC_GUARD_OUT(rc, open_token(l));
@@ -283,6 +285,7 @@ void gc_ra_link_free(struct gc_ra_link *l)
 	X509_free(l->service_cert);
 	gc_hsm_free(l->hsm);
 	pthread_mutex_destroy(&l->mu);
+	pthread_mutex_destroy(&l->crl_mu);
 	free(l);
 	curl_global_cleanup();
 }
@@ -537,4 +540,48 @@ gc_result gc_ra_link_disable_key(struct gc_ra_link *l, const char *label)
 	rc = disable_key(l, label);
 	pthread_mutex_unlock(&l->mu);
 	return rc;
+}
+
+/* ---- the RA's audit key (CPS §4.5.4; audit/key.h, the same code as the CA's) ---- */
+
+gc_result gc_ra_link_audit_key(struct gc_ra_link *l, X509 *registered, X509 **made)
+{
+	gc_result rc;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	pthread_mutex_lock(&l->mu);
+	rc = gc_audit_key_in_token(l->hsm, registered, &l->audit_key, made);
+	if (rc != GC_OK)
+		l->audit_key = NULL;
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+static gc_result audit_sign(struct gc_ra_link *l, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	gc_result rc = l->audit_key != NULL ? gc_hsm_sign_sha256(l->audit_key, digest, sig, siglen)
+	                                    : gc_fail(GC_E_HSM, "the RA audit key is not open (gc_ra_link_audit_key)");
+
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
+gc_result gc_ra_link_audit_sign(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	struct gc_ra_link *l = arg;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	pthread_mutex_lock(&l->mu);
+	return audit_sign(l, digest, sig, siglen);
+}
+
+gc_result gc_ra_link_audit_sign_now(void *arg, const unsigned char digest[32], unsigned char *sig, size_t *siglen)
+{
+	struct gc_ra_link *l = arg;
+
+	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
+	if (pthread_mutex_trylock(&l->mu) != 0)
+		return gc_fail(GC_E_RA_PENDING, "the RA token is busy (a connection to the CA); the checkpoint "
+		               "is taken next time");
+	return audit_sign(l, digest, sig, siglen);
 }

@@ -8,11 +8,13 @@
  * and the web API) and this module (src/ra/link*.c). Nothing here knows about users,
  * applications or the RA database. docs/ra-link.md describes DIR and DIR/link.json.
  * One link per process (one PKCS#11 module initialisation); calls on it from several
- * threads are serialised.
+ * threads are serialised on the token, which gc_ra_link_send holds only to sign and to
+ * make the TLS connection, never while the CA answers (or fails to).
  */
 #ifndef GCERT_RA_LINK_H
 #define GCERT_RA_LINK_H
 
+#include <openssl/x509.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -57,6 +59,8 @@ gc_result gc_ra_link_new_key(struct gc_ra_link *, const char *label, char **csr_
  */
 gc_result gc_ra_link_send(struct gc_ra_link *, const char *request_json, char **result_json)
 	GC_MUST_CHECK;
+/* The longest a gc_ra_link_send can take (link.json's connect and request timeouts). */
+long gc_ra_link_send_seconds(const struct gc_ra_link *);
 /* Batch mode: the next result file dropped into dir/inbox, checked as above; *result_json
  * is NULL when there is none. A file refusing a batch whole is returned as it is (its
  * "error" member, "in_reply_to" naming the batch). Taken files move to inbox/done, files
@@ -82,5 +86,20 @@ gc_result gc_ra_link_export_p12(struct gc_ra_link *, const char *label, const un
 /* Stops using a subscriber key at once (revocation approved, §4.4.2): after this no
  * operation of this module uses label again; the key object is kept (never deleted). */
 gc_result gc_ra_link_disable_key(struct gc_ra_link *, const char *label) GC_MUST_CHECK;
+
+/*
+ * The RA's audit key (CPS §4.5.4), "audit-key" in the RA token, as the CA's in its own
+ * (audit/key.h): found, or generated the first time. registered is the certificate the
+ * RA database holds (NULL: none yet; then *made is a new self-signed certificate for the
+ * caller to register and free). It signs only audit checkpoints.
+ */
+gc_result gc_ra_link_audit_key(struct gc_ra_link *, X509 *registered, X509 **made) GC_MUST_CHECK;
+/* The signer of audit/seal.h's checkpoints (arg: the link), after gc_ra_link_audit_key. */
+gc_result gc_ra_link_audit_sign(void *link, const unsigned char digest[32], unsigned char *sig,
+                                size_t *siglen) GC_MUST_CHECK;
+/* The same, but GC_E_RA_PENDING at once when the token is busy (the service's periodic
+ * checkpoint, which holds the database meanwhile, never waits on a connection). */
+gc_result gc_ra_link_audit_sign_now(void *link, const unsigned char digest[32], unsigned char *sig,
+                                    size_t *siglen) GC_MUST_CHECK;
 
 #endif

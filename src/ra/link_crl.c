@@ -200,8 +200,9 @@ gc_result gc_ra_link_crl_check(struct gc_ra_link *l, const char *serial, bool *r
 	gc_result rc;
 
 	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
-	pthread_mutex_lock(&l->mu);
+	/* the CRL cache has a lock of its own: a fetch never waits for, nor holds, the token */
+	pthread_mutex_lock(&l->crl_mu);
 	rc = crl_check(l, serial, revoked, crl_number);
-	pthread_mutex_unlock(&l->mu);
+	pthread_mutex_unlock(&l->crl_mu);
 	return rc;
 }

@@ -48,11 +48,13 @@ struct gc_ra_crl_cache {
 };
 
 struct gc_ra_link {
-	pthread_mutex_t mu; /* one caller at a time: one token session, one curl handle each call */
+	pthread_mutex_t mu;     /* the token: one caller at a time, one session (not held while the CA answers) */
+	pthread_mutex_t crl_mu; /* the CRL cache (crls) */
 	char dir[GC_MAX_PATH];
 	struct gc_ra_link_config cfg;
 	struct gc_hsm *hsm;
 	struct gc_hsm_key *service_key;
+	struct gc_hsm_key *audit_key; /* after gc_ra_link_audit_key */
 	X509 *service_cert;        /* DIR/ra-service.pem, matching the token's service key */
 	STACK_OF(X509) *ca_pin;    /* the CA service certificate, alone */
 	STACK_OF(X509) *crl_cas;   /* CA certificates that sign the CRLs */

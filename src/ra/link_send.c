@@ -111,7 +111,34 @@ static gc_result curl_failure(const struct gc_ra_link *l, CURLcode cc, const cha
 	}
 }
 
-static gc_result post(struct gc_ra_link *l, const unsigned char *der, size_t dersz, long *status, struct body *b)
+/*
+ * The token takes part in the TLS handshake (the RA service key signs for the client
+ * certificate), so the link's lock is held while the connection is made and given back
+ * as soon as it is up (CURLOPT_PREREQFUNCTION runs after the handshake, before the
+ * request is sent): a CA slow to answer, or down, holds no lock that anyone else needs.
+ */
+struct token_hold {
+	struct gc_ra_link *l;
+	bool held;
+};
+
+static void token_release(struct token_hold *t)
+{
+	if (t->held) {
+		t->held = false;
+		pthread_mutex_unlock(&t->l->mu);
+	}
+}
+
+static int on_connected(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	(void)primary_ip, (void)local_ip, (void)primary_port, (void)local_port;
+	token_release(arg);
+	return CURL_PREREQFUNC_OK;
+}
+
+static gc_result post(struct gc_ra_link *l, const unsigned char *der, size_t dersz, long *status, struct body *b,
+                      struct token_hold *t)
 {
 	char err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdr = NULL, *h2;
@@ -142,7 +169,11 @@ static gc_result post(struct gc_ra_link *l, const unsigned char *der, size_t der
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, l->cfg.request_timeout);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	if ((cc = curl_easy_perform(c)) != CURLE_OK) {
+	curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, on_connected);
+	curl_easy_setopt(c, CURLOPT_PREREQDATA, t);
+	cc = curl_easy_perform(c);
+	token_release(t);
+	if (cc != CURLE_OK) {
 		ERR_clear_error(); /* curl has said what failed; no stale entry for the next error */
 		rc = curl_failure(l, cc, err, b);
 		goto out;
@@ -213,7 +244,7 @@ static gc_result answers(const char *json, size_t len, const char *batch_id)
 }
 
 static gc_result send_online(struct gc_ra_link *l, const char *batch_id, const unsigned char *der, size_t dersz,
-                             char **result_json)
+                             char **result_json, struct token_hold *t)
 {
 	struct body b = {0};
 	char text[256], *json = NULL;
@@ -221,7 +252,7 @@ static gc_result send_online(struct gc_ra_link *l, const char *batch_id, const u
 	long status = 0;
 	gc_result rc;
 
-	GC_GUARD_OUT(rc, post(l, der, dersz, &status, &b));
+	GC_GUARD_OUT(rc, post(l, der, dersz, &status, &b, t));
 	if (status != 200 && status != 422) {
 		excerpt(&b, text, sizeof(text));
 		rc = gc_fail(GC_E_RA_HTTP, "CA interface %s: HTTP %ld: %s", l->cfg.interface_url, status,
@@ -271,25 +302,34 @@ static gc_result send_request(struct gc_ra_link *l, const char *request_json, ch
 	GC_GUARD(gc_iface_parse(request_json, len, GC_IFACE_DEFAULT_MAX_REQUESTS, &batch));
 	snprintf(batch_id, sizeof(batch_id), "%s", batch->batch_id);
 	gc_iface_batch_free(batch);
-	GC_GUARD(gc_cms_sign(l->service_cert, gc_hsm_key_handle(l->service_key), (const unsigned char *)request_json,
-	                     len, &der, &dersz));
-	if (l->cfg.batch)
+	/* the token: signing, and the TLS handshake (token_hold); the CA's answer is awaited
+	 * and checked (with the pinned certificate alone) without the lock */
+	pthread_mutex_lock(&l->mu);
+	rc = gc_cms_sign(l->service_cert, gc_hsm_key_handle(l->service_key), (const unsigned char *)request_json, len,
+	                 &der, &dersz);
+	if (rc == GC_OK && l->cfg.batch) {
 		rc = send_batch(l, batch_id, der, dersz);
-	else
-		rc = send_online(l, batch_id, der, dersz, result_json);
+		pthread_mutex_unlock(&l->mu);
+	} else if (rc == GC_OK) {
+		struct token_hold t = {l, true};
+		rc = send_online(l, batch_id, der, dersz, result_json, &t);
+		token_release(&t);
+	} else {
+		pthread_mutex_unlock(&l->mu);
+	}
 	OPENSSL_free(der);
 	return rc;
 }
 
+long gc_ra_link_send_seconds(const struct gc_ra_link *l)
+{
+	return l->cfg.connect_timeout + l->cfg.request_timeout;
+}
+
 gc_result gc_ra_link_send(struct gc_ra_link *l, const char *request_json, char **result_json)
 {
-	gc_result rc;
-
 	GC_ENSURE(l != NULL, GC_E_USAGE, "RA link: not open");
-	pthread_mutex_lock(&l->mu);
-	rc = send_request(l, request_json, result_json);
-	pthread_mutex_unlock(&l->mu);
-	return rc;
+	return send_request(l, request_json, result_json);
 }
 
 /* ---- batch results ---- */

@@ -13,6 +13,8 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "audit/key.h"
+#include "audit/seal.h"
 #include "core/text.h"
 #include "ra/link.h"
 #include "ra/ra_db.h"
@@ -236,11 +238,45 @@ gc_result gc_ra_open(const char *dir, struct gc_ra **out)
 	return GC_OK;
 }
 
+/* The audit key of the RA token, registered in the RA database the first time. */
+static gc_result open_audit_key(struct gc_ra *ra, struct gc_ra_link *link)
+{
+	X509 *x = NULL, *made = NULL;
+	int64_t id = 0;
+	gc_result rc;
+
+	GC_GUARD(gc_audit_key_load(ra->db, &x, &id));
+	if ((rc = gc_ra_link_audit_key(link, x, &made)) == GC_OK && made != NULL)
+		rc = gc_audit_key_register(ra->db, ra->audit, "ra:service", GC_EV_RA_KEY_GENERATED, made, &id);
+	X509_free(x);
+	X509_free(made);
+	if (rc == GC_OK)
+		ra->audit_key_id = id;
+	return rc;
+}
+
 gc_result gc_ra_open_link(struct gc_ra *ra)
 {
+	struct gc_ra_link *link;
+	gc_result rc;
+
 	if (ra->link != NULL)
 		return GC_OK;
-	return gc_ra_link_open(ra->dir, &ra->link);
+	GC_GUARD(gc_ra_link_open(ra->dir, &link));
+	if ((rc = open_audit_key(ra, link)) != GC_OK) {
+		gc_ra_link_free(link);
+		return rc;
+	}
+	ra->link = link;
+	return GC_OK;
+}
+
+gc_result gc_ra_checkpoint(struct gc_ra *ra, bool wait, bool *made)
+{
+	*made = false;
+	GC_GUARD(gc_ra_open_link(ra));
+	return gc_audit_checkpoint(ra->db, &(struct gc_audit_signer){ra->link,
+	                           wait ? gc_ra_link_audit_sign : gc_ra_link_audit_sign_now, ra->audit_key_id}, made);
 }
 
 void gc_ra_close(struct gc_ra *ra)

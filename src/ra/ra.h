@@ -55,8 +55,12 @@ struct gc_ra {
 	struct gc_db *db;
 	struct gc_audit *audit;
 	struct gc_ra_link *link;   /* NULL until gc_ra_open_link */
+	int64_t audit_key_id;      /* the RA audit key in audit_keys (after gc_ra_open_link) */
 	struct gc_calendar cal;    /* §4.4.3 working days */
-	pthread_mutex_t mu;        /* one thread at a time uses db, audit and link */
+	/* The database (db, audit): one thread at a time, for one short step. Never held
+	 * across a wait on the CA: ra_flow.c gives it back around every call to the token or
+	 * the CA; the token has its own lock inside link (link.h). Order: mu, then link. */
+	pthread_mutex_t mu;
 };
 
 /*
@@ -67,8 +71,13 @@ struct gc_ra {
 gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path,
                        const char *postgresql, const char *actor) GC_MUST_CHECK;
 gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
-/* Opens the token and the CA link (link.h); needed to approve, revoke, export, check. */
+/* Opens the token and the CA link (link.h); needed to approve, revoke, export, check.
+ * Also the RA audit key in the token (made and registered the first time). */
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
+/* Seals the RA's audit trail with a checkpoint signed by the RA audit key (CPS §4.5.4),
+ * as `gcert audit checkpoint` does the CA's; *made false when nothing was new. Without
+ * wait, GC_E_RA_PENDING (nothing done) when the token is busy. */
+gc_result gc_ra_checkpoint(struct gc_ra *, bool wait, bool *made) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
 /* `gcert dr promote` for an RA directory (ra_dr.c; CPS §4.8.1, store/drstore.h

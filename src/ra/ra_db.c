@@ -3,14 +3,16 @@
  * directory, its own numbered migrations and version table.
  *
  * Written in a portable subset (INTEGER, TEXT, BLOB; id INTEGER PRIMARY KEY; CHECK,
- * UNIQUE and FOREIGN KEY constraints; no triggers, no GLOB) so that the same SQL runs on
- * PostgreSQL. Segregation of duties (CPS §2.1.3 c, §2.2.10, App. E II) is held by the
+ * UNIQUE and FOREIGN KEY constraints; no GLOB) so that the same SQL runs on PostgreSQL;
+ * the triggers that keep the audit trail append-only have a PostgreSQL text of their own. Segregation of duties (CPS §2.1.3 c, §2.2.10, App. E II) is held by the
  * database, not only by the code:
  *   - a user has ONE duty column: requester or business manager, never both;
  *   - whoever decides an application or revocation is never who requested it, and is of
  *     the same B/D (a composite foreign key to users(id, org_id));
  *   - key custody approvals are UNIQUE per officer and never by the one who asked.
- * The audit trail has the CA's shape (src/audit/audit.c writes it).
+ * The audit trail has the CA's shape and tables (audit_log, audit_keys,
+ * audit_checkpoints): src/audit/ writes, seals and verifies both alike, and the
+ * database refuses UPDATE and DELETE of its rows, as the CA's does (CPS §4.5.4).
  *
  * The database is RADIR/ra.db (SQLite) or, when ra.json says database.postgresql, a
  * PostgreSQL database of the RA's own (the CA's tables share names with these); the
@@ -21,6 +23,12 @@
 #include <stdio.h>
 
 #include "store/db.h"
+
+/* The audit tables' triggers, on each database (the CA's are in store/schema.c). */
+#define SQLITE_REFUSE(name, op, table, msg)                                                      \
+	"CREATE TRIGGER " name " BEFORE " op " ON " table " BEGIN SELECT RAISE(ABORT, '" msg "'); END;"
+#define PG_REFUSE(name, op, table, msg)                                                          \
+	"CREATE TRIGGER " name " BEFORE " op " ON " table " FOR EACH ROW EXECUTE FUNCTION gc_refuse('" msg "');"
 
 static const struct gc_migration migrations[] = {
 	/* 1: organisations, people, sessions, applications, certificates, revocations, key
@@ -177,6 +185,70 @@ static const struct gc_migration migrations[] = {
 	"  detail TEXT NOT NULL,"
 	"  prev_hash TEXT NOT NULL,"
 	"  hash TEXT NOT NULL);",
+	 NULL},
+	/*
+	 * 2: the audit trail as strong as the CA's (CPS §4.5.4, issue 15): the RA's audit key
+	 * certificates and the signed checkpoints of its hash chain (src/audit/seal.c), and
+	 * triggers refusing UPDATE and DELETE of audit rows, so that a change needs someone
+	 * who can drop a trigger (and `gcert ra audit verify` then names it).
+	 */
+	{"CREATE TABLE audit_keys ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key_label TEXT NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE audit_checkpoints ("
+	"  id INTEGER PRIMARY KEY,"
+	"  last_id INTEGER NOT NULL,"
+	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
+	"  at INTEGER NOT NULL,"
+	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
+	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
+	"  signature BLOB NOT NULL);"
+	SQLITE_REFUSE("audit_log_no_update", "UPDATE", "audit_log", "the audit trail is append-only")
+	SQLITE_REFUSE("audit_log_no_delete", "DELETE", "audit_log", "the audit trail is append-only")
+	SQLITE_REFUSE("audit_keys_immutable", "UPDATE", "audit_keys", "audit keys are never changed")
+	SQLITE_REFUSE("audit_keys_no_delete", "DELETE", "audit_keys", "audit keys are never deleted")
+	SQLITE_REFUSE("audit_checkpoints_immutable", "UPDATE", "audit_checkpoints", "the audit trail is append-only")
+	SQLITE_REFUSE("audit_checkpoints_no_delete", "DELETE", "audit_checkpoints", "the audit trail is append-only"),
+	 /* PostgreSQL: row triggers calling gc_refuse(message), SQLSTATE 23000 as the CA's */
+	 "CREATE FUNCTION gc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	 "  RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', MESSAGE = TG_ARGV[0];"
+	 "  END $$;"
+	 "CREATE TABLE audit_keys ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  key_label TEXT NOT NULL,"
+	 "  der BLOB NOT NULL,"
+	 "  sha256 TEXT NOT NULL UNIQUE,"
+	 "  created_at INTEGER NOT NULL);"
+	 "CREATE TABLE audit_checkpoints ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  last_id INTEGER NOT NULL,"
+	 "  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
+	 "  at INTEGER NOT NULL,"
+	 "  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
+	 "  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
+	 "  signature BLOB NOT NULL);"
+	 PG_REFUSE("audit_log_no_update", "UPDATE", "audit_log", "the audit trail is append-only")
+	 PG_REFUSE("audit_log_no_delete", "DELETE", "audit_log", "the audit trail is append-only")
+	 PG_REFUSE("audit_keys_immutable", "UPDATE", "audit_keys", "audit keys are never changed")
+	 PG_REFUSE("audit_keys_no_delete", "DELETE", "audit_keys", "audit keys are never deleted")
+	 PG_REFUSE("audit_checkpoints_immutable", "UPDATE", "audit_checkpoints", "the audit trail is append-only")
+	 PG_REFUSE("audit_checkpoints_no_delete", "DELETE", "audit_checkpoints", "the audit trail is append-only")
+	 /* TRUNCATE skips row triggers: refused too */
+	 "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log"
+	 "  FOR EACH STATEMENT EXECUTE FUNCTION gc_refuse('the audit trail is append-only');"
+	 "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints"
+	 "  FOR EACH STATEMENT EXECUTE FUNCTION gc_refuse('the audit trail is append-only');"},
+	/*
+	 * 3: no global lock (issue 15): the thread that prepares and sends an application's
+	 * or a revocation's request to the CA marks it (sending_at) in the database, so that
+	 * while it waits on the CA without any lock nobody sends it too; a mark older than
+	 * the longest send is one a stopped process left, and the worker takes it over.
+	 */
+	{"ALTER TABLE applications ADD COLUMN sending_at INTEGER;"
+	"ALTER TABLE revocations ADD COLUMN sending_at INTEGER;",
 	 NULL},
 };
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,9 @@
 #include "core/timeutil.h"
 #include "ra/link.h"
 #include "store/db.h"
+
+/* A sending mark lapses this long after the link's longest send (connect + request). */
+#define SEND_MARK_MARGIN_S 60
 
 /* ---- reading a few columns ---- */
 
@@ -138,8 +142,12 @@ static gc_result prepare_issue(struct gc_ra *ra, struct app_row *a, const char *
 	snprintf(label, sizeof(label), "app-%lld-%.8s", (long long)a->id, rnd);
 	snprintf(rid, sizeof(rid), "app-%lld", (long long)a->id);
 	snprintf(batch, sizeof(batch), "%s-app-%lld", ra->cfg.name, (long long)a->id);
-	/* CPS §3.1.7, §6.1.1: generated in the token with no human step */
-	GC_GUARD(gc_ra_link_new_key(ra->link, label, &csr));
+	/* CPS §3.1.7, §6.1.1: generated in the token with no human step (the database is
+	 * free meanwhile: this thread holds the application's sending mark) */
+	pthread_mutex_unlock(&ra->mu);
+	rc = gc_ra_link_new_key(ra->link, label, &csr);
+	pthread_mutex_lock(&ra->mu);
+	GC_GUARD(rc);
 	req = json_pack("{s:s, s:s, s:s, s:i, s:o, s:s}", "id", rid, "type", a->renews[0] ? "renew" : "issue",
 	                "cert_type", a->cert_type, "validity_years", a->years, "subject", interface_subject(a), "csr",
 	                csr);
@@ -152,6 +160,8 @@ static gc_result prepare_issue(struct gc_ra *ra, struct app_row *a, const char *
 	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
 	rc = exec(ra, "UPDATE applications SET status = 'submitted', key_label = ?, request_json = ?, error = NULL"
 	              " WHERE id = ? AND status = 'approved'", "ssi", label, doc, a->id);
+	if (rc == GC_OK && gc_db_changes(ra->db) != 1)
+		rc = gc_fail(GC_E_RA_STATE, "application %lld: no longer approved", (long long)a->id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_SUBMITTED, obj, true, "key pair made in the RA token; request built");
 	GC_GUARD_OUT(rc, commit_or_rollback(ra, rc));
@@ -401,7 +411,12 @@ static gc_result apply_results(struct gc_ra *ra, const char *result_json, const 
 static gc_result send_stored(struct gc_ra *ra, const char *table, int64_t id, const char *doc, const char *actor)
 {
 	char *result = NULL;
-	gc_result rc = gc_ra_link_send(ra->link, doc, &result);
+	gc_result rc;
+
+	/* the wait on the CA holds no lock: the sending mark keeps the request this thread's */
+	pthread_mutex_unlock(&ra->mu);
+	rc = gc_ra_link_send(ra->link, doc, &result);
+	pthread_mutex_lock(&ra->mu);
 
 	if (rc == GC_E_RA_PENDING) {
 		gc_err_clear();
@@ -416,27 +431,90 @@ static gc_result send_stored(struct gc_ra *ra, const char *table, int64_t id, co
 	return rc;
 }
 
+/* ---- the sending mark ---- */
+
+/* A mark older than this was left by a process that stopped mid-send. */
+static int64_t mark_lease(const struct gc_ra *ra)
+{
+	return (int64_t)gc_ra_link_send_seconds(ra->link) + SEND_MARK_MARGIN_S;
+}
+
+/*
+ * Marks an application (approved or submitted) or a revocation (approved) as this
+ * thread's to prepare and send. *mine false: another thread or node has it, or it no
+ * longer waits for the CA; either way there is nothing for this one to do.
+ */
+static gc_result mark_sending(struct gc_ra *ra, const char *table, int64_t id, bool *mine)
+{
+	char sql[256];
+	int64_t now = (int64_t)time(NULL);
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET sending_at = ? WHERE id = ? AND status IN ('approved'%s) AND"
+	         " (sending_at IS NULL OR sending_at < ?)", table,
+	         strcmp(table, "applications") == 0 ? ", 'submitted'" : "");
+	GC_GUARD(exec(ra, sql, "iii", now, id, now - mark_lease(ra)));
+	*mine = gc_db_changes(ra->db) == 1;
+	return GC_OK;
+}
+
+static void unmark_sending(struct gc_ra *ra, const char *table, int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET sending_at = NULL WHERE id = ?", table);
+	if (exec(ra, sql, "i", id) != GC_OK)
+		gc_err_clear(); /* the mark then lapses after mark_lease */
+}
+
 gc_result gc_ra_flow_issue(struct gc_ra *ra, int64_t id, const char *actor)
 {
 	struct app_row a;
+	bool mine;
 	gc_result rc;
 
 	if ((rc = gc_ra_open_link(ra)) != GC_OK) {
 		note_error(ra, "applications", id, rc);
 		return rc;
 	}
-	GC_GUARD(load_app(ra, id, &a));
+	GC_GUARD(mark_sending(ra, "applications", id, &mine));
+	if (!mine)
+		return GC_OK;
+	if ((rc = load_app(ra, id, &a)) != GC_OK) {
+		unmark_sending(ra, "applications", id);
+		return rc;
+	}
 	if (strcmp(a.status, "approved") == 0 && (rc = prepare_issue(ra, &a, actor)) != GC_OK) {
 		note_error(ra, "applications", id, rc);
 		goto out;
 	}
 	rc = a.request_json ? send_stored(ra, "applications", id, a.request_json, actor) : GC_OK;
 out:
+	unmark_sending(ra, "applications", id);
 	app_row_free(&a);
 	return rc;
 }
 
+static gc_result revoke_marked(struct gc_ra *ra, int64_t id, const char *actor);
+
 gc_result gc_ra_flow_revoke(struct gc_ra *ra, int64_t id, const char *actor)
+{
+	bool row = false;
+	gc_result rc;
+
+	if ((rc = gc_ra_open_link(ra)) != GC_OK) {
+		note_error(ra, "revocations", id, rc);
+		return rc;
+	}
+	GC_GUARD(mark_sending(ra, "revocations", id, &row));
+	if (!row)
+		return GC_OK;
+	rc = revoke_marked(ra, id, actor);
+	unmark_sending(ra, "revocations", id);
+	return rc;
+}
+
+/* The revocation's key disabled, its request stored and sent (this thread's mark). */
+static gc_result revoke_marked(struct gc_ra *ra, int64_t id, const char *actor)
 {
 	struct gc_stmt *st;
 	char label[80] = "", serial[41] = "", rid[32], batch[80], at[21], *doc = NULL;
@@ -445,10 +523,6 @@ gc_result gc_ra_flow_revoke(struct gc_ra *ra, int64_t id, const char *actor)
 	json_t *req;
 	gc_result rc;
 
-	if ((rc = gc_ra_open_link(ra)) != GC_OK) {
-		note_error(ra, "revocations", id, rc);
-		return rc;
-	}
 	GC_GUARD(gc_db_prepare(ra->db, "SELECT c.key_label, r.serial, r.reason, r.requested_at, r.request_json FROM"
 	                               " revocations r JOIN certificates c ON c.serial = r.serial WHERE r.id = ? AND"
 	                               " r.status = 'approved'", &st));
@@ -464,7 +538,10 @@ gc_result gc_ra_flow_revoke(struct gc_ra *ra, int64_t id, const char *actor)
 	GC_GUARD(rc);
 	GC_ENSURE(row, GC_E_RA_STATE, "revocation %lld: not approved", (long long)id);
 	/* §4.4.2: the RA stops using the certificate's key at once */
-	if ((rc = gc_ra_link_disable_key(ra->link, label)) != GC_OK) {
+	pthread_mutex_unlock(&ra->mu);
+	rc = gc_ra_link_disable_key(ra->link, label);
+	pthread_mutex_lock(&ra->mu);
+	if (rc != GC_OK) {
 		note_error(ra, "revocations", id, rc);
 		free(doc);
 		return rc;
@@ -511,21 +588,33 @@ static void retry_table(struct gc_ra *ra, const char *sql, bool revocation)
 
 void gc_ra_flow_retry(struct gc_ra *ra)
 {
-	char *result = NULL;
+	char *result = NULL, sql[512];
+	int64_t stale;
 	int guard;
+	gc_result rc;
 
 	if (gc_ra_open_link(ra) != GC_OK) {
 		gc_err_clear();
 		return;
 	}
-	/* what failed to reach the CA (an error noted), or stopped between steps */
-	retry_table(ra, "SELECT id FROM applications WHERE (status = 'submitted' AND error IS NOT NULL)"
-	                " OR status = 'approved' ORDER BY id", false);
-	retry_table(ra, "SELECT id FROM revocations WHERE status = 'approved' AND (error IS NOT NULL OR"
-	                " request_json IS NULL) ORDER BY id", true);
+	stale = (int64_t)time(NULL) - mark_lease(ra);
+	/* what failed to reach the CA (an error noted), stopped between steps, or was being
+	 * sent by a process that stopped (its mark lapsed): mark_sending skips what another
+	 * thread is sending now */
+	snprintf(sql, sizeof(sql), "SELECT id FROM applications WHERE ((status = 'submitted' AND (error IS NOT NULL OR"
+	         " sending_at < %lld)) OR status = 'approved') AND (sending_at IS NULL OR sending_at < %lld) ORDER BY id",
+	         (long long)stale, (long long)stale);
+	retry_table(ra, sql, false);
+	snprintf(sql, sizeof(sql), "SELECT id FROM revocations WHERE status = 'approved' AND (error IS NOT NULL OR"
+	         " request_json IS NULL OR sending_at < %lld) AND (sending_at IS NULL OR sending_at < %lld) ORDER BY id",
+	         (long long)stale, (long long)stale);
+	retry_table(ra, sql, true);
 	/* batch mode: results the CA dropped into the inbox */
 	for (guard = 0; guard < 100; guard++) {
-		if (gc_ra_link_collect(ra->link, &result) != GC_OK) {
+		pthread_mutex_unlock(&ra->mu); /* the link's lock without the database's */
+		rc = gc_ra_link_collect(ra->link, &result);
+		pthread_mutex_lock(&ra->mu);
+		if (rc != GC_OK) {
 			gc_err_clear();
 			break;
 		}

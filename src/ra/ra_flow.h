@@ -2,7 +2,11 @@
  * ra_flow.h - the part of the workflows that crosses to the token and the CA (link.h):
  * after a business manager's approval, the key pair, the CSR, the request document of
  * docs/interface.md, its result, binding and notification (CPS §3.1 steps 3-8, §4.4.2).
- * The caller holds ra->mu.
+ * The caller holds ra->mu (the database); it is given back around every call to the
+ * token or the CA and taken again after, so the API keeps answering while the CA is slow
+ * or down. An application or revocation on its way to the CA is marked in the database
+ * (sending_at) by the one thread that prepares and sends it: never sent by two at once,
+ * and never lost (the worker takes over a mark a stopped process left).
  */
 #ifndef GCERT_RA_RA_FLOW_H
 #define GCERT_RA_RA_FLOW_H

@@ -19,6 +19,7 @@
 
 #define MAIL_BATCH 16
 #define FLOW_EVERY_SECONDS 10
+#define SEAL_EVERY_SECONDS 60
 
 struct mail {
 	int64_t id, attempts;
@@ -195,10 +196,26 @@ void gc_ra_worker_reminders(struct gc_ra *ra)
 	pthread_mutex_unlock(&ra->mu);
 }
 
+void gc_ra_worker_seal(struct gc_ra *ra, bool wait)
+{
+	bool made;
+	gc_result rc;
+
+	pthread_mutex_lock(&ra->mu);
+	if ((rc = gc_ra_checkpoint(ra, wait, &made)) == GC_E_RA_PENDING) {
+		gc_err_clear(); /* the token is busy with the CA: next time */
+	} else if (rc != GC_OK) {
+		fprintf(stderr, "gcert: warning: RA audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
+		        gc_code_name(gc_err_code()));
+		gc_err_clear();
+	}
+	pthread_mutex_unlock(&ra->mu);
+}
+
 static void *worker_main(void *arg)
 {
 	struct gc_ra_worker *w = arg;
-	time_t last_flow = 0;
+	time_t last_flow = 0, last_seal = time(NULL);
 
 	pthread_mutex_lock(&w->mu);
 	while (!w->stop) {
@@ -210,6 +227,10 @@ static void *worker_main(void *arg)
 			gc_ra_flow_retry(w->ra);
 			pthread_mutex_unlock(&w->ra->mu);
 			last_flow = time(NULL);
+		}
+		if (time(NULL) - last_seal >= SEAL_EVERY_SECONDS) {
+			gc_ra_worker_seal(w->ra, false);
+			last_seal = time(NULL);
 		}
 		pthread_mutex_lock(&w->mu);
 		if (!w->stop) {

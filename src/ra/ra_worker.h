@@ -20,5 +20,9 @@ void gc_ra_worker_stop(struct gc_ra_worker *);
 /* One pass each (the worker calls them every second). Returns the mails sent. */
 int gc_ra_worker_send_mail(struct gc_ra *);
 void gc_ra_worker_reminders(struct gc_ra *);
+/* Seals the RA's audit trail with a checkpoint of the RA audit key (CPS §4.5.4): every
+ * minute from the worker (not waiting for a busy token), and when the service stops
+ * (wait); a failure is a warning on stderr. */
+void gc_ra_worker_seal(struct gc_ra *, bool wait);
 
 #endif

@@ -433,7 +433,7 @@ static gc_result api_login(struct call *c)
 	const char *username, *password;
 	char pwhash[crypto_pwhash_STRBYTES] = "";
 	struct gc_stmt *st;
-	bool row = false, locked = false;
+	bool row = false, locked = false, ok;
 	json_t *me;
 	gc_result rc;
 
@@ -458,7 +458,11 @@ static gc_result api_login(struct call *c)
 		return gc_fail(GC_E_RA_LOCKED, "login: account %s is locked after repeated failures; a B/D "
 		               "administrator can unlock it", username);
 	}
-	if (crypto_pwhash_str_verify(pwhash, password, strlen(password)) != 0) {
+	/* the costly password hash is checked without the database's lock */
+	pthread_mutex_unlock(&c->ra->mu);
+	ok = crypto_pwhash_str_verify(pwhash, password, strlen(password)) == 0;
+	pthread_mutex_lock(&c->ra->mu);
+	if (!ok) {
 		login_failed(c, username, c->me.id, "wrong password");
 		return gc_fail(GC_E_RA_AUTH, "login: wrong user name or password");
 	}

@@ -5,6 +5,7 @@
  */
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -504,6 +505,12 @@ gc_result ra_api_key_export(struct call *c, int64_t id)
 	GC_ENSURE(strlen(pass) >= 10, GC_E_REQUEST_FIELD, "passphrase: at least 10 characters");
 	GC_GUARD(cert_der_label(c, serial, &der, &dern, label));
 	GC_GUARD_OUT(rc, gc_ra_open_link(c->ra));
+	/* the token's work (and the PKCS#12's key derivation) without the database's lock;
+	 * the export and its record still go together: no record, no key (below) */
+	pthread_mutex_unlock(&c->ra->mu);
+	rc = gc_ra_link_export_p12(c->ra->link, label, der, dern, pass, &p12, &p12n);
+	pthread_mutex_lock(&c->ra->mu);
+	GC_GUARD_OUT(rc, rc);
 	GC_GUARD_OUT(rc, gc_db_begin(c->ra->db));
 	if ((rc = ra_prep(c, "UPDATE key_requests SET status = 'exported', exported_at = ? WHERE id = ? AND status = 'approved'",
 	               &st)) == GC_OK) {
@@ -514,9 +521,6 @@ gc_result ra_api_key_export(struct call *c, int64_t id)
 	snprintf(obj, sizeof(obj), "key request %lld", (long long)id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_KEY_EXPORTED, obj, true, serial);
-	/* the export and its record go together: no record, no key */
-	if (rc == GC_OK)
-		rc = gc_ra_link_export_p12(c->ra->link, label, der, dern, pass, &p12, &p12n);
 	GC_GUARD_OUT(rc, ra_finish_tx(c, rc));
 	free(c->resp->body);
 	c->resp->body = (char *)p12;
@@ -527,7 +531,7 @@ gc_result ra_api_key_export(struct call *c, int64_t id)
 	snprintf(c->resp->disposition, sizeof(c->resp->disposition), "attachment; filename=\"%.40s.p12\"", serial);
 out:
 	if (p12 != NULL) {
-		/* made but not recorded (the commit failed): never handed out */
+		/* made but not recorded (refused, or the commit failed): never handed out */
 		OPENSSL_cleanse(p12, p12n);
 		free(p12);
 	}
@@ -578,7 +582,11 @@ gc_result ra_api_usable(struct call *c, const char *seg)
 	GC_GUARD(rc);
 	if (row) {
 		GC_GUARD(gc_ra_open_link(c->ra));
-		GC_GUARD(gc_ra_link_crl_check(c->ra->link, serial, &revoked, &crl_number));
+		/* a CRL fetch from the CA repository holds no lock of the database */
+		pthread_mutex_unlock(&c->ra->mu);
+		rc = gc_ra_link_crl_check(c->ra->link, serial, &revoked, &crl_number);
+		pthread_mutex_lock(&c->ra->mu);
+		GC_GUARD(rc);
 		if (revoked || strcmp(status, "revoked") == 0)
 			reason = "revoked";
 		else if (c->now < not_before || c->now >= not_after)

@@ -19,7 +19,6 @@
 
 #include "sys/listen.h"
 
-#define RA_HTTP_THREADS 4
 #define RA_HTTP_MAX_CONNECTIONS 256
 #define RA_HTTP_IDLE_TIMEOUT_S 30
 
@@ -242,7 +241,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_ra_http **out)
 {
 	struct gc_ra_http *h;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
+	/* a thread per connection (at most RA_HTTP_MAX_CONNECTIONS): a request that waits on
+	 * the token or the CA (an approval) holds its own thread only, never a pool thread
+	 * that other sessions' connections share (issue 15, no global lock) */
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
 	const union MHD_DaemonInfo *di;
 	gc_result rc;
 
@@ -256,7 +258,7 @@ gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_ra_ht
 	if (h->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&h->addr,
-	                        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)RA_HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+	                        MHD_OPTION_CONNECTION_LIMIT,
 	                        (unsigned)RA_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
 	                        (unsigned)RA_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
 	                        MHD_OPTION_END);

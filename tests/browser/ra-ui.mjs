@@ -42,7 +42,12 @@ const page = await context.newPage();
 const consoleErrors = [];
 page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
-page.setDefaultTimeout(15000);
+// Every wait is for a condition, with a deadline generous enough for an AddressSanitizer
+// build on two busy cores (a PKCS#12 export there took over 15 s): GC_BROWSER_WAIT_S, else
+// 120 s under GCERT_SANITIZE=1 (ctest sets it from the build), else 60 s.
+const WAIT_MS = 1000 * Number(process.env.GC_BROWSER_WAIT_S || (process.env.GCERT_SANITIZE === '1' ? 120 : 60));
+page.setDefaultTimeout(WAIT_MS);
+page.setDefaultNavigationTimeout(WAIT_MS);
 
 async function shot(name) {
   const file = path.join(OUT, `${name}.png`);

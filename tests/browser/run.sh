@@ -50,15 +50,24 @@ fi
 
 # free_port: a loopback port nobody uses now, below the kernel's ephemeral range
 free_port() { python3 "$SRC/scripts/free-port.py"; }
-# wait_http URL LOG: until URL answers (10 s), or the log is shown and the test fails
-wait_http() {
-  local i
-  for i in $(seq 100); do
-    curl -fs -o /dev/null "$1" && return 0
-    sleep 0.1
+# Waits are for conditions with a deadline generous enough for ASan on two busy cores:
+# GC_BROWSER_WAIT_S, else 120 s under GCERT_SANITIZE=1 (ctest sets it), else 60 s;
+# ra-ui.mjs reads the same.
+WAIT_S=${GC_BROWSER_WAIT_S:-$([[ ${GCERT_SANITIZE:-0} == 1 ]] && echo 120 || echo 60)}
+export GC_BROWSER_WAIT_S=$WAIT_S
+# until SECONDS COMMAND...: polls COMMAND every 0.2 s until it succeeds or the deadline passes
+until_ok() {
+  local deadline=$(( $(date +%s) + $1 )); shift
+  until "$@" >/dev/null 2>&1; do
+    (( $(date +%s) < deadline )) || return 1
+    sleep 0.2
   done
+}
+# wait_http URL LOG: until URL answers, or the log is shown and the test fails
+wait_http() {
+  until_ok "$WAIT_S" curl -fs -o /dev/null "$1" && return 0
   cat "$2" >&2
-  die "$1 did not answer"
+  die "$1 did not answer within $WAIT_S s"
 }
 
 # The PostgreSQL pass (GCERT_TEST_DB=pg, as tests/integration/lib.sh): the CA and the RA
@@ -155,7 +164,7 @@ ca_revoked() {
 import json, sys
 sys.exit(0 if any(r.get("serial") == sys.argv[1] for r in json.load(sys.stdin)) else 1)' "$serial"
 }
-for _ in $(seq 50); do ca_revoked && break; sleep 0.2; done
+until_ok "$WAIT_S" ca_revoked || true
 check "the CA has revoked it" ca_revoked
 [[ $status == 0 ]] || { echo "--- RA service log" >&2; tail -20 "$T/ra.log" >&2; echo "--- CA service log" >&2; tail -20 "$T/ca.log" >&2; }
 echo "CA-side checks: $checks passed"
