@@ -15,8 +15,11 @@ struct gc_repo_reader {
 	struct gc_stmt *by_serial, *by_email, *ca;
 };
 
-#define CERT_COLS "serial, cert_type, subject_cn, coalesce(email, ''), organisation," \
-                  " not_before, not_after, issued_at, der"
+#define CERT_COLS "certificates.serial, cert_type, subject_cn, coalesce(email, ''), organisation," \
+                  " certificates.not_before, certificates.not_after, issued_at, der"
+/* a lookup shows the certificate's revocation, and when a CRL first published it */
+#define REV_COLS ", coalesce(rs.revoked_at, 0), coalesce(rs.published_at, 0), coalesce(rs.reason, -1)"
+#define REV_JOIN " LEFT JOIN revocation_status rs ON rs.serial = certificates.serial"
 
 void gc_repo_cert_clear(struct gc_repo_cert *c)
 {
@@ -64,12 +67,13 @@ gc_result gc_repo_reader_open(const char *dbpath, struct gc_repo_reader **out)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	GC_GUARD_OUT(rc, gc_db_open(dbpath, false, &r->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS " FROM certificates"
-	                                      " WHERE serial = ? AND status = 'issued'", &r->by_serial));
+	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS REV_COLS " FROM certificates"
+	                                      REV_JOIN " WHERE certificates.serial = ? AND status = 'issued'",
+	                               &r->by_serial));
 	/* uses index certificates_email; exact match only (CPS §2.7: no search) */
-	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS " FROM certificates"
+	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS REV_COLS " FROM certificates" REV_JOIN
 	                                      " WHERE email = ? AND status = 'issued'"
-	                                      " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+	                                      " ORDER BY issued_at DESC, certificates.rowid DESC LIMIT 1",
 	                               &r->by_email));
 	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT serial, role, subject_cn, '', '', not_before,"
 	                                      " not_after, created_at, der FROM ca_certs"
@@ -93,7 +97,7 @@ void gc_repo_reader_free(struct gc_repo_reader *r)
 	free(r);
 }
 
-static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
+static gc_result one_row(struct gc_stmt *st, const char *key, const char *what, bool rev,
                          struct gc_repo_cert *out)
 {
 	bool row;
@@ -104,6 +108,11 @@ static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
 			rc = gc_fail(GC_E_NOT_FOUND, "%s %.64s: no issued certificate", what, key);
 		else if ((rc = fill(st, 0, out)) != GC_OK)
 			gc_repo_cert_clear(out);
+		else if (rev) {
+			out->revoked_at = gc_stmt_int64(st, 9);
+			out->published_at = gc_stmt_int64(st, 10);
+			out->reason = (int)gc_stmt_int64(st, 11);
+		}
 	}
 	gc_stmt_reset(st);
 	return rc;
@@ -112,18 +121,18 @@ static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
 gc_result gc_repo_cert_by_serial(struct gc_repo_reader *r, const char *serial,
                                  struct gc_repo_cert *out)
 {
-	return one_row(r->by_serial, serial, "serial", out);
+	return one_row(r->by_serial, serial, "serial", true, out);
 }
 
 gc_result gc_repo_cert_by_email(struct gc_repo_reader *r, const char *email,
                                 struct gc_repo_cert *out)
 {
-	return one_row(r->by_email, email, "email", out);
+	return one_row(r->by_email, email, "email", true, out);
 }
 
 gc_result gc_repo_ca_cert(struct gc_repo_reader *r, const char *role, struct gc_repo_cert *out)
 {
-	return one_row(r->ca, role, "CA", out);
+	return one_row(r->ca, role, "CA", false, out);
 }
 
 struct gc_db *gc_repo_reader_db(struct gc_repo_reader *r)
@@ -165,11 +174,12 @@ void gc_repo_cas_clear(struct gc_repo_ca *cas, size_t n)
 
 static const char ca_list_sql[] =
 	"SELECT a.key_label, a.role, a.subject_cn, coalesce(i.subject_cn, a.subject_cn), a.serial,"
-	" a.is_current, a.not_before, a.not_after, a.der, '', '', 0 AS link, a.id"
+	" a.is_current, a.not_before, a.not_after, a.der, '', '', 0 AS link, a.id,"
+	" coalesce((SELECT r.revoked_at FROM revocations r WHERE r.serial = a.serial), 0)"
 	" FROM ca_certs a LEFT JOIN ca_certs i ON i.id = a.issuer_id"
 	" UNION ALL"
 	" SELECT s.key_label, 'link', s.subject_cn, i.subject_cn, l.serial, 0, l.not_before, l.not_after,"
-	" l.der, i.key_label, i.serial, 1, l.id"
+	" l.der, i.key_label, i.serial, 1, l.id, 0"
 	" FROM ca_links l JOIN ca_certs s ON s.id = l.subject_id JOIN ca_certs i ON i.id = l.issuer_id"
 	" ORDER BY 12, 2 DESC, 13";
 
@@ -192,6 +202,7 @@ static gc_result ca_row(struct gc_stmt *st, struct gc_repo_ca *c)
 		snprintf(c->name, sizeof(c->name), "%s", subject);
 		c->current = gc_stmt_int64(st, 5) != 0;
 	}
+	c->revoked_at = gc_stmt_int64(st, 13);
 	c->not_before = gc_stmt_int64(st, 6);
 	c->not_after = gc_stmt_int64(st, 7);
 	der = gc_stmt_blob(st, 8, &n);

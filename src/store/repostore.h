@@ -23,6 +23,9 @@ struct gc_repo_cert {
 	int64_t not_before, not_after, issued_at;
 	unsigned char *der; /* caller frees */
 	size_t dersz;
+	/* lookups only: its revocation (0 when none), and when a CRL first published it */
+	int64_t revoked_at, published_at;
+	int reason;
 };
 void gc_repo_cert_clear(struct gc_repo_cert *);
 
@@ -57,6 +60,7 @@ struct gc_repo_ca {
 	char subject_cn[260], issuer_cn[260];
 	char serial[41];
 	bool current;        /* the root or issuing CA in use now (never a link) */
+	int64_t revoked_at;  /* on an ARL (ca compromise); 0 when not revoked */
 	int64_t not_before, not_after;
 	unsigned char *der;  /* caller frees (gc_repo_cas_clear) */
 	size_t dersz;
