@@ -1047,15 +1047,63 @@ gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t
 	int64_t now = (int64_t)time(NULL);
 	bool crls, arl;
 
+	struct gc_unpublished u;
+	enum gc_crl_cause cause = GC_CRL_SCHEDULED;
+	int64_t delay = ca->cfg.crl_supplementary_delay;
+
 	*n = 0;
 	GC_GUARD(gc_crl_due(ca, sc, clock, &crls, &arl));
+	/* a revocation waits at most crl.supplementary_delay_seconds for a CRL (CPS §4.4.3:
+	 * published within two working days, §4.4.4: effective when published; App. C I:
+	 * supplementary CRLs may be published at any time) */
+	GC_GUARD(gc_crl_unpublished(ca, &u));
+	if (!crls && u.ee > 0 && u.ee_oldest + delay <= clock)
+		crls = true, cause = GC_CRL_SUPPLEMENTARY;
+	if (!arl && u.ca > 0 && u.ca_oldest + delay <= clock)
+		arl = true, cause = GC_CRL_SUPPLEMENTARY;
 	if (crls)
-		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
+		GC_GUARD(gc_crl_issue(ca, cause, now, res, max - 1, n));
 	if (arl) {
 		size_t k = 0;
 		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");
-		GC_GUARD(gc_arl_issue_all(ca, GC_CRL_SCHEDULED, now, &res[*n], max - *n, &k));
+		GC_GUARD(gc_arl_issue_all(ca, cause, now, &res[*n], max - *n, &k));
 		*n += k;
 	}
+	return GC_OK;
+}
+
+/* Revocations that no published CRL (scope ee: the full CRL of its CA; ca: the ARL) has
+ * yet, of CAs that publish; oldest by the time it was recorded. */
+gc_result gc_crl_unpublished(struct gc_ca *ca, struct gc_unpublished *u)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	memset(u, 0, sizeof(*u));
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT scope, count(*), coalesce(min(revoked_at), 0) FROM revocation_status"
+	                               " WHERE published_at IS NULL AND ca_id IN (SELECT ca_id FROM crl_scopes)"
+	                               " GROUP BY scope", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		if (strcmp(gc_stmt_text(st, 0), "ca") == 0)
+			u->ca = gc_stmt_int64(st, 1), u->ca_oldest = gc_stmt_int64(st, 2);
+		else
+			u->ee = gc_stmt_int64(st, 1), u->ee_oldest = gc_stmt_int64(st, 2);
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_crl_next_wake(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock, int64_t *at)
+{
+	struct gc_unpublished u;
+	int64_t delay = ca->cfg.crl_supplementary_delay;
+
+	*at = gc_schedule_next(sc, clock);
+	GC_GUARD(gc_crl_unpublished(ca, &u));
+	if (u.ee > 0 && u.ee_oldest + delay < *at)
+		*at = u.ee_oldest + delay;
+	if (u.ca > 0 && u.ca_oldest + delay < *at)
+		*at = u.ca_oldest + delay;
 	return GC_OK;
 }

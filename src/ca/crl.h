@@ -81,7 +81,20 @@ gc_result gc_crl_set_floor(struct gc_ca *, const char *reason, int64_t *floor) G
 /* What a round at clock would issue: the CRLs, the ARL (without issuing anything). */
 gc_result gc_crl_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock, bool *crls,
                      bool *arl) GC_MUST_CHECK;
+/* ... and a supplementary CRL (or ARL) when a revocation has waited
+ * crl.supplementary_delay_seconds for one (issue 17: an approved revocation reaches a
+ * published CRL without anyone running a command). */
 gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
+
+/* Revocations not yet on a published CRL (ee) or ARL (ca), and the oldest of each. */
+struct gc_unpublished {
+	int64_t ee, ee_oldest, ca, ca_oldest;
+};
+gc_result gc_crl_unpublished(struct gc_ca *, struct gc_unpublished *) GC_MUST_CHECK;
+/* When the next round has something to do: the next slot, or sooner a revocation's
+ * supplementary CRL. */
+gc_result gc_crl_next_wake(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
+                           int64_t *at) GC_MUST_CHECK;
 
 #endif

@@ -699,6 +699,17 @@ static const struct gc_migration migrations[] = {
 	 "INSERT INTO ldap_outbox (kind, object, queued_at)"
 	 "  SELECT 'ca_cert', c.serial, " PG_NOW " FROM ca_links l JOIN ca_certs c ON c.id = l.subject_id"
 	 "  ORDER BY l.id;"},
+	/*
+	 * 13: the CA service's workers say they are alive (issue 17): `gcert ca status` warns
+	 * when the CRL schedule stopped or never ran. One row per worker name, for the whole
+	 * database (several nodes: any node's schedule counts).
+	 */
+	{"CREATE TABLE service_beats ("
+	"  name TEXT PRIMARY KEY,"
+	"  node TEXT NOT NULL,"
+	"  beat_at INTEGER NOT NULL,"
+	"  stopped_at INTEGER);",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
