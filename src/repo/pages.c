@@ -53,15 +53,20 @@ const char gc_page_css[] =
 	"form{background:#fff;padding:12px;margin:8px 0;box-shadow:0 1px 2px #0002}"
 	"input{font:inherit;padding:4px 6px;max-width:100%;box-sizing:border-box}"
 	"button{font:inherit;padding:4px 14px;background:#00573f;color:#fff;border:0;border-radius:4px}"
-	"article.cps{background:#fff;padding:16px 24px;box-shadow:0 1px 2px #0002}"
-	"article.cps p{margin:.5em 0;white-space:pre-line}article.cps h3{margin:1.2em 0 .3em}"
+	"table.kv th{width:13em;white-space:nowrap}table.kv td{overflow-wrap:anywhere}"
+	".nw{white-space:nowrap}"
+	"article.cps{background:#fff;padding:16px 24px;box-shadow:0 1px 2px #0002;max-width:46em}"
+	"article.cps p{margin:.6em 0}article.cps h3{margin:1.2em 0 .3em;font-size:1.05em}"
 	"footer{color:#5b6770;font-size:.85em;padding:16px 24px;border-top:1px solid #dde2e6}"
-	"@media (max-width:700px){main{padding:4px 12px 24px}header{padding:12px}"
+	"@media (max-width:700px){main{padding:4px 12px 24px}header{padding:12px}h1{font-size:1.3em}"
 	"nav.lang{float:none;display:block;margin-top:4px}nav.lang a,nav.lang strong{margin:0 12px 0 0}"
 	"table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}"
 	"table.stack tr:first-child{display:none}table.stack tr{border-bottom:2px solid #d5dbe0;padding:6px 0}"
 	"table.stack td{border:0;padding:2px 10px}table.stack td::before{content:attr(data-h);display:block;"
-	"font-size:.8em;color:#5b6770;font-weight:600}input{width:100%}}";
+	"font-size:.8em;color:#5b6770;font-weight:600}input{width:100%}"
+	"table.kv,table.kv tbody,table.kv tr,table.kv th,table.kv td{display:block;width:auto}"
+	"table.kv th{border:0;padding:6px 10px 0;background:none;color:#5b6770;font-size:.8em}"
+	"table.kv td{padding:0 10px 6px}article.cps{padding:8px 14px}}";
 
 /* ---- a growable text buffer for pages ---- */
 
@@ -291,17 +296,54 @@ static bool heading_line(const char *s, size_t n)
 	return dots >= 1 && (i == n || s[i] == ' ' || s[i] == '\t');
 }
 
+/* Whether the UTF-8 character ending s[0..n) (or starting s) is CJK (U+2E80..U+FFEF). */
+static bool cjk_at(const unsigned char *s, size_t n, bool end)
+{
+	const unsigned char *p = s;
+	unsigned cp;
+
+	if (n < 3)
+		return false;
+	if (end) {
+		p = s + n - 1;
+		while (p > s && (*p & 0xC0) == 0x80)
+			p--;
+		if ((size_t)(s + n - p) != 3)
+			return false;
+	}
+	if ((p[0] & 0xF0) != 0xE0)
+		return false;
+	cp = (unsigned)(p[0] & 0x0F) << 12 | (unsigned)(p[1] & 0x3F) << 6 | (unsigned)(p[2] & 0x3F);
+	return cp >= 0x2E80 && cp <= 0xFFEF;
+}
+
+/* A line that closes its paragraph: it ends a sentence (。；：.:;). */
+static bool para_end(const char *s, size_t n)
+{
+	static const char *const ends[] = {"。", "；", "："}; /* 3 octets each in UTF-8 */
+	size_t i;
+
+	if (n > 0 && (s[n - 1] == '.' || s[n - 1] == ':' || s[n - 1] == ';'))
+		return true;
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		if (n >= 3 && memcmp(s + n - 3, ends[i], 3) == 0)
+			return true;
+	return false;
+}
+
 /*
- * A CPS version to read: the extracted text in paragraphs (blank lines), numbered
- * section lines as headings; the text itself is served unchanged at /cps/<v>.txt.
+ * A CPS version to read: the text extracted from the published PDF breaks lines where
+ * the PDF did; they are joined back into paragraphs (CJK lines without a space, others
+ * with one), a paragraph ending at a line of blanks or a sentence end, numbered section
+ * lines as headings. The text itself is served unchanged at /cps/<v>.txt.
  */
 char *gc_page_cps_doc(const struct gc_cps_doc *d, enum gc_lang lang, size_t *n)
 {
-	const char *t = (const char *)d->text, *end = t + d->size, *nl;
+	const char *t = (const char *)d->text, *end = t + d->size, *nl, *prev = NULL;
 	struct sbuf b = {0};
 	char path[96];
 	bool open = false;
-	size_t len;
+	size_t len, prevlen = 0;
 
 	snprintf(path, sizeof(path), "/cps/%.64s.html", d->version);
 	page_head(&b, lang, d->title, path, "");
@@ -316,9 +358,16 @@ char *gc_page_cps_doc(const struct gc_cps_doc *d, enum gc_lang lang, size_t *n)
 	while (t < end) {
 		nl = memchr(t, '\n', (size_t)(end - t));
 		len = (size_t)((nl != NULL ? nl : end) - t);
+		if (len == 0 || (len == 1 && t[0] == '\r')) {
+			/* the extraction puts an empty line after every line: no break */
+			t = nl != NULL ? nl + 1 : end;
+			continue;
+		}
 		while (len > 0 && (t[len - 1] == '\r' || t[len - 1] == ' '))
 			len--;
-		if (len == 0) {
+		while (len > 0 && t[0] == ' ')
+			t++, len--;
+		if (len == 0) { /* a line of blanks: where the PDF left vertical space */
 			if (open)
 				sb_puts(&b, "</p>\n");
 			open = false;
@@ -330,9 +379,18 @@ char *gc_page_cps_doc(const struct gc_cps_doc *d, enum gc_lang lang, size_t *n)
 			sb_html_n(&b, t, len);
 			sb_puts(&b, "</h3>\n");
 		} else {
-			sb_puts(&b, open ? "\n" : "<p>");
+			if (!open)
+				sb_puts(&b, "<p>");
+			else if (!(cjk_at((const unsigned char *)prev, prevlen, true) &&
+			           cjk_at((const unsigned char *)t, len, false)))
+				sb_puts(&b, " ");
 			open = true;
 			sb_html_n(&b, t, len);
+			if (para_end(t, len)) {
+				sb_puts(&b, "</p>\n");
+				open = false;
+			}
+			prev = t, prevlen = len;
 		}
 		t = nl != NULL ? nl + 1 : end;
 	}
@@ -405,7 +463,7 @@ static void cert_rows(struct sbuf *b, const struct gc_repo_cert *rc, X509 *x, en
 	else
 		name = NULL;
 	BIO_free(bio);
-	sb_printf(b, "<table>\n<tr><th>%s</th><td><code>", L(lang, "serial number", "序號"));
+	sb_printf(b, "<table class=\"kv\">\n<tr><th>%s</th><td><code>", L(lang, "serial number", "序號"));
 	sb_html(b, rc->serial);
 	sb_printf(b, "</code></td></tr>\n<tr><th>%s</th><td>", L(lang, "subject", "證書主體"));
 	sb_html(b, name ? name : "(unprintable)");
@@ -465,7 +523,7 @@ static void index_crl_row(struct sbuf *b, const char *crl_dir, const char *file,
 
 	snprintf(path, sizeof(path), "%s/%s", crl_dir, file);
 	have = stat(path, &st) == 0;
-	sb_printf(b, "<tr><td data-h=\"%s\"><a href=\"/crl/%s\">%s</a>", L(lang, "file", "檔案"), file, file);
+	sb_printf(b, "<tr><td data-h=\"%s\"><a class=\"nw\" href=\"/crl/%s\">%s</a>", L(lang, "file", "檔案"), file, file);
 	if (!current)
 		sb_printf(b, " <span class=\"badge replaced\">%s</span>", L(lang, "replaced CA", "已更替的核證機關"));
 	sb_printf(b, "</td><td data-h=\"%s\">%s<br>", L(lang, "what", "內容"), crl_kind(kind, lang));
@@ -473,8 +531,8 @@ static void index_crl_row(struct sbuf *b, const char *crl_dir, const char *file,
 	if (have && c != NULL && c->this_update > 0) {
 		when_text(c->this_update, w[0]);
 		when_text(c->next_update, w[1]);
-		sb_printf(b, "</td><td data-h=\"thisUpdate\">%s</td><td data-h=\"nextUpdate\">%s%s</td>"
-		             "<td data-h=\"%s\">%lld</td><td data-h=\"%s\">%lld %s</td></tr>\n",
+		sb_printf(b, "</td><td data-h=\"thisUpdate\" class=\"nw\">%s</td><td data-h=\"nextUpdate\" class=\"nw\">%s%s</td>"
+		             "<td data-h=\"%s\">%lld</td><td data-h=\"%s\" class=\"nw\">%lld %s</td></tr>\n",
 		          w[0], w[1], c->next_update <= now ? L(lang, " <span class=\"badge revoked\">overdue</span>",
 		                                                  " <span class=\"badge revoked\">已逾期</span>") : "",
 		          L(lang, "cRLNumber", "清單號碼"), (long long)c->crl_number, L(lang, "size", "大小"),
@@ -483,7 +541,7 @@ static void index_crl_row(struct sbuf *b, const char *crl_dir, const char *file,
 		char date[30];
 		gc_http_date(st.st_mtim.tv_sec, date);
 		sb_printf(b, "</td><td data-h=\"thisUpdate\">%s</td><td data-h=\"nextUpdate\">&ndash;</td>"
-		             "<td data-h=\"%s\">&ndash;</td><td data-h=\"%s\">%lld %s</td></tr>\n",
+		             "<td data-h=\"%s\">&ndash;</td><td data-h=\"%s\" class=\"nw\">%lld %s</td></tr>\n",
 		          date, L(lang, "cRLNumber", "清單號碼"), L(lang, "size", "大小"), (long long)st.st_size,
 		          L(lang, "bytes", "位元組"));
 	} else {
@@ -559,7 +617,7 @@ static void index_cas(struct sbuf *b, const struct gc_page_index_in *in, int64_t
 		sb_html(b, c->subject_cn);
 		sb_printf(b, "<br><small>%s ", L(lang, "issued by", "簽發者："));
 		sb_html(b, c->issuer_cn);
-		sb_printf(b, "</small></td><td data-h=\"%s\">%s<br>&ndash; %s</td><td data-h=\"%s\"><code>%s</code></td>"
+		sb_printf(b, "</small></td><td data-h=\"%s\"><span class=\"nw\">%s</span><br><span class=\"nw\">&ndash; %s</span></td><td data-h=\"%s\"><code>%s</code></td>"
 		             "<td data-h=\"%s\"><a href=\"/certs/%s.crt\">DER</a> &middot; <a href=\"/certs/%s.pem\">PEM"
 		             "</a></td></tr>\n",
 		          L(lang, "validity", "有效期"), w[0], w[1], L(lang, "SHA-256 fingerprint", "SHA-256 指紋"), fp,

@@ -72,7 +72,7 @@ mapfile -t crls < <(grep -o 'href="/crl/[^"]*"' "$T/index.html" | sed 's|href="/
 check_eq "every CRL series listed" \
   "RootCA2ARL.crl RootCA3ARL.crl eCertCA2-17CRL1.crl eCertCA2-17CRL2.crl eCertCA2-23CRL1.crl eCertCA2-23CRL2.crl eCertCA3-26CRL1.crl eCertCA3-26CRL2.crl eCertCA3-27CRL1.crl eCertCA3-27CRL2.crl" \
   "${crls[*]}"
-check_eq "each CRL listed with thisUpdate and nextUpdate" 10 "$(grep -c 'data-h="nextUpdate">20' "$T/index.html")"
+check_eq "each CRL listed with thisUpdate and nextUpdate" 10 "$(grep -c 'data-h="nextUpdate" class="nw">20' "$T/index.html")"
 fp=$(sqlhex "$CA" "SELECT der FROM ca_certs WHERE key_label = 'root-ca-3'" | xxd -r -p |
   openssl x509 -inform DER -noout -fingerprint -sha256 | cut -d= -f2)
 check_contains "the new root's SHA-256 fingerprint on the index" "$fp" "$(cat "$T/index.html")"
