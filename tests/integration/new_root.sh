@@ -85,7 +85,7 @@ keys=$(SOFTHSM2_CONF=$CA/token/softhsm2.conf pkcs11-tool --module /usr/lib/softh
   --token-label gcert-ca --login --pin "$(cat "$CA/token/user.pin")" --list-objects --type privkey 2>/dev/null |
   sed -n 's/^ *label: *//p' | sort | xargs)
 check_eq "the token still holds every key, old and new" "audit-key ecert-ca-2-17 ecert-ca-3-26 root-ca-2 root-ca-3" "$keys"
-st=$("$GCERT" ca status --dir "$CA")
+st=$("$GCERT" ca status --dir "$CA" || true) # exit 4: no CRL schedule runs here
 check_eq "status: four CA certificates with their days left" 4 "$(grep -cE '^(root|issuing) .*days left' <<<"$st")"
 check "audit trail verifies" "$GCERT" audit verify --dir "$CA"
 finish
