@@ -2,10 +2,12 @@
  * http.c - the public repository over HTTP (CPS §2.5, §2.7, §4.3, §8).
  *
  * Paths (docs/repository.md):
- *   /                          index page for people
- *   /crl/<file>                the CRLs and the ARL of App. C, from DIR/repo/crl/ (DER)
- *   /certs/root.crt|.pem       Root CA 2 certificate;  /certs/issuing-ca.crt|.pem  e-Cert CA 2 - 17
- *   /cps/, /cps/<version>.txt  the CPS and every earlier version; /cps/current.txt
+ *   /                          index page for people (English or Traditional Chinese)
+ *   /crl/<file>                every CRL and ARL series of every CA, from DIR/repo/crl/ (DER)
+ *   /certs/root.crt|.pem       the current root;  /certs/issuing-ca.crt|.pem  the current issuing CA
+ *   /certs/<name>.crt|.pem     every CA and link certificate there has been, by a stable name
+ *   /cps/, /cps/<version>.txt  the CPS and every earlier version; /cps/current.txt;
+ *   /cps/<version>.html        a version to read
  *   /cert/<serial>[.crt|.pem]  one issued certificate by serial (page, DER, PEM)
  *   /lookup?serial=S|email=E[&format=html|der|pem]   the same, also by exact email
  * Lookups are rate limited per client address and never enumerate subscribers (§2.7).

@@ -2,12 +2,14 @@
  * ldap.c - the LDAP publisher (see repo_ldap.h; CPS §2.5, §2.5.3, App. C I).
  *
  * Entries (docs/repository.md), under the suffix <base> = "o=Hongkong Post,c=HK":
- *   cn=<root CA name>,<base>          applicationProcess + pkiCA: cACertificate;binary,
- *                                     authorityRevocationList;binary (the ARL, App. C II)
+ *   cn=<root CA name>,<base>          applicationProcess + pkiCA: cACertificate;binary (its
+ *                                     own certificate and the links to it), the ARL
+ *                                     authorityRevocationList;binary (App. C II)
  *   cn=<issuing CA name>,<base>       applicationProcess + pkiCA: cACertificate;binary
  *   cn=<issuing CA name> CRL1,<base>  cRLDistributionPoint: certificateRevocationList;binary
  *                                     (the full CRL; App. C I names this entry)
- *   cn=<issuing CA name> CRL2,<base>  cRLDistributionPoint: the partitioned CRL
+ *   cn=<issuing CA name> CRL<n>,<base> cRLDistributionPoint: a partitioned CRL (...CRL<n>.crl)
+ * for every CA there has been (roots and issuing CAs replaced by changeovers too).
  *   uid=<serial>,ou=g-Cert,<base>     inetOrgPerson + pkiUser: userCertificate;binary,
  *                                     cn, sn, mail, ou (one entry per certificate)
  */
