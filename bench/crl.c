@@ -22,7 +22,7 @@
 #include "ca/crl.h"
 #include "core/cps.h"
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "bench_crl: %s: %s\n", what, gc_err_detail());
 	exit(1);

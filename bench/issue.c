@@ -86,7 +86,7 @@ struct cost {
 	double cpu_us, read_kib, write_kib; /* per signature or certificate */
 };
 
-static void die(const char *what)
+static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "bench_issue: %s: %s\n", what, gc_err_detail());
 	exit(1);

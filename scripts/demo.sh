@@ -2,7 +2,8 @@
 # demo.sh - on a fresh Debian 12 machine: installs what is missing, builds, creates a demo
 # CA in ./demo-ca (SoftHSM2 token and SQLite inside it), issues one g-Cert of each type,
 # shows them verifying in OpenSSL, then runs the CA service on localhost: the public
-# repository over HTTP and the interface endpoint over HTTPS with mutual TLS, and the RA
+# repository over HTTP, the interface endpoint over HTTPS with mutual TLS and the CRL
+# schedule (with supplementary CRLs after revocations), and the RA
 # service (CMMP side) in ./demo-ra, linked to that CA and pinned at it, with demo users
 # whose passwords are printed. The URLs are printed; Ctrl-C stops both.
 # DEMO_NO_SERVE=1 stops after the certificates.
@@ -58,7 +59,10 @@ IFACE=127.0.0.1:${IFACE_PORT:-8443}
 "$GCERT" crl issue --dir "$CA" >/dev/null
 echo
 echo "starting the CA service:"
-"$GCERT" ca serve --dir "$CA" --listen "$HTTP" --ldap none --interface-listen "$IFACE" &
+# --crl-schedule: CRLs at the App. C times, and a supplementary CRL within
+# crl.supplementary_delay_seconds (300 by default) of any revocation, e.g. one approved in
+# the RA; `gcert ca status --dir demo-ca` shows what waits
+"$GCERT" ca serve --dir "$CA" --listen "$HTTP" --ldap none --interface-listen "$IFACE" --crl-schedule &
 CA_PID=$!
 trap 'kill $CA_PID 2>/dev/null || true' EXIT
 sleep 1

@@ -7,6 +7,9 @@
 # time (FUZZ_SECONDS each, default 30) on its committed seed corpus.
 #   scripts/test.sh            all of it
 #   scripts/test.sh --quick    the normal build only
+# Before any test, a plain Release build with GCC and a Release build with clang, compile
+# only (issue 16: a packager's `cmake -DCMAKE_BUILD_TYPE=Release` must build, warnings
+# being errors, and GCC's -O2/-O3 warnings differ from RelWithDebInfo's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh --test
@@ -31,6 +34,14 @@ run_pg_suite() { # BUILD_DIR
   rm -rf "$pgdir"
   trap - EXIT
 }
+compile_only() { # BUILD_DIR [cmake options...]
+  local dir=$1; shift
+  echo "== compile $dir $*"
+  cmake -S . -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j"$(nproc)" || status=1
+}
+compile_only build-release -DCMAKE_BUILD_TYPE=Release
+CC=clang compile_only build-clang -DCMAKE_BUILD_TYPE=Release
 run_suite build
 run_pg_suite build
 if [[ "${1:-}" != "--quick" ]]; then

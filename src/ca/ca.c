@@ -32,6 +32,7 @@
 
 #include "ca/activation.h"
 #include "ca/auditkey.h"
+#include "ca/crl.h"
 #include "core/calendar.h"
 #include "core/cps.h"
 #include "core/text.h"
@@ -491,6 +492,25 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 	return remove(path);
 }
 
+/*
+ * The key ceremony ends with the root's first ARL and the issuing CA's first CRLs
+ * (crl.h gc_crl_publish_all): a new CA is verifiable from its first certificate. With
+ * custodians the PIN is in no file: the ceremony's own activation logs the token in.
+ */
+static gc_result first_crls(const char *dir, const char *pin, const char *actor)
+{
+	struct gc_ca *ca;
+	size_t n;
+	gc_result rc;
+
+	GC_GUARD(gc_ca_open(dir, pin != NULL ? GC_NEED_DB : GC_NEED_DB | GC_NEED_TOKEN, actor, &ca));
+	rc = pin != NULL ? gc_ca_activate(ca, pin, "the key ceremony", "the first ARL and CRLs") : GC_OK;
+	if (rc == GC_OK)
+		rc = gc_crl_publish_all(ca, (int64_t)time(NULL), &n);
+	gc_ca_close(ca);
+	return rc;
+}
+
 gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const char *actor)
 {
 	struct gc_config cfg = opt->cfg;
@@ -534,7 +554,12 @@ gc_result gc_ca_init(const char *dir, const struct gc_init_options *opt, const c
 	/* CPS §6.4: the PIN leaves the ceremony only as sealed shares */
 	if (opt->activation != NULL && (rc = gc_activation_write_shares(opt->activation, &cfg, pin)) != GC_OK)
 		goto out;
-	if ((rc = record_ceremony(path, &cfg, json, actor, &root, &issuing)) != GC_OK && opt->activation)
+	if ((rc = record_ceremony(path, &cfg, json, actor, &root, &issuing)) == GC_OK) {
+		gc_hsm_free(hsm); /* the CA opens the token itself */
+		hsm = NULL;
+		rc = first_crls(absdir, opt->activation != NULL ? pin : NULL, actor);
+	}
+	if (rc != GC_OK && opt->activation)
 		gc_activation_remove_shares(opt->activation, &cfg);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ca/crl.h"
 #include "core/cps.h"
 #include "core/text.h"
 #include "core/timeutil.h"
@@ -164,6 +165,20 @@ static int64_t not_after_of(const X509 *x)
 	return (int64_t)timegm(&tm);
 }
 
+/* The new CA is verifiable from its first certificate (crl.h gc_crl_publish_all). The
+ * changeover itself is done by then: a failure here says so. */
+static gc_result publish_first(struct gc_ca *ca, int64_t now, size_t *n)
+{
+	gc_result rc = gc_crl_publish_all(ca, now, n);
+	char why[1024];
+
+	if (rc == GC_OK)
+		return GC_OK;
+	snprintf(why, sizeof(why), "%s", gc_err_detail());
+	return gc_fail(rc, "changeover done, but its first CRLs were not published: %s; run "
+	               "`gcert arl issue` and `gcert crl issue`", why);
+}
+
 gc_result gc_ca_changeover(struct gc_ca *ca, const struct gc_changeover *co, int64_t now,
                            struct gc_changeover_result *res)
 {
@@ -197,7 +212,8 @@ gc_result gc_ca_changeover(struct gc_ca *ca, const struct gc_changeover *co, int
 	snprintf(res->full_crl, sizeof(res->full_crl), "%s", next.full_crl);
 	serial_hex(ca->issuing_cert, res->serial);
 	res->not_after = not_after_of(ca->issuing_cert);
-	return record(ca, old_id, &old, now, res);
+	GC_GUARD(record(ca, old_id, &old, now, res));
+	return publish_first(ca, now, &res->crls);
 }
 
 /* ---- root changeover ---- */
@@ -459,5 +475,5 @@ gc_result gc_ca_new_root(struct gc_ca *ca, const struct gc_new_root *nr, int64_t
 	snprintf(res->issuing.full_crl, sizeof(res->issuing.full_crl), "%s", next.full_crl);
 	serial_hex(ca->issuing_cert, res->issuing.serial);
 	res->issuing.not_after = not_after_of(ca->issuing_cert);
-	return GC_OK;
+	return publish_first(ca, now, &res->issuing.crls);
 }

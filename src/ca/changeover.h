@@ -24,6 +24,7 @@ struct gc_changeover {
 struct gc_changeover_result {
 	char old_cn[260], new_cn[260], serial[41], key_label[65], crl_dp[256], full_crl[256];
 	int64_t not_after;
+	size_t crls; /* the first CRLs and ARLs published (gc_crl_publish_all) */
 };
 
 /*

@@ -521,6 +521,8 @@ gc_result gc_ca_reissue(struct gc_ca *ca, int64_t now, struct gc_reissue_result 
 	memset(res, 0, sizeof(*res));
 	GC_ENSURE(ca->root_key != NULL, GC_E_HSM, "ca reissue: the root key is not open");
 	GC_GUARD(ensure_new_ca(ca, now, &old_id));
+	/* the new CA is verifiable from its first certificate: its (empty) CRLs and the ARL */
+	GC_GUARD(gc_crl_publish_all(ca, now, &res->crls));
 	GC_GUARD(ca_serial(ca->db, ca->issuing_id, res->ca_serial, &ca_not_after));
 	X509_NAME_get_text_by_NID(X509_get_subject_name(ca->issuing_cert), NID_commonName, res->ca_cn,
 	                          sizeof(res->ca_cn));

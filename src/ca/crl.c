@@ -55,6 +55,7 @@ struct scope {
 	/* the CA names the linter expects of this issuer (NULL: the CA's current ones); after
 	 * a changeover an older CA's CRLs name its own root (CPS §4.7) */
 	const char *const *ca_names;
+	bool aki_key_only; /* an ARL of a root key that link certificates certify too */
 };
 
 /* C, ST, L, O of the CA, then the root and the CA that signs: from the signing CA's
@@ -402,6 +403,7 @@ static gc_result crl_expect(struct gc_ca *ca, const struct scope *s, const struc
 	x->prev_number_len = 8;
 	x->now = p->this_update;
 	x->max_period = p->next_update - p->this_update;
+	x->aki = s->aki_key_only ? GC_LINT_AKI_KEY_ONLY : GC_LINT_AKI_FULL;
 	return GC_OK;
 }
 
@@ -607,7 +609,7 @@ static gc_result issue_one(struct gc_ca *ca, const struct scope *s, enum gc_crl_
                            int64_t now, int64_t next_update, struct gc_crl_result *r)
 {
 	struct gc_crl_params p = {.issuer_cert = s->issuer, .this_update = now, .next_update = next_update,
-	                          .idp_only_ca = strcmp(s->kind, "arl") == 0};
+	                          .idp_only_ca = strcmp(s->kind, "arl") == 0, .aki_key_only = s->aki_key_only};
 	struct gc_crl_enc enc = {0};
 	struct writer w = {.fd = -1};
 	unsigned char sha[32];
@@ -859,11 +861,33 @@ gc_result gc_crl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now,
 	return rc;
 }
 
+/*
+ * App. C II gives the ARL's AKI the root certificate's issuer and serial. After a root
+ * changeover a root key has two certificates, its own and the link the other root signed
+ * (CPS §4.7); an issuer + serial names only one, and OpenSSL's -crl_check_all then fails
+ * for relying parties holding the other. The keyIdentifier alone, which App. C II's
+ * remark says the field is for ("to identify the public key matching the private key that
+ * signs the ARL"), matches both: such an ARL carries only that (docs/revocation.md).
+ */
+static gc_result root_has_links(struct gc_db *db, int64_t root_id, bool *links)
+{
+	struct gc_stmt *st;
+	bool row = false;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(db, "SELECT count(*) FROM ca_links WHERE subject_id = ?", &st));
+	if ((rc = gc_stmt_bind_int64(st, 1, root_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
+		*links = row && gc_stmt_int64(st, 0) > 0;
+	gc_stmt_free(st);
+	return rc;
+}
+
 static gc_result arl_issue(struct gc_ca *ca, enum gc_crl_cause cause, int64_t now, struct gc_crl_result *res)
 {
 	struct scope s = {.ca_id = ca->root_id, .kind = "arl", .rscope = "ca", .url = ca->cfg.arl_url,
 	                  .issuer = ca->root_cert, .key = ca->root_key};
 
+	GC_GUARD(root_has_links(ca->db, ca->root_id, &s.aki_key_only));
 	GC_GUARD(gc_db_begin(ca->db));
 	if (add_scope(ca->db, ca->root_id, "arl", ca->cfg.arl_url, now) != GC_OK) {
 		gc_db_rollback(ca->db);
@@ -921,6 +945,7 @@ static gc_result old_root_arl(struct gc_ca *ca, const struct ca_row *r, enum gc_
 	gc_stmt_free(st);
 	GC_GUARD(rc);
 	s.url = url;
+	GC_GUARD(root_has_links(ca->db, r->id, &s.aki_key_only));
 	names_of(ca, r->cert, true, cns, names);
 	s.ca_names = names;
 	GC_GUARD(gc_hsm_find_key(ca->hsm, r->key_label, &s.key));
@@ -952,6 +977,22 @@ gc_result gc_arl_issue_all(struct gc_ca *ca, enum gc_crl_cause cause, int64_t no
 		X509_free(rows[i].cert);
 	gc_db_unlock(ca->db, GC_LOCK_CRL_RUN);
 	return rc;
+}
+
+gc_result gc_crl_publish_all(struct gc_ca *ca, int64_t now, size_t *n)
+{
+	struct gc_crl_result *res = calloc(GC_CRL_MAX_RESULTS, sizeof(*res));
+	size_t narl = 0, ncrl = 0;
+	gc_result rc;
+
+	*n = 0;
+	GC_ENSURE(res != NULL, GC_E_NOMEM, "crl: out of memory");
+	if ((rc = gc_arl_issue_all(ca, GC_CRL_SUPPLEMENTARY, now, res, GC_CRL_MAX_RESULTS, &narl)) == GC_OK)
+		rc = gc_crl_issue(ca, GC_CRL_SUPPLEMENTARY, now, res, GC_CRL_MAX_RESULTS, &ncrl);
+	free(res);
+	GC_GUARD(rc);
+	*n = narl + ncrl;
+	return GC_OK;
 }
 
 gc_result gc_crl_last_issued(struct gc_ca *ca, const char *kind, bool scheduled_only, int64_t *at)
@@ -1034,15 +1075,63 @@ gc_result gc_crl_run_due(struct gc_ca *ca, const struct gc_schedule *sc, int64_t
 	int64_t now = (int64_t)time(NULL);
 	bool crls, arl;
 
+	struct gc_unpublished u;
+	enum gc_crl_cause cause = GC_CRL_SCHEDULED;
+	int64_t delay = ca->cfg.crl_supplementary_delay;
+
 	*n = 0;
 	GC_GUARD(gc_crl_due(ca, sc, clock, &crls, &arl));
+	/* a revocation waits at most crl.supplementary_delay_seconds for a CRL (CPS §4.4.3:
+	 * published within two working days, §4.4.4: effective when published; App. C I:
+	 * supplementary CRLs may be published at any time) */
+	GC_GUARD(gc_crl_unpublished(ca, &u));
+	if (!crls && u.ee > 0 && u.ee_oldest + delay <= clock)
+		crls = true, cause = GC_CRL_SUPPLEMENTARY;
+	if (!arl && u.ca > 0 && u.ca_oldest + delay <= clock)
+		arl = true, cause = GC_CRL_SUPPLEMENTARY;
 	if (crls)
-		GC_GUARD(gc_crl_issue(ca, GC_CRL_SCHEDULED, now, res, max - 1, n));
+		GC_GUARD(gc_crl_issue(ca, cause, now, res, max - 1, n));
 	if (arl) {
 		size_t k = 0;
 		GC_ENSURE(*n < max, GC_E_INTERNAL, "crl: no room for the ARL's result");
-		GC_GUARD(gc_arl_issue_all(ca, GC_CRL_SCHEDULED, now, &res[*n], max - *n, &k));
+		GC_GUARD(gc_arl_issue_all(ca, cause, now, &res[*n], max - *n, &k));
 		*n += k;
 	}
+	return GC_OK;
+}
+
+/* Revocations that no published CRL (scope ee: the full CRL of its CA; ca: the ARL) has
+ * yet, of CAs that publish; oldest by the time it was recorded. */
+gc_result gc_crl_unpublished(struct gc_ca *ca, struct gc_unpublished *u)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+
+	memset(u, 0, sizeof(*u));
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT scope, count(*), coalesce(min(revoked_at), 0) FROM revocation_status"
+	                               " WHERE published_at IS NULL AND ca_id IN (SELECT ca_id FROM crl_scopes)"
+	                               " GROUP BY scope", &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		if (strcmp(gc_stmt_text(st, 0), "ca") == 0)
+			u->ca = gc_stmt_int64(st, 1), u->ca_oldest = gc_stmt_int64(st, 2);
+		else
+			u->ee = gc_stmt_int64(st, 1), u->ee_oldest = gc_stmt_int64(st, 2);
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_crl_next_wake(struct gc_ca *ca, const struct gc_schedule *sc, int64_t clock, int64_t *at)
+{
+	struct gc_unpublished u;
+	int64_t delay = ca->cfg.crl_supplementary_delay;
+
+	*at = gc_schedule_next(sc, clock);
+	GC_GUARD(gc_crl_unpublished(ca, &u));
+	if (u.ee > 0 && u.ee_oldest + delay < *at)
+		*at = u.ee_oldest + delay;
+	if (u.ca > 0 && u.ca_oldest + delay < *at)
+		*at = u.ca_oldest + delay;
 	return GC_OK;
 }

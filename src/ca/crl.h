@@ -50,6 +50,14 @@ gc_result gc_arl_issue(struct gc_ca *, enum gc_crl_cause, int64_t now,
  * certificate is still valid (CPS §4.7: their old keys keep signing them). */
 gc_result gc_arl_issue_all(struct gc_ca *, enum gc_crl_cause, int64_t now, struct gc_crl_result *res,
                            size_t max, size_t *n) GC_MUST_CHECK;
+/*
+ * A new CA hierarchy publishes at once (issue 16): the key ceremony, `ca changeover`,
+ * `ca new-root` and `ca reissue` end with every root's ARL and every publishing issuing
+ * CA's CRLs, so a relying party can check the first certificate of a new CA without
+ * waiting for anyone to run `gcert arl issue`. Supplementary CRLs (App. C I: "may be
+ * published at any time"); *n: how many were issued.
+ */
+gc_result gc_crl_publish_all(struct gc_ca *, int64_t now, size_t *n) GC_MUST_CHECK;
 /* thisUpdate of the latest CRL of kind ("full" or "arl") of the current CAs (only the
  * scheduled ones when asked); 0 if none. */
 gc_result gc_crl_last_issued(struct gc_ca *, const char *kind, bool scheduled_only,
@@ -73,7 +81,20 @@ gc_result gc_crl_set_floor(struct gc_ca *, const char *reason, int64_t *floor) G
 /* What a round at clock would issue: the CRLs, the ARL (without issuing anything). */
 gc_result gc_crl_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock, bool *crls,
                      bool *arl) GC_MUST_CHECK;
+/* ... and a supplementary CRL (or ARL) when a revocation has waited
+ * crl.supplementary_delay_seconds for one (issue 17: an approved revocation reaches a
+ * published CRL without anyone running a command). */
 gc_result gc_crl_run_due(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
                          struct gc_crl_result *res, size_t max, size_t *n) GC_MUST_CHECK;
+
+/* Revocations not yet on a published CRL (ee) or ARL (ca), and the oldest of each. */
+struct gc_unpublished {
+	int64_t ee, ee_oldest, ca, ca_oldest;
+};
+gc_result gc_crl_unpublished(struct gc_ca *, struct gc_unpublished *) GC_MUST_CHECK;
+/* When the next round has something to do: the next slot, or sooner a revocation's
+ * supplementary CRL. */
+gc_result gc_crl_next_wake(struct gc_ca *, const struct gc_schedule *sc, int64_t clock,
+                           int64_t *at) GC_MUST_CHECK;
 
 #endif

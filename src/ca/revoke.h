@@ -82,6 +82,7 @@ struct gc_reissue_result {
 	char ca_serial[41];
 	char ca_cn[260];
 	int64_t reissued;
+	size_t crls;               /* the first CRLs and ARLs published (gc_crl_publish_all) */
 	char mapping[GC_MAX_PATH]; /* old serial -> new serial, one per line */
 	char bundle[GC_MAX_PATH];  /* the new certificates, PEM */
 };

@@ -13,6 +13,7 @@
 
 #include "ca/crl.h"
 #include "ca/revoke.h"
+#include "ca/status.h"
 #include "cli/cli.h"
 #include "core/calendar.h"
 #include "core/cps.h"
@@ -152,7 +153,7 @@ int cmd_crl_schedule(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	struct gc_schedule sc;
 	bool once = false;
-	int64_t pretend = 0, next, now;
+	int64_t pretend = 0, next, now, told = 0;
 	json_t *log = NULL;
 	char when[21];
 	gc_result rc;
@@ -188,15 +189,22 @@ int cmd_crl_schedule(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (once)
 			break;
-		next = gc_schedule_next(&sc, (int64_t)time(NULL));
+		/* the next slot, or sooner a revocation's supplementary CRL (issue 17) */
+		if (gc_crl_next_wake(ctx->ca, &sc, (int64_t)time(NULL), &next) != GC_OK)
+			next = gc_schedule_next(&sc, (int64_t)time(NULL));
+		if (gc_status_beat(ctx->ca, "crl-schedule", (int64_t)time(NULL), false) != GC_OK)
+			gc_err_clear(); /* only `ca status` misses one sign of life */
 		gc_time_format(next, when);
-		if (!ctx->json) {
+		if (!ctx->json && next != told) {
 			printf("next CRLs at %s\n", when);
 			fflush(stdout);
 		}
-		while (!stop_requested && (int64_t)time(NULL) < next)
-			sleep(1);
+		told = next;
+		while (!stop_requested && (int64_t)time(NULL) < next && (int64_t)time(NULL) < now + 10)
+			sleep(1); /* a new revocation is looked at within 10 s */
 	} while (!stop_requested);
+	if (!once && gc_status_beat(ctx->ca, "crl-schedule", (int64_t)time(NULL), true) != GC_OK)
+		gc_err_clear();
 	if (log)
 		cli_print_json(log);
 	return 0;

@@ -13,6 +13,14 @@ static void print_item(const struct gc_status_item *it, void *arg)
 	char until[21];
 	long long days = (long long)((it->until - (int64_t)time(NULL)) / 86400);
 
+	if (it->check) { /* issue 17: the service's checks */
+		if (arr != NULL)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:s}", "kind", it->kind, "name", it->name,
+			                                     "warning", it->warn, "note", it->note));
+		else
+			printf("%-8s %-52s %s%s\n", it->kind, it->name, it->warn ? "WARNING: " : "ok: ", it->note);
+		return;
+	}
 	gc_time_format(it->until, until);
 	if (arr != NULL) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "kind", it->kind, "name", it->name,

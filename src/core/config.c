@@ -37,6 +37,7 @@ void gc_config_defaults(struct gc_config *c)
 	snprintf(c->arl_url, sizeof(c->arl_url), "%s", CPS_DEFAULT_ARL);
 	snprintf(c->crl_schedule, sizeof(c->crl_schedule), "%s", CPS_DEFAULT_CRL_SCHEDULE);
 	c->crl_next_update_hours = CPS_CRL_NEXT_UPDATE_HOURS;
+	c->crl_supplementary_delay = GC_CRL_SUPPLEMENTARY_DELAY_S;
 	snprintf(c->holidays_file, sizeof(c->holidays_file), "%s", "calendar/hk-public-holidays.txt");
 	snprintf(c->warning_days_file, sizeof(c->warning_days_file), "%s", "calendar/warning-days.txt");
 	snprintf(c->repo.dir, sizeof(c->repo.dir), "%s", "repo");
@@ -88,6 +89,8 @@ static const struct key keys[] = {
 	S("arl.url", arl_url),
 	S("crl.schedule", crl_schedule),
 	R("crl.next_update_hours", crl_next_update_hours, 1, 72),
+	/* CPS §4.4.3 allows two working days; we publish within minutes */
+	R("crl.supplementary_delay_seconds", crl_supplementary_delay, 1, 86400),
 	S("calendar.holidays", holidays_file),
 	S("calendar.warning_days", warning_days_file),
 	S("repository.dir", repo.dir),

@@ -52,6 +52,7 @@ struct gc_config {
 	char arl_url[256];          /* App. C II ARL URL; its basename names the file */
 	char crl_schedule[128];     /* "HH:MM,..." UTC, App. C I (01:15, 06:15, 11:00) */
 	int crl_next_update_hours;  /* nextUpdate = thisUpdate + this (App. C I "daily") */
+	int crl_supplementary_delay; /* seconds a revocation waits for a supplementary CRL */
 	/* §4.4.3 working-day calendar, relative to the CA directory, editable by operators */
 	char holidays_file[GC_MAX_PATH];
 	char warning_days_file[GC_MAX_PATH];

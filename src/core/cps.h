@@ -35,6 +35,9 @@
 #define CPS_DEFAULT_CRL_SCHEDULE "01:15,06:15,11:00"
 /* App. C I: nextUpdate "daily"; App. C II: the ARL is issued yearly. */
 #define CPS_CRL_NEXT_UPDATE_HOURS 24
+/* Our choice (issue 17): a revocation waits at most this long for a supplementary CRL
+ * (crl.supplementary_delay_seconds); CPS §4.4.3 asks for two working days. */
+#define GC_CRL_SUPPLEMENTARY_DELAY_S 300
 #define CPS_ARL_PERIOD_MONTHS 12
 /* §4.4.3, §4.6: CRLs are archived for at least seven years. */
 #define CPS_ARCHIVE_YEARS 7

@@ -75,7 +75,7 @@ static void set_detail(enum gc_code code, const char *fmt, va_list ap)
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 }
 
-enum gc_code gc_fail(enum gc_code code, const char *fmt, ...)
+enum gc_code gc_fail_set(enum gc_code code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,7 +87,7 @@ enum gc_code gc_fail(enum gc_code code, const char *fmt, ...)
 	return code;
 }
 
-enum gc_code gc_fail_ssl(enum gc_code code, const char *fmt, ...)
+enum gc_code gc_fail_ssl_set(enum gc_code code, const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;

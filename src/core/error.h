@@ -134,9 +134,23 @@ const char *gc_err_detail(void);
 enum gc_code gc_err_code(void);
 
 /* Sets code and detail; returns code so that "return gc_fail(...)" reads naturally. */
-enum gc_code gc_fail(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum gc_code gc_fail_set(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* As gc_fail, and appends OpenSSL's error queue (which it empties). */
-enum gc_code gc_fail_ssl(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum gc_code gc_fail_ssl_set(enum gc_code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A failure is never GC_OK, and the compiler must see that: a function that writes its
+ * outputs only on success ("return gc_fail(...)" before the writes) is then known to have
+ * written them whenever it returns GC_OK, so GCC's -Wmaybe-uninitialized stays quiet in
+ * its inlined callers at -O2/-O3/-Os without the callers initialising dummies. A GC_OK
+ * passed as a failure code is a bug, reported as GC_E_INTERNAL.
+ */
+static inline enum gc_code gc_failure(enum gc_code code)
+{
+	return code != GC_OK ? code : GC_E_INTERNAL;
+}
+#define gc_fail(...) gc_failure(gc_fail_set(__VA_ARGS__))
+#define gc_fail_ssl(...) gc_failure(gc_fail_ssl_set(__VA_ARGS__))
 void gc_err_clear(void);
 
 /* Propagate a failure: GC_GUARD(f(x)); */

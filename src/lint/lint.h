@@ -99,6 +99,15 @@ enum gc_lint_crl_kind {
 	GC_LINT_ARL,           /* App. C II ARL by the root: IDP onlyContainsCACerts */
 };
 
+/*
+ * App. C II's ARL AKI: keyIdentifier, authorityCertIssuer and serial of the root's
+ * certificate (FULL) while the root key has one certificate; keyIdentifier alone
+ * (KEY_ONLY) once link certificates of a root changeover certify the same key (CPS
+ * §4.7), so that a relying party holding either certificate matches it; ANY: either
+ * (gcert lint of a file, which does not know the links).
+ */
+enum gc_lint_aki_form { GC_LINT_AKI_FULL, GC_LINT_AKI_KEY_ONLY, GC_LINT_AKI_ANY };
+
 struct gc_lint_crl_expect {
 	enum gc_lint_crl_kind kind;
 	const struct gc_lint_issuer *issuer; /* NULL: issuer name checked against CPS defaults */
@@ -113,6 +122,8 @@ struct gc_lint_crl_expect {
 	int64_t now;
 	/* When set: nextUpdate - thisUpdate must not exceed this many seconds. */
 	int64_t max_period;
+	/* The ARL's authorityKeyIdentifier (CRLs of issuing CAs are always FULL, App. C I). */
+	enum gc_lint_aki_form aki;
 };
 
 /* Lints a TBSCertificate (the bytes the token is about to sign). */

@@ -254,6 +254,23 @@ static void lint_idp(struct crl *c, const struct gc_tlv *v)
 	}
 }
 
+/* Whether the AKI must carry issuer and serial (App. C I always; App. C II see lint.h). */
+static bool aki_full(const struct crl *c, const struct gc_tlv *val)
+{
+	struct gc_cur v = gc_cur_in(val), in;
+	struct gc_tlv seq, kid;
+
+	if (c->kind != GC_LINT_ARL || c->x->aki == GC_LINT_AKI_FULL)
+		return true;
+	if (c->x->aki == GC_LINT_AKI_KEY_ONLY)
+		return false;
+	/* ANY: the form it has (a malformed one gets its finding from lint_aki) */
+	if (gc_cur_expect(&v, GC_TAG_SEQUENCE, &seq) != NULL)
+		return true;
+	in = gc_cur_in(&seq);
+	return !(gc_cur_expect(&in, GC_TAG_CTX(0), &kid) == NULL && gc_cur_done(&in));
+}
+
 static void lint_crl_exts(struct crl *c)
 {
 	struct gc_cur e;
@@ -274,8 +291,9 @@ static void lint_crl_exts(struct crl *c)
 				gc_lint_add(c->r, "crl.authorityKeyIdentifier", "must appear once, non-critical");
 			aki = true;
 			/* App. C I: as for certificates; App. C II: the ARL's names the root too,
-			 * with the root certificate's issuer (itself) and serial */
-			lint_aki(c->r, "crl.authorityKeyIdentifier", &val, c->is, c->ca_names, true);
+			 * with the root certificate's issuer (itself) and serial, or only the key
+			 * when link certificates certify it (lint.h gc_lint_aki_form) */
+			lint_aki(c->r, "crl.authorityKeyIdentifier", &val, c->is, c->ca_names, aki_full(c, &val));
 		} else if (gc_oid_is(&oid, oid_crl_number, oid_crl_number_len)) {
 			if (num || crit)
 				gc_lint_add(c->r, "crl.cRLNumber", "must appear once, non-critical (RFC 5280 §5.2.3)");

@@ -52,17 +52,21 @@ static gc_result app_json(struct call *c, int64_t id, json_t **out, int64_t *org
 	bool row = false;
 	gc_result rc;
 
+	/* one result followed to the end, so that GC_OK is seen to come with every output */
 	*out = NULL;
 	GC_GUARD(ra_prep(c, "SELECT " APP_COLS APP_FROM " WHERE a.id = ?", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+	rc = gc_stmt_bind_int64(st, 1, id);
+	if (rc == GC_OK)
+		rc = gc_stmt_step(st, &row);
+	if (rc == GC_OK && !row)
+		rc = gc_fail(GC_E_NOT_FOUND, "application %lld: no such application", (long long)id);
+	if (rc == GC_OK) {
 		*out = app_row_json(st);
 		*org = gc_stmt_int64(st, 18);
 		*requested_by = gc_stmt_int64(st, 19);
 	}
 	gc_stmt_free(st);
-	GC_GUARD(rc);
-	GC_ENSURE(row, GC_E_NOT_FOUND, "application %lld: no such application", (long long)id);
-	return GC_OK;
+	return rc;
 }
 
 /* An application of the caller's B/D (other B/Ds' are not theirs to see or decide). */

@@ -324,15 +324,21 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 {
 	struct gc_stmt *st;
 	bool row = false;
-	int64_t org = 0;
 	gc_result rc;
 
+	/* one result followed to the end, so that GC_OK is seen to come with every output */
 	*out = NULL;
 	GC_GUARD(ra_prep(c, "SELECT k.id, k.serial, k.status, u.username, k.reason, k.created_at, k.org_id, k.asked_by,"
 	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id)"
 	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by WHERE k.id = ?", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		org = gc_stmt_int64(st, 6);
+	rc = gc_stmt_bind_int64(st, 1, id);
+	if (rc == GC_OK)
+		rc = gc_stmt_step(st, &row);
+	if (rc == GC_OK && !row)
+		rc = gc_fail(GC_E_NOT_FOUND, "key request %lld: no such request", (long long)id);
+	if (rc == GC_OK && gc_stmt_int64(st, 6) != c->me.org_id)
+		rc = gc_fail(GC_E_RA_FORBIDDEN, "key request %lld: of another B/D", (long long)id);
+	if (rc == GC_OK) {
 		*asked_by = gc_stmt_int64(st, 7);
 		snprintf(status, 16, "%s", gc_stmt_text(st, 2));
 		snprintf(serial, 41, "%s", gc_stmt_text(st, 1));
@@ -342,14 +348,7 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 		                 (json_int_t)gc_stmt_int64(st, 8));
 	}
 	gc_stmt_free(st);
-	GC_GUARD(rc);
-	GC_ENSURE(row, GC_E_NOT_FOUND, "key request %lld: no such request", (long long)id);
-	if (org != c->me.org_id) {
-		json_decref(*out);
-		*out = NULL;
-		return gc_fail(GC_E_RA_FORBIDDEN, "key request %lld: of another B/D", (long long)id);
-	}
-	return GC_OK;
+	return rc;
 }
 
 gc_result ra_api_key_request(struct call *c)

@@ -18,7 +18,10 @@
 #include "store/repostore.h"
 #include "sys/fileio.h"
 
+#define MAX_FILES 64 /* CRL series of every CA there has been (store/repostore.h) */
+
 struct seen { /* the identity of the file last looked at under one name */
+	char name[128];
 	dev_t dev;
 	ino_t ino;
 	off_t size;
@@ -33,7 +36,9 @@ struct gc_repo_poller {
 	struct gc_db *db;
 	struct gc_audit *audit;
 	struct gc_loop loop;
-	struct seen seen[8];
+	struct seen seen[MAX_FILES];
+	size_t nseen;
+	struct gc_repo_crl crls[MAX_FILES];
 };
 
 static bool same(const struct seen *s, const struct stat *st)
@@ -78,7 +83,7 @@ out:
 }
 
 /* A new version of one file: queue it unless its bytes are those queued last. */
-static gc_result scan_one(struct gc_repo_poller *p, const struct gc_repo_file *f, struct seen *s)
+static gc_result scan_one(struct gc_repo_poller *p, const char *name, struct seen *s)
 {
 	char path[GC_MAX_PATH + 64], sha[65], last[65];
 	unsigned char *data = NULL, md[32];
@@ -89,22 +94,22 @@ static gc_result scan_one(struct gc_repo_poller *p, const struct gc_repo_file *f
 	bool found;
 	gc_result rc;
 
-	snprintf(path, sizeof(path), "%s/%s", p->crl_dir, f->name);
+	snprintf(path, sizeof(path), "%s/%s", p->crl_dir, name);
 	if (stat(path, &st) != 0 || same(s, &st))
 		return GC_OK; /* not published yet, or unchanged */
 	GC_GUARD(gc_file_read(path, GC_MAX_CRL_FILE, &data, &n));
 	remember(s, &st);
 	EVP_Digest(data, n, md, NULL, EVP_sha256(), NULL);
 	gc_hex_encode(md, 32, sha);
-	rc = gc_repo_file_last(p->db, f->name, last, &found);
+	rc = gc_repo_file_last(p->db, name, last, &found);
 	if (rc == GC_OK && !(found && strcmp(last, sha) == 0)) {
 		/* Publish only what a relying party can parse: a DER CRL, nothing after it. */
 		q = data;
 		crl = d2i_X509_CRL(NULL, &q, (long)n);
 		if (crl != NULL && q == data + n)
-			rc = queue_version(p, f->name, data, n, sha);
+			rc = queue_version(p, name, data, n, sha);
 		else
-			rc = reject(p, f->name, "not a DER CRL; not published to LDAP");
+			rc = reject(p, name, "not a DER CRL; not published to LDAP");
 		X509_CRL_free(crl);
 	}
 	if (rc != GC_OK)
@@ -113,14 +118,37 @@ static gc_result scan_one(struct gc_repo_poller *p, const struct gc_repo_file *f
 	return rc;
 }
 
+/* The state of a name, kept across passes (a new name takes a free slot). */
+static struct seen *seen_of(struct gc_repo_poller *p, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->nseen; i++)
+		if (strcmp(p->seen[i].name, name) == 0)
+			return &p->seen[i];
+	if (p->nseen == MAX_FILES)
+		return NULL;
+	memset(&p->seen[p->nseen], 0, sizeof(p->seen[0]));
+	snprintf(p->seen[p->nseen].name, sizeof(p->seen[0].name), "%s", name);
+	return &p->seen[p->nseen++];
+}
+
+/* Every CRL series of every CA (crl_scopes), and the CPS names of the current ones. */
 gc_result gc_repo_poller_scan(struct gc_repo_poller *p)
 {
 	gc_result rc, first = GC_OK;
-	size_t i;
+	struct seen *s;
+	size_t i, n = 0;
 
-	for (i = 0; i < gc_repo_file_count && i < sizeof(p->seen) / sizeof(p->seen[0]); i++)
-		if ((rc = scan_one(p, &gc_repo_files[i], &p->seen[i])) != GC_OK && first == GC_OK)
+	if ((rc = gc_repo_crl_list(p->db, p->crls, MAX_FILES, &n)) != GC_OK)
+		first = rc, n = 0;
+	for (i = 0; i < n + gc_repo_file_count; i++) {
+		const char *name = i < n ? p->crls[i].file : gc_repo_files[i - n].name;
+		if ((s = seen_of(p, name)) == NULL)
+			continue; /* more series than MAX_FILES: cannot happen (crl.c keeps 8 CAs) */
+		if ((rc = scan_one(p, name, s)) != GC_OK && first == GC_OK)
 			first = rc;
+	}
 	return first;
 }
 

@@ -2,10 +2,12 @@
  * http.c - the public repository over HTTP (CPS §2.5, §2.7, §4.3, §8).
  *
  * Paths (docs/repository.md):
- *   /                          index page for people
- *   /crl/<file>                the CRLs and the ARL of App. C, from DIR/repo/crl/ (DER)
- *   /certs/root.crt|.pem       Root CA 2 certificate;  /certs/issuing-ca.crt|.pem  e-Cert CA 2 - 17
- *   /cps/, /cps/<version>.txt  the CPS and every earlier version; /cps/current.txt
+ *   /                          index page for people (English or Traditional Chinese)
+ *   /crl/<file>                every CRL and ARL series of every CA, from DIR/repo/crl/ (DER)
+ *   /certs/root.crt|.pem       the current root;  /certs/issuing-ca.crt|.pem  the current issuing CA
+ *   /certs/<name>.crt|.pem     every CA and link certificate there has been, by a stable name
+ *   /cps/, /cps/<version>.txt  the CPS and every earlier version; /cps/current.txt;
+ *   /cps/<version>.html        a version to read
  *   /cert/<serial>[.crt|.pem]  one issued certificate by serial (page, DER, PEM)
  *   /lookup?serial=S|email=E[&format=html|der|pem]   the same, also by exact email
  * Lookups are rate limited per client address and never enumerate subscribers (§2.7).
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,8 +55,13 @@
 /* A published CPS version never changes (CPS §8: changes are new versions). */
 #define CACHE_IMMUTABLE "public, max-age=86400"
 
+#define MAX_CAS 64   /* CA certificates the repository lists (repostore.h) */
+#define MAX_CRLS 64  /* CRL series */
+#define FILE_CACHE 64
+
 struct file_cache { /* the ETag of the file last seen under a name */
 	pthread_mutex_t mu;
+	char name[128];
 	dev_t dev;
 	ino_t ino;
 	off_t size;
@@ -77,7 +85,7 @@ struct gc_repo_http {
 	bool busy[GC_HTTP_THREADS];
 	pthread_mutex_t rate_mu;
 	struct gc_rate *rate;
-	struct file_cache files[8];
+	struct file_cache files[FILE_CACHE];
 	struct gc_repo_alerts *alerts;
 };
 
@@ -185,27 +193,146 @@ static enum MHD_Result send_entity(struct MHD_Connection *c, const char *type, v
 	return queue(c, MHD_HTTP_OK, from_buffer(data, n, owned), type, etag, mtime, cache);
 }
 
-/* A page of repo_pages.c (NULL: it could not be made). */
+/*
+ * The pages' Content-Security-Policy: nothing loads from anywhere, no script runs, the
+ * one inline stylesheet (pages.c gc_page_css) is admitted by its SHA-256, forms go
+ * only to this repository. Computed once.
+ */
+static pthread_once_t csp_once = PTHREAD_ONCE_INIT;
+static char csp[200];
+
+static void csp_make(void)
+{
+	unsigned char md[32], b64[48];
+
+	EVP_Digest(gc_page_css, strlen(gc_page_css), md, NULL, EVP_sha256(), NULL);
+	EVP_EncodeBlock(b64, md, 32);
+	snprintf(csp, sizeof(csp), "default-src 'none'; style-src 'sha256-%s'; form-action 'self'; "
+	         "base-uri 'none'; frame-ancestors 'none'", (const char *)b64);
+}
+
+/* A page of pages.c (NULL: it could not be made). */
 static enum MHD_Result send_page(struct MHD_Connection *c, char *html, size_t n)
 {
+	struct MHD_Response *r;
+
 	if (html == NULL)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "page: out of memory");
-	return queue(c, MHD_HTTP_OK, from_buffer(html, n, true), T_HTML, NULL, 0, NULL);
+	pthread_once(&csp_once, csp_make);
+	if ((r = from_buffer(html, n, true)) != NULL) {
+		MHD_add_response_header(r, "Content-Security-Policy", csp);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Language");
+	}
+	return queue(c, MHD_HTTP_OK, r, T_HTML, NULL, 0, NULL);
+}
+
+/*
+ * The language of a page: ?lang=zh-Hant (or zh, zh-HK, zh-TW) or ?lang=en, else the
+ * first of Accept-Language that is Chinese or English (RFC 9110 §12.5.4, q-values
+ * honoured), else English. Machine-readable paths never depend on it.
+ */
+static bool lang_tag_zh(const char *s, size_t n)
+{
+	return n >= 2 && strncasecmp(s, "zh", 2) == 0 && (n == 2 || s[2] == '-') &&
+	       !(n >= 7 && strncasecmp(s, "zh-Hans", 7) == 0) && !(n == 5 && strncasecmp(s, "zh-CN", 5) == 0);
+}
+
+static bool lang_tag_en(const char *s, size_t n)
+{
+	return n >= 2 && strncasecmp(s, "en", 2) == 0 && (n == 2 || s[2] == '-');
+}
+
+static enum gc_lang page_lang(struct MHD_Connection *c)
+{
+	const char *q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lang");
+	const char *al = header(c, MHD_HTTP_HEADER_ACCEPT_LANGUAGE), *p, *e, *semi;
+	double best = 0, qv;
+	enum gc_lang lang = GC_LANG_EN;
+	size_t n;
+
+	if (q != NULL && lang_tag_zh(q, strlen(q)))
+		return GC_LANG_ZH;
+	if (q != NULL && lang_tag_en(q, strlen(q)))
+		return GC_LANG_EN;
+	for (p = al; p != NULL && *p != '\0'; p = *e ? e + 1 : e) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strcspn(p, ",");
+		semi = memchr(p, ';', (size_t)(e - p));
+		n = (size_t)((semi != NULL ? semi : e) - p);
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		qv = 1;
+		if (semi != NULL && (semi = strstr(semi, "q=")) != NULL && semi < e)
+			qv = strtod(semi + 2, NULL);
+		if (qv > best && (lang_tag_zh(p, n) || lang_tag_en(p, n))) {
+			best = qv;
+			lang = lang_tag_zh(p, n) ? GC_LANG_ZH : GC_LANG_EN;
+		}
+	}
+	return lang;
+}
+
+static struct gc_repo_reader *reader_get(struct gc_repo_http *h, int *slot);
+static void reader_put(struct gc_repo_http *h, int slot);
+
+/* What the repository holds now: every CA certificate and CRL series (repostore.h). */
+struct holdings {
+	struct gc_repo_ca cas[MAX_CAS];
+	struct gc_repo_crl crls[MAX_CRLS];
+	size_t ncas, ncrls;
+};
+
+static gc_result holdings_load(struct gc_repo_http *h, struct holdings *o, bool cas)
+{
+	struct gc_db *db;
+	gc_result rc;
+	int slot;
+
+	o->ncas = o->ncrls = 0;
+	db = gc_repo_reader_db(reader_get(h, &slot));
+	rc = gc_repo_crl_list(db, o->crls, MAX_CRLS, &o->ncrls);
+	if (rc == GC_OK && cas)
+		rc = gc_repo_ca_list(db, o->cas, MAX_CAS, &o->ncas);
+	reader_put(h, slot);
+	return rc;
+}
+
+static void holdings_free(struct holdings *o)
+{
+	if (o != NULL)
+		gc_repo_cas_clear(o->cas, o->ncas);
+	free(o);
 }
 
 /* (The length is read only after the page is made: argument order is unspecified.) */
 static enum MHD_Result send_index_page(struct gc_repo_http *h, struct MHD_Connection *c)
 {
+	struct holdings *o = calloc(1, sizeof(*o));
+	struct gc_page_index_in in;
+	enum MHD_Result r;
+	gc_result e;
 	size_t n = 0;
-	char *html = gc_page_index(&h->cfg, h->crl_dir, &n);
+	char *html;
 
-	return send_page(c, html, n);
+	if (o == NULL)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "page: out of memory");
+	if ((e = holdings_load(h, o, true)) != GC_OK) {
+		holdings_free(o);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, e, "%s", gc_err_detail());
+	}
+	in = (struct gc_page_index_in){.cfg = &h->cfg, .crl_dir = h->crl_dir, .cas = o->cas, .ncas = o->ncas,
+	                               .crls = o->crls, .ncrls = o->ncrls, .lang = page_lang(c)};
+	html = gc_page_index(&in, &n);
+	r = send_page(c, html, n);
+	holdings_free(o);
+	return r;
 }
 
 static enum MHD_Result send_cps_page(struct MHD_Connection *c)
 {
 	size_t n = 0;
-	char *html = gc_page_cps(&n);
+	char *html = gc_page_cps(page_lang(c), &n);
 
 	return send_page(c, html, n);
 }
@@ -286,12 +413,34 @@ static bool hash_fd(int fd, off_t size, char etag[36])
 	return ok;
 }
 
+/* The cache slot of a name: its own, a free one, or NULL (then hashed every time). */
+static struct file_cache *cache_of(struct gc_repo_http *h, const char *name)
+{
+	struct file_cache *fc;
+	size_t i;
+
+	for (i = 0; i < FILE_CACHE; i++) {
+		fc = &h->files[i];
+		pthread_mutex_lock(&fc->mu);
+		if (fc->name[0] == '\0')
+			snprintf(fc->name, sizeof(fc->name), "%s", name);
+		if (strcmp(fc->name, name) == 0) {
+			pthread_mutex_unlock(&fc->mu);
+			return fc;
+		}
+		pthread_mutex_unlock(&fc->mu);
+	}
+	return NULL;
+}
+
 /* The ETag of the open file, hashed once per (inode, size, mtime). */
 static bool file_etag(struct file_cache *fc, int fd, const struct stat *st, char etag[36])
 {
 	int64_t mt = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 	bool hit;
 
+	if (fc == NULL)
+		return hash_fd(fd, st->st_size, etag);
 	pthread_mutex_lock(&fc->mu);
 	hit = fc->valid && fc->dev == st->st_dev && fc->ino == st->st_ino &&
 	      fc->size == st->st_size && fc->mtime_ns == mt;
@@ -310,23 +459,55 @@ static bool file_etag(struct file_cache *fc, int fd, const struct stat *st, char
 	return true;
 }
 
+/*
+ * Names from the tables only, never a path from the URL: the CPS names of the current
+ * CAs (gc_repo_files), and the file of every CRL series any CA has (crl_scopes).
+ */
+static gc_result crl_name(struct gc_repo_http *h, const char *name, char out[128], bool *found)
+{
+	const struct gc_repo_file *f = gc_repo_file_find(name);
+	struct holdings *o;
+	gc_result rc;
+	size_t i;
+
+	*found = false;
+	if (f != NULL) {
+		snprintf(out, 128, "%s", f->name);
+		*found = true;
+		return GC_OK;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	rc = holdings_load(h, o, false);
+	for (i = 0; rc == GC_OK && i < o->ncrls && !*found; i++)
+		if (strcmp(o->crls[i].file, name) == 0) {
+			snprintf(out, 128, "%s", o->crls[i].file);
+			*found = true;
+		}
+	holdings_free(o);
+	return rc;
+}
+
 static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *c, const char *name)
 {
-	const struct gc_repo_file *f = gc_repo_file_find(name); /* names from the table only */
 	struct MHD_Response *r;
-	char path[GC_MAX_PATH + 64], etag[36];
+	char path[GC_MAX_PATH + 160], etag[36], file[128];
 	struct stat st;
+	bool found;
+	gc_result e;
 	int fd;
 
-	if (f == NULL)
+	if ((e = crl_name(h, name, file, &found)) != GC_OK)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, e, "%s", gc_err_detail());
+	if (!found)
 		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/crl/%.64s: no such CRL (App. C)", name);
-	snprintf(path, sizeof(path), "%s/%s", h->crl_dir, f->name);
+	snprintf(path, sizeof(path), "%s/%s", h->crl_dir, file);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/crl/%s: not published yet", f->name);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/crl/%s: not published yet", file);
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > GC_MAX_CRL_FILE ||
-	    !file_etag(&h->files[f - gc_repo_files], fd, &st, etag)) {
+	    !file_etag(cache_of(h, file), fd, &st, etag)) {
 		close(fd);
-		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_IO, "/crl/%s: cannot be read", f->name);
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_IO, "/crl/%s: cannot be read", file);
 	}
 	if (not_modified(c, etag, st.st_mtim.tv_sec)) {
 		close(fd);
@@ -340,6 +521,10 @@ static enum MHD_Result serve_crl(struct gc_repo_http *h, struct MHD_Connection *
 
 /* ---- /certs/: the CA certificates, from the database (current ones) ---- */
 
+/*
+ * root.crt/.pem and issuing-ca.crt/.pem: the current CAs; <name>.crt/.pem: any CA or link
+ * certificate there has been, by its stable name (repostore.h gc_repo_ca).
+ */
 static enum MHD_Result serve_ca(struct gc_repo_http *h, struct MHD_Connection *c, const char *name)
 {
 	static const struct { const char *file, *role; bool pem; } names[] = {
@@ -347,21 +532,46 @@ static enum MHD_Result serve_ca(struct gc_repo_http *h, struct MHD_Connection *c
 		{"issuing-ca.crt", "issuing", false}, {"issuing-ca.pem", "issuing", true},
 	};
 	struct gc_repo_cert rc = {0};
+	struct holdings *o;
 	enum MHD_Result r;
 	gc_result e;
-	size_t i;
+	size_t i, n = strlen(name);
+	bool pem;
 	int slot;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]) && strcmp(names[i].file, name) != 0; i++)
 		;
-	if (i == sizeof(names) / sizeof(names[0]))
+	if (i < sizeof(names) / sizeof(names[0])) {
+		e = gc_repo_ca_cert(reader_get(h, &slot), names[i].role, &rc);
+		reader_put(h, slot);
+		if (e != GC_OK)
+			return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, e, "%s", gc_err_detail());
+		r = send_cert(c, &rc, names[i].pem);
+		gc_repo_cert_clear(&rc);
+		return r;
+	}
+	if (n < 5 || (strcmp(name + n - 4, ".crt") != 0 && strcmp(name + n - 4, ".pem") != 0))
 		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/certs/%.64s: no such CA certificate", name);
-	e = gc_repo_ca_cert(reader_get(h, &slot), names[i].role, &rc);
-	reader_put(h, slot);
-	if (e != GC_OK)
+	pem = strcmp(name + n - 4, ".pem") == 0;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_NOMEM, "out of memory");
+	if ((e = holdings_load(h, o, true)) != GC_OK) {
+		holdings_free(o);
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, e, "%s", gc_err_detail());
-	r = send_cert(c, &rc, names[i].pem);
+	}
+	for (i = 0; i < o->ncas; i++)
+		if (strlen(o->cas[i].name) == n - 4 && strncmp(o->cas[i].name, name, n - 4) == 0)
+			break;
+	if (i == o->ncas) {
+		holdings_free(o);
+		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/certs/%.64s: no such CA certificate", name);
+	}
+	snprintf(rc.serial, sizeof(rc.serial), "%s", o->cas[i].serial);
+	rc.der = o->cas[i].der, rc.dersz = o->cas[i].dersz, rc.issued_at = o->cas[i].not_before;
+	o->cas[i].der = NULL; /* now rc's (send_cert hands DER to MHD) */
+	r = send_cert(c, &rc, pem);
 	gc_repo_cert_clear(&rc);
+	holdings_free(o);
 	return r;
 }
 
@@ -384,6 +594,16 @@ static enum MHD_Result serve_cps(struct MHD_Connection *c, const char *rest)
 
 	if (n == 0 || strcmp(rest, "index.html") == 0)
 		return send_cps_page(c);
+	if (n > 5 && n - 5 < sizeof(version) && strcmp(rest + n - 5, ".html") == 0) {
+		size_t len = 0;
+		char *html;
+		snprintf(version, sizeof(version), "%.*s", (int)(n - 5), rest);
+		d = strcmp(version, "current") == 0 ? gc_cps_current() : gc_cps_find(version);
+		if (d == NULL)
+			return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cps/%.64s: no such CPS version", rest);
+		html = gc_page_cps_doc(d, page_lang(c), &len);
+		return send_page(c, html, len);
+	}
 	if (n < 5 || n - 4 >= sizeof(version) || strcmp(rest + n - 4, ".txt") != 0)
 		return send_error(c, MHD_HTTP_NOT_FOUND, GC_E_NOT_FOUND, "/cps/%.64s: no such document", rest);
 	snprintf(version, sizeof(version), "%.*s", (int)(n - 4), rest);
@@ -496,7 +716,7 @@ static enum MHD_Result lookup(struct gc_repo_http *h, struct MHD_Connection *c, 
 	if (e != GC_OK)
 		return send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_DB, "database: lookup failed");
 	if (f == FMT_HTML) {
-		char *html = gc_page_cert(&rc, &n);
+		char *html = gc_page_cert(&rc, page_lang(c), (int64_t)time(NULL), &n);
 		r = html != NULL ? send_page(c, html, n)
 		                 : send_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, GC_E_BAD_ENCODING,
 		                              "certificate %s: cannot show it", rc.serial);

@@ -2,12 +2,14 @@
  * ldap.c - the LDAP publisher (see repo_ldap.h; CPS §2.5, §2.5.3, App. C I).
  *
  * Entries (docs/repository.md), under the suffix <base> = "o=Hongkong Post,c=HK":
- *   cn=<root CA name>,<base>          applicationProcess + pkiCA: cACertificate;binary,
- *                                     authorityRevocationList;binary (the ARL, App. C II)
+ *   cn=<root CA name>,<base>          applicationProcess + pkiCA: cACertificate;binary (its
+ *                                     own certificate and the links to it), the ARL
+ *                                     authorityRevocationList;binary (App. C II)
  *   cn=<issuing CA name>,<base>       applicationProcess + pkiCA: cACertificate;binary
  *   cn=<issuing CA name> CRL1,<base>  cRLDistributionPoint: certificateRevocationList;binary
  *                                     (the full CRL; App. C I names this entry)
- *   cn=<issuing CA name> CRL2,<base>  cRLDistributionPoint: the partitioned CRL
+ *   cn=<issuing CA name> CRL<n>,<base> cRLDistributionPoint: a partitioned CRL (...CRL<n>.crl)
+ * for every CA there has been (roots and issuing CAs replaced by changeovers too).
  *   uid=<serial>,ou=g-Cert,<base>     inetOrgPerson + pkiUser: userCertificate;binary,
  *                                     cn, sn, mail, ou (one entry per certificate)
  */
@@ -46,7 +48,9 @@ struct gc_repo_ldap {
 /* ---- modification lists ---- */
 
 #define MAX_MODS 10
-#define MAX_VALS 3
+#define MAX_VALS 8 /* cACertificate: a root's own certificate and its links (CPS §4.7) */
+#define MAX_CAS 64
+#define MAX_CRLS 64
 
 struct mods {
 	LDAPMod m[MAX_MODS];
@@ -131,9 +135,12 @@ static int entry_apply(LDAP *ld, struct entry *e)
 	mods_add(&add, "objectClass", e->classes, lens, e->nclasses);
 	mods_str(&add, e->rdn_attr, e->rdn_value);
 	for (i = 0; i < e->attrs.n; i++) {
-		const char *v[1] = {e->attrs.bv[i][0].bv_val};
-		size_t l[1] = {e->attrs.bv[i][0].bv_len};
-		mods_add(&add, e->attrs.m[i].mod_type, v, l, 1);
+		const char *v[MAX_VALS];
+		size_t l[MAX_VALS];
+		int k;
+		for (k = 0; e->attrs.bvp[i][k] != NULL; k++)
+			v[k] = e->attrs.bv[i][k].bv_val, l[k] = e->attrs.bv[i][k].bv_len;
+		mods_add(&add, e->attrs.m[i].mod_type, v, l, k);
 	}
 	mods_set_op(&add, LDAP_MOD_ADD);
 	rc = ldap_add_ext_s(ld, e->dn, add.p, NULL, NULL);
@@ -171,16 +178,96 @@ static void surname(const struct gc_repo_cert *c, char *out, size_t outsz)
 		snprintf(out, outsz, "%s", c->subject_cn);
 }
 
-static gc_result op_entry(const struct gc_config *cfg, const struct gc_outbox_op *op,
+/* What the directory is made from, read once per batch (the CA certificates and CRL
+ * series change only with a ceremony or a changeover). */
+struct lists {
+	struct gc_repo_ca cas[MAX_CAS];
+	struct gc_repo_crl crls[MAX_CRLS];
+	size_t ncas, ncrls;
+};
+
+/* A CA's entry holds every certificate issued to it: its own, and the links that
+ * certify its key (RFC 4523 cACertificate). */
+static gc_result ca_cert_entry(const struct gc_config *cfg, const struct gc_outbox_op *op,
+                               const struct lists *l, struct entry *e)
+{
+	const char *vals[MAX_VALS];
+	size_t lens[MAX_VALS], i;
+	int n = 0;
+
+	GC_GUARD(ca_entry(cfg, op->c.subject_cn, e));
+	vals[n] = (const char *)op->c.der, lens[n++] = op->c.dersz;
+	for (i = 0; i < l->ncas; i++)
+		if (strcmp(l->cas[i].kind, "link") == 0 && strcmp(l->cas[i].subject_cn, op->c.subject_cn) == 0) {
+			GC_ENSURE(n < MAX_VALS, GC_E_INTERNAL, "LDAP: %s has more than %d certificates",
+			          op->c.subject_cn, MAX_VALS);
+			vals[n] = (const char *)l->cas[i].der, lens[n++] = l->cas[i].dersz;
+		}
+	mods_add(&e->attrs, "cACertificate;binary", vals, lens, n);
+	return GC_OK;
+}
+
+/*
+ * The entry of a CRL file: a root's ARL on the root's entry (authorityRevocationList);
+ * an issuing CA's full CRL on "cn=<CA> CRL1" (App. C I), a partitioned CRL on
+ * "cn=<CA> CRL<n>" when its file is named ...CRL<n>.crl (App. C I naming), otherwise
+ * "cn=<CA> <file name without .crl>". Files of no known series take the names of the
+ * current CAs (gc_repo_files).
+ */
+static gc_result crl_entry(const struct gc_config *cfg, const struct gc_outbox_op *op,
+                           const struct lists *l, struct entry *e, char *scratch, size_t scratchsz,
+                           const char **attr)
+{
+	const struct gc_repo_crl *c = NULL;
+	const struct gc_repo_file *f;
+	const char *cn, *p;
+	size_t i, n;
+	bool arl;
+
+	for (i = 0; i < l->ncrls && c == NULL; i++)
+		if (strcmp(l->crls[i].file, op->object) == 0)
+			c = &l->crls[i];
+	if (c != NULL) {
+		arl = strcmp(c->kind, "arl") == 0;
+		cn = c->ca_cn;
+		n = strlen(c->file);
+		n = n > 4 && strcmp(c->file + n - 4, ".crl") == 0 ? n - 4 : n; /* config.c: always */
+		p = c->file + n;
+		while (p > c->file && p[-1] >= '0' && p[-1] <= '9')
+			p--;
+		if (strcmp(c->kind, "full") == 0)
+			snprintf(scratch, scratchsz, "%s" CPS_FULL_CRL_LDAP_SUFFIX, cn);
+		else if (p < c->file + n && p - c->file >= 3 && strncmp(p - 3, "CRL", 3) == 0)
+			snprintf(scratch, scratchsz, "%s CRL%.*s", cn, (int)(c->file + n - p), p);
+		else
+			snprintf(scratch, scratchsz, "%s %.*s", cn, (int)n, c->file);
+	} else {
+		GC_ENSURE((f = gc_repo_file_find(op->object)) != NULL, GC_E_INTERNAL,
+		          "LDAP outbox %lld: unknown repository file \"%.64s\"", (long long)op->id, op->object);
+		arl = f->entry == GC_REPO_ENTRY_ROOT;
+		cn = arl ? cfg->root.cn : cfg->issuing.cn;
+		snprintf(scratch, scratchsz, "%s CRL%d", cn, f->entry == GC_REPO_ENTRY_CRL1 ? 1 : 2);
+	}
+	if (arl) {
+		GC_GUARD(ca_entry(cfg, cn, e));
+		*attr = "authorityRevocationList;binary";
+	} else {
+		GC_GUARD(gc_ldap_dn("cn", scratch, cfg->repo.ldap_base, e->dn, sizeof(e->dn)));
+		e->rdn_attr = "cn", e->rdn_value = scratch;
+		e->classes[0] = "cRLDistributionPoint", e->nclasses = 1;
+		*attr = "certificateRevocationList;binary";
+	}
+	mods_bin(&e->attrs, *attr, op->c.der, op->c.dersz);
+	return GC_OK;
+}
+
+static gc_result op_entry(const struct gc_config *cfg, const struct gc_outbox_op *op, const struct lists *l,
                           struct entry *e, char *scratch, size_t scratchsz, const char **attr)
 {
-	const struct gc_repo_file *f;
-
 	memset(e, 0, sizeof(*e));
 	if (op->kind == GC_OUTBOX_CA_CERT) {
-		GC_GUARD(ca_entry(cfg, op->c.subject_cn, e));
-		mods_bin(&e->attrs, *attr = "cACertificate;binary", op->c.der, op->c.dersz);
-		return GC_OK;
+		*attr = "cACertificate;binary";
+		return ca_cert_entry(cfg, op, l, e);
 	}
 	if (op->kind == GC_OUTBOX_CERT) {
 		GC_GUARD(gc_repo_ldap_cert_dn(cfg->repo.ldap_base, op->c.serial, e->dn, sizeof(e->dn)));
@@ -194,18 +281,7 @@ static gc_result op_entry(const struct gc_config *cfg, const struct gc_outbox_op
 		mods_bin(&e->attrs, *attr = "userCertificate;binary", op->c.der, op->c.dersz);
 		return GC_OK;
 	}
-	GC_ENSURE((f = gc_repo_file_find(op->object)) != NULL, GC_E_INTERNAL,
-	          "LDAP outbox %lld: unknown repository file \"%.64s\"", (long long)op->id, op->object);
-	if (f->entry == GC_REPO_ENTRY_ROOT) {
-		GC_GUARD(ca_entry(cfg, cfg->root.cn, e));
-	} else {
-		snprintf(scratch, scratchsz, "%s CRL%d", cfg->issuing.cn, f->entry == GC_REPO_ENTRY_CRL1 ? 1 : 2);
-		GC_GUARD(gc_ldap_dn("cn", scratch, cfg->repo.ldap_base, e->dn, sizeof(e->dn)));
-		e->rdn_attr = "cn", e->rdn_value = scratch;
-		e->classes[0] = "cRLDistributionPoint", e->nclasses = 1;
-	}
-	mods_bin(&e->attrs, *attr = f->ldap_attr, op->c.der, op->c.dersz);
-	return GC_OK;
+	return crl_entry(cfg, op, l, e, scratch, scratchsz, attr);
 }
 
 /* The suffix entry and the subscribers' container, once per connection. */
@@ -300,6 +376,7 @@ static void publish_batch(struct gc_repo_ldap *p, bool *idle, bool *failed)
 {
 	static _Thread_local struct gc_outbox_op ops[GC_LDAP_BATCH];
 	static _Thread_local char dns[GC_LDAP_BATCH][1024];
+	static _Thread_local struct lists l;
 	const char *attrs[GC_LDAP_BATCH];
 	char scratch[512], err[256];
 	struct entry e;
@@ -312,8 +389,14 @@ static void publish_batch(struct gc_repo_ldap *p, bool *idle, bool *failed)
 		return;
 	}
 	*idle = n == 0;
+	if (n > 0 && (gc_repo_ca_list(p->db, l.cas, MAX_CAS, &l.ncas) != GC_OK ||
+	              gc_repo_crl_list(p->db, l.crls, MAX_CRLS, &l.ncrls) != GC_OK)) {
+		gc_outbox_ops_clear(ops, n);
+		*failed = true;
+		return;
+	}
 	for (done = 0; done < n; done++) {
-		if (op_entry(&p->cfg, &ops[done], &e, scratch, sizeof(scratch), &attrs[done]) != GC_OK) {
+		if (op_entry(&p->cfg, &ops[done], &l, &e, scratch, sizeof(scratch), &attrs[done]) != GC_OK) {
 			snprintf(err, sizeof(err), "%s [%s]", gc_err_detail(), gc_code_name(gc_err_code()));
 			rc = LDAP_OTHER;
 			break;
@@ -335,6 +418,8 @@ static void publish_batch(struct gc_repo_ldap *p, bool *idle, bool *failed)
 		disconnect(p);
 	}
 	gc_outbox_ops_clear(ops, n);
+	gc_repo_cas_clear(l.cas, l.ncas);
+	l.ncas = l.ncrls = 0;
 }
 
 /* What waits learns why: the first row records the failure to reach the directory. */

@@ -44,15 +44,36 @@ int gc_repo_http_port(const struct gc_repo_http *);
 /*
  * pages.c - what the public repository shows people (CPS §2.5, §2.5.1): HTML pages
  * and PEM text. Each function returns malloc'ed text (the caller frees) and its length,
- * or NULL when memory ran out (gc_page_cert also when the DER does not parse).
+ * or NULL when memory ran out (gc_page_cert also when the DER does not parse). Pages
+ * are in English or Traditional Chinese (http.c picks: ?lang=en|zh-Hant, else
+ * Accept-Language), styled by gc_page_css alone (inline, admitted by the CSP's hash).
  */
 
-/* The index: CRLs (with size and date when published), CA certificates, CPS, lookup forms. */
-char *gc_page_index(const struct gc_config *, const char *crl_dir, size_t *n);
+enum gc_lang { GC_LANG_EN, GC_LANG_ZH };
+extern const char gc_page_css[];
+
+struct gc_cps_doc;
+struct gc_page_index_in {
+	const struct gc_config *cfg;
+	const char *crl_dir;
+	const struct gc_repo_ca *cas; /* every CA certificate (store/repostore.h) */
+	size_t ncas;
+	const struct gc_repo_crl *crls; /* every CRL series */
+	size_t ncrls;
+	enum gc_lang lang;
+	int64_t now; /* 0: the clock */
+};
+
+/* The index: every CRL series with thisUpdate/nextUpdate, cRLNumber and size; every CA
+ * certificate with validity, status and SHA-256 fingerprint; CPS; lookup forms. */
+char *gc_page_index(const struct gc_page_index_in *, size_t *n);
 /* Every CPS version with its effective date, the current one marked (CPS §8). */
-char *gc_page_cps(size_t *n);
-/* One issued certificate: serial, subject, type, email, validity, fingerprint, links. */
-char *gc_page_cert(const struct gc_repo_cert *, size_t *n);
+char *gc_page_cps(enum gc_lang, size_t *n);
+/* One CPS version to read: paragraphs and section headings of its text. */
+char *gc_page_cps_doc(const struct gc_cps_doc *, enum gc_lang, size_t *n);
+/* One issued certificate: its status at now (good, revoked with date and reason,
+ * expired, not yet valid), serial, subject, type, email, validity, fingerprint, links. */
+char *gc_page_cert(const struct gc_repo_cert *, enum gc_lang, int64_t now, size_t *n);
 /* RFC 7468 text of DER bytes under label ("CERTIFICATE"). */
 char *gc_pem_encode(const unsigned char *der, size_t dersz, const char *label, size_t *n);
 

@@ -8,6 +8,7 @@
 
 #include "ca/alert.h"
 #include "ca/crl.h"
+#include "ca/status.h"
 #include "core/calendar.h"
 
 /* Even with no slot near, look again this often: a clock step or config drill is seen. */
@@ -16,6 +17,10 @@
 #define SCHED_FOLLOWER_POLL_MS 1000L
 /* after a lost database connection, the next try */
 #define SCHED_RECONNECT_MS 2000L
+/* A new revocation is noticed within this (or the supplementary delay, if shorter). */
+#define SCHED_REVOCATION_POLL_MS 10000L
+/* The worker's sign of life for `gcert ca status` (GC_STATUS_BEAT_STALE_S), this often. */
+#define SCHED_BEAT_S 30
 
 struct gc_crl_sched {
 	struct gc_ca *ca; /* a worker: its own database connection */
@@ -25,7 +30,38 @@ struct gc_crl_sched {
 	pthread_mutex_t mu;
 	long runs;
 	int64_t refused_slot; /* the last slot refused while the keys were not activated */
+	int64_t beat_at;      /* the last sign of life recorded */
 };
+
+/* issue 17: `gcert ca status` warns when the schedule stopped or never ran. */
+static void beat(struct gc_crl_sched *s, int64_t now, bool stopped)
+{
+	if (!stopped && now - s->beat_at < SCHED_BEAT_S)
+		return;
+	if (gc_status_beat(s->ca, "crl-schedule", now, stopped) == GC_OK)
+		s->beat_at = now;
+	else
+		gc_err_clear(); /* the next round tries again */
+}
+
+/* How long to sleep: until the next slot or a revocation's supplementary CRL, looking
+ * for new revocations at least every SCHED_REVOCATION_POLL_MS. */
+static long sleep_ms(struct gc_crl_sched *s)
+{
+	int64_t now = (int64_t)time(NULL), at = 0;
+	long ms, poll = SCHED_REVOCATION_POLL_MS;
+
+	if ((long)s->ca->cfg.crl_supplementary_delay * 1000L < poll)
+		poll = (long)s->ca->cfg.crl_supplementary_delay * 1000L;
+	if (gc_crl_next_wake(s->ca, &s->sc, now, &at) != GC_OK) {
+		gc_err_clear();
+		at = gc_schedule_next(&s->sc, now);
+	}
+	ms = (long)(at - now) * 1000L;
+	if (ms > poll)
+		ms = poll;
+	return ms;
+}
 
 gc_result gc_crl_sched_new(const struct gc_ca *ca, const char *actor, struct gc_crl_sched **out)
 {
@@ -92,7 +128,7 @@ static void *sched_main(void *arg)
 {
 	struct gc_crl_sched *s = arg;
 	struct gc_crl_result *res = calloc(GC_CRL_MAX_RESULTS + 1, sizeof(*res));
-	int64_t now, next;
+	int64_t now;
 	long ms;
 	size_t n = 0;
 	bool leader = false;
@@ -101,6 +137,7 @@ static void *sched_main(void *arg)
 	do {
 		now = (int64_t)time(NULL);
 		n = 0;
+		beat(s, now, false);
 		/* a node whose keys are not activated never leads: an activated one can */
 		if (s->ca->hsm == NULL) {
 			if (leader) { /* deactivated while leading: let an activated node lead */
@@ -127,8 +164,7 @@ static void *sched_main(void *arg)
 			s->runs++;
 			pthread_mutex_unlock(&s->mu);
 		}
-		next = gc_schedule_next(&s->sc, (int64_t)time(NULL));
-		ms = (long)(next - (int64_t)time(NULL)) * 1000L;
+		ms = sleep_ms(s);
 		if (ms > SCHED_MAX_SLEEP_MS || rc != GC_OK)
 			ms = SCHED_MAX_SLEEP_MS;
 		/* the database away (a server restart): leadership is contested again as soon
@@ -138,6 +174,7 @@ static void *sched_main(void *arg)
 		if (ms < 1000)
 			ms = 1000;
 	} while (gc_loop_sleep(&s->loop, ms));
+	beat(s, (int64_t)time(NULL), true);
 	free(res);
 	return NULL;
 }

@@ -15,8 +15,11 @@ struct gc_repo_reader {
 	struct gc_stmt *by_serial, *by_email, *ca;
 };
 
-#define CERT_COLS "serial, cert_type, subject_cn, coalesce(email, ''), organisation," \
-                  " not_before, not_after, issued_at, der"
+#define CERT_COLS "certificates.serial, cert_type, subject_cn, coalesce(email, ''), organisation," \
+                  " certificates.not_before, certificates.not_after, issued_at, der"
+/* a lookup shows the certificate's revocation, and when a CRL first published it */
+#define REV_COLS ", coalesce(rs.revoked_at, 0), coalesce(rs.published_at, 0), coalesce(rs.reason, -1)"
+#define REV_JOIN " LEFT JOIN revocation_status rs ON rs.serial = certificates.serial"
 
 void gc_repo_cert_clear(struct gc_repo_cert *c)
 {
@@ -64,12 +67,13 @@ gc_result gc_repo_reader_open(const char *dbpath, struct gc_repo_reader **out)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	GC_GUARD_OUT(rc, gc_db_open(dbpath, false, &r->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS " FROM certificates"
-	                                      " WHERE serial = ? AND status = 'issued'", &r->by_serial));
+	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS REV_COLS " FROM certificates"
+	                                      REV_JOIN " WHERE certificates.serial = ? AND status = 'issued'",
+	                               &r->by_serial));
 	/* uses index certificates_email; exact match only (CPS §2.7: no search) */
-	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS " FROM certificates"
+	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT " CERT_COLS REV_COLS " FROM certificates" REV_JOIN
 	                                      " WHERE email = ? AND status = 'issued'"
-	                                      " ORDER BY issued_at DESC, rowid DESC LIMIT 1",
+	                                      " ORDER BY issued_at DESC, certificates.rowid DESC LIMIT 1",
 	                               &r->by_email));
 	GC_GUARD_OUT(rc, gc_db_prepare(r->db, "SELECT serial, role, subject_cn, '', '', not_before,"
 	                                      " not_after, created_at, der FROM ca_certs"
@@ -93,7 +97,7 @@ void gc_repo_reader_free(struct gc_repo_reader *r)
 	free(r);
 }
 
-static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
+static gc_result one_row(struct gc_stmt *st, const char *key, const char *what, bool rev,
                          struct gc_repo_cert *out)
 {
 	bool row;
@@ -104,6 +108,11 @@ static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
 			rc = gc_fail(GC_E_NOT_FOUND, "%s %.64s: no issued certificate", what, key);
 		else if ((rc = fill(st, 0, out)) != GC_OK)
 			gc_repo_cert_clear(out);
+		else if (rev) {
+			out->revoked_at = gc_stmt_int64(st, 9);
+			out->published_at = gc_stmt_int64(st, 10);
+			out->reason = (int)gc_stmt_int64(st, 11);
+		}
 	}
 	gc_stmt_reset(st);
 	return rc;
@@ -112,18 +121,169 @@ static gc_result one_row(struct gc_stmt *st, const char *key, const char *what,
 gc_result gc_repo_cert_by_serial(struct gc_repo_reader *r, const char *serial,
                                  struct gc_repo_cert *out)
 {
-	return one_row(r->by_serial, serial, "serial", out);
+	return one_row(r->by_serial, serial, "serial", true, out);
 }
 
 gc_result gc_repo_cert_by_email(struct gc_repo_reader *r, const char *email,
                                 struct gc_repo_cert *out)
 {
-	return one_row(r->by_email, email, "email", out);
+	return one_row(r->by_email, email, "email", true, out);
 }
 
 gc_result gc_repo_ca_cert(struct gc_repo_reader *r, const char *role, struct gc_repo_cert *out)
 {
-	return one_row(r->ca, role, "CA", out);
+	return one_row(r->ca, role, "CA", false, out);
+}
+
+struct gc_db *gc_repo_reader_db(struct gc_repo_reader *r)
+{
+	return r->db;
+}
+
+/* ---- every CA certificate and CRL series ---- */
+
+static bool name_ok(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-' || s[i] == '_' || (s[i] == '.' && i > 0)))
+			return false;
+	return i > 0 && i < 60;
+}
+
+/* A CA certificate's stable name: its key label, or ca-<serial>. */
+static void ca_name(char *out, size_t outsz, const char *label, const char *serial)
+{
+	if (name_ok(label))
+		snprintf(out, outsz, "%s", label);
+	else
+		snprintf(out, outsz, "ca-%s", serial);
+}
+
+void gc_repo_cas_clear(struct gc_repo_ca *cas, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(cas[i].der);
+		memset(&cas[i], 0, sizeof(cas[i]));
+	}
+}
+
+static const char ca_list_sql[] =
+	"SELECT a.key_label, a.role, a.subject_cn, coalesce(i.subject_cn, a.subject_cn), a.serial,"
+	" a.is_current, a.not_before, a.not_after, a.der, '', '', 0 AS link, a.id,"
+	" coalesce((SELECT r.revoked_at FROM revocations r WHERE r.serial = a.serial), 0)"
+	" FROM ca_certs a LEFT JOIN ca_certs i ON i.id = a.issuer_id"
+	" UNION ALL"
+	" SELECT s.key_label, 'link', s.subject_cn, i.subject_cn, l.serial, 0, l.not_before, l.not_after,"
+	" l.der, i.key_label, i.serial, 1, l.id, 0"
+	" FROM ca_links l JOIN ca_certs s ON s.id = l.subject_id JOIN ca_certs i ON i.id = l.issuer_id"
+	" ORDER BY 12, 2 DESC, 13";
+
+static gc_result ca_row(struct gc_stmt *st, struct gc_repo_ca *c)
+{
+	const void *der;
+	char subject[160], issuer[160];
+	size_t n;
+
+	memset(c, 0, sizeof(*c));
+	copy_text(c->kind, sizeof(c->kind), gc_stmt_text(st, 1));
+	copy_text(c->subject_cn, sizeof(c->subject_cn), gc_stmt_text(st, 2));
+	copy_text(c->issuer_cn, sizeof(c->issuer_cn), gc_stmt_text(st, 3));
+	copy_text(c->serial, sizeof(c->serial), gc_stmt_text(st, 4));
+	ca_name(subject, sizeof(subject), gc_stmt_text(st, 0), c->serial);
+	if (gc_stmt_int64(st, 11) != 0) {
+		ca_name(issuer, sizeof(issuer), gc_stmt_text(st, 9), gc_stmt_text(st, 10));
+		snprintf(c->name, sizeof(c->name), "link-%.60s-signs-%.60s", issuer, subject);
+	} else {
+		snprintf(c->name, sizeof(c->name), "%s", subject);
+		c->current = gc_stmt_int64(st, 5) != 0;
+	}
+	c->revoked_at = gc_stmt_int64(st, 13);
+	c->not_before = gc_stmt_int64(st, 6);
+	c->not_after = gc_stmt_int64(st, 7);
+	der = gc_stmt_blob(st, 8, &n);
+	GC_ENSURE(der != NULL && n > 0, GC_E_DB, "CA certificate %s: no DER in the database", c->serial);
+	GC_ENSURE((c->der = malloc(n)) != NULL, GC_E_NOMEM, "out of memory");
+	memcpy(c->der, der, n);
+	c->dersz = n;
+	return GC_OK;
+}
+
+gc_result gc_repo_ca_list(struct gc_db *db, struct gc_repo_ca *out, size_t max, size_t *n)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+	size_t k = 0;
+
+	*n = 0;
+	GC_GUARD(gc_db_prepare(db, ca_list_sql, &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		if (k == max) {
+			rc = gc_fail(GC_E_INTERNAL, "repository: more than %zu CA certificates", max);
+			break;
+		}
+		if ((rc = ca_row(st, &out[k])) != GC_OK)
+			break;
+		k++;
+	}
+	gc_stmt_free(st);
+	if (rc != GC_OK) {
+		gc_repo_cas_clear(out, k + (k < max ? 1 : 0));
+		return rc;
+	}
+	*n = k;
+	return GC_OK;
+}
+
+static const char crl_list_sql[] =
+	"SELECT s.kind, s.url, a.subject_cn, a.key_label, a.serial, a.is_current,"
+	" coalesce(l.this_update, 0), coalesce(l.next_update, 0), coalesce(l.crl_number, 0)"
+	" FROM crl_scopes s JOIN ca_certs a ON a.id = s.ca_id"
+	" LEFT JOIN crls l ON l.id = (SELECT c.id FROM crls c WHERE c.ca_id = s.ca_id AND c.kind = s.kind"
+	" AND c.url = s.url ORDER BY c.crl_number DESC LIMIT 1)"
+	" ORDER BY a.role DESC, a.id, s.kind, s.url";
+
+gc_result gc_repo_crl_list(struct gc_db *db, struct gc_repo_crl *out, size_t max, size_t *n)
+{
+	struct gc_stmt *st;
+	const char *url, *slash;
+	bool row;
+	gc_result rc;
+	size_t k = 0;
+
+	*n = 0;
+	GC_GUARD(gc_db_prepare(db, crl_list_sql, &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		struct gc_repo_crl *c = &out[k];
+		if (k == max) {
+			rc = gc_fail(GC_E_INTERNAL, "repository: more than %zu CRL series", max);
+			break;
+		}
+		memset(c, 0, sizeof(*c));
+		url = gc_stmt_text(st, 1);
+		slash = strrchr(url, '/');
+		copy_text(c->file, sizeof(c->file), slash != NULL ? slash + 1 : url);
+		if (!name_ok(c->file))
+			continue; /* config.c allows no such URL; never a path from the database */
+		copy_text(c->kind, sizeof(c->kind), gc_stmt_text(st, 0));
+		copy_text(c->url, sizeof(c->url), url);
+		copy_text(c->ca_cn, sizeof(c->ca_cn), gc_stmt_text(st, 2));
+		ca_name(c->ca_name, sizeof(c->ca_name), gc_stmt_text(st, 3), gc_stmt_text(st, 4));
+		c->current = gc_stmt_int64(st, 5) != 0;
+		c->this_update = gc_stmt_int64(st, 6);
+		c->next_update = gc_stmt_int64(st, 7);
+		c->crl_number = gc_stmt_int64(st, 8);
+		k++;
+	}
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	*n = k;
+	return GC_OK;
 }
 
 /* ---- outbox ---- */

@@ -23,6 +23,9 @@ struct gc_repo_cert {
 	int64_t not_before, not_after, issued_at;
 	unsigned char *der; /* caller frees */
 	size_t dersz;
+	/* lookups only: its revocation (0 when none), and when a CRL first published it */
+	int64_t revoked_at, published_at;
+	int reason;
 };
 void gc_repo_cert_clear(struct gc_repo_cert *);
 
@@ -39,6 +42,48 @@ gc_result gc_repo_cert_by_email(struct gc_repo_reader *, const char *email,
 /* The current CA certificate of role "root" or "issuing". */
 gc_result gc_repo_ca_cert(struct gc_repo_reader *, const char *role,
                           struct gc_repo_cert *out) GC_MUST_CHECK;
+
+/* The reader's connection (for the lists below). */
+struct gc_db *gc_repo_reader_db(struct gc_repo_reader *);
+
+/*
+ * Every CA certificate there has been (CPS §2.5: the repository holds the CA public
+ * keys; §4.7: replaced CA certificates stay verifiable): the roots, then the issuing
+ * CAs, then the link certificates of root changeovers, each in the order made. Names
+ * are stable: a CA certificate's is its key label ("root-ca-2", "ecert-ca-2-17"), a
+ * link's "link-<issuer's label>-signs-<subject's label>" (as `gcert ca certs` writes
+ * them); a label outside [A-Za-z0-9._-] gives "ca-<serial>".
+ */
+struct gc_repo_ca {
+	char name[160];
+	char kind[8]; /* "root", "issuing", "link" */
+	char subject_cn[260], issuer_cn[260];
+	char serial[41];
+	bool current;        /* the root or issuing CA in use now (never a link) */
+	int64_t revoked_at;  /* on an ARL (ca compromise); 0 when not revoked */
+	int64_t not_before, not_after;
+	unsigned char *der;  /* caller frees (gc_repo_cas_clear) */
+	size_t dersz;
+};
+gc_result gc_repo_ca_list(struct gc_db *, struct gc_repo_ca *out, size_t max, size_t *n) GC_MUST_CHECK;
+void gc_repo_cas_clear(struct gc_repo_ca *, size_t n);
+
+/*
+ * Every CRL and ARL series a CA publishes or published (crl_scopes: full and
+ * partitioned CRLs of each issuing CA, each root's ARL), roots first, with the times of
+ * its latest archived CRL (0 when none yet). file is the last segment of its URL, the
+ * name under DIR/repo/crl/ and /crl/.
+ */
+struct gc_repo_crl {
+	char file[128];
+	char kind[12];        /* "full", "partition", "arl" */
+	char url[256];
+	char ca_cn[260];
+	char ca_name[160];    /* the CA certificate's name, as gc_repo_ca */
+	bool current;         /* of a CA in use now */
+	int64_t this_update, next_update, crl_number;
+};
+gc_result gc_repo_crl_list(struct gc_db *, struct gc_repo_crl *out, size_t max, size_t *n) GC_MUST_CHECK;
 
 /* ---- the LDAP outbox (schema migration 4) ---- */
 

@@ -679,6 +679,37 @@ static const struct gc_migration migrations[] = {
 	"CREATE INDEX certificates_open_node ON certificates(node_id)"
 	"  WHERE status IN ('reserved', 'signed');",
 	 NULL},
+	/*
+	 * 12: link certificates reach the directory (issue 16; RFC 4523 cACertificate: the
+	 * certificates issued to this CA). A new link queues its subject CA's entry, which the
+	 * publisher fills with every certificate of that CA; links made before are queued now.
+	 */
+	{"CREATE TRIGGER ca_links_publish AFTER INSERT ON ca_links"
+	"  BEGIN INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"    SELECT 'ca_cert', serial, CAST(strftime('%s', 'now') AS INTEGER) FROM ca_certs"
+	"    WHERE id = NEW.subject_id; END;"
+	"INSERT INTO ldap_outbox (kind, object, queued_at)"
+	"  SELECT 'ca_cert', c.serial, CAST(strftime('%s', 'now') AS INTEGER)"
+	"  FROM ca_links l JOIN ca_certs c ON c.id = l.subject_id ORDER BY l.id;",
+	 "CREATE FUNCTION gc_publish_link() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	 "  INSERT INTO ldap_outbox (kind, object, queued_at) SELECT 'ca_cert', serial, " PG_NOW
+	 "  FROM ca_certs WHERE id = NEW.subject_id; RETURN NULL; END $$;"
+	 "CREATE TRIGGER ca_links_publish AFTER INSERT ON ca_links FOR EACH ROW"
+	 "  EXECUTE FUNCTION gc_publish_link();"
+	 "INSERT INTO ldap_outbox (kind, object, queued_at)"
+	 "  SELECT 'ca_cert', c.serial, " PG_NOW " FROM ca_links l JOIN ca_certs c ON c.id = l.subject_id"
+	 "  ORDER BY l.id;"},
+	/*
+	 * 13: the CA service's workers say they are alive (issue 17): `gcert ca status` warns
+	 * when the CRL schedule stopped or never ran. One row per worker name, for the whole
+	 * database (several nodes: any node's schedule counts).
+	 */
+	{"CREATE TABLE service_beats ("
+	"  name TEXT PRIMARY KEY,"
+	"  node TEXT NOT NULL,"
+	"  beat_at INTEGER NOT NULL,"
+	"  stopped_at INTEGER);",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

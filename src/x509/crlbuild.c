@@ -144,8 +144,9 @@ static void db_ext(struct dbuf *b, const unsigned char *oid, size_t oidlen, bool
 	db_tlv(b, 0x04, v, n);
 }
 
-/* App. C: AKI as for certificates: keyIdentifier, authorityCertIssuer, serial. */
-static gc_result aki_value(const X509 *issuer, unsigned char **out, int *outsz)
+/* App. C: AKI as for certificates: keyIdentifier, authorityCertIssuer, serial; or the
+ * keyIdentifier alone (an ARL of a root key with link certificates, crlbuild.h). */
+static gc_result aki_value(const X509 *issuer, bool key_only, unsigned char **out, int *outsz)
 {
 	const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id((X509 *)issuer);
 	AUTHORITY_KEYID *akid = AUTHORITY_KEYID_new();
@@ -155,6 +156,8 @@ static gc_result aki_value(const X509 *issuer, unsigned char **out, int *outsz)
 	GC_NOMEM_OUT(rc, akid);
 	GC_ENSURE_OUT(rc, ski != NULL, GC_E_INTERNAL, "crl: issuer certificate has no subjectKeyIdentifier");
 	GC_NOMEM_OUT(rc, akid->keyid = ASN1_OCTET_STRING_dup(ski));
+	if (key_only)
+		goto encode;
 	GC_NOMEM_OUT(rc, akid->issuer = GENERAL_NAMES_new());
 	GC_NOMEM_OUT(rc, gn = GENERAL_NAME_new());
 	gn->type = GEN_DIRNAME;
@@ -162,6 +165,7 @@ static gc_result aki_value(const X509 *issuer, unsigned char **out, int *outsz)
 	GC_SSL_OUT(rc, sk_GENERAL_NAME_push(akid->issuer, gn) > 0, GC_E_NOMEM, "crl: AKI");
 	gn = NULL;
 	GC_NOMEM_OUT(rc, akid->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(issuer)));
+encode:
 	*out = NULL;
 	if ((*outsz = i2d_AUTHORITY_KEYID(akid, out)) <= 0)
 		rc = gc_fail_ssl(GC_E_INTERNAL, "crl: AKI encoding");
@@ -210,7 +214,7 @@ static gc_result build_tail(const struct gc_crl_params *p, struct dbuf *tail)
 	unsigned char *aki = NULL;
 	int akisz = 0;
 
-	GC_GUARD(aki_value(p->issuer_cert, &aki, &akisz));
+	GC_GUARD(aki_value(p->issuer_cert, p->aki_key_only, &aki, &akisz));
 	/* App. C order: authorityKeyIdentifier, cRLNumber, issuingDistributionPoint */
 	db_ext(&exts, oid_aki, 5, false, aki, (size_t)akisz);
 	OPENSSL_free(aki);

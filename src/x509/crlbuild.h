@@ -33,6 +33,10 @@ struct gc_crl_params {
 	int64_t crl_number;      /* cRLNumber, > 0 */
 	const char *idp_url;     /* partitioned CRL: critical IDP naming this URL; else NULL */
 	bool idp_only_ca;        /* ARL: critical IDP with onlyContainsCACerts TRUE */
+	/* ARL of a root whose key has more than one certificate (link certificates of a root
+	 * changeover, CPS §4.7): AKI keyIdentifier only, which every certificate of the key
+	 * matches (issuer + serial can name just one; see docs/revocation.md) */
+	bool aki_key_only;
 	size_t entries_len;      /* sum of gc_crl_entry_encode lengths */
 	size_t sig_len;          /* the signature's length in octets (key size) */
 };

@@ -10,9 +10,20 @@ CA=$T/ca
 new_ca "$CA" --issuing-years 1
 "$GCERT" crl issue --dir "$CA" >/dev/null
 "$GCERT" arl issue --dir "$CA" >/dev/null
+set +e
+out=$("$GCERT" ca status --dir "$CA"); rc=$?
+set -e
+check_eq "no CRL schedule has run: exit 4" 4 "$rc"
+check_eq "the one warning: the schedule" "schedule" "$(grep WARNING <<<"$out" | cut -d' ' -f1 | xargs)"
+# the schedule runs (`gcert crl schedule`; `ca serve --crl-schedule` beats the same way)
+"$GCERT" crl schedule --dir "$CA" >"$T/sched.out" 2>&1 &
+SP=$!
+at_exit "kill $SP"
+beating() { [[ $(sql "$CA" "SELECT count(*) FROM service_beats WHERE name = 'crl-schedule' AND stopped_at = 0") == 1 ]]; }
+check "the schedule says it runs" wait_for 30 beating
 out=$("$GCERT" ca status --dir "$CA")
 check_eq "all well: exit 0" 0 $?
-check_eq "two CA certificates, two CRLs, the ARL" 5 "$(grep -vc '^keys ' <<<"$out")"
+check_eq "two CA certificates, two CRLs, the ARL, files, revocations, schedule" 8 "$(grep -vc '^keys ' <<<"$out")"
 check_contains "single-person activation reported" "keys     activation: single-person (PIN file)" "$out"
 check_contains "the full CRL's nextUpdate is shown" "eCertCA2-17CRL1.crl" "$out"
 
@@ -22,7 +33,15 @@ set -e
 check_eq "warnings: exit 4" 4 "$rc"
 check_contains "the issuing CA's changeover is due" "key changeover due" "$out"
 check_contains "lapsed CRLs are named" "nextUpdate has passed" "$out"
-check_eq "three warnings in JSON" 3 "$(at +300d ca status --dir "$CA" --json | json_field warnings || true)"
+check_eq "four warnings in JSON (the schedule's beat is 300 days old too)" 4 \
+  "$(at +300d ca status --dir "$CA" --json | json_field warnings || true)"
+kill -TERM "$SP"
+wait "$SP" && pass || fail "crl schedule did not stop cleanly"
+set +e
+out=$("$GCERT" ca status --dir "$CA"); rc=$?
+set -e
+check_eq "the schedule stopped: exit 4" 4 "$rc"
+check_contains "says when" "WARNING: stopped at" "$out"
 
 # A CRL that lapses before the next scheduled run: CRLs valid 2 h, one run a day.
 S=$(date -u -d '+30 min' +%H:%M)

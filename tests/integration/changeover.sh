@@ -86,7 +86,7 @@ keys=$(SOFTHSM2_CONF=$CA/token/softhsm2.conf pkcs11-tool --module /usr/lib/softh
 check_eq "the token still holds every CA key" "audit-key ecert-ca-2-17 ecert-ca-2-23 root-ca-2" "$keys"
 
 # ca status: remaining life of each; a warning for each CA within 3 months of its end
-st=$("$GCERT" ca status --dir "$CA" --json)
+st=$("$GCERT" ca status --dir "$CA" --json || true) # exit 4: no CRL schedule runs here
 check_eq "status: three CA certificates with days left" 3 \
   "$("$PY" -c 'import json,sys; print(sum(1 for i in json.load(sys.stdin)["items"] if "days_left" in i))' <<<"$st")"
 FT() { LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME="$1" "$GCERT" ca status --dir "$CA" || true; }

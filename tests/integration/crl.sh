@@ -13,13 +13,21 @@ ROOT=$T/trust/root.pem ISS=$T/trust/issuing-ca.pem
 FULL=$CA/repo/crl/eCertCA2-17CRL1.crl PART=$CA/repo/crl/eCertCA2-17CRL2.crl ARL=$CA/repo/crl/RootCA2ARL.crl
 PART_URL=http://crl1.eCert.gov.hk/crl/eCertCA2-17CRL2.crl
 
-# ---- empty CRLs first ----
+# ---- the key ceremony's CRLs: a new CA is verifiable from its first certificate ----
+check_eq "the key ceremony published the ARL and both CRLs" "RootCA2ARL.crl eCertCA2-17CRL1.crl eCertCA2-17CRL2.crl" \
+  "$(ls "$CA/repo/crl" | xargs)"
+n1=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$FULL" "$ISS" full - - 2>"$T/err") && pass || fail "ceremony's full CRL: $(cat "$T/err")"
+n2=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$PART" "$ISS" partition "$PART_URL" - 2>"$T/err") && pass || fail "ceremony's partitioned CRL: $(cat "$T/err")"
+a1=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$ARL" "$ROOT" arl - - 2>"$T/err") && pass || fail "ceremony's ARL: $(cat "$T/err")"
+check_eq "cRLNumbers of the ceremony's CRLs" "1 2 1" "$n1 $n2 $a1"
+
+# ---- empty CRLs again ----
 check "crl issue (none revoked)" "$GCERT" crl issue --dir "$CA"
 check "arl issue" "$GCERT" arl issue --dir "$CA"
 n1=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$FULL" "$ISS" full - - 2>"$T/err") && pass || fail "empty full CRL: $(cat "$T/err")"
 n2=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$PART" "$ISS" partition "$PART_URL" - 2>"$T/err") && pass || fail "empty partitioned CRL: $(cat "$T/err")"
 a1=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$ARL" "$ROOT" arl - - 2>"$T/err") && pass || fail "empty ARL: $(cat "$T/err")"
-check_eq "cRLNumbers of the first run" "1 2 1" "$n1 $n2 $a1"
+check_eq "cRLNumbers of the first run" "3 4 2" "$n1 $n2 $a1"
 
 # ---- revocations with several reasons, one functional unit ----
 issue_cert "$CA" alice; A=$SERIAL
@@ -33,7 +41,7 @@ check "crl issue" "$GCERT" crl issue --dir "$CA"
 want="$A:0,$B:1,$C:6"
 n3=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$FULL" "$ISS" full - "$want" 2>"$T/err") && pass || fail "full CRL: $(cat "$T/err")"
 n4=$($PY "$GCERT_SRC/tests/integration/crl_fields.py" "$PART" "$ISS" partition "$PART_URL" "$want" 2>"$T/err") && pass || fail "partitioned CRL: $(cat "$T/err")"
-check_eq "cRLNumber strictly increases across the issuer's CRLs" "3 4" "$n3 $n4"
+check_eq "cRLNumber strictly increases across the issuer's CRLs" "5 6" "$n3 $n4"
 # the checker itself can fail: wrong reason, wrong issuer, wrong partition, broken DER
 CF="$PY $GCERT_SRC/tests/integration/crl_fields.py"
 if $CF "$FULL" "$ISS" full - "$A:1,$B:1,$C:6" 2>/dev/null; then fail "checker accepted a wrong reason"; else pass; fi
@@ -46,7 +54,7 @@ check_eq "no temporary file left beside the CRLs" "3" "$(ls -A "$CA/repo/crl" | 
 check_eq "published CRLs are world-readable" "644 644 644" "$(stat -c %a "$FULL" "$PART" "$ARL" | xargs)"
 
 # ---- the archive (§4.4.3): every CRL, byte for byte, never changed or deleted early ----
-check_eq "archived: 5 CRLs" "5" "$(sql "$CA" "SELECT count(*) FROM crls")"
+check_eq "archived: 8 CRLs (3 of them the ceremony's)" "8" "$(sql "$CA" "SELECT count(*) FROM crls")"
 check_eq "archive holds the published full CRL" "$(sha256sum < "$FULL" | cut -c1-64)" \
   "$(sql "$CA" "SELECT hex(der) FROM crls WHERE kind = 'full' ORDER BY crl_number DESC LIMIT 1" |
      $PY -c 'import hashlib, sys; print(hashlib.sha256(bytes.fromhex(sys.stdin.read().strip())).hexdigest())')"
@@ -59,7 +67,7 @@ if sql "$CA" "INSERT INTO crls (ca_id, kind, url, crl_number, this_update, next_
       revocations_upto, cause, sha256, der, created_at) SELECT ca_id, kind, url, 2, 1, 2, 0, 0,
       'supplementary', '', x'00', 0 FROM crls WHERE kind = 'full' LIMIT 1" 2>/dev/null; then
   fail "the database took a cRLNumber that does not increase"; else pass; fi
-check_eq "CRL publications audited" "4" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'crl.issued'")"
+check_eq "CRL publications audited" "6" "$(sql "$CA" "SELECT count(*) FROM audit_log WHERE event = 'crl.issued'")"
 
 # ---- OpenSSL ----
 to_pem "$PART" "$T/part.pem"; to_pem "$FULL" "$T/full.pem"; to_pem "$ARL" "$T/arl.pem"

@@ -55,13 +55,13 @@ cat "$T"/*ARL.pem "$T"/eCertCA*CRL1.pem >"$T/crls.pem"
 check "openssl: bob under the new root, CRLs and ARL checked" openssl verify -crl_check_all \
   -CAfile "$N/root.pem" -untrusted "$N/issuing-ca.pem" -CRLfile "$T/crls.pem" "$T/bob.pem"
 cat "$N/issuing-ca.pem" "$N/link-root-ca-2-signs-root-ca-3.pem" >"$T/cross1.pem"
-# (-crl_check, not _all: the new ARL's AKI names the self-signed new root's serial, as
-# App. C II asks, so OpenSSL does not take it for the link certificate's key)
-check "openssl: bob for a relying party holding only the old root" openssl verify -crl_check \
+# -crl_check_all: the ARLs of a root key with a link name the key alone (docs/revocation.md),
+# so OpenSSL takes the link certificate for the ARL's issuer
+check "openssl: bob for a relying party holding only the old root" openssl verify -crl_check_all \
   -CAfile "$O/root.pem" -untrusted "$T/cross1.pem" -CRLfile "$T/crls.pem" "$T/bob.pem"
 cat "$O/issuing-ca.pem" "$N/link-root-ca-3-signs-root-ca-2.pem" >"$T/cross2.pem"
 set +e
-o=$(openssl verify -crl_check -CAfile "$N/root.pem" -untrusted "$T/cross2.pem" -CRLfile "$T/crls.pem" "$T/alice.pem" 2>&1)
+o=$(openssl verify -crl_check_all -CAfile "$N/root.pem" -untrusted "$T/cross2.pem" -CRLfile "$T/crls.pem" "$T/alice.pem" 2>&1)
 set -e
 check_contains "openssl: alice (old CA) found revoked by a party holding only the new root" "certificate revoked" "$o"
 check "openssl: alice's path to the new root builds (no CRL check)" openssl verify \
@@ -85,7 +85,7 @@ keys=$(SOFTHSM2_CONF=$CA/token/softhsm2.conf pkcs11-tool --module /usr/lib/softh
   --token-label gcert-ca --login --pin "$(cat "$CA/token/user.pin")" --list-objects --type privkey 2>/dev/null |
   sed -n 's/^ *label: *//p' | sort | xargs)
 check_eq "the token still holds every key, old and new" "audit-key ecert-ca-2-17 ecert-ca-3-26 root-ca-2 root-ca-3" "$keys"
-st=$("$GCERT" ca status --dir "$CA")
+st=$("$GCERT" ca status --dir "$CA" || true) # exit 4: no CRL schedule runs here
 check_eq "status: four CA certificates with their days left" 4 "$(grep -cE '^(root|issuing) .*days left' <<<"$st")"
 check "audit trail verifies" "$GCERT" audit verify --dir "$CA"
 finish

@@ -46,7 +46,10 @@ check_contains "CPS index lists the version" 'href="/cps/2020-01-01.txt"' "$(cat
 check_eq "unknown CPS version" "404" "$(get "${URL}cps/1999-01-01.txt" | cut -d' ' -f1)"
 
 # -- CRLs and ARL straight from repo/crl/, visible as soon as renamed into place
-check_eq "CRL before any is published" "404" "$(get "${URL}crl/eCertCA2-17CRL1.crl" | cut -d' ' -f1)"
+check_eq "the key ceremony's CRL is served" "200" "$(get "${URL}crl/eCertCA2-17CRL1.crl" | cut -d' ' -f1)"
+rm "$CA/repo/crl/eCertCA2-17CRL1.crl"
+check_eq "a CRL whose file is gone: 404" "404" "$(get "${URL}crl/eCertCA2-17CRL1.crl" | cut -d' ' -f1)"
+check_contains "says not published" "not published yet" "$(cat "$T/body")"
 for name in eCertCA2-17CRL1.crl eCertCA2-17CRL2.crl RootCA2ARL.crl; do
   make_crl "$T/$name.v1"
   publish_file "$T/$name.v1" "$CA" "$name"

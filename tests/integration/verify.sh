@@ -11,12 +11,19 @@ new_ca "$CA"
 issue_cert "$CA" alice; A=$SERIAL
 issue_cert "$CA" bob functional_unit
 
-# no CRL yet: revocation status unknown is not "valid"
+# a new CA is verifiable from its first certificate: the key ceremony published the ARL
+# and the CRLs (issue 16), no `gcert crl issue` or `arl issue` needed
+check "a new CA's first certificate verifies at once" "$GCERT" verify --dir "$CA" "$T/alice.pem"
+# no CRL: revocation status unknown is not "valid"
+mv "$CA/repo/crl" "$T/crl-away"
 expect_status "no CRLs published" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
 check_contains "no CRLs: reason" "no CRLs published yet" "$(cat "$T/out")"
-check "crl issue" "$GCERT" crl issue --dir "$CA"
-expect_status "no ARL yet (the issuing CA is checked too)" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
+mkdir "$CA/repo/crl"
+cp "$T"/crl-away/eCertCA2-17CRL*.crl "$CA/repo/crl/"
+expect_status "no ARL (the issuing CA is checked too)" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
 check_contains "no ARL: reason" "revocation status unknown" "$(cat "$T/out")"
+cp "$T/crl-away/RootCA2ARL.crl" "$CA/repo/crl/"
+check "crl issue" "$GCERT" crl issue --dir "$CA"
 check "arl issue" "$GCERT" arl issue --dir "$CA"
 
 for p in sign encrypt clientauth any; do

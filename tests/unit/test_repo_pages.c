@@ -59,7 +59,8 @@ static void test_cert_page_escapes(void **state)
 	strcpy(c.serial, "00000000000000000000000000000000000000aa");
 	strcpy(c.role, "individual");
 	strcpy(c.email, "\"><img src=x>@example.gov.hk");
-	html = gc_page_cert(&c, &n);
+	c.not_before = 1700000000, c.not_after = 1800000000;
+	html = gc_page_cert(&c, GC_LANG_EN, 1750000000, &n);
 	assert_non_null(html);
 	assert_int_equal(strlen(html), n);
 	assert_null(strstr(html, "<script>"));
@@ -91,7 +92,48 @@ static void test_cert_page_escapes(void **state)
 	/* garbage is no certificate: no page */
 	c.der = (unsigned char *)"\x30\x03\x02\x01";
 	c.dersz = 4;
-	assert_null(gc_page_cert(&c, &n));
+	assert_null(gc_page_cert(&c, GC_LANG_EN, 1750000000, &n));
+}
+
+/* The status a relying party sees first: good, revoked (date, reason, whether a CRL has
+ * it yet), expired, not yet valid; in both languages. */
+static void test_cert_status(void **state)
+{
+	struct gc_repo_cert c;
+	size_t n = 0;
+	char *html;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.der = make_cert(&c.dersz);
+	strcpy(c.serial, "00000000000000000000000000000000000000aa");
+	strcpy(c.role, "individual");
+	c.not_before = 1700000000, c.not_after = 1800000000; /* 2023-11-14 .. 2027-01-15 */
+	html = gc_page_cert(&c, GC_LANG_EN, 1750000000, &n);
+	assert_non_null(strstr(html, "class=\"status good\">GOOD: not revoked, valid until 2027-01-15 08:00 UTC"));
+	assert_non_null(strstr(html, "SHA-256 fingerprint"));
+	free(html);
+	html = gc_page_cert(&c, GC_LANG_EN, 1800000000, &n);
+	assert_non_null(strstr(html, "class=\"status expired\">EXPIRED on 2027-01-15 08:00 UTC"));
+	assert_null(strstr(html, "GOOD"));
+	free(html);
+	html = gc_page_cert(&c, GC_LANG_EN, 1600000000, &n);
+	assert_non_null(strstr(html, "NOT YET VALID: from 2023-11-14"));
+	free(html);
+	c.revoked_at = 1760000000, c.reason = 1; /* 2025-10-09 08:53 */
+	html = gc_page_cert(&c, GC_LANG_EN, 1761000000, &n);
+	assert_non_null(strstr(html, "class=\"status revoked\">REVOKED on 2025-10-09 08:53 UTC (keyCompromise)"));
+	assert_non_null(strstr(html, "Not yet on a published CRL"));
+	assert_null(strstr(html, "GOOD"));
+	free(html);
+	c.published_at = 1760000600;
+	html = gc_page_cert(&c, GC_LANG_ZH, 1761000000, &n);
+	assert_non_null(strstr(html, "<html lang=\"zh-Hant\">"));
+	assert_non_null(strstr(html, "已撤銷，撤銷日期： 2025-10-09 08:53 UTC (密碼匙外洩)"));
+	assert_non_null(strstr(html, "2025-10-09 09:03 UTC"));
+	assert_non_null(strstr(html, "href=\"/cert/00000000000000000000000000000000000000aa?lang=en\""));
+	free(html);
+	OPENSSL_free(c.der);
 }
 
 static void test_pem_lines(void **state)
@@ -123,7 +165,8 @@ static void test_index_escapes(void **state)
 	(void)state;
 	gc_config_defaults(&cfg);
 	strcpy(cfg.root.cn, "Root <b>CA</b>");
-	html = gc_page_index(&cfg, "/nonexistent", &n);
+	struct gc_page_index_in in = {.cfg = &cfg, .crl_dir = "/nonexistent"};
+	html = gc_page_index(&in, &n);
 	assert_non_null(html);
 	assert_null(strstr(html, "<b>"));
 	assert_non_null(strstr(html, "Root &lt;b&gt;CA&lt;/b&gt;"));
@@ -131,11 +174,66 @@ static void test_index_escapes(void **state)
 	/* CPS §2.7: the index offers lookups, never a list */
 	assert_non_null(strstr(html, "does not list or search subscribers"));
 	free(html);
-	html = gc_page_cps(&n);
+	html = gc_page_cps(GC_LANG_EN, &n);
 	assert_non_null(html);
 	assert_non_null(strstr(html, "href=\"/cps/2020-01-01.txt\""));
-	assert_non_null(strstr(html, "(current)"));
+	assert_non_null(strstr(html, "href=\"/cps/2020-01-01.html?lang=en\""));
+	assert_non_null(strstr(html, "in force"));
 	free(html);
+}
+
+/* Every CA certificate with its fingerprint and status, every CRL series with its
+ * times; the stylesheet inline and nothing loaded from elsewhere. */
+static void test_index_holdings(void **state)
+{
+	struct gc_config cfg;
+	struct gc_repo_ca cas[2];
+	struct gc_repo_crl crls[1];
+	unsigned char md[32];
+	char fp[100], *html;
+	size_t n = 0, i;
+
+	(void)state;
+	gc_config_defaults(&cfg);
+	memset(cas, 0, sizeof(cas));
+	memset(crls, 0, sizeof(crls));
+	cas[0].der = make_cert(&cas[0].dersz);
+	strcpy(cas[0].name, "root-ca-3"), strcpy(cas[0].kind, "root");
+	strcpy(cas[0].subject_cn, "Hongkong Post Root CA 3"), strcpy(cas[0].issuer_cn, "Hongkong Post Root CA 3");
+	cas[0].current = true, cas[0].not_before = 1700000000, cas[0].not_after = 1900000000;
+	cas[1] = cas[0];
+	strcpy(cas[1].name, "link-root-ca-2-signs-root-ca-3"), strcpy(cas[1].kind, "link");
+	strcpy(cas[1].issuer_cn, "Hongkong Post Root CA 2");
+	cas[1].current = false;
+	strcpy(crls[0].file, "RootCA3ARL.crl"), strcpy(crls[0].kind, "arl");
+	strcpy(crls[0].ca_cn, "Hongkong Post Root CA 3");
+	crls[0].current = true, crls[0].this_update = 1750000000, crls[0].next_update = 1781536000;
+	struct gc_page_index_in in = {.cfg = &cfg, .crl_dir = "/nonexistent", .cas = cas, .ncas = 2,
+	                              .crls = crls, .ncrls = 1, .now = 1750000100};
+	html = gc_page_index(&in, &n);
+	EVP_Digest(cas[0].der, cas[0].dersz, md, NULL, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		snprintf(fp + 3 * i, 4, "%02X:", md[i]);
+	fp[95] = '\0';
+	assert_non_null(strstr(html, fp));
+	assert_non_null(strstr(html, "href=\"/certs/link-root-ca-2-signs-root-ca-3.pem\""));
+	assert_non_null(strstr(html, "link certificate"));
+	assert_non_null(strstr(html, "<span class=\"badge good\">current</span>"));
+	assert_non_null(strstr(html, "href=\"/crl/RootCA3ARL.crl\""));
+	assert_non_null(strstr(html, "<style>"));
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "style=\""));
+	assert_null(strstr(html, "http://"));
+	/* the CPS names of the current CAs, not yet published here */
+	assert_non_null(strstr(html, "href=\"/crl/eCertCA2-17CRL1.crl\""));
+	free(html);
+	in.lang = GC_LANG_ZH;
+	html = gc_page_index(&in, &n);
+	assert_non_null(strstr(html, "香港郵政政府電子證書資料庫"));
+	assert_non_null(strstr(html, "連結證書"));
+	assert_non_null(strstr(html, fp));
+	free(html);
+	OPENSSL_free(cas[0].der);
 }
 
 int main(void)
@@ -144,6 +242,8 @@ int main(void)
 		cmocka_unit_test(test_cert_page_escapes),
 		cmocka_unit_test(test_pem_lines),
 		cmocka_unit_test(test_index_escapes),
+		cmocka_unit_test(test_cert_status),
+		cmocka_unit_test(test_index_holdings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
