@@ -57,6 +57,7 @@ struct gc_db;
 	X(GC_EV_CA_DEACTIVATED, "ca.deactivated", "§6.2.2 CA keys deactivated (token logged out)") \
 	X(GC_EV_CA_CHANGEOVER, "ca.changeover", "§4.7 CA key changeover") \
 	X(GC_EV_AUDIT_PURGED, "audit.purged", "§4.5.3 records older than 7 years removed") \
+	X(GC_EV_TLS_KEY_MIGRATED, "ca.tls_key_migrated", "§6.2.1 a TLS key file moved into the token") \
 	GC_RA_AUDIT_EVENTS(X)
 
 /* The RA service's events (CMMP side, issue 6), in the RA's own database. */

@@ -162,13 +162,27 @@ static gc_result serve_start(struct serve *s, struct gc_ca *ca, const char *addr
 		pin_port(s->listen_buf, sizeof(s->listen_buf), listen, gc_repo_http_port(s->http));
 		if (s->iface != NULL) {
 			snprintf(listen, sizeof(listen), "%s", s->iface_listen); /* may be s->iface_buf */
-			pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
+			if (gc_iface_http_served(s->iface))
+				pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
+			else /* not served yet (M-of-N): served where asked once activated */
+				snprintf(s->iface_buf, sizeof(s->iface_buf), "%s", listen);
 			s->iface_listen = s->iface_buf;
 		}
 		return GC_OK;
 	}
 	serve_free(s);
 	return rc;
+}
+
+/* The interface endpoint, or why it is not served yet (its TLS key is in the token). */
+static void print_iface(const struct serve *s)
+{
+	if (s->iface != NULL && gc_iface_http_served(s->iface))
+		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", s->iface_buf);
+	else if (s->iface != NULL)
+		printf("gcert: interface on %s NOT served until the CA keys are activated (its TLS key is in "
+		       "the token)\n", s->iface_buf);
+	fflush(stdout);
 }
 
 /*
@@ -208,6 +222,7 @@ static json_t *on_activate(struct serve *s, struct gc_ca *ca, json_t *req)
 	snprintf(s->activated_by, sizeof(s->activated_by), "%s", who);
 	if ((rc = restart(s, ca)) != GC_OK)
 		return error_reply(rc);
+	print_iface(s);
 	return json_pack("{s:s, s:b, s:s}", "status", "ok", "activated", 1, "activated_by", who);
 }
 
@@ -229,6 +244,7 @@ static json_t *on_deactivate(struct serve *s, struct gc_ca *ca, json_t *req)
 	if ((rc = audit_event(ca, s->actor, GC_EV_CA_DEACTIVATED, detail)) != GC_OK ||
 	    (rc = serve_start(s, ca, s->listen_buf)) != GC_OK)
 		return error_reply(rc);
+	print_iface(s);
 	return json_pack("{s:s, s:b}", "status", "ok", "activated", 0);
 }
 
@@ -298,8 +314,7 @@ static void print_ready(struct serve *s, struct gc_ca *ca)
 {
 	printf("gcert: repository at http://%s/ ; LDAP publication %s\n", s->listen_buf,
 	       s->ldap != NULL ? s->ldap_uri : "off");
-	if (s->iface != NULL)
-		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", s->iface_buf);
+	print_iface(s);
 	if (s->sched != NULL)
 		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ca->cfg.crl_schedule);
 	if (gc_config_custodial(&ca->cfg))

@@ -215,3 +215,33 @@ db_restore() {
 sqlhex() {
   if [[ -n $(db_url "$1") ]]; then sql "$1" "SELECT encode(($2), 'hex')"; else sql "$1" "SELECT lower(hex(($2)))"; fi
 }
+
+# ---- keys in a token (issue 15: no private key outside a token) ----
+# token_objects DIR LABEL: pkcs11-tool's list of the objects of DIR's SoftHSM2 token
+# (DIR/token/softhsm2.conf, PIN in DIR/token/user.pin, or PIN= in the environment)
+token_objects() {
+  SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+    --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --list-objects 2>/dev/null
+}
+# check_token_key "what" DIR TOKEN-LABEL KEY-LABEL: the private key is in the token,
+# sensitive and never extractable
+check_token_key() {
+  local block
+  block=$(token_objects "$2" "$3" | awk -v l="$4" '/^Private Key Object/{p=1; b=""} p{b=b"\n"$0}
+    /Access:/{if (p && b ~ "label: +"l"\n") print b; p=0}')
+  check_contains "$1: private key $4 in the token" "label:      $4" "$block"
+  check_contains "$1: $4 sensitive, never extractable" "sensitive, always sensitive, never extractable" "$block"
+}
+# token_pubkey DIR TOKEN-LABEL KEY-LABEL OUT: the public key of that key pair, PEM
+token_pubkey() {
+  SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+    --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --read-object --type pubkey \
+    --label "$3" -o "$4.der" >/dev/null 2>&1
+  openssl pkey -pubin -inform DER -in "$4.der" -out "$4"
+}
+# served_pubkey HOST:PORT OUT [s_client options]: the public key of the certificate a TLS
+# server presents, PEM
+served_pubkey() {
+  local addr=$1 out=$2; shift 2
+  openssl s_client -connect "$addr" "$@" </dev/null 2>/dev/null | openssl x509 -pubkey -noout >"$out"
+}
