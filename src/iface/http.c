@@ -1,5 +1,5 @@
 /*
- * iface_http.c - HTTPS with mutual TLS for interface files (libmicrohttpd, GnuTLS).
+ * http.c - HTTPS with mutual TLS for interface files (libmicrohttpd, GnuTLS).
  *
  * Pinning happens in the handshake: on each new connection the GnuTLS session is told to
  * require a client certificate and to call check_peer(), which accepts only a pinned RA
@@ -12,7 +12,7 @@
  * endpoint is not served at all until then: the service starts it when activated and
  * stops it when deactivated (cmd_serve.c rebuilds its workers on both).
  */
-#include "ca/iface_http.h"
+#include "iface/iface.h"
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
