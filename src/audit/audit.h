@@ -85,6 +85,7 @@ struct gc_db;
 	X(GC_EV_RA_KEY_REQUESTED, "ra.key_requested", "App. E II key custody request")   \
 	X(GC_EV_RA_KEY_APPROVED, "ra.key_approved", "App. E II key custody approval")    \
 	X(GC_EV_RA_KEY_EXPORTED, "ra.key_exported", "App. E II, §4.5.1 key recovery")    \
+	X(GC_EV_RA_TLS_CERT, "ra.tls_cert", "§4.5.1 configuration: the web TLS certificate") \
 	X(GC_EV_RA_REMINDER, "ra.renewal_reminder", "§3.2 renewal notice")
 
 enum gc_audit_event {

@@ -77,6 +77,7 @@ int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);
 int cmd_ra_serve(struct cli_ctx *, int, char **);
+int cmd_ra_tls_cert(struct cli_ctx *, int, char **);
 
 /* For a service's main thread, before it starts any other: SIGINT and SIGTERM blocked
  * (every thread inherits the mask, so only the main thread takes them, through *stop),

@@ -20,11 +20,13 @@
 #define TLS_MAX_MODULES 4
 /* pkcs11:serial=...;object=...;id=...;type=private, every byte percent-encoded at worst */
 #define TLS_URL_MAX 512
+/* the server's certificate and the chain it sends with it */
+#define TLS_MAX_CHAIN 8
 
 struct gc_hsm_tls {
-	gnutls_pcert_st pcert;
+	gnutls_pcert_st pcert[TLS_MAX_CHAIN];
+	unsigned npcert;
 	gnutls_privkey_t key;
-	bool have_pcert;
 };
 
 static pthread_mutex_t gnutls_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -163,11 +165,13 @@ gc_result gc_hsm_tls_open(struct gc_hsm *h, const char *label, const char *cert_
 	GC_GUARD(gnutls_module(h->module));
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
-	if ((err = gnutls_pcert_import_x509_raw(&t->pcert, &d, GNUTLS_X509_FMT_PEM, 0)) < 0) {
-		rc = gc_fail(GC_E_BAD_ENCODING, "TLS certificate of \"%s\": %s", label, gnutls_strerror(err));
+	t->npcert = TLS_MAX_CHAIN;
+	if ((err = gnutls_pcert_list_import_x509_raw(t->pcert, &t->npcert, &d, GNUTLS_X509_FMT_PEM, 0)) < 0) {
+		t->npcert = 0;
+		rc = gc_fail(GC_E_BAD_ENCODING, "TLS certificate of \"%s\" (at most %d with its chain): %s", label,
+		             TLS_MAX_CHAIN, gnutls_strerror(err));
 		goto out;
 	}
-	t->have_pcert = true;
 	if ((err = gnutls_privkey_init(&t->key)) < 0) {
 		rc = gc_fail(GC_E_NOMEM, "TLS key: %s", gnutls_strerror(err));
 		goto out;
@@ -190,14 +194,14 @@ void gc_hsm_tls_free(struct gc_hsm_tls *t)
 		return;
 	if (t->key != NULL)
 		gnutls_privkey_deinit(t->key);
-	if (t->have_pcert)
-		gnutls_pcert_deinit(&t->pcert);
+	while (t->npcert > 0)
+		gnutls_pcert_deinit(&t->pcert[--t->npcert]);
 	free(t);
 }
 
 void gc_hsm_tls_retrieve(struct gc_hsm_tls *t, gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key)
 {
-	*pcert = &t->pcert;
-	*n = 1;
+	*pcert = t->pcert;
+	*n = t->npcert;
 	*key = t->key;
 }

@@ -22,7 +22,8 @@ struct gc_hsm_tls;
 
 /*
  * The TLS identity of the token's private key labelled label with the certificate
- * cert_pem (PEM, one certificate), which must certify exactly that key: anything else is
+ * cert_pem (PEM: the certificate, then at most 7 of its chain), the first of which must
+ * certify exactly that key: anything else is
  * GC_E_HSM ("does not match"). Caller frees with gc_hsm_tls_free before gc_hsm_free.
  */
 gc_result gc_hsm_tls_open(struct gc_hsm *, const char *label, const char *cert_pem,
@@ -31,7 +32,7 @@ void gc_hsm_tls_free(struct gc_hsm_tls *);
 
 /*
  * What a gnutls_certificate_retrieve_function2 answers (MHD_OPTION_HTTPS_CERT_CALLBACK):
- * the certificate and the token key; both stay owned by the identity. Safe from several
+ * the certificate (and chain) and the token key; both stay owned by the identity. Safe from several
  * threads: GnuTLS serialises the operations of one PKCS#11 key (since 3.5.11).
  */
 void gc_hsm_tls_retrieve(struct gc_hsm_tls *, gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key);

@@ -99,7 +99,9 @@ static gc_result make_service_identity(const char *absdir, const char *pin)
 		.key_usage = "critical,digitalSignature", .eku = "clientAuth,emailProtection"}, &x));
 	GC_NOMEM_OUT(rc, pem = cert_pem(x));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_RA_SERVICE_CERT));
-	rc = gc_file_write(path, pem, strlen(pem), 0644, 1);
+	GC_GUARD_OUT(rc, gc_file_write(path, pem, strlen(pem), 0644, 1));
+	/* issue 15: the web UI's HTTPS key in the token too, with a self-signed certificate */
+	rc = gc_ra_link_make_web_tls(hsm, absdir);
 out:
 	free(pem);
 	X509_free(x);
@@ -141,6 +143,8 @@ out:
 		if (gc_path_join(path, sizeof(path), absdir, "token") == GC_OK)
 			nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 		if (gc_path_join(path, sizeof(path), absdir, GC_RA_SERVICE_CERT) == GC_OK)
+			unlink(path);
+		if (gc_path_join(path, sizeof(path), absdir, GC_RA_WEB_CERT) == GC_OK)
 			unlink(path);
 	}
 	return rc;
@@ -357,6 +361,14 @@ out:
 	BIO_free(b);
 	X509_REQ_free(req);
 	return rc;
+}
+
+gc_result gc_ra_link_key_csr(struct gc_ra_link *l, const char *label, const char *cn, char **pem)
+{
+	struct gc_hsm_key *k;
+
+	GC_GUARD(gc_hsm_find_key(l->hsm, label, &k));
+	return csr_of(k, cn, pem);
 }
 
 static gc_result new_key(struct gc_ra_link *l, const char *label, char **csr_pem)
