@@ -331,7 +331,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, rc);
 	cli_block_stop_signals(&stop); /* taken by sigwait alone */
 	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK ||
-	    (!insecure && ((rc = gc_ra_open_link(ra)) != GC_OK || (rc = gc_ra_link_web_tls(ra->link, &tls)) != GC_OK)) ||
+	    (!insecure && ((rc = gc_ra_open_token(ra)) != GC_OK || (rc = gc_ra_link_web_tls(ra->link, &tls)) != GC_OK)) ||
 	    (rc = gc_ra_http_start(ra, listen, tls, &http)) != GC_OK || (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
 		gc_ra_http_stop(http);
 		gc_hsm_tls_free(tls);
@@ -375,7 +375,7 @@ int cmd_ra_tls_cert(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc || ctx->dir == NULL || (import != NULL && csr))
 		return cli_usage_error(cli_current(), "--dir is required; --import and --csr exclude each other");
-	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_open_link(ra)) != GC_OK)
+	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_open_token(ra)) != GC_OK)
 		goto out;
 	if (import != NULL) {
 		if ((rc = gc_ra_link_web_import(ra->link, import, sha)) != GC_OK) {

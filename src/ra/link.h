@@ -38,6 +38,10 @@ gc_result gc_ra_link_init(const char *dir) GC_MUST_CHECK;
  * CRL URLs and the CA certificates that sign them). */
 gc_result gc_ra_link_open(const char *dir, struct gc_ra_link **out) GC_MUST_CHECK;
 void gc_ra_link_free(struct gc_ra_link *);
+/* The token alone when link.json is not there yet (only the web TLS key is usable), else
+ * as gc_ra_link_open. gc_ra_link_configure then reads link.json (a no-op once read). */
+gc_result gc_ra_link_open_token(const char *dir, struct gc_ra_link **out) GC_MUST_CHECK;
+gc_result gc_ra_link_configure(struct gc_ra_link *) GC_MUST_CHECK;
 
 /*
  * Generates an RSA-2048 subscriber key pair in the token, labelled label (unique), with

@@ -54,6 +54,7 @@ struct gc_ra_link {
 	pthread_mutex_t mu; /* one caller at a time: one token session, one curl handle each call */
 	char dir[GC_MAX_PATH];
 	struct gc_ra_link_config cfg;
+	bool token_only;           /* gc_ra_link_open_token without link.json: only the token */
 	struct gc_hsm *hsm;
 	struct gc_hsm_key *service_key;
 	X509 *service_cert;        /* DIR/ra-service.pem, matching the token's service key */

@@ -239,8 +239,15 @@ gc_result gc_ra_open(const char *dir, struct gc_ra **out)
 gc_result gc_ra_open_link(struct gc_ra *ra)
 {
 	if (ra->link != NULL)
-		return GC_OK;
+		return gc_ra_link_configure(ra->link); /* opened for the token alone, maybe */
 	return gc_ra_link_open(ra->dir, &ra->link);
+}
+
+gc_result gc_ra_open_token(struct gc_ra *ra)
+{
+	if (ra->link != NULL)
+		return GC_OK;
+	return gc_ra_link_open_token(ra->dir, &ra->link);
 }
 
 void gc_ra_close(struct gc_ra *ra)

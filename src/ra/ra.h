@@ -69,6 +69,9 @@ gc_result gc_ra_create(const char *dir, const char *name, const char *bds_path,
 gc_result gc_ra_open(const char *dir, struct gc_ra **out) GC_MUST_CHECK;
 /* Opens the token and the CA link (link.h); needed to approve, revoke, export, check. */
 gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
+/* The token alone (the web server's TLS key, issue 15), even before link.json exists;
+ * gc_ra_open_link completes the link later. */
+gc_result gc_ra_open_token(struct gc_ra *) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
 /* Roles as stored: one duty (never both, §2.1.3 c) and the B/D administrator flag. */
