@@ -142,6 +142,14 @@ set +e
 "$GCERT" ca deactivate --dir "$CA" >/dev/null 2>&1
 check_eq "deactivating twice: exit 4" 4 $?
 set -e
+# activated again: the token logged in anew, GnuTLS's session on it too
+activate --shares "$B,$C" --passphrases env:PB,env:PC
+check_eq "activated again" 0 "$RC"
+post
+check_eq "interface file after a second activation: 200" 200 "$CODE"
+check "the token's TLS key answers again" bash -c "openssl s_client -connect 127.0.0.1:$IPORT -CAfile '$T/tls.pem' \
+  -cert '$T/ra.pem' -key '$T/ra.key' </dev/null 2>&1 | grep -q 'Verify return code: 0'"
+check "deactivate again" "$GCERT" ca deactivate --dir "$CA"
 
 kill -TERM "$PID"; wait "$PID"; PID=
 check "socket removed on stop" test ! -e "$CA/run/control.sock"
