@@ -273,16 +273,22 @@ gc_result gc_service_tls(struct gc_ca *ca, char **cert_pem)
 	return GC_OK;
 }
 
-gc_result gc_service_tls_identity(struct gc_ca *ca, struct gc_hsm_tls **out)
+gc_result gc_service_tls_identity(struct gc_ca *ca, struct gc_hsm_tls **out, struct gc_tls_creds *creds)
 {
 	char *pem = NULL;
 	gc_result rc;
 
 	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the interface's TLS key is in the token: it needs the token open");
 	GC_GUARD(gc_service_tls(ca, &pem));
-	rc = gc_hsm_tls_open(ca->hsm, GC_TLS_KEY_LABEL, pem, out);
+	if ((rc = gc_hsm_tls_open(ca->hsm, GC_TLS_KEY_LABEL, pem, out)) == GC_OK)
+		gc_hsm_tls_creds(*out, creds);
 	free(pem);
 	return rc;
+}
+
+void gc_service_tls_close(struct gc_hsm_tls *t)
+{
+	gc_hsm_tls_free(t);
 }
 
 static bool good_name(const char *name)

@@ -35,9 +35,10 @@ gc_result gc_service_cert(struct gc_ca *, X509 **cert) GC_MUST_CHECK;
  * removed. *cert_pem (caller frees) is the certificate the RA trusts.
  */
 gc_result gc_service_tls(struct gc_ca *, char **cert_pem) GC_MUST_CHECK;
-/* The same, as a TLS identity for GnuTLS whose key is used from the token (hsm/tlskey.h);
- * caller frees with gc_hsm_tls_free before the token is closed. */
-gc_result gc_service_tls_identity(struct gc_ca *, struct gc_hsm_tls **out) GC_MUST_CHECK;
+/* The same, as a TLS identity for GnuTLS whose key is used from the token (hsm/tlskey.h):
+ * *creds is what the HTTPS edge hands GnuTLS. Close it before the token is closed. */
+gc_result gc_service_tls_identity(struct gc_ca *, struct gc_hsm_tls **out, struct gc_tls_creds *creds) GC_MUST_CHECK;
+void gc_service_tls_close(struct gc_hsm_tls *);
 
 /* Pins an RA's certificate under name ([a-z0-9-], 1..32); audited. */
 gc_result gc_peer_pin(struct gc_ca *, const char *name, X509 *cert) GC_MUST_CHECK;

@@ -302,6 +302,7 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	struct gc_ra *ra = NULL;
 	struct gc_ra_http *http = NULL;
 	struct gc_hsm_tls *tls = NULL;
+	struct gc_tls_creds creds;
 	struct gc_ra_worker worker = {0};
 	struct sockaddr_storage ss;
 	socklen_t sslen;
@@ -330,9 +331,12 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc != GC_OK)
 		return cli_fail(ctx, rc);
 	cli_block_stop_signals(&stop); /* taken by sigwait alone */
-	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK ||
-	    (!insecure && ((rc = gc_ra_open_token(ra)) != GC_OK || (rc = gc_ra_link_web_tls(ra->link, &tls)) != GC_OK)) ||
-	    (rc = gc_ra_http_start(ra, listen, tls, &http)) != GC_OK || (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
+	/* HTTPS: the web TLS key of the RA's token, as GnuTLS objects for the HTTP edge */
+	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK && !insecure &&
+	    (rc = gc_ra_open_token(ra)) == GC_OK && (rc = gc_ra_link_web_tls(ra->link, &tls)) == GC_OK)
+		gc_hsm_tls_creds(tls, &creds);
+	if (rc != GC_OK || (rc = gc_ra_http_start(ra, listen, tls != NULL ? &creds : NULL, &http)) != GC_OK ||
+	    (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
 		gc_ra_http_stop(http);
 		gc_hsm_tls_free(tls);
 		gc_ra_close(ra);

@@ -199,9 +199,7 @@ void gc_hsm_tls_free(struct gc_hsm_tls *t)
 	free(t);
 }
 
-void gc_hsm_tls_retrieve(struct gc_hsm_tls *t, gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key)
+void gc_hsm_tls_creds(const struct gc_hsm_tls *t, struct gc_tls_creds *out)
 {
-	*pcert = t->pcert;
-	*n = t->npcert;
-	*key = t->key;
+	*out = (struct gc_tls_creds){(gnutls_pcert_st *)t->pcert, t->npcert, t->key};
 }

@@ -17,6 +17,7 @@
 #include <gnutls/abstract.h>
 
 #include "hsm/hsm.h"
+#include "sys/tlscreds.h"
 
 struct gc_hsm_tls;
 
@@ -32,9 +33,9 @@ void gc_hsm_tls_free(struct gc_hsm_tls *);
 
 /*
  * What a gnutls_certificate_retrieve_function2 answers (MHD_OPTION_HTTPS_CERT_CALLBACK):
- * the certificate (and chain) and the token key; both stay owned by the identity. Safe from several
- * threads: GnuTLS serialises the operations of one PKCS#11 key (since 3.5.11).
+ * the certificate (and chain) and the token key; both stay owned by the identity. Safe
+ * from several threads: GnuTLS serialises the operations of one PKCS#11 key (>= 3.5.11).
  */
-void gc_hsm_tls_retrieve(struct gc_hsm_tls *, gnutls_pcert_st **pcert, unsigned *n, gnutls_privkey_t *key);
+void gc_hsm_tls_creds(const struct gc_hsm_tls *, struct gc_tls_creds *out);
 
 #endif

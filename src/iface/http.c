@@ -39,6 +39,7 @@ struct gc_iface_http {
 	struct gc_iface_limits lim;
 	struct sockaddr_storage addr;
 	struct gc_hsm_tls *tls; /* the TLS key in the token; NULL: not served (not activated) */
+	struct gc_tls_creds creds; /* what GnuTLS is given of it */
 	struct MHD_Daemon *d;
 	pthread_mutex_t mu;   /* the worker's database connection is used by one thread at a time */
 	int port;
@@ -123,7 +124,9 @@ static int server_identity(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, 
 	(void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
 	if (c == NULL || c->h->tls == NULL)
 		return -1;
-	gc_hsm_tls_retrieve(c->h->tls, pcert, pcert_length, key);
+	*pcert = c->h->creds.pcert;
+	*pcert_length = c->h->creds.npcert;
+	*key = c->h->creds.key;
 	return 0;
 }
 
@@ -286,7 +289,7 @@ gc_result gc_iface_http_new(struct gc_ca *ca, const char *listen, struct gc_ifac
 	}
 	/* the service key answers; make it now, not on the first request */
 	GC_GUARD_OUT(rc, gc_service_identity(ca, &cert, &key));
-	GC_GUARD_OUT(rc, gc_service_tls_identity(ca, &h->tls));
+	GC_GUARD_OUT(rc, gc_service_tls_identity(ca, &h->tls, &h->creds));
 	GC_GUARD_OUT(rc, gc_ca_worker(ca, &h->ca));
 	*out = h;
 	return GC_OK;
@@ -301,7 +304,7 @@ void gc_iface_http_free(struct gc_iface_http *h)
 		return;
 	gc_iface_http_stop(h);
 	gc_ca_close(h->ca);
-	gc_hsm_tls_free(h->tls);
+	gc_service_tls_close(h->tls);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

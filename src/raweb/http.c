@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hsm/tlskey.h"
 #include "sys/listen.h"
+#include "sys/tlscreds.h"
 
 #define RA_HTTP_THREADS 4
 #define RA_HTTP_MAX_CONNECTIONS 256
@@ -40,7 +40,7 @@ struct gc_ra_http {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char root[PATH_MAX]; /* the web root, resolved */
-	struct gc_hsm_tls *tls; /* NULL: plain HTTP (--insecure-http, loopback only) */
+	struct gc_tls_creds tls; /* the token's key as GnuTLS sees it; key NULL: plain HTTP */
 	struct MHD_Daemon *d;
 	int port;
 };
@@ -270,9 +270,11 @@ static int server_identity(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, 
 	struct gc_ra_http *h = gnutls_session_get_ptr(s);
 
 	(void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
-	if (h == NULL || h->tls == NULL)
+	if (h == NULL || h->tls.key == NULL)
 		return -1;
-	gc_hsm_tls_retrieve(h->tls, pcert, pcert_length, key);
+	*pcert = h->tls.pcert;
+	*pcert_length = h->tls.npcert;
+	*key = h->tls.key;
 	return 0;
 }
 
@@ -289,7 +291,8 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **ctx, enum 
 		gnutls_session_set_ptr(ci->tls_session, cls);
 }
 
-gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_hsm_tls *tls, struct gc_ra_http **out)
+gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, const struct gc_tls_creds *tls,
+                           struct gc_ra_http **out)
 {
 	struct gc_ra_http *h;
 	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
@@ -299,7 +302,8 @@ gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_hsm_t
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	h->ra = ra;
-	h->tls = tls;
+	if (tls != NULL)
+		h->tls = *tls;
 	GC_GUARD_OUT(rc, gc_listen_parse("--listen", listen, &h->addr, &h->addrlen));
 	/* without the web UI the API still serves (tests, designated applications) */
 	if (realpath(ra->cfg.web_root, h->root) == NULL)
