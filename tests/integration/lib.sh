@@ -138,7 +138,7 @@ start_serve() {
   "$GCERT" ca serve --dir "$d" --listen 127.0.0.1:0 "$@" >"$T/serve.out" 2>&1 &
   SERVE_PID=$!
   at_exit "kill $SERVE_PID"
-  wait_for 10 grep -q "repository at" "$T/serve.out" || { cat "$T/serve.out" >&2; return 1; }
+  wait_for 60 grep -q "repository at" "$T/serve.out" || { cat "$T/serve.out" >&2; fail "ca serve did not start"; return 1; }
   URL=$(sed -n 's/.*repository at \(http[^ ]*\) .*/\1/p' "$T/serve.out")
 }
 
@@ -232,12 +232,19 @@ check_token_key() {
   check_contains "$1: private key $4 in the token" "label:      $4" "$block"
   check_contains "$1: $4 sensitive, never extractable" "sensitive, always sensitive, never extractable" "$block"
 }
-# token_pubkey DIR TOKEN-LABEL KEY-LABEL OUT: the public key of that key pair, PEM
+# token_pubkey DIR TOKEN-LABEL KEY-LABEL OUT: the public key of that key pair, PEM (a
+# running service may hold the token's files for a moment: tried for up to 10 s)
 token_pubkey() {
-  SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
-    --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --read-object --type pubkey \
-    --label "$3" -o "$4.der" >/dev/null 2>&1
-  openssl pkey -pubin -inform DER -in "$4.der" -out "$4"
+  local i
+  for i in $(seq 20); do
+    SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+      --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --read-object --type pubkey \
+      --label "$3" -o "$4.der" >/dev/null 2>&1 && openssl pkey -pubin -inform DER -in "$4.der" -out "$4" 2>/dev/null &&
+      return 0
+    sleep 0.5
+  done
+  fail "token_pubkey: cannot read the public key $3 from the token of $1"
+  : >"$4"
 }
 # served_pubkey HOST:PORT OUT [s_client options]: the public key of the certificate a TLS
 # server presents, PEM

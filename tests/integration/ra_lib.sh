@@ -34,7 +34,7 @@ start_ra() {
   "$GCERT" ra serve --dir "$d" --listen 127.0.0.1:0 "$@" >"$T/ra.out" 2>&1 &
   RA_PID=$!
   at_exit "kill $RA_PID"
-  wait_for 10 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; return 1; }
+  wait_for 60 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; fail "ra serve did not start"; return 1; }
   RA=$(sed -n 's/.*RA service at \(http[^ ]*\) .*/\1/p' "$T/ra.out")
   RA_CERT=$(sed -n 's/^RA TLS certificate .*: \(.*\)$/\1/p' "$T/ra.out")
 }

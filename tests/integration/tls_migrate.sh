@@ -27,7 +27,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/ra.key" -out "$T/ra.pem" -
 "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$T/ra.pem" >/dev/null
 
 start_serve "$CA" --ldap none --interface-listen 127.0.0.1:0
-wait_for 10 grep -q "interface at https" "$T/serve.out" || { cat "$T/serve.out" >&2; fail "no interface"; finish; }
+wait_for 60 grep -q "interface at https" "$T/serve.out" || { cat "$T/serve.out" >&2; fail "no interface"; finish; }
 IPORT=$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/serve.out")
 
 check "tls.key is gone" test ! -e "$CA/token/tls.key"
