@@ -5,15 +5,24 @@
 # repository over HTTP, the interface endpoint over HTTPS with mutual TLS and the CRL
 # schedule (with supplementary CRLs after revocations), and the RA
 # service (CMMP side) in ./demo-ra, linked to that CA and pinned at it, with demo users
-# whose passwords are printed. The URLs are printed; Ctrl-C stops both.
-# DEMO_NO_SERVE=1 stops after the certificates.
+# whose passwords are printed. The URLs are printed, the RA's over HTTPS with the path of
+# the certificate the browser must trust; Ctrl-C (or SIGTERM) stops both.
+# DEMO_NO_SERVE=1 stops after the certificates. No private key is left in a file: the
+# CA's and RA's keys are in their tokens, and the demo subscribers' keys (made only for
+# their CSRs) are destroyed once the CSRs are made.
 #   HTTP_PORT=8080 IFACE_PORT=8443 RA_PORT=8090 scripts/demo.sh
+#   DEMO_GCERT=build/gcert DEMO_DIR=/tmp/d scripts/demo.sh   (a built gcert; demo-ca, demo-ra in D)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh
-bash scripts/build.sh build
-GCERT=$PWD/build/gcert
-CA=$PWD/demo-ca
+if [[ -n ${DEMO_GCERT:-} ]]; then
+  GCERT=$(realpath "$DEMO_GCERT")
+else
+  bash scripts/deps.sh
+  bash scripts/build.sh build
+  GCERT=$PWD/build/gcert
+fi
+DEMO_DIR=$(realpath "${DEMO_DIR:-$PWD}")
+CA=$DEMO_DIR/demo-ca
 if [[ ! -d $CA ]]; then
   "$GCERT" ca init --dir "$CA"
 else
@@ -23,10 +32,16 @@ work=$CA/demo-requests
 mkdir -p "$work"
 "$GCERT" ca certs --dir "$CA" >"$work/chain.pem"
 n=$(ls "$work" | grep -c '\.json$' || true)
+# the demo subscribers' keys: only to make their CSRs, in a private place, then destroyed
+keys=$(mktemp -d)
+PIDS=()
+trap 'kill "${PIDS[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$keys"' EXIT
+trap 'exit 143' TERM INT
 issue() { # TYPE NAME EMAIL
   local id="demo-$((++n))"
-  openssl req -new -newkey rsa:2048 -nodes -keyout "$work/$id.key" -subj "/CN=ignored" \
+  openssl req -new -newkey rsa:2048 -nodes -keyout "$keys/$id.key" -subj "/CN=ignored" \
     -out "$work/$id.csr" 2>/dev/null
+  shred -u "$keys/$id.key"
   python3 - "$work/$id.json" "$id" "$1" "$2" "$3" "$work/$id.csr" <<'PY'
 import json, sys
 out, rid, ctype, name, email, csr = sys.argv[1:]
@@ -63,12 +78,11 @@ echo "starting the CA service:"
 # crl.supplementary_delay_seconds (300 by default) of any revocation, e.g. one approved in
 # the RA; `gcert ca status --dir demo-ca` shows what waits
 "$GCERT" ca serve --dir "$CA" --listen "$HTTP" --ldap none --interface-listen "$IFACE" --crl-schedule &
-CA_PID=$!
-trap 'kill $CA_PID 2>/dev/null || true' EXIT
-sleep 1
+PIDS+=($!)
+for _ in $(seq 100); do curl -fs -o /dev/null "http://$HTTP/" && break; sleep 0.1; done
 
 # ---- the RA service (CMMP side): linked to the CA, pinned at it, demo users ----
-RA=$PWD/demo-ra
+RA=$DEMO_DIR/demo-ra
 if [[ ! -d $RA ]]; then
   "$GCERT" ca service-cert --dir "$CA" --out "$work/ca-service.pem" 2>/dev/null || true
   "$GCERT" ca service-cert --dir "$CA" --tls --out "$work/ca-tls.pem" 2>/dev/null || true
@@ -100,5 +114,16 @@ echo
 echo "demo RA users of OGCIO (user, role, password; also in $RA/demo-passwords.txt):"
 cat "$RA/demo-passwords.txt"
 echo
-echo "starting the RA service (Ctrl-C stops both):"
-"$GCERT" ra serve --dir "$RA" --listen "127.0.0.1:${RA_PORT:-8090}"
+RA_URL=https://127.0.0.1:${RA_PORT:-8090}/
+echo "starting the RA service over HTTPS (Ctrl-C stops both):"
+"$GCERT" ra serve --dir "$RA" --listen "127.0.0.1:${RA_PORT:-8090}" &
+PIDS+=($!)
+for _ in $(seq 100); do curl -fs -o /dev/null --cacert "$RA/web-tls.pem" "$RA_URL" && break; sleep 0.1; done
+echo
+echo "open $RA_URL in a browser that trusts the RA's certificate $RA/web-tls.pem"
+echo "  (its key is in the RA's token; self-signed for the demo, replace it with gcert ra tls-cert --import)"
+echo "  Chromium/Chrome on Linux: certutil -d sql:\$HOME/.pki/nssdb -A -t P,, -n gcert-demo-ra -i $RA/web-tls.pem"
+echo "  Firefox: Settings, Certificates, View Certificates, Servers, Import $RA/web-tls.pem"
+echo "  curl: curl --cacert $RA/web-tls.pem ${RA_URL}api/orgs"
+echo "the CA's interface endpoint's certificate (its key in the CA's token): $CA/token/tls.pem"
+wait "${PIDS[@]}"

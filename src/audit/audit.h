@@ -59,6 +59,7 @@ struct gc_db;
 	X(GC_EV_AUDIT_PURGED, "audit.purged", "§4.5.3 records older than 7 years removed") \
 	X(GC_EV_DR_PROMOTED, "dr.promoted", "§4.8.1 recovery site promoted, nodes pointed at it") \
 	X(GC_EV_DR_DRILL, "dr.drill", "§4.8.1 yearly recovery drill") \
+	X(GC_EV_TLS_KEY_MIGRATED, "ca.tls_key_migrated", "§6.2.1 a TLS key file moved into the token") \
 	GC_RA_AUDIT_EVENTS(X)
 
 /* The RA service's events (CMMP side, issue 6), in the RA's own database. */
@@ -86,6 +87,7 @@ struct gc_db;
 	X(GC_EV_RA_KEY_REQUESTED, "ra.key_requested", "App. E II key custody request")   \
 	X(GC_EV_RA_KEY_APPROVED, "ra.key_approved", "App. E II key custody approval")    \
 	X(GC_EV_RA_KEY_EXPORTED, "ra.key_exported", "App. E II, §4.5.1 key recovery")    \
+	X(GC_EV_RA_TLS_CERT, "ra.tls_cert", "§4.5.1 configuration: the web TLS certificate") \
 	X(GC_EV_RA_REMINDER, "ra.renewal_reminder", "§3.2 renewal notice")                \
 	X(GC_EV_RA_KEY_GENERATED, "ra.key_generated", "§4.5.4 RA audit key generation")
 

@@ -4,7 +4,11 @@
  */
 #include "ca/peer.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/pem.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/x509v3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,69 +152,143 @@ static char *pem_of_cert(X509 *x)
 	return out;
 }
 
-static char *pem_of_key(EVP_PKEY *k)
+static gc_result tls_audit(struct gc_ca *ca, enum gc_audit_event ev, const char *detail)
 {
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) == 1 &&
-	    (n = BIO_get_mem_data(b, &data)) > 0)
-		out = strndup(data, (size_t)n);
-	BIO_free(b);
-	return out;
-}
-
-/* A new TLS key and certificate, written key first (0600), certificate last. */
-static gc_result make_tls(struct gc_ca *ca, const char *key_path, const char *cert_path)
-{
-	EVP_PKEY *k = EVP_RSA_gen(CPS_RSA_BITS);
-	X509 *x = NULL;
-	char *kp = NULL, *cp = NULL;
-	gc_result rc = GC_OK;
-
-	GC_NOMEM_OUT(rc, k);
-	GC_GUARD_OUT(rc, make_self_signed(k, k, "gcert CA interface (TLS)", &x));
-	GC_NOMEM_OUT(rc, kp = pem_of_key(k));
-	GC_NOMEM_OUT(rc, cp = pem_of_cert(x));
-	GC_GUARD_OUT(rc, gc_file_write(key_path, kp, strlen(kp), 0600, 1));
-	GC_GUARD_OUT(rc, gc_file_write(cert_path, cp, strlen(cp), 0640, 1));
-	GC_GUARD_OUT(rc, gc_db_begin(ca->db));
-	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_SERVICE_CERT, "tls", true,
-	                          "interface TLS key and self-signed certificate made (file key, "
-	                          "transport only; results are signed in the token)")) != GC_OK)
-		gc_db_rollback(ca->db);
-	else
-		rc = gc_db_commit(ca->db);
-out:
-	if (kp != NULL)
-		OPENSSL_cleanse(kp, strlen(kp));
-	free(kp);
-	free(cp);
-	X509_free(x);
-	EVP_PKEY_free(k);
-	return rc;
-}
-
-gc_result gc_service_tls(struct gc_ca *ca, char **cert_pem, char **key_pem)
-{
-	char key_path[GC_MAX_PATH], cert_path[GC_MAX_PATH];
-	unsigned char *c = NULL, *k = NULL;
-	size_t cl, kl;
 	gc_result rc;
 
-	GC_GUARD(gc_path_join(key_path, sizeof(key_path), ca->dir, "token/tls.key"));
-	GC_GUARD(gc_path_join(cert_path, sizeof(cert_path), ca->dir, "token/tls.pem"));
-	if (!gc_path_exists(cert_path))
-		GC_GUARD(make_tls(ca, key_path, cert_path));
-	if ((rc = gc_file_read(cert_path, 65536, &c, &cl)) == GC_OK &&
-	    (rc = gc_file_read(key_path, 65536, &k, &kl)) == GC_OK) {
-		*cert_pem = (char *)c;
-		*key_pem = (char *)k;
-		return GC_OK;
+	GC_GUARD(gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, ev, GC_TLS_KEY_LABEL, true, detail)) != GC_OK) {
+		gc_db_rollback(ca->db);
+		return rc;
 	}
-	free(c);
+	return gc_db_commit(ca->db);
+}
+
+/*
+ * The interface's TLS key in the token (made if absent; an existing one is reused, e.g.
+ * after a migration that stopped half way) and a new self-signed certificate for it,
+ * signed in the token by the key itself, written to cert_path (replacing what is there).
+ */
+static gc_result make_tls(struct gc_ca *ca, const char *cert_path, char sha[65])
+{
+	struct gc_hsm_key *k;
+	X509 *x = NULL;
+	char *cp = NULL;
+	gc_result rc;
+
+	if ((rc = gc_hsm_find_key(ca->hsm, GC_TLS_KEY_LABEL, &k)) == GC_E_HSM_KEY_NOT_FOUND) {
+		gc_err_clear();
+		GC_GUARD(gc_hsm_generate_rsa(ca->hsm, GC_TLS_KEY_LABEL, CPS_RSA_BITS));
+		rc = gc_hsm_find_key(ca->hsm, GC_TLS_KEY_LABEL, &k);
+	}
+	GC_GUARD(rc);
+	GC_GUARD(make_self_signed(gc_hsm_key_public(k), gc_hsm_key_handle(k), "gcert CA interface (TLS)", &x));
+	GC_GUARD_OUT(rc, cert_sha256(x, sha));
+	GC_NOMEM_OUT(rc, cp = pem_of_cert(x));
+	rc = gc_file_write(cert_path, cp, strlen(cp), 0644, 0);
+out:
+	free(cp);
+	X509_free(x);
 	return rc;
+}
+
+/* Overwrites the old key file with zeros, on disk, then removes it. */
+static gc_result wipe_file(const char *path)
+{
+	unsigned char zero[4096] = {0};
+	struct stat st;
+	off_t left;
+	ssize_t w;
+	int fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return gc_fail(GC_E_IO, "%s: cannot open to wipe: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return gc_fail(GC_E_IO, "%s: %s", path, strerror(errno));
+	}
+	for (left = st.st_size; left > 0; left -= w)
+		if ((w = write(fd, zero, left < (off_t)sizeof(zero) ? (size_t)left : sizeof(zero))) <= 0) {
+			close(fd);
+			return gc_fail(GC_E_IO, "%s: cannot wipe: %s", path, strerror(errno));
+		}
+	if (fsync(fd) != 0 || close(fd) != 0)
+		return gc_fail(GC_E_IO, "%s: cannot wipe: %s", path, strerror(errno));
+	GC_ENSURE(unlink(path) == 0, GC_E_IO, "%s: wiped but not removed: %s", path, strerror(errno));
+	return gc_file_sync_dir(path);
+}
+
+/*
+ * An older CA directory kept the interface's TLS key in DIR/token/tls.key. Migrated: the
+ * key is made in the token with a new certificate, the change is audited, and only then
+ * the old file is wiped and removed (a crash in between leaves the file, and the next
+ * start finishes the job with the key already in the token).
+ */
+static gc_result migrate_tls(struct gc_ca *ca, const char *key_path, const char *cert_path)
+{
+	char old_sha[65] = "none", sha[65], detail[400];
+	unsigned char *c = NULL;
+	size_t cl;
+	X509 *old = NULL;
+	BIO *b;
+
+	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "%s: an interface TLS key file of an older gcert; it is moved into the "
+	          "token, which needs the token (activate the CA keys first)", key_path);
+	if (gc_file_read(cert_path, 65536, &c, &cl) == GC_OK && (b = BIO_new_mem_buf(c, (int)cl)) != NULL) {
+		if ((old = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL && cert_sha256(old, old_sha) != GC_OK)
+			snprintf(old_sha, sizeof(old_sha), "unreadable");
+		BIO_free(b);
+	}
+	X509_free(old);
+	free(c);
+	gc_err_clear();
+	GC_GUARD(make_tls(ca, cert_path, sha));
+	snprintf(detail, sizeof(detail), "interface TLS key moved into the token (key \"%s\", sensitive, not "
+	         "extractable); new certificate sha256 %s replaces %s; the old key file token/tls.key wiped and "
+	         "removed", GC_TLS_KEY_LABEL, sha, old_sha);
+	GC_GUARD(tls_audit(ca, GC_EV_TLS_KEY_MIGRATED, detail));
+	return wipe_file(key_path);
+}
+
+gc_result gc_service_tls(struct gc_ca *ca, char **cert_pem)
+{
+	char key_path[GC_MAX_PATH], cert_path[GC_MAX_PATH], sha[65], detail[300];
+	unsigned char *c = NULL;
+	size_t cl;
+
+	GC_GUARD(gc_path_join(key_path, sizeof(key_path), ca->dir, "token/tls.key"));
+	GC_GUARD(gc_path_join(cert_path, sizeof(cert_path), ca->dir, GC_TLS_CERT_FILE));
+	if (gc_path_exists(key_path)) {
+		GC_GUARD(migrate_tls(ca, key_path, cert_path));
+	} else if (!gc_path_exists(cert_path)) {
+		GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the interface's TLS key is made in the token: it needs the token "
+		          "(activate the CA keys first)");
+		GC_GUARD(make_tls(ca, cert_path, sha));
+		snprintf(detail, sizeof(detail), "interface TLS key made in the token (key \"%s\", RSA 2048, sensitive, "
+		         "not extractable) with a self-signed certificate sha256 %s", GC_TLS_KEY_LABEL, sha);
+		GC_GUARD(tls_audit(ca, GC_EV_KEY_GENERATED, detail));
+	}
+	GC_GUARD(gc_file_read(cert_path, 65536, &c, &cl));
+	*cert_pem = (char *)c;
+	return GC_OK;
+}
+
+gc_result gc_service_tls_identity(struct gc_ca *ca, struct gc_hsm_tls **out, struct gc_tls_creds *creds)
+{
+	char *pem = NULL;
+	gc_result rc;
+
+	GC_ENSURE(ca->hsm != NULL, GC_E_HSM, "the interface's TLS key is in the token: it needs the token open");
+	GC_GUARD(gc_service_tls(ca, &pem));
+	if ((rc = gc_hsm_tls_open(ca->hsm, GC_TLS_KEY_LABEL, pem, out)) == GC_OK)
+		gc_hsm_tls_creds(*out, creds);
+	free(pem);
+	return rc;
+}
+
+void gc_service_tls_close(struct gc_hsm_tls *t)
+{
+	gc_hsm_tls_free(t);
 }
 
 static bool good_name(const char *name)

@@ -9,9 +9,12 @@
 #include <openssl/x509.h>
 
 #include "ca/ca.h"
+#include "hsm/tlskey.h"
 
 #define GC_SERVICE_KEY_LABEL "ca-service"
 #define GC_MAX_PEER_NAME GC_MAX_PEER_ID
+#define GC_TLS_KEY_LABEL "ca-tls"
+#define GC_TLS_CERT_FILE "token/tls.pem"
 
 /*
  * The CA service certificate and key, made on first use: an RSA 2048 key generated in
@@ -23,13 +26,19 @@ gc_result gc_service_identity(struct gc_ca *, X509 **cert, struct gc_hsm_key **k
 gc_result gc_service_cert(struct gc_ca *, X509 **cert) GC_MUST_CHECK;
 
 /*
- * The TLS identity of the online interface endpoint: an RSA 2048 key and a self-signed
- * certificate (SAN localhost, 127.0.0.1, ::1) in DIR/token/tls.key (0600) and
- * DIR/token/tls.pem, made on first use. libmicrohttpd's TLS (GnuTLS) cannot reach the
- * token's keys, so the transport key is a file; the authenticity of every result still
- * rests on the CMS signature by the service key in the token. Caller frees both PEMs.
+ * The TLS identity of the online interface endpoint (issue 15: no private key outside a
+ * token): an RSA 2048 key generated in the token as GC_TLS_KEY_LABEL (sensitive, never
+ * extractable) and a self-signed certificate for it (SAN localhost, 127.0.0.1, ::1), signed
+ * in the token, in DIR/token/tls.pem, made on first use (which needs the token). A CA
+ * directory of an older gcert with DIR/token/tls.key is migrated here: the key made in the
+ * token, a new certificate, an audit record (ca.tls_key_migrated), the old file wiped and
+ * removed. *cert_pem (caller frees) is the certificate the RA trusts.
  */
-gc_result gc_service_tls(struct gc_ca *, char **cert_pem, char **key_pem) GC_MUST_CHECK;
+gc_result gc_service_tls(struct gc_ca *, char **cert_pem) GC_MUST_CHECK;
+/* The same, as a TLS identity for GnuTLS whose key is used from the token (hsm/tlskey.h):
+ * *creds is what the HTTPS edge hands GnuTLS. Close it before the token is closed. */
+gc_result gc_service_tls_identity(struct gc_ca *, struct gc_hsm_tls **out, struct gc_tls_creds *creds) GC_MUST_CHECK;
+void gc_service_tls_close(struct gc_hsm_tls *);
 
 /* Pins an RA's certificate under name ([a-z0-9-], 1..32); audited. */
 gc_result gc_peer_pin(struct gc_ca *, const char *name, X509 *cert) GC_MUST_CHECK;

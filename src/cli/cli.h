@@ -91,6 +91,7 @@ gc_result cli_audit_verify_db(struct gc_db *, int argc, char **argv, struct gc_a
                               int *usage) GC_MUST_CHECK;
 void cli_audit_verify_print(const struct cli_ctx *, const struct gc_audit_check *);
 int cli_audit_report_db(struct cli_ctx *, struct gc_db *, int argc, char **argv);
+int cmd_ra_tls_cert(struct cli_ctx *, int, char **);
 
 /* For a service's main thread, before it starts any other: SIGINT and SIGTERM blocked
  * (every thread inherits the mask, so only the main thread takes them, through *stop),

@@ -46,7 +46,7 @@ int cmd_service_cert(struct cli_ctx *ctx, int argc, char **argv)
 	struct gc_hsm_key *key;
 	bool tls = false;
 	X509 *cert;
-	char *pem, *key_pem = NULL;
+	char *pem;
 	gc_result rc;
 	int c;
 
@@ -62,10 +62,8 @@ int cmd_service_cert(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if (tls) {
-		if ((rc = gc_service_tls(ctx->ca, &pem, &key_pem)) != GC_OK)
+		if ((rc = gc_service_tls(ctx->ca, &pem)) != GC_OK)
 			return cli_fail(ctx, rc);
-		OPENSSL_cleanse(key_pem, strlen(key_pem));
-		free(key_pem);
 	} else if ((rc = gc_service_identity(ctx->ca, &cert, &key)) != GC_OK) {
 		return cli_fail(ctx, rc);
 	} else if ((pem = pem_of(cert)) == NULL) {
@@ -270,7 +268,11 @@ int cmd_iface_serve(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (listen == NULL || optind != argc)
 		return cli_usage_error(cli_current(), "--listen is required");
-	if ((rc = gc_iface_http_new(ctx->ca, listen, &h)) != GC_OK || (rc = gc_iface_http_start(h)) != GC_OK) {
+	if ((rc = gc_iface_http_new(ctx->ca, listen, &h)) != GC_OK || (rc = gc_iface_http_start(h)) != GC_OK ||
+	    (!gc_iface_http_served(h) &&
+	     (rc = gc_fail(GC_E_CA_STATE, "the interface's TLS key is in the token: under M-of-N activation "
+	                   "run the endpoint inside `gcert ca serve --interface-listen`, which serves it once "
+	                   "activated")) != GC_OK)) {
 		gc_iface_http_free(h);
 		return cli_fail(ctx, rc);
 	}

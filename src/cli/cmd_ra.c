@@ -3,6 +3,7 @@
  * designated applications' tokens and the service itself (docs/ra-api.md).
  */
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <signal.h>
 #include <sodium.h>
@@ -11,11 +12,14 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "hsm/tlskey.h"
+#include "ra/link.h"
 #include "ra/ra.h"
 #include "raweb/raweb.h"
 #include "ra/ra_worker.h"
 #include "store/db.h"
 #include "sys/fileio.h"
+#include "sys/listen.h"
 
 #ifndef GCERT_SOURCE_DIR
 #define GCERT_SOURCE_DIR "."
@@ -272,39 +276,135 @@ static int wait_for_signal(const sigset_t *stop)
 	return sig;
 }
 
+/* Where the RA's people point their browsers, and the certificate it must trust. */
+static void print_serving(const struct gc_ra *ra, const char *listen, int port, bool tls)
+{
+	char dir[PATH_MAX];
+
+	printf("RA service at %s://%.*s:%d/ (web UI from %s; Ctrl-C stops it)\n", tls ? "https" : "http",
+	       (int)(strrchr(listen, ':') - listen), listen, port, ra->cfg.web_root);
+	if (realpath(ra->dir, dir) == NULL)
+		snprintf(dir, sizeof(dir), "%s", ra->dir);
+	if (tls)
+		printf("RA TLS certificate (key in the RA's token; the browser must trust it): %s/" GC_RA_WEB_CERT_FILE "\n",
+		       dir);
+	else
+		printf("RA service over plain HTTP (--insecure-http): loopback development only\n");
+	fflush(stdout);
+}
+
 int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
+	                                     {"insecure-http", no_argument, NULL, 'i'},
+	                                     {NULL, 0, NULL, 0}};
 	const char *listen = NULL;
 	struct gc_ra *ra = NULL;
 	struct gc_ra_http *http = NULL;
+	struct gc_hsm_tls *tls = NULL;
+	struct gc_tls_creds creds;
 	struct gc_ra_worker worker = {0};
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	bool insecure = false;
 	sigset_t stop;
 	gc_result rc;
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'l')
+		if (c == 'l')
+			listen = optarg;
+		else if (c == 'i')
+			insecure = true;
+		else
 			return cli_usage_error(cli_current(), "unknown option");
-		listen = optarg;
 	}
 	if (optind != argc || ctx->dir == NULL || listen == NULL)
 		return cli_usage_error(cli_current(), "--dir and --listen are required");
+	/* passwords and approvals never cross a network in clear: HTTP only on loopback */
+	if (insecure && (rc = gc_listen_parse("--listen", listen, &ss, &sslen)) == GC_OK && !gc_listen_is_loopback(&ss))
+		rc = gc_fail(GC_E_USAGE, "--insecure-http: only on a loopback address (127.0.0.1 or [::1]), not %.64s; "
+		             "the RA serves HTTPS without it", listen);
+	else
+		rc = GC_OK;
+	if (rc != GC_OK)
+		return cli_fail(ctx, rc);
 	cli_block_stop_signals(&stop); /* taken by sigwait alone */
-	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_http_start(ra, listen, &http)) != GC_OK ||
+	/* HTTPS: the web TLS key of the RA's token, as GnuTLS objects for the HTTP edge */
+	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK && !insecure &&
+	    (rc = gc_ra_open_token(ra)) == GC_OK && (rc = gc_ra_link_web_tls(ra->link, &tls)) == GC_OK)
+		gc_hsm_tls_creds(tls, &creds);
+	if (rc != GC_OK || (rc = gc_ra_http_start(ra, listen, tls != NULL ? &creds : NULL, &http)) != GC_OK ||
 	    (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
 		gc_ra_http_stop(http);
+		gc_hsm_tls_free(tls);
 		gc_ra_close(ra);
 		return cli_fail(ctx, rc);
 	}
-	printf("RA service at http://%.*s:%d/ (web UI from %s; Ctrl-C stops it)\n",
-	       (int)(strrchr(listen, ':') - listen), listen, gc_ra_http_port(http), ra->cfg.web_root);
-	fflush(stdout);
+	print_serving(ra, listen, gc_ra_http_port(http), tls != NULL);
 	wait_for_signal(&stop);
 	gc_ra_http_stop(http);
 	gc_ra_worker_stop(&worker);
 	gc_ra_worker_seal(ra, true); /* the last records under a checkpoint too */
+	gc_hsm_tls_free(tls); /* before the token closes */
 	gc_ra_close(ra);
 	return 0;
+}
+
+/* `gcert ra tls-cert`: the web TLS certificate (its key is the token's): shown, a CSR for
+ * a CA to certify the key, or the operator's certificate installed in place of it. */
+int cmd_ra_tls_cert(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"import", required_argument, NULL, 'i'},
+	                                     {"csr", no_argument, NULL, 'c'},
+	                                     {"out", required_argument, NULL, 'o'},
+	                                     {NULL, 0, NULL, 0}};
+	const char *import = NULL, *out = "-";
+	struct gc_ra *ra = NULL;
+	char *pem = NULL, sha[65], detail[600];
+	bool csr = false, made = false;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'i')
+			import = optarg;
+		else if (c == 'c')
+			csr = true;
+		else if (c == 'o')
+			out = optarg;
+		else
+			return cli_usage_error(cli_current(), "unknown option");
+	}
+	if (optind != argc || ctx->dir == NULL || (import != NULL && csr))
+		return cli_usage_error(cli_current(), "--dir is required; --import and --csr exclude each other");
+	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_open_token(ra)) != GC_OK)
+		goto out;
+	if (import != NULL) {
+		if ((rc = gc_ra_link_web_import(ra->link, import, sha)) != GC_OK) {
+			snprintf(detail, sizeof(detail), "web TLS certificate %.200s refused: %.300s", import, gc_err_detail());
+			gc_ra_audit_now(ra, ctx->actor, GC_EV_RA_TLS_CERT, GC_RA_WEB_CERT_FILE, false, detail);
+			goto out;
+		}
+		snprintf(detail, sizeof(detail), "web TLS certificate sha256 %s installed from %.200s (certifies the token "
+		         "key ra-web-tls); served from the next start of gcert ra serve", sha, import);
+		gc_ra_audit_now(ra, ctx->actor, GC_EV_RA_TLS_CERT, GC_RA_WEB_CERT_FILE, true, detail);
+		printf("installed %s/" GC_RA_WEB_CERT_FILE " (sha256 %s); restart gcert ra serve to serve it\n", ra->dir,
+		       sha);
+		goto out;
+	}
+	if (csr)
+		rc = gc_ra_link_web_csr(ra->link, &pem);
+	else if ((rc = gc_ra_link_web_cert(ra->link, &pem, &made)) == GC_OK && made)
+		gc_ra_audit_now(ra, ctx->actor, GC_EV_RA_TLS_CERT, GC_RA_WEB_CERT_FILE, true,
+		                "web TLS key made in the token (ra-web-tls, RSA 2048, sensitive, not extractable) with a "
+		                "self-signed certificate");
+	if (rc == GC_OK)
+		rc = cli_write_out(out, pem, strlen(pem));
+out:
+	free(pem);
+	gc_ra_close(ra);
+	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }

@@ -17,8 +17,11 @@ static void print_ready(const struct gc_serve *s, const struct gc_ca *ca)
 
 	printf("gcert: repository at http://%s/ ; LDAP publication %s\n", gc_serve_repo_address(s),
 	       ldap != NULL ? ldap : "off");
-	if (iface != NULL)
+	if (iface != NULL && gc_serve_iface_served(s))
 		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", iface);
+	else if (iface != NULL)
+		printf("gcert: interface on %s NOT served until the CA keys are activated (its TLS key is in "
+		       "the token)\n", iface);
 	if (gc_serve_crl_scheduled(s))
 		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ca->cfg.crl_schedule);
 	if (gc_config_custodial(&ca->cfg))

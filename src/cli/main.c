@@ -315,9 +315,11 @@ const struct cli_command cli_commands[] = {
 	 "--dir RADIR --name APP\n"
 	 "--name APP       the designated application (only the token's hash is kept)\n" JSON_USAGE,
 	 "gcert ra app-token --dir ./demo-ra --name e-filing"},
-	{"ra serve", cmd_ra_serve, 0, "run the RA service: JSON API (docs/ra-api.md), web UI, mail, retries",
-	 "--dir RADIR --listen HOST:PORT\n"
-	 "--listen H:P     numeric address; port 0 picks a free port (the first line printed names it)\n",
+	{"ra serve", cmd_ra_serve, 0, "run the RA service over HTTPS: JSON API (docs/ra-api.md), web UI, mail, retries",
+	 "--dir RADIR --listen HOST:PORT [--insecure-http]\n"
+	 "--listen H:P     numeric address; port 0 picks a free port (the first line printed names it)\n"
+	 "--insecure-http  plain HTTP instead of HTTPS, only on a loopback address (development)\n"
+	 "HTTPS with the key ra-web-tls of the RA's token and RADIR/web-tls.pem (gcert ra tls-cert)\n",
 	 "gcert ra serve --dir ./demo-ra --listen 127.0.0.1:8090"},
 	{"ra audit verify", cmd_ra_audit_verify, 0,
 	 "check the RA's audit trail: hash chain and checkpoints signed by the RA audit key (CPS §4.5.4)",
@@ -336,6 +338,15 @@ const struct cli_command cli_commands[] = {
 	 "--dir RADIR --day YYYY-MM-DD [--json]\n"
 	 "--day D          the day in Hong Kong time (UTC+8)\n" JSON_USAGE,
 	 "gcert ra audit report --dir ./demo-ra --day 2026-11-25"},
+	{"ra tls-cert", cmd_ra_tls_cert, 0, "the RA web server's TLS certificate (its key stays in the RA's token)",
+	 "--dir RADIR [--csr | --import FILE] [--out FILE]\n"
+	 "(none)           print RADIR/web-tls.pem (self-signed until replaced), the one browsers trust\n"
+	 "--csr            a PKCS#10 request for the token key, for a CA to certify\n"
+	 "--import FILE    install FILE (PEM: the certificate for the token key, then its chain) as\n"
+	 "                 RADIR/web-tls.pem; refused unless it certifies the token key and is valid now;\n"
+	 "                 audited; served from the next start of gcert ra serve\n",
+	 "gcert ra tls-cert --dir ./demo-ra --csr --out ra-web.csr\n"
+	 "  gcert ra tls-cert --dir ./demo-ra --import ra-web.pem"},
 	{NULL, NULL, 0, NULL, NULL, NULL},
 };
 

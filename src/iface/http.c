@@ -5,6 +5,12 @@
  * require a client certificate and to call check_peer(), which accepts only a pinned RA
  * certificate valid now; otherwise the handshake fails. A connection that ends without a
  * request and without an accepted certificate is audited as refused.
+ *
+ * The server's TLS key is the token's (hsm/tlskey.h, issue 15): GnuTLS asks for it through
+ * the certificate callback and signs the handshake in the token. Under M-of-N activation
+ * (CPS §6.2.2, §6.4) the key cannot be used before custodians activate the CA keys, so the
+ * endpoint is not served at all until then: the service starts it when activated and
+ * stops it when deactivated (cmd_serve.c rebuilds its workers on both).
  */
 #include "iface/iface.h"
 
@@ -32,12 +38,11 @@ struct gc_iface_http {
 	struct gc_ca *ca;     /* the worker: its own connection; token shared */
 	struct gc_iface_limits lim;
 	struct sockaddr_storage addr;
-	char *cert_pem, *key_pem;
+	struct gc_hsm_tls *tls; /* the TLS key in the token; NULL: not served (not activated) */
+	struct gc_tls_creds creds; /* what GnuTLS is given of it */
 	struct MHD_Daemon *d;
 	pthread_mutex_t mu;   /* the worker's database connection is used by one thread at a time */
 	int port;
-	bool locked;          /* CPS §6.4: keys not activated: every file is refused */
-	char refusal[256];
 };
 
 /* Per connection: what the handshake decided, and whether a request came. */
@@ -109,6 +114,22 @@ static int check_peer(gnutls_session_t s)
 	return c->accepted ? 0 : GNUTLS_E_CERTIFICATE_ERROR;
 }
 
+/* GnuTLS asks for the server's certificate and key: the token's (hsm/tlskey.h). */
+static int server_identity(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+                           const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+                           unsigned int *pcert_length, gnutls_privkey_t *key)
+{
+	struct conn *c = gnutls_session_get_ptr(s);
+
+	(void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+	if (c == NULL || c->h->tls == NULL)
+		return -1;
+	*pcert = c->h->creds.pcert;
+	*pcert_length = c->h->creds.npcert;
+	*key = c->h->creds.key;
+	return 0;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *mc, void **ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -169,31 +190,12 @@ static bool cms_type(struct MHD_Connection *mc)
 	                     strncmp(t, "application/octet-stream", 24) == 0);
 }
 
-/* Keys not activated: nothing can be signed, not even a result file; said in plain text,
- * and recorded (CPS §4.5.1 request handling). */
-static enum MHD_Result refuse_locked(struct gc_iface_http *h, struct MHD_Connection *mc)
-{
-	char msg[300];
-
-	pthread_mutex_lock(&h->mu);
-	if (gc_db_begin(h->ca->db) == GC_OK) {
-		if (gc_audit_append(h->ca->audit, "interface", GC_EV_IFACE_REJECTED, "request file", false,
-		                    h->refusal) != GC_OK || gc_db_commit(h->ca->db) != GC_OK)
-			gc_db_rollback(h->ca->db);
-	}
-	pthread_mutex_unlock(&h->mu);
-	snprintf(msg, sizeof(msg), "%s\n", h->refusal);
-	return reply_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
-}
-
 static enum MHD_Result process(struct gc_iface_http *h, struct MHD_Connection *mc, struct body *b)
 {
 	struct gc_iface_outcome o;
 	enum MHD_Result ret;
 	gc_result rc;
 
-	if (h->locked)
-		return refuse_locked(h, mc);
 	pthread_mutex_lock(&h->mu);
 	rc = gc_iface_process(h->ca, b->buf, b->len, &h->lim, &o);
 	pthread_mutex_unlock(&h->mu);
@@ -279,14 +281,15 @@ gc_result gc_iface_http_new(struct gc_ca *ca, const char *listen, struct gc_ifac
 	pthread_mutex_init(&h->mu, NULL);
 	h->lim = (struct gc_iface_limits){(size_t)ca->cfg.iface_max_file, (size_t)ca->cfg.iface_max_requests};
 	GC_GUARD_OUT(rc, gc_listen_parse("--interface-listen", listen, &h->addr, &addrlen));
-	/* the service key answers; make it now, not on the first request */
+	/* CPS §6.4: keys not activated: neither the TLS key nor the service key can be used;
+	 * nothing is served until activation rebuilds the endpoint */
 	if (ca->hsm == NULL && gc_config_custodial(&ca->cfg)) {
-		h->locked = true;
-		gc_activation_refusal(&ca->cfg, h->refusal, sizeof(h->refusal));
-	} else {
-		GC_GUARD_OUT(rc, gc_service_identity(ca, &cert, &key));
+		*out = h;
+		return GC_OK;
 	}
-	GC_GUARD_OUT(rc, gc_service_tls(ca, &h->cert_pem, &h->key_pem));
+	/* the service key answers; make it now, not on the first request */
+	GC_GUARD_OUT(rc, gc_service_identity(ca, &cert, &key));
+	GC_GUARD_OUT(rc, gc_service_tls_identity(ca, &h->tls, &h->creds));
 	GC_GUARD_OUT(rc, gc_ca_worker(ca, &h->ca));
 	*out = h;
 	return GC_OK;
@@ -301,10 +304,7 @@ void gc_iface_http_free(struct gc_iface_http *h)
 		return;
 	gc_iface_http_stop(h);
 	gc_ca_close(h->ca);
-	if (h->key_pem != NULL)
-		OPENSSL_cleanse(h->key_pem, strlen(h->key_pem));
-	free(h->key_pem);
-	free(h->cert_pem);
+	gc_service_tls_close(h->tls);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }
@@ -315,10 +315,12 @@ gc_result gc_iface_http_start(void *arg)
 	const union MHD_DaemonInfo *di;
 	unsigned flags = MHD_USE_TLS | MHD_USE_AUTO_INTERNAL_THREAD;
 
+	if (h->tls == NULL)
+		return GC_OK; /* not activated: not served (gc_iface_http_served) */
 	if (h->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&h->addr,
-	                        MHD_OPTION_HTTPS_MEM_KEY, h->key_pem, MHD_OPTION_HTTPS_MEM_CERT, h->cert_pem,
+	                        MHD_OPTION_HTTPS_CERT_CALLBACK, server_identity,
 	                        MHD_OPTION_HTTPS_PRIORITIES, "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2",
 	                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	                        MHD_OPTION_NOTIFY_COMPLETED, request_done, h,
@@ -344,4 +346,9 @@ void gc_iface_http_stop(void *arg)
 int gc_iface_http_port(const struct gc_iface_http *h)
 {
 	return h->port;
+}
+
+bool gc_iface_http_served(const struct gc_iface_http *h)
+{
+	return h->tls != NULL;
 }

@@ -51,7 +51,7 @@ void gc_iface_outcome_clear(struct gc_iface_outcome *);
  * by HTTPS POST over mutual TLS. The client's TLS certificate must be a pinned RA
  * certificate, checked during the handshake: anything else is refused at the TLS layer
  * and recorded in the audit trail. The body is processed as a batch file would be, and
- * the signed result file is the response.
+ * the signed result file is the response. The TLS key is in the token (hsm/tlskey.h).
  *
  *   POST /interface    Content-Type: application/cms    body: the request file (DER)
  *   200  the result file (application/cms)
@@ -69,6 +69,9 @@ void gc_iface_http_free(struct gc_iface_http *);
 gc_result gc_iface_http_start(void *) GC_MUST_CHECK;
 void gc_iface_http_stop(void *);
 int gc_iface_http_port(const struct gc_iface_http *);
+/* False while the CA keys await M-of-N activation: the TLS key is in the token, so the
+ * endpoint is not served (start does nothing, the port is 0) until activation. */
+bool gc_iface_http_served(const struct gc_iface_http *);
 
 /*
  * spool.c - batch mode of the system interface (SPEC §3 step 5): the RA drops request

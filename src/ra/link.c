@@ -100,7 +100,9 @@ static gc_result make_service_identity(const char *absdir, const char *pin)
 		.key_usage = "critical,digitalSignature", .eku = "clientAuth,emailProtection"}, &x));
 	GC_NOMEM_OUT(rc, pem = cert_pem(x));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_RA_SERVICE_CERT));
-	rc = gc_file_write(path, pem, strlen(pem), 0644, 1);
+	GC_GUARD_OUT(rc, gc_file_write(path, pem, strlen(pem), 0644, 1));
+	/* issue 15: the web UI's HTTPS key in the token too, with a self-signed certificate */
+	rc = gc_ra_link_make_web_tls(hsm, absdir);
 out:
 	free(pem);
 	X509_free(x);
@@ -142,6 +144,8 @@ out:
 		if (gc_path_join(path, sizeof(path), absdir, "token") == GC_OK)
 			nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 		if (gc_path_join(path, sizeof(path), absdir, GC_RA_SERVICE_CERT) == GC_OK)
+			unlink(path);
+		if (gc_path_join(path, sizeof(path), absdir, GC_RA_WEB_CERT) == GC_OK)
 			unlink(path);
 	}
 	return rc;
@@ -275,6 +279,72 @@ out:
 	return rc;
 }
 
+/*
+ * The token alone, for the web server's TLS key (issue 15): an RA directory may be served
+ * before its link to the CA is configured (link.json comes with `ra init --ca-url ...`).
+ * With link.json present this is gc_ra_link_open; without, the token of gc_ra_link_init
+ * (the default module and label) is opened and gc_ra_link_configure finishes the rest when
+ * link.json is there.
+ */
+gc_result gc_ra_link_open_token(const char *dir, struct gc_ra_link **out)
+{
+	struct gc_ra_link *l;
+	char absdir[PATH_MAX], path[GC_MAX_PATH];
+	gc_result rc;
+
+	GC_ENSURE(dir != NULL && out != NULL, GC_E_USAGE, "RA directory: none given");
+	GC_ENSURE(realpath(dir, absdir) != NULL, GC_E_CONFIG, "%s: no such RA directory", dir);
+	GC_GUARD(gc_path_join(path, sizeof(path), absdir, GC_RA_LINK_FILE));
+	if (gc_path_exists(path))
+		return gc_ra_link_open(dir, out);
+	GC_ENSURE(curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK, GC_E_INTERNAL, "curl: cannot initialise");
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		curl_global_cleanup();
+		return gc_fail(GC_E_NOMEM, "out of memory");
+	}
+	pthread_mutex_init(&l->mu, NULL);
+	snprintf(l->dir, sizeof(l->dir), "%s", absdir);
+	snprintf(l->cfg.token_module, sizeof(l->cfg.token_module), "%s", GC_RA_TOKEN_MODULE);
+	snprintf(l->cfg.token_label, sizeof(l->cfg.token_label), "%s", GC_RA_TOKEN_LABEL);
+	l->token_only = true;
+	GC_GUARD_OUT(rc, open_token(l));
+	*out = l;
+	return GC_OK;
+out:
+	gc_ra_link_free(l);
+	return rc;
+}
+
+gc_result gc_ra_link_configure(struct gc_ra_link *l)
+{
+	struct gc_ra_link_config cfg;
+	gc_result rc = GC_OK;
+
+	pthread_mutex_lock(&l->mu);
+	if (!l->token_only)
+		goto out;
+	cfg = l->cfg;
+	GC_GUARD_OUT(rc, read_config(l));
+	/* the token already open is the default one: link.json must name that one too */
+	GC_ENSURE_OUT(rc, strcmp(l->cfg.token_module, cfg.token_module) == 0 && strcmp(l->cfg.token_label, cfg.token_label) == 0,
+	              GC_E_CONFIG, "link.json: token: names another token than the one this service opened; restart it");
+	GC_GUARD_OUT(rc, load_service(l));
+	GC_GUARD_OUT(rc, load_pins(l));
+	l->token_only = false;
+out:
+	if (rc != GC_OK && l->token_only) {
+		/* nothing half loaded: the next call reads link.json again */
+		sk_X509_pop_free(l->ca_pin, X509_free);
+		sk_X509_pop_free(l->crl_cas, X509_free);
+		X509_free(l->service_cert);
+		l->ca_pin = NULL, l->crl_cas = NULL, l->service_cert = NULL, l->service_key = NULL;
+		snprintf(l->cfg.token_module, sizeof(l->cfg.token_module), "%s", cfg.token_module);
+		snprintf(l->cfg.token_label, sizeof(l->cfg.token_label), "%s", cfg.token_label);
+	}
+	pthread_mutex_unlock(&l->mu);
+	return rc;
+}
+
 void gc_ra_link_free(struct gc_ra_link *l)
 {
 	if (l == NULL)
@@ -360,6 +430,14 @@ out:
 	BIO_free(b);
 	X509_REQ_free(req);
 	return rc;
+}
+
+gc_result gc_ra_link_key_csr(struct gc_ra_link *l, const char *label, const char *cn, char **pem)
+{
+	struct gc_hsm_key *k;
+
+	GC_GUARD(gc_hsm_find_key(l->hsm, label, &k));
+	return csr_of(k, cn, pem);
 }
 
 static gc_result new_key(struct gc_ra_link *l, const char *label, char **csr_pem)

@@ -22,6 +22,10 @@
 #include "core/error.h"
 
 struct gc_ra_link;
+struct gc_hsm_tls;
+
+/* The RA web server's TLS certificate in the RA directory (its key is in the token). */
+#define GC_RA_WEB_CERT_FILE "web-tls.pem"
 
 /*
  * Sets up an RA directory's token side: its own SoftHSM2 token and softhsm2.conf in
@@ -36,6 +40,10 @@ gc_result gc_ra_link_init(const char *dir) GC_MUST_CHECK;
  * CRL URLs and the CA certificates that sign them). */
 gc_result gc_ra_link_open(const char *dir, struct gc_ra_link **out) GC_MUST_CHECK;
 void gc_ra_link_free(struct gc_ra_link *);
+/* The token alone when link.json is not there yet (only the web TLS key is usable), else
+ * as gc_ra_link_open. gc_ra_link_configure then reads link.json (a no-op once read). */
+gc_result gc_ra_link_open_token(const char *dir, struct gc_ra_link **out) GC_MUST_CHECK;
+gc_result gc_ra_link_configure(struct gc_ra_link *) GC_MUST_CHECK;
 
 /*
  * Generates an RSA-2048 subscriber key pair in the token, labelled label (unique), with
@@ -82,6 +90,22 @@ gc_result gc_ra_link_crl_check(struct gc_ra_link *, const char *serial, bool *re
 gc_result gc_ra_link_export_p12(struct gc_ra_link *, const char *label, const unsigned char *cert_der,
                                 size_t cert_len, const char *passphrase, unsigned char **p12,
                                 size_t *p12_len) GC_MUST_CHECK;
+
+/*
+ * The RA web server's HTTPS identity (issue 15): the key "ra-web-tls" in the token
+ * (sensitive, never extractable; made by gc_ra_link_init, or on first use in an RA directory
+ * made before) and its certificate DIR/web-tls.pem. *out is for raweb/http.c (GnuTLS uses
+ * the key from the token); free it with gc_hsm_tls_free before gc_ra_link_free.
+ */
+gc_result gc_ra_link_web_tls(struct gc_ra_link *, struct gc_hsm_tls **out) GC_MUST_CHECK;
+/* DIR/web-tls.pem as PEM (caller frees); *made when this call made the key and certificate. */
+gc_result gc_ra_link_web_cert(struct gc_ra_link *, char **pem, bool *made) GC_MUST_CHECK;
+/* A PKCS#10 request for the web TLS key (PEM, caller frees), for a CA to certify. */
+gc_result gc_ra_link_web_csr(struct gc_ra_link *, char **csr_pem) GC_MUST_CHECK;
+/* The operator's certificate for the web TLS key (PEM file: the certificate, then its
+ * chain): refused unless the first certifies the token's key and is valid now; then it
+ * replaces DIR/web-tls.pem. sha gets the certificate's SHA-256. */
+gc_result gc_ra_link_web_import(struct gc_ra_link *, const char *path, char sha[65]) GC_MUST_CHECK;
 
 /* Stops using a subscriber key at once (revocation approved, §4.4.2): after this no
  * operation of this module uses label again; the key object is kept (never deleted). */

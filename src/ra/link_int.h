@@ -12,12 +12,15 @@
 
 #include "core/limits.h"
 #include "hsm/hsm.h"
+#include "hsm/tlskey.h"
 #include "ra/link.h"
 
 #define GC_RA_LINK_FORMAT "gcert-ra-link/1"
 #define GC_RA_LINK_FILE "link.json"
 #define GC_RA_SERVICE_CERT "ra-service.pem"
 #define GC_RA_SERVICE_LABEL "ra-service"
+#define GC_RA_WEB_LABEL "ra-web-tls"
+#define GC_RA_WEB_CERT GC_RA_WEB_CERT_FILE
 #define GC_RA_TOKEN_LABEL "gcert-ra"
 #define GC_RA_TOKEN_MODULE "/usr/lib/softhsm/libsofthsm2.so"
 /* Subscriber keys are "sub:LABEL" in the token, so no label of the caller's can name the
@@ -52,6 +55,7 @@ struct gc_ra_link {
 	pthread_mutex_t crl_mu; /* the CRL cache (crls) */
 	char dir[GC_MAX_PATH];
 	struct gc_ra_link_config cfg;
+	bool token_only;           /* gc_ra_link_open_token without link.json: only the token */
 	struct gc_hsm *hsm;
 	struct gc_hsm_key *service_key;
 	struct gc_hsm_key *audit_key; /* after gc_ra_link_audit_key */
@@ -65,6 +69,11 @@ gc_result gc_ra_link_config_parse(const char *dir, const char *json, size_t len,
                                   struct gc_ra_link_config *out) GC_MUST_CHECK;
 /* Reads a PEM file of one or more certificates into a new stack. */
 gc_result gc_ra_link_load_certs(const char *path, STACK_OF(X509) **out) GC_MUST_CHECK;
+/* link_tls.c: the web TLS key in the token (made unless there) and a self-signed
+ * certificate for it in absdir/web-tls.pem (replacing one there). */
+gc_result gc_ra_link_make_web_tls(struct gc_hsm *, const char *absdir) GC_MUST_CHECK;
+/* link.c: a PKCS#10 request (PEM, caller frees) for the token key labelled label, CN cn. */
+gc_result gc_ra_link_key_csr(struct gc_ra_link *, const char *label, const char *cn, char **pem) GC_MUST_CHECK;
 /* Drops the cached CRLs. */
 void gc_ra_link_crl_clear(struct gc_ra_link *);
 

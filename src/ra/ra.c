@@ -260,8 +260,10 @@ gc_result gc_ra_open_link(struct gc_ra *ra)
 	struct gc_ra_link *link;
 	gc_result rc;
 
-	if (ra->link != NULL)
-		return GC_OK;
+	if (ra->link != NULL) {
+		GC_GUARD(gc_ra_link_configure(ra->link)); /* opened for the token alone, maybe */
+		return ra->audit_key_id != 0 ? GC_OK : open_audit_key(ra, ra->link);
+	}
 	GC_GUARD(gc_ra_link_open(ra->dir, &link));
 	if ((rc = open_audit_key(ra, link)) != GC_OK) {
 		gc_ra_link_free(link);
@@ -277,6 +279,13 @@ gc_result gc_ra_checkpoint(struct gc_ra *ra, bool wait, bool *made)
 	GC_GUARD(gc_ra_open_link(ra));
 	return gc_audit_checkpoint(ra->db, &(struct gc_audit_signer){ra->link,
 	                           wait ? gc_ra_link_audit_sign : gc_ra_link_audit_sign_now, ra->audit_key_id}, made);
+}
+
+gc_result gc_ra_open_token(struct gc_ra *ra)
+{
+	if (ra->link != NULL)
+		return GC_OK;
+	return gc_ra_link_open_token(ra->dir, &ra->link);
 }
 
 void gc_ra_close(struct gc_ra *ra)

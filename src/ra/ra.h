@@ -78,6 +78,9 @@ gc_result gc_ra_open_link(struct gc_ra *) GC_MUST_CHECK;
  * as `gcert audit checkpoint` does the CA's; *made false when nothing was new. Without
  * wait, GC_E_RA_PENDING (nothing done) when the token is busy. */
 gc_result gc_ra_checkpoint(struct gc_ra *, bool wait, bool *made) GC_MUST_CHECK;
+/* The token alone (the web server's TLS key, issue 15), even before link.json exists;
+ * gc_ra_open_link completes the link later. */
+gc_result gc_ra_open_token(struct gc_ra *) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
 
 /* `gcert dr promote` for an RA directory (ra_dr.c; CPS §4.8.1, store/drstore.h

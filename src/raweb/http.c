@@ -2,11 +2,18 @@
  * http.c - the RA service over HTTP (libmicrohttpd, as src/repo/http.c): /api/
  * goes to api.c; everything else is a static file of the web UI (web/ra/), GET and
  * HEAD only, never outside its directory.
+ *
+ * HTTPS by default (issue 15, "HTTPS for the RA's people"): the server's key is the RA
+ * token's "ra-web-tls" (src/ra/link_tls.c), used by GnuTLS from the token through the
+ * certificate callback, so no key is in a file or in this module; every response over
+ * HTTPS says Strict-Transport-Security and the session cookie is Secure. Plain HTTP only
+ * for `gcert ra serve --insecure-http`, on a loopback address (cmd_ra.c checks).
  */
 #include "raweb/raweb.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <gnutls/gnutls.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <microhttpd.h>
@@ -18,15 +25,21 @@
 #include <unistd.h>
 
 #include "sys/listen.h"
+#include "sys/tlscreds.h"
 
 #define RA_HTTP_MAX_CONNECTIONS 256
 #define RA_HTTP_IDLE_TIMEOUT_S 30
+/* TLS 1.2 and 1.3 only, strong suites (as the CA's interface endpoint) */
+#define RA_HTTPS_PRIORITIES "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+/* a year: browsers that once saw the RA over HTTPS never try plain HTTP again */
+#define RA_HSTS "max-age=31536000"
 
 struct gc_ra_http {
 	struct gc_ra *ra;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	char root[PATH_MAX]; /* the web root, resolved */
+	struct gc_tls_creds tls; /* the token's key as GnuTLS sees it; key NULL: plain HTTP */
 	struct MHD_Daemon *d;
 	int port;
 };
@@ -37,8 +50,18 @@ struct upload {
 	bool too_large;
 };
 
-static void common_headers(struct MHD_Response *r)
+/* Did this request come over TLS? */
+static bool over_tls(struct MHD_Connection *c)
 {
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	return ci != NULL && ci->tls_session != NULL;
+}
+
+static void common_headers(struct MHD_Connection *c, struct MHD_Response *r)
+{
+	if (over_tls(c))
+		MHD_add_response_header(r, "Strict-Transport-Security", RA_HSTS);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(r, "X-Frame-Options", "DENY");
 	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
@@ -54,7 +77,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct gc_ra_resp *re
 		return MHD_NO;
 	}
 	resp->body = NULL;
-	common_headers(r);
+	common_headers(c, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->type ? resp->type : "application/json");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (resp->cookie[0])
@@ -142,7 +165,7 @@ static enum MHD_Result serve_static(struct gc_ra_http *h, struct MHD_Connection 
 		close(fd);
 		return MHD_NO;
 	}
-	common_headers(r);
+	common_headers(c, r);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(real));
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
@@ -176,7 +199,7 @@ static enum MHD_Result serve_api(struct gc_ra_http *h, struct MHD_Connection *c,
 		.session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, GC_RA_COOKIE),
 		.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
 		.auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		.client = client, .https = false,
+		.client = client, .https = over_tls(c),
 	};
 
 	if (u->too_large) {
@@ -238,7 +261,37 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls, enum 
 	}
 }
 
-gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_ra_http **out)
+/* GnuTLS asks for the server's certificate and key: the token's (hsm/tlskey.h). */
+static int server_identity(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+                           const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+                           unsigned int *pcert_length, gnutls_privkey_t *key)
+{
+	struct gc_ra_http *h = gnutls_session_get_ptr(s);
+
+	(void)req_ca_dn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+	if (h == NULL || h->tls.key == NULL)
+		return -1;
+	*pcert = h->tls.pcert;
+	*pcert_length = h->tls.npcert;
+	*key = h->tls.key;
+	return 0;
+}
+
+/* Before the handshake: the session finds the server's identity through its pointer. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **ctx, enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	(void)ctx;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci != NULL && ci->tls_session != NULL)
+		gnutls_session_set_ptr(ci->tls_session, cls);
+}
+
+gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, const struct gc_tls_creds *tls,
+                           struct gc_ra_http **out)
 {
 	struct gc_ra_http *h;
 	/* a thread per connection (at most RA_HTTP_MAX_CONNECTIONS): a request that waits on
@@ -251,17 +304,28 @@ gc_result gc_ra_http_start(struct gc_ra *ra, const char *listen, struct gc_ra_ht
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return gc_fail(GC_E_NOMEM, "out of memory");
 	h->ra = ra;
+	if (tls != NULL)
+		h->tls = *tls;
 	GC_GUARD_OUT(rc, gc_listen_parse("--listen", listen, &h->addr, &h->addrlen));
 	/* without the web UI the API still serves (tests, designated applications) */
 	if (realpath(ra->cfg.web_root, h->root) == NULL)
 		h->root[0] = '\0';
 	if (h->addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&h->addr,
-	                        MHD_OPTION_CONNECTION_LIMIT,
-	                        (unsigned)RA_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-	                        (unsigned)RA_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
-	                        MHD_OPTION_END);
+	if (tls != NULL)
+		h->d = MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR,
+		                        (const struct sockaddr *)&h->addr, MHD_OPTION_HTTPS_CERT_CALLBACK, server_identity,
+		                        MHD_OPTION_HTTPS_PRIORITIES, RA_HTTPS_PRIORITIES,
+		                        MHD_OPTION_NOTIFY_CONNECTION, on_connection, h, MHD_OPTION_CONNECTION_LIMIT,
+		                        (unsigned)RA_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+		                        (unsigned)RA_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_END);
+	else
+		h->d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h, MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&h->addr,
+		                        MHD_OPTION_CONNECTION_LIMIT,
+		                        (unsigned)RA_HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+		                        (unsigned)RA_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+		                        MHD_OPTION_END);
 	GC_ENSURE_OUT(rc, h->d != NULL, GC_E_HTTP, "HTTP: cannot listen on %s (in use, or not local?)", listen);
 	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	h->port = di != NULL ? (int)di->port : 0;

@@ -53,8 +53,14 @@ void gc_ra_error_body(struct gc_ra_resp *, gc_result);
 
 struct gc_ra_http;
 
-/* Listens on listen ("127.0.0.1:8090"; port 0 picks a free one) until stopped. */
-gc_result gc_ra_http_start(struct gc_ra *, const char *listen, struct gc_ra_http **out) GC_MUST_CHECK;
+struct gc_tls_creds;
+
+/* Listens on listen ("127.0.0.1:8090"; port 0 picks a free one) until stopped: HTTPS with
+ * tls, the RA token's web TLS key as GnuTLS objects (sys/tlscreds.h, from
+ * gc_ra_link_web_tls; they must outlive the server), or plain HTTP with tls NULL (the
+ * caller allows that on loopback only). */
+gc_result gc_ra_http_start(struct gc_ra *, const char *listen, const struct gc_tls_creds *tls,
+                           struct gc_ra_http **out) GC_MUST_CHECK;
 int gc_ra_http_port(const struct gc_ra_http *);
 void gc_ra_http_stop(struct gc_ra_http *);
 

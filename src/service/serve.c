@@ -158,7 +158,10 @@ static gc_result serve_start(struct gc_serve *s, struct gc_ca *ca, const char *a
 		pin_port(s->listen_buf, sizeof(s->listen_buf), listen, gc_repo_http_port(s->http));
 		if (s->iface != NULL) {
 			snprintf(listen, sizeof(listen), "%s", s->iface_listen); /* may be s->iface_buf */
-			pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
+			if (gc_iface_http_served(s->iface))
+				pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
+			else /* not served yet (M-of-N: its TLS key is in the token): where asked, once activated */
+				snprintf(s->iface_buf, sizeof(s->iface_buf), "%s", listen);
 			s->iface_listen = s->iface_buf;
 		}
 		return GC_OK;
@@ -334,6 +337,11 @@ gc_result gc_serve_open(struct gc_ca *ca, const struct gc_serve_options *o, stru
 const char *gc_serve_repo_address(const struct gc_serve *s)
 {
 	return s->listen_buf;
+}
+
+bool gc_serve_iface_served(const struct gc_serve *s)
+{
+	return s->iface != NULL && gc_iface_http_served(s->iface);
 }
 
 const char *gc_serve_iface_address(const struct gc_serve *s)

@@ -123,6 +123,9 @@ gc_result gc_serve_open(struct gc_ca *, const struct gc_serve_options *, struct 
 /* The addresses as bound ("host:port"); the interface's and LDAP's NULL when off. */
 const char *gc_serve_repo_address(const struct gc_serve *);
 const char *gc_serve_iface_address(const struct gc_serve *);
+/* False while the interface waits for M-of-N activation (its TLS key is in the token): it
+ * is then served at gc_serve_iface_address once custodians activate the keys. */
+bool gc_serve_iface_served(const struct gc_serve *);
 const char *gc_serve_ldap_uri(const struct gc_serve *);
 bool gc_serve_crl_scheduled(const struct gc_serve *);
 /* Serves until a signal of stop (blocked by the caller) arrives; returns its number. */

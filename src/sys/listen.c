@@ -44,3 +44,13 @@ gc_result gc_listen_parse(const char *opt, const char *s, struct sockaddr_storag
 	}
 	return GC_OK;
 }
+
+bool gc_listen_is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)(const void *)ss;
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)(const void *)ss;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(v4->sin_addr.s_addr) >> 24) == 127; /* 127.0.0.0/8 */
+	return ss->ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+}

@@ -1,6 +1,6 @@
 // ra-ui.mjs - browser test of the RA web UI (web/ra/, issue 6), playwright-core driving
 // Debian's Chromium headless against a running RA service:
-//   node tests/browser/ra-ui.mjs --base http://127.0.0.1:PORT --out DIR
+//   node tests/browser/ra-ui.mjs --base https://127.0.0.1:PORT --spki SPKI-SHA256 --out DIR
 // Users (password from GC_RA_PASS, default "secret-pass-1"): admin1 (bd_admin),
 // req1 (requester), bm1 (business_manager), all of one B/D. tests/browser/run.sh sets up
 // a real CA and RA with them; tests/browser/mock-ra.mjs has them too.
@@ -36,7 +36,14 @@ let passed = 0;
 let failed = 0;
 const shots = [];
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+// HTTPS (issue 15): the RA's certificate is trusted by its key alone (--spki: base64
+// SHA-256 of its SubjectPublicKeyInfo, as run.sh computes it), never "ignore all errors"
+const SPKI = arg('spki', '');
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
+    ...(SPKI ? [`--ignore-certificate-errors-spki-list=${SPKI}`] : [])],
+});
 const context = await browser.newContext({ acceptDownloads: true, locale: 'en-GB', viewport: { width: 1280, height: 900 } });
 const page = await context.newPage();
 const consoleErrors = [];

@@ -63,11 +63,13 @@ until_ok() {
     sleep 0.2
   done
 }
-# wait_http URL LOG: until URL answers, or the log is shown and the test fails
+# wait_http URL LOG [curl options]: until URL answers, or the log is shown and the test fails
 wait_http() {
-  until_ok "$WAIT_S" curl -fs -o /dev/null "$1" && return 0
-  cat "$2" >&2
-  die "$1 did not answer within $WAIT_S s"
+  local url=$1 log=$2
+  shift 2
+  until_ok "$WAIT_S" curl -fs -o /dev/null "$@" "$url" && return 0
+  cat "$log" >&2
+  die "$url did not answer within $WAIT_S s"
 }
 
 # The PostgreSQL pass (GCERT_TEST_DB=pg, as tests/integration/lib.sh): the CA and the RA
@@ -89,6 +91,7 @@ if [[ ${1:-} == --mock ]]; then
   node "$HERE/mock-ra.mjs" --port "$PORT" >"$T/mock.log" 2>&1 &
   PIDS+=($!)
   wait_http "http://127.0.0.1:$PORT/" "$T/mock.log"
+  BASE=http://127.0.0.1:$PORT SPKI=
 else
   : "${GCERT:?GCERT must name the gcert binary (ctest sets it)}"
   "$GCERT" ra serve --help >/dev/null 2>&1 || { echo "SKIP: this gcert has no 'ra serve'"; exit 77; }
@@ -127,13 +130,18 @@ PY
   wait_http "http://127.0.0.1:$REPO_PORT/" "$T/ca.log"
   "$GCERT" ra serve --dir "$RA" --listen "127.0.0.1:$PORT" >"$T/ra.log" 2>&1 &
   PIDS+=($!)
-  wait_http "http://127.0.0.1:$PORT/" "$T/ra.log"
+  # HTTPS (issue 15): the RA's own certificate is the trust anchor, for curl and Chromium
+  wait_http "https://127.0.0.1:$PORT/" "$T/ra.log" --cacert "$RA/web-tls.pem"
+  grep -q "RA TLS certificate .*: $RA/web-tls.pem" "$T/ra.log" || die "ra serve did not name its certificate"
+  BASE=https://127.0.0.1:$PORT
+  SPKI=$(openssl x509 -in "$RA/web-tls.pem" -pubkey -noout | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -binary | base64)
 fi
 
 rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
 status=0
-node "$HERE/ra-ui.mjs" --base "http://127.0.0.1:$PORT" --out "$ARTIFACTS" || status=1
+node "$HERE/ra-ui.mjs" --base "$BASE" ${SPKI:+--spki "$SPKI"} --out "$ARTIFACTS" || status=1
 [[ ${1:-} == --mock || $status != 0 ]] && exit $status
 
 # What the browser saw, checked on the CA's side with tools we did not write: the PEM the

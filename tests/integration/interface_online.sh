@@ -14,7 +14,11 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/other.key" -out "$T/other.
 "$GCERT" ca pin --dir "$CA" --ra cmmp --cert "$T/ra.pem" >/dev/null
 "$GCERT" ca service-cert --dir "$CA" --out "$T/svc.pem"
 "$GCERT" ca service-cert --dir "$CA" --tls --out "$T/tls.pem"
-check "the TLS key is owner-only" test "$(stat -c %a "$CA/token/tls.key")" = 600
+# issue 15: the endpoint's TLS key is made in the token, never in a file
+check "no TLS key file" test ! -e "$CA/token/tls.key"
+check_token_key "interface TLS" "$CA" gcert-ca ca-tls
+check_contains "its making is audited" 'interface TLS key made in the token (key "ca-tls"' \
+  "$(sql "$CA" "SELECT detail FROM audit_log WHERE event='ca.key_generated' AND object='ca-tls'")"
 
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$T"; }
@@ -54,6 +58,16 @@ openssl cms -sign -binary -nodetach -outform DER -in "$T/batch.json" -out "$T/ba
 serve
 post "$T/batch.req" "$T/ra.key" "$T/ra.pem"
 check_eq "pinned client: 200" 200 "$CODE"
+# the handshake is signed by the token's key: the certificate served is tls.pem, whose key
+# is the token's "ca-tls" (openssl s_client, pkcs11-tool)
+token_pubkey "$CA" gcert-ca ca-tls "$T/token-tls.pub"
+served_pubkey "127.0.0.1:$PORT" "$T/served.pub" -cert "$T/ra.pem" -key "$T/ra.key"
+check "served key = the token's key" cmp "$T/served.pub" "$T/token-tls.pub"
+check "served key = tls.pem's key" cmp "$T/served.pub" <(openssl x509 -in "$T/tls.pem" -pubkey -noout)
+check "TLS 1.3 with the token key verifies against tls.pem" bash -c "openssl s_client -connect 127.0.0.1:$PORT \
+  -tls1_3 -CAfile '$T/tls.pem' -verify_return_error -cert '$T/ra.pem' -key '$T/ra.key' </dev/null 2>&1 | grep -q 'Verify return code: 0'"
+check "TLS 1.2 too" bash -c "openssl s_client -connect 127.0.0.1:$PORT -tls1_2 -CAfile '$T/tls.pem' \
+  -verify_return_error -cert '$T/ra.pem' -key '$T/ra.key' </dev/null 2>&1 | grep -q 'Verify return code: 0'"
 check "result verifies with the pinned CA service certificate" openssl cms -verify -binary -inform DER \
   -in "$T/resp" -CAfile "$T/svc.pem" -purpose any -out "$T/result.json"
 check_eq "issued" issued "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["status"])' "$T/result.json")"

@@ -138,7 +138,7 @@ start_serve() {
   "$GCERT" ca serve --dir "$d" --listen 127.0.0.1:0 "$@" >"$T/serve.out" 2>&1 &
   SERVE_PID=$!
   at_exit "kill $SERVE_PID"
-  wait_for 10 grep -q "repository at" "$T/serve.out" || { cat "$T/serve.out" >&2; return 1; }
+  wait_for 60 grep -q "repository at" "$T/serve.out" || { cat "$T/serve.out" >&2; fail "ca serve did not start"; return 1; }
   URL=$(sed -n 's/.*repository at \(http[^ ]*\) .*/\1/p' "$T/serve.out")
 }
 
@@ -214,4 +214,41 @@ db_restore() {
 # sqlhex DIR QUERY: lower-case hex of one blob from the CA database.
 sqlhex() {
   if [[ -n $(db_url "$1") ]]; then sql "$1" "SELECT encode(($2), 'hex')"; else sql "$1" "SELECT lower(hex(($2)))"; fi
+}
+
+# ---- keys in a token (issue 15: no private key outside a token) ----
+# token_objects DIR LABEL: pkcs11-tool's list of the objects of DIR's SoftHSM2 token
+# (DIR/token/softhsm2.conf, PIN in DIR/token/user.pin, or PIN= in the environment)
+token_objects() {
+  SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+    --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --list-objects 2>/dev/null
+}
+# check_token_key "what" DIR TOKEN-LABEL KEY-LABEL: the private key is in the token,
+# sensitive and never extractable
+check_token_key() {
+  local block
+  block=$(token_objects "$2" "$3" | awk -v l="$4" '/^Private Key Object/{p=1; b=""} p{b=b"\n"$0}
+    /Access:/{if (p && b ~ "label: +"l"\n") print b; p=0}')
+  check_contains "$1: private key $4 in the token" "label:      $4" "$block"
+  check_contains "$1: $4 sensitive, never extractable" "sensitive, always sensitive, never extractable" "$block"
+}
+# token_pubkey DIR TOKEN-LABEL KEY-LABEL OUT: the public key of that key pair, PEM (a
+# running service may hold the token's files for a moment: tried for up to 10 s)
+token_pubkey() {
+  local i
+  for i in $(seq 20); do
+    SOFTHSM2_CONF=$1/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
+      --token-label "$2" --login --pin "${PIN:-$(cat "$1/token/user.pin")}" --read-object --type pubkey \
+      --label "$3" -o "$4.der" >/dev/null 2>&1 && openssl pkey -pubin -inform DER -in "$4.der" -out "$4" 2>/dev/null &&
+      return 0
+    sleep 0.5
+  done
+  fail "token_pubkey: cannot read the public key $3 from the token of $1"
+  : >"$4"
+}
+# served_pubkey HOST:PORT OUT [s_client options]: the public key of the certificate a TLS
+# server presents, PEM
+served_pubkey() {
+  local addr=$1 out=$2; shift 2
+  openssl s_client -connect "$addr" "$@" </dev/null 2>/dev/null | openssl x509 -pubkey -noout >"$out"
 }

@@ -16,7 +16,7 @@ printf 'body{}\n' >"$T/web/style.css"
 printf 'secret\n' >"$T/outside.txt"
 ra_config "$D" "c['web_root'] = '$T/web'; c['max_failed_logins'] = 3"
 start_ra "$D"
-check_contains "serve prints its URL" "http://127.0.0.1:" "$RA"
+check_contains "serve prints its https URL" "https://127.0.0.1:" "$RA"
 
 # ---- login, cookie, lock-out ----
 login admin1
@@ -27,7 +27,7 @@ cookie=$(grep -i '^set-cookie:' "$T/headers.admin1" | tr -d '\r')
 check_contains "cookie HttpOnly" "HttpOnly" "$cookie"
 check_contains "cookie SameSite=Strict" "SameSite=Strict" "$cookie"
 check_contains "cookie Path=/" "Path=/" "$cookie"
-[[ $cookie != *Secure* ]] && pass || fail "cookie: Secure over plain HTTP"
+check_contains "cookie Secure (HTTPS)" "; Secure" "$cookie"
 token=$(sed -n 's/.*gcert_ra_session=\([0-9a-f]*\).*/\1/p' <<<"$cookie")
 check_eq "session token: 256 bits" 64 "${#token}"
 check_eq "only the token's hash is stored" 0 "$(rasql "$D" "SELECT count(*) FROM sessions WHERE token_hash = '$token'")"
@@ -61,13 +61,13 @@ check_eq "login after unlock" 200 "$CODE"
 
 # ---- CSRF ----
 before=$(rasql "$D" "SELECT count(*) FROM users")
-CODE=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H 'Content-Type: application/json' \
+CODE=$(racurl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H 'Content-Type: application/json' \
   --data-binary '{"username": "c1", "name": "C", "email": "c1@example.gov.hk", "password": "pw-c1-secret", "roles": ["requester"]}' \
   "${RA}api/users")
 BODY=$(cat "$T/body")
 check_eq "CSRF missing: 403" 403 "$CODE"
 check_eq "CSRF missing: code" GC_E_RA_CSRF "$(err_code)"
-CODE=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))" \
+CODE=$(racurl -s -o "$T/body" -w '%{http_code}' -b "$T/jar.admin1" -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))" \
   -H 'Content-Type: application/json' \
   --data-binary '{"username": "c1", "name": "C", "email": "c1@example.gov.hk", "password": "pw-c1-secret", "roles": ["requester"]}' \
   "${RA}api/users")
@@ -183,14 +183,14 @@ check_eq "refusals by role or B/D audited" 1 "$(( $(rasql "$D" "SELECT count(*) 
 # ---- the use-time check needs an application token ----
 apptok=$("$GCERT" ra app-token --dir "$D" --name e-filing)
 check_eq "app token: only the hash is stored" 0 "$(rasql "$D" "SELECT count(*) FROM app_tokens WHERE token_hash = '$apptok'")"
-CODE=$(curl -s -o "$T/body" -w '%{http_code}' "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
+CODE=$(racurl -s -o "$T/body" -w '%{http_code}' "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
 check_eq "usable without a token: 401" 401 "$CODE"
-CODE=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $apptok" "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
+CODE=$(racurl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $apptok" "${RA}api/usable/$(printf 'a%.0s' $(seq 40))")
 check_eq "usable: unknown serial: 200" 200 "$CODE"
 check_eq "usable: unknown" "unknown false" "$(jq_get reason <$T/body) $(jq_get usable <$T/body)"
 
 # ---- static files ----
-ctype() { curl -s -o /dev/null -w '%{http_code} %{content_type}' --path-as-is "$RA${1#/}"; }
+ctype() { racurl -s -o /dev/null -w '%{http_code} %{content_type}' --path-as-is "$RA${1#/}"; }
 check_eq "index" "200 text/html; charset=utf-8" "$(ctype /)"
 check_eq "javascript" "200 text/javascript; charset=utf-8" "$(ctype /js/app.js)"
 check_eq "css" "200 text/css; charset=utf-8" "$(ctype /style.css)"
@@ -200,7 +200,7 @@ check_eq "encoded path traversal: refused" 400 "$(ctype /js/%2e%2e/%2e%2e/outsid
 check_eq "dot files: refused" 400 "$(ctype /.hidden | cut -d' ' -f1)"
 ln -s "$T/outside.txt" "$T/web/link.txt"
 check_eq "a symbolic link out of the web root: 404" 404 "$(ctype /link.txt | cut -d' ' -f1)"
-check_eq "POST to a static file: 400" 400 "$(curl -s -o /dev/null -w '%{http_code}' -d x "${RA}index.html")"
+check_eq "POST to a static file: 400" 400 "$(racurl -s -o /dev/null -w '%{http_code}' -d x "${RA}index.html")"
 
 # ---- an expired session is refused ----
 api lockme GET /api/me

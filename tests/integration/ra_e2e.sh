@@ -107,7 +107,7 @@ check_eq "renewal notice at 800 days: once" 1 "$(mails_to tmchan@example.gov.hk 
 check_eq "each lead time once" 1 "$(rasql "$D" "SELECT count(*) FROM reminders WHERE serial = '$SERIAL' AND days = 800")"
 
 apptok=$("$GCERT" ra app-token --dir "$D" --name e-filing)
-usable() { curl -s -H "Authorization: Bearer $apptok" "${RA}api/usable/$SERIAL"; }
+usable() { racurl -s -H "Authorization: Bearer $apptok" "${RA}api/usable/$SERIAL"; }
 out=$(usable)
 check_eq "use-time check: ok" "True ok" "$(jq_get usable <<<"$out" | sed 's/true/True/') $(jq_get reason <<<"$out")"
 
@@ -131,7 +131,7 @@ api bm2 POST "/api/key-requests/$kr/approve"
 check_eq "second officer: approved" approved "$(jq_get status <<<"$BODY")"
 api admin1 POST "/api/key-requests/$kr/export" '{"passphrase": "correct horse battery"}'
 check_eq "only the asker exports: 403" 403 "$CODE"
-CODE=$(curl -s -o "$T/key.p12" -w '%{http_code}' -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" \
+CODE=$(racurl -s -o "$T/key.p12" -w '%{http_code}' -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" \
   -H 'Content-Type: application/json' --data-binary '{"passphrase": "correct horse battery"}' "${RA}api/key-requests/$kr/export")
 check_eq "export: 200" 200 "$CODE"
 check "the PKCS#12 opens with the passphrase" openssl pkcs12 -in "$T/key.p12" -passin "pass:correct horse battery" -nodes -out "$T/p12.pem"

@@ -25,15 +25,21 @@ exec(sys.argv[2])
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
 }
-# start_ra DIR: `gcert ra serve` on a free port; sets RA_PID and RA (http://127.0.0.1:PORT/)
+# start_ra DIR [serve options...]: `gcert ra serve` on a free port; sets RA_PID, RA
+# (https://127.0.0.1:PORT/) and RA_CERT, the certificate it printed, which racurl trusts
+# (issue 15: HTTPS, the key in the RA's token; no -k)
 start_ra() {
+  local d=$1; shift
   : >"$T/ra.out"
-  "$GCERT" ra serve --dir "$1" --listen 127.0.0.1:0 >"$T/ra.out" 2>&1 &
+  "$GCERT" ra serve --dir "$d" --listen 127.0.0.1:0 "$@" >"$T/ra.out" 2>&1 &
   RA_PID=$!
   at_exit "kill $RA_PID"
-  wait_for 10 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; return 1; }
+  wait_for 60 grep -q "RA service at" "$T/ra.out" || { cat "$T/ra.out" >&2; fail "ra serve did not start"; return 1; }
   RA=$(sed -n 's/.*RA service at \(http[^ ]*\) .*/\1/p' "$T/ra.out")
+  RA_CERT=$(sed -n 's/^RA TLS certificate .*: \(.*\)$/\1/p' "$T/ra.out")
 }
+# racurl ARGS...: curl to the RA, trusting only the certificate the RA printed
+racurl() { if [[ -n ${RA_CERT:-} ]]; then curl --cacert "$RA_CERT" "$@"; else curl "$@"; fi; }
 # stop_ra: SIGTERM; the service must exit 0 (under ASan: no error, no leak)
 stop_ra() {
   local rc=0
@@ -52,13 +58,13 @@ api() {
     [[ $method != GET && -f "$T/csrf.$user" ]] && args+=(-H "X-CSRF-Token: $(cat "$T/csrf.$user")")
   fi
   [[ -n $data ]] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
-  CODE=$(curl "${args[@]}" "$RA${path#/}")
+  CODE=$(racurl "${args[@]}" "$RA${path#/}")
   BODY=$(cat "$T/body")
 }
 # login USER [PASSWORD]: sets CODE, BODY; keeps the cookie and the CSRF token
 login() {
   local pw=${2:-$(cat "$T/pw.$1" 2>/dev/null || echo "pw-$1-secret")}
-  CODE=$(curl -s -o "$T/body" -w '%{http_code}' -D "$T/headers.$1" -c "$T/jar.new" \
+  CODE=$(racurl -s -o "$T/body" -w '%{http_code}' -D "$T/headers.$1" -c "$T/jar.new" \
     -H 'Content-Type: application/json' \
     --data-binary "{\"username\": \"$1\", \"password\": \"$pw\"}" "${RA}api/login")
   BODY=$(cat "$T/body")

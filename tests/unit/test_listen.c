@@ -1,4 +1,4 @@
-/* test_listen.c - the one HOST:PORT parser of the HTTP services. */
+/* test_listen.c - the one HOST:PORT parser of the HTTP services, and what is loopback. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <setjmp.h>
@@ -39,11 +39,33 @@ static void bad_addresses(void **state)
 		assert_int_equal(gc_listen_parse("--listen", bad[i], &ss, &len), GC_E_USAGE);
 }
 
+/* --insecure-http is allowed only where this says loopback (issue 15) */
+static void loopback(void **state)
+{
+	static const char *const yes[] = {"127.0.0.1:8090", "127.255.0.9:0", "[::1]:8090"};
+	static const char *const no[] = {"0.0.0.0:8090", "10.0.0.1:80", "128.0.0.1:80", "126.255.255.255:80",
+	                                 "[::]:8090", "[::ffff:127.0.0.1]:80", "[fe80::1]:80"};
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		assert_int_equal(gc_listen_parse("--listen", yes[i], &ss, &len), GC_OK);
+		assert_true(gc_listen_is_loopback(&ss));
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		assert_int_equal(gc_listen_parse("--listen", no[i], &ss, &len), GC_OK);
+		assert_false(gc_listen_is_loopback(&ss));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(good_addresses),
 		cmocka_unit_test(bad_addresses),
+		cmocka_unit_test(loopback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
