@@ -48,11 +48,26 @@ unsigned gc_ra_http_status(gc_result rc)
 	}
 }
 
+/* The request member the current error is about ("subject.name"), "" when none: set by
+ * the input checks below, sent as the error's "field" so that a form shows the message
+ * beside that field. One per thread, cleared at the start of each call. */
+static _Thread_local char err_field[64];
+
+gc_result ra_field_error(const char *field, gc_result rc)
+{
+	if (rc != GC_OK)
+		snprintf(err_field, sizeof(err_field), "%s", field ? field : "");
+	return rc;
+}
+
 void gc_ra_error_body(struct gc_ra_resp *resp, gc_result rc)
 {
 	const char *detail = gc_err_detail();
 	json_t *e = json_pack("{s:{s:s, s:s}}", "error", "code", gc_code_name(rc), "message",
 	                      detail && detail[0] ? detail : gc_code_message(rc));
+
+	if (e != NULL && err_field[0])
+		json_object_set_new(json_object_get(e, "error"), "field", json_string(err_field));
 
 	resp->status = gc_ra_http_status(rc);
 	resp->type = T_JSON;
@@ -139,13 +154,13 @@ gc_result ra_only_keys(json_t *obj, const char *where, const char *const *keys)
 	json_object_foreach(obj, k, v) {
 		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
 			;
-		GC_ENSURE(keys[i] != NULL, GC_E_REQUEST_FIELD, "%s: unknown field \"%s\"", where, k);
+		if (keys[i] == NULL)
+			return ra_field_error(k, gc_fail(GC_E_REQUEST_FIELD, "%s: unknown field \"%.64s\"", where, k));
 	}
 	return GC_OK;
 }
 
-/* A text field of 1..max characters (min 0: optional, NULL when absent). */
-gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
+static gc_result text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	long n;
@@ -164,6 +179,12 @@ gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required,
 	return GC_OK;
 }
 
+/* A text field of 1..max characters (required false: optional, NULL when absent). */
+gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
+{
+	return ra_field_error(key, text_field(obj, key, max, required, out));
+}
+
 gc_result ra_one_of(const char *key, const char *v, const char *const *allowed)
 {
 	int i;
@@ -171,6 +192,7 @@ gc_result ra_one_of(const char *key, const char *v, const char *const *allowed)
 	for (i = 0; allowed[i] != NULL; i++)
 		if (v != NULL && strcmp(v, allowed[i]) == 0)
 			return GC_OK;
+	ra_field_error(key, GC_E_REQUEST_FIELD);
 	return gc_fail(GC_E_REQUEST_FIELD, "%s: must be one of %s%s%s%s%s", key, allowed[0],
 	               allowed[1] ? ", " : "", allowed[1] ? allowed[1] : "", allowed[2] ? ", ..." : "", "");
 }
@@ -639,6 +661,7 @@ void gc_ra_api(struct gc_ra *ra, const struct gc_ra_req *req, struct gc_ra_resp 
 	memset(resp, 0, sizeof(*resp));
 	pthread_mutex_lock(&ra->mu);
 	gc_err_clear();
+	err_field[0] = '\0';
 	rc = route(&c);
 	if (rc != GC_OK) {
 		gc_ra_error_body(resp, rc);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "core/request.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
@@ -23,7 +24,8 @@
 #define APP_COLS                                                                                   \
 	"a.id, p.number, a.status, a.cert_type, a.validity_years, a.subject, ru.username,"          \
 	" a.requested_at, du.username, a.decided_at, a.reason, a.serial, a.error, a.renews,"        \
-	" a.staff_category, a.proof_type, a.record_checked, a.proof_last4, a.org_id, a.requested_by"
+	" a.staff_category, a.proof_type, a.record_checked, a.proof_last4, a.org_id, a.requested_by,"       \
+	" a.corrects, (SELECT x.id FROM applications x WHERE x.corrects = a.id)"
 #define APP_FROM                                                                                   \
 	" FROM applications a JOIN applicants p ON p.id = a.applicant_id"                          \
 	" JOIN users ru ON ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by"
@@ -31,8 +33,7 @@
 static json_t *app_row_json(struct gc_stmt *st)
 {
 	json_t *subject = json_loads(gc_stmt_text(st, 5), 0, NULL);
-
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 	                 " s:{s:o, s:o, s:o, s:o}}",
 	                 "id", (json_int_t)gc_stmt_int64(st, 0), "applicant_id", gc_stmt_text(st, 1), "status",
 	                 gc_stmt_text(st, 2), "cert_type", gc_stmt_text(st, 3), "validity_years",
@@ -44,6 +45,14 @@ static json_t *app_row_json(struct gc_stmt *st)
 	                 "renews", ra_text_or_null(st, 13), "verification", "staff_category", ra_text_or_null(st, 14),
 	                 "proof_type", ra_text_or_null(st, 15), "record_checked", ra_text_or_null(st, 16),
 	                 "proof_ref_last4", ra_text_or_null(st, 17));
+
+	if (o != NULL) {
+		json_object_set_new(o, "corrects", gc_stmt_is_null(st, 20) ? json_null()
+		                                                           : json_integer(gc_stmt_int64(st, 20)));
+		json_object_set_new(o, "corrected_by", gc_stmt_is_null(st, 21) ? json_null()
+		                                                               : json_integer(gc_stmt_int64(st, 21)));
+	}
+	return o;
 }
 
 static gc_result app_json(struct call *c, int64_t id, json_t **out, int64_t *org, int64_t *requested_by)
@@ -86,14 +95,79 @@ static gc_result check_subject(json_t *s, const char *cert_type)
 	const char *v;
 	int i;
 
-	GC_ENSURE(json_is_object(s), GC_E_REQUEST_FIELD, "subject: must be an object");
+	char member[40];
+
+	if (!json_is_object(s))
+		return ra_field_error("subject", gc_fail(GC_E_REQUEST_FIELD, "subject: must be an object"));
 	GC_GUARD(ra_only_keys(s, "subject", keys));
-	for (i = 0; required[i] != NULL; i++)
-		GC_GUARD(ra_text_field(s, required[i], GC_RA_MAX_NAME, true, &v));
-	GC_GUARD(ra_text_field(s, "email", GC_RA_MAX_EMAIL, false, &v));
-	GC_ENSURE(v == NULL || gc_is_email(v, strlen(v)), GC_E_BAD_EMAIL,
-	          "subject.email: \"%s\" is not an address (App. B note 2)", v);
+	for (i = 0; required[i] != NULL; i++) {
+		snprintf(member, sizeof(member), "subject.%s", required[i]);
+		GC_GUARD(ra_field_error(member, ra_text_field(s, required[i], GC_RA_MAX_NAME, true, &v)));
+	}
+	GC_GUARD(ra_field_error("subject.email", ra_text_field(s, "email", GC_RA_MAX_EMAIL, false, &v)));
+	if (v != NULL && !gc_is_email(v, strlen(v)))
+		return ra_field_error("subject.email", gc_fail(GC_E_BAD_EMAIL, "subject.email: \"%.64s\" is not "
+		                                               "an address (App. B note 2)", v));
 	(void)cert_type;
+	return GC_OK;
+}
+
+/* The subject as the CA will receive it (ra_flow.c adds the B/D's names), checked by the
+ * CA's own rules and profile table (core/request.c: CPS App. B, RFC 5280 bounds) before
+ * anything is stored: what the CA would refuse after approval is refused now, naming the
+ * field. */
+static gc_result check_as_ca(struct call *c, json_t *subject, const char *cert_type)
+{
+	struct gc_stmt *st;
+	json_t *s = json_deep_copy(subject);
+	const char *field = NULL;
+	bool row = false;
+	gc_result rc;
+
+	GC_ENSURE(s != NULL, GC_E_NOMEM, "application: out of memory");
+	if ((rc = ra_prep(c, "SELECT name_en, name_zh FROM orgs WHERE id = ?", &st)) == GC_OK) {
+		if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK &&
+		    row) {
+			json_object_set_new(s, "organisation", json_string(gc_stmt_text(st, 0)));
+			json_object_set_new(s, "organisation_zh", json_string(gc_stmt_text(st, 1)));
+		}
+		gc_stmt_free(st);
+	}
+	if (rc == GC_OK)
+		rc = gc_request_check_subject(cert_type, s, "application", &field);
+	json_decref(s);
+	return ra_field_error(field, rc);
+}
+
+/* A failed application (the CA refused it) that a new one corrects: of this B/D, refused,
+ * not corrected yet (the database holds the last: corrects is UNIQUE). */
+static gc_result check_corrects(struct call *c, json_t *v, int64_t *id)
+{
+	json_t *app;
+	int64_t rb;
+	const char *status;
+	bool failed;
+
+	*id = 0;
+	if (v == NULL || json_is_null(v))
+		return GC_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return ra_field_error("corrects", gc_fail(GC_E_REQUEST_FIELD, "corrects: must be the id of the "
+		                                          "refused application this one corrects"));
+	GC_GUARD(ra_field_error("corrects", ra_own_app(c, (int64_t)json_integer_value(v), &app, &rb)));
+	status = json_string_value(json_object_get(app, "status"));
+	failed = status != NULL && strcmp(status, "failed") == 0;
+	if (failed && !json_is_null(json_object_get(app, "corrected_by"))) {
+		json_decref(app);
+		return ra_field_error("corrects", gc_fail(GC_E_RA_STATE, "corrects: application %lld has been "
+		                                          "corrected already", (long long)json_integer_value(v)));
+	}
+	json_decref(app);
+	if (!failed)
+		return ra_field_error("corrects", gc_fail(GC_E_RA_STATE, "corrects: application %lld was not "
+		                                          "refused by the CA; only a refused application is corrected",
+		                                          (long long)json_integer_value(v)));
+	*id = (int64_t)json_integer_value(v);
 	return GC_OK;
 }
 
@@ -153,19 +227,20 @@ static gc_result new_applicant(struct call *c, int64_t *id)
 }
 
 static gc_result insert_app(struct call *c, int64_t applicant, const char *cert_type, int years,
-                            const char *subject, const char *renews, int64_t *id)
+                            const char *subject, const char *renews, int64_t corrects, int64_t *id)
 {
 	struct gc_stmt *st;
 	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(ra_prep(c, "INSERT INTO applications (org_id, applicant_id, cert_type, validity_years, terms_accepted,"
-	                 " subject, renews, status, requested_by, requested_at) VALUES (?, ?, ?, ?, 1, ?, ?,"
-	                 " 'pending', ?, ?) RETURNING id", &st));
+	                 " subject, renews, status, requested_by, requested_at, corrects) VALUES (?, ?, ?, ?, 1, ?, ?,"
+	                 " 'pending', ?, ?, ?) RETURNING id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, applicant)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, cert_type)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, years)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 5, subject)) == GC_OK && (rc = gc_stmt_bind_text(st, 6, renews)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 7, c->me.id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 8, c->now)) == GC_OK &&
+	    (rc = corrects > 0 ? gc_stmt_bind_int64(st, 9, corrects) : gc_stmt_bind_text(st, 9, NULL)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK && row)
 		*id = gc_stmt_int64(st, 0);
 	gc_stmt_free(st);
@@ -176,12 +251,13 @@ static gc_result insert_app(struct call *c, int64_t applicant, const char *cert_
 
 gc_result ra_api_apply(struct call *c)
 {
-	static const char *const keys[] = {"cert_type", "validity_years", "terms_accepted", "subject", "renews", NULL};
+	static const char *const keys[] = {"cert_type", "validity_years", "terms_accepted", "subject", "renews",
+	                                   "corrects", NULL};
 	static const char *const types[] = {"individual", "functional_unit", NULL};
 	const char *cert_type;
 	json_t *years, *terms, *renews_v, *subject, *out;
-	char renews[41] = "", *subject_text = NULL, obj[32];
-	int64_t applicant = 0, id = 0, org, rb;
+	char renews[41] = "", *subject_text = NULL, obj[32], detail[96];
+	int64_t applicant = 0, id = 0, org, rb, corrects = 0;
 	gc_result rc;
 
 	GC_ENSURE(c->me.duty == GC_RA_DUTY_REQUESTER, GC_E_RA_FORBIDDEN,
@@ -189,33 +265,43 @@ gc_result ra_api_apply(struct call *c)
 	GC_GUARD(ra_body_object(c));
 	GC_GUARD(ra_only_keys(c->body, "application", keys));
 	GC_GUARD(ra_text_field(c->body, "cert_type", 32, true, &cert_type));
-	GC_ENSURE(ra_one_of("cert_type", cert_type, types) == GC_OK, GC_E_BAD_CERT_TYPE,
-	          "cert_type: must be individual or functional_unit (App. B)");
+	if (ra_one_of("cert_type", cert_type, types) != GC_OK)
+		return ra_field_error("cert_type", gc_fail(GC_E_BAD_CERT_TYPE, "cert_type: must be individual or "
+		                                           "functional_unit (App. B)"));
 	years = json_object_get(c->body, "validity_years");
-	GC_ENSURE(json_is_integer(years) && json_integer_value(years) >= 1 && json_integer_value(years) <= 3,
-	          GC_E_BAD_VALIDITY, "validity_years: must be 1, 2 or 3 (CPS §1.2.5)");
+	if (!json_is_integer(years) || json_integer_value(years) < 1 || json_integer_value(years) > 3)
+		return ra_field_error("validity_years", gc_fail(GC_E_BAD_VALIDITY, "validity_years: must be 1, 2 or "
+		                                                "3 (CPS §1.2.5)"));
 	terms = json_object_get(c->body, "terms_accepted");
-	GC_ENSURE(json_is_true(terms), GC_E_REQUEST_FIELD,
-	          "terms_accepted: the subscriber terms must be accepted (true) on the applicant's behalf");
+	if (!json_is_true(terms))
+		return ra_field_error("terms_accepted", gc_fail(GC_E_REQUEST_FIELD, "terms_accepted: the subscriber "
+		                                                "terms must be accepted (true) on the applicant's behalf"));
 	subject = json_object_get(c->body, "subject");
 	GC_GUARD(check_subject(subject, cert_type));
 	if (json_is_null(json_object_get(subject, "email")))
 		json_object_del(subject, "email"); /* App. B note 2: omitted when none */
+	GC_GUARD(check_as_ca(c, subject, cert_type));
 	renews_v = json_object_get(c->body, "renews");
 	if (renews_v != NULL && !json_is_null(renews_v)) {
-		GC_GUARD(ra_serial_value(json_string_value(renews_v), renews));
-		GC_GUARD(renewal_applicant(c, renews, cert_type, &applicant));
+		GC_GUARD(ra_field_error("renews", ra_serial_value(json_string_value(renews_v), renews)));
+		GC_GUARD(ra_field_error("renews", renewal_applicant(c, renews, cert_type, &applicant)));
 	}
+	GC_GUARD(check_corrects(c, json_object_get(c->body, "corrects"), &corrects));
 	subject_text = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS);
 	GC_ENSURE(subject_text != NULL, GC_E_NOMEM, "application: out of memory");
 	GC_GUARD_OUT(rc, gc_db_begin(c->ra->db));
 	if (applicant == 0 && (rc = new_applicant(c, &applicant)) != GC_OK)
 		goto tx;
 	if ((rc = insert_app(c, applicant, cert_type, (int)json_integer_value(years), subject_text,
-	                     renews[0] ? renews : NULL, &id)) != GC_OK)
+	                     renews[0] ? renews : NULL, corrects, &id)) != GC_OK)
 		goto tx;
 	snprintf(obj, sizeof(obj), "application %lld", (long long)id);
-	rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_APPLIED, obj, true, renews[0] ? "renewal" : cert_type);
+	if (corrects > 0)
+		snprintf(detail, sizeof(detail), "%s; corrects application %lld refused by the CA",
+		         renews[0] ? "renewal" : cert_type, (long long)corrects);
+	else
+		snprintf(detail, sizeof(detail), "%s", renews[0] ? "renewal" : cert_type);
+	rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_APPLIED, obj, true, detail);
 tx:
 	GC_GUARD_OUT(rc, ra_finish_tx(c, rc));
 	GC_GUARD_OUT(rc, app_json(c, id, &out, &org, &rb));
@@ -265,9 +351,10 @@ static gc_result check_verification(const char *cat, const char *record)
 		? "government_personnel_records"
 		: strcmp(cat, "agency_contract") == 0 ? "employment_records" : "contractor_agreement";
 
-	GC_ENSURE(strcmp(record, want) == 0, GC_E_REQUEST_FIELD,
-	          "record_checked: staff category %s is verified against %s (CPS §3.1.8.1), not %s", cat, want,
-	          record);
+	if (strcmp(record, want) != 0)
+		return ra_field_error("record_checked",
+		                      gc_fail(GC_E_REQUEST_FIELD, "record_checked: staff category %s is verified "
+		                              "against %s (CPS §3.1.8.1), not %s", cat, want, record));
 	return GC_OK;
 }
 
@@ -299,18 +386,21 @@ gc_result ra_api_app_approve(struct call *c, int64_t id)
 	GC_GUARD(ra_one_of("proof_type", proof, proofs));
 	GC_GUARD(ra_text_field(c->body, "record_checked", 40, true, &record));
 	GC_GUARD(ra_one_of("record_checked", record, records));
-	GC_ENSURE(unit || strcmp(cat, "functional_unit") != 0, GC_E_REQUEST_FIELD,
-	          "staff_category: functional_unit is for a g-Cert (Functional Unit) application only");
+	if (!unit && strcmp(cat, "functional_unit") == 0)
+		return ra_field_error("staff_category", gc_fail(GC_E_REQUEST_FIELD, "staff_category: functional_unit "
+		                                                "is for a g-Cert (Functional Unit) application only"));
 	if (strcmp(cat, "functional_unit") != 0)
 		GC_GUARD(check_verification(cat, record));
 	GC_GUARD(ra_text_field(c->body, "proof_ref_last4", 64, true, &last4));
-	GC_ENSURE(strlen(last4) <= 4, GC_E_REQUEST_FIELD,
-	          "proof_ref_last4: send only the last four characters of the proof number; a full HKID "
-	          "or passport number is never kept");
+	if (strlen(last4) > 4)
+		return ra_field_error("proof_ref_last4",
+		                      gc_fail(GC_E_REQUEST_FIELD, "proof_ref_last4: send only the last four characters "
+		                              "of the proof number; a full HKID or passport number is never kept"));
 	for (i = 0; last4[i]; i++)
-		GC_ENSURE((last4[i] >= '0' && last4[i] <= '9') || (last4[i] >= 'A' && last4[i] <= 'Z') ||
-		              (last4[i] >= 'a' && last4[i] <= 'z') || last4[i] == '(' || last4[i] == ')',
-		          GC_E_REQUEST_FIELD, "proof_ref_last4: letters, digits and brackets only");
+		if (!((last4[i] >= '0' && last4[i] <= '9') || (last4[i] >= 'A' && last4[i] <= 'Z') ||
+		      (last4[i] >= 'a' && last4[i] <= 'z') || last4[i] == '(' || last4[i] == ')'))
+			return ra_field_error("proof_ref_last4", gc_fail(GC_E_REQUEST_FIELD, "proof_ref_last4: letters, "
+			                                                 "digits and brackets only"));
 	GC_GUARD(gc_db_begin(c->ra->db));
 	GC_GUARD_OUT(rc, ra_prep(c, "UPDATE applications SET status = 'approved', decided_by = ?, decided_at = ?,"
 	                         " staff_category = ?, proof_type = ?, record_checked = ?, proof_last4 = ?"

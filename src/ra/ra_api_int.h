@@ -47,6 +47,8 @@ json_t *ra_text_or_null(struct gc_stmt *st, int col);
 gc_result ra_prep(struct call *c, const char *sql, struct gc_stmt **st) GC_MUST_CHECK;
 gc_result ra_run_one(struct call *c, struct gc_stmt *st, const char *what) GC_MUST_CHECK;
 gc_result ra_finish_tx(struct call *c, gc_result rc) GC_MUST_CHECK;
+/* Names the request member rc (a failure) is about, for the error's "field"; returns rc. */
+gc_result ra_field_error(const char *field, gc_result rc);
 gc_result ra_body_object(struct call *c) GC_MUST_CHECK;
 gc_result ra_only_keys(json_t *obj, const char *where, const char *const *keys) GC_MUST_CHECK;
 gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out) GC_MUST_CHECK;
