@@ -15,16 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca/control.h"
-#include "ca/crl_sched.h"
-#include "ca/iface_http.h"
-#include "ca/nodewatch.h"
-#include "ca/repo_alerts.h"
-#include "ca/repo_files.h"
-#include "ca/repo_http.h"
-#include "ca/repo_ldap.h"
-#include "ca/sealer.h"
-#include "ca/service.h"
+#include "service/service.h"
+#include "iface/iface.h"
+#include "repo/repo.h"
 #include "cli/cli.h"
 #include "sys/fileio.h"
 

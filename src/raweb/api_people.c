@@ -1,5 +1,5 @@
 /*
- * ra_api_people.c - the B/Ds of CPS App. E and their people (docs/ra-api.md
+ * api_people.c - the B/Ds of CPS App. E and their people (docs/ra-api.md
  * "Organisations and users"): a B/D administrator appoints requesters and business
  * managers within their own B/D only (§3.1.1.3), never one person both (§2.1.3 c).
  */
@@ -14,7 +14,7 @@
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
-#include "ra/ra_api_int.h"
+#include "raweb/api_int.h"
 #include "ra/ra_flow.h"
 #include "store/db.h"
 

@@ -1,6 +1,6 @@
 /* control.c - the CA service's control socket (see control.h). */
 #define _GNU_SOURCE
-#include "ca/control.h"
+#include "service/service.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,5 +1,5 @@
 /* repo_files.c - the CRL file poller (see repo_files.h). */
-#include "ca/repo_files.h"
+#include "repo/repo.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "audit/audit.h"
-#include "ca/service.h"
+#include "service/service.h"
 #include "core/limits.h"
 #include "core/repo.h"
 #include "core/text.h"

@@ -1,5 +1,5 @@
 /* repo_alerts.c - audit records of rate-limited clients (see repo_alerts.h). */
-#include "ca/repo_alerts.h"
+#include "repo/repo.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
-#include "ca/service.h"
+#include "service/service.h"
 #include "core/limits.h"
 #include "store/db.h"
 

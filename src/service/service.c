@@ -1,5 +1,5 @@
 /* service.c - ordered start and reverse-ordered stop of a service's workers. */
-#include "ca/service.h"
+#include "service/service.h"
 
 #include <time.h>
 

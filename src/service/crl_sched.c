@@ -1,5 +1,5 @@
 /* crl_sched.c - the CRL scheduler worker (see crl_sched.h). */
-#include "ca/crl_sched.h"
+#include "service/service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +8,6 @@
 
 #include "ca/alert.h"
 #include "ca/crl.h"
-#include "ca/service.h"
 #include "core/calendar.h"
 
 /* Even with no slot near, look again this often: a clock step or config drill is seen. */

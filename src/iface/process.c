@@ -1,9 +1,9 @@
 /*
- * interface.c - processing request files (SPEC §3): verify against the pinned RAs,
+ * process.c - processing request files (SPEC §3): verify against the pinned RAs,
  * decode, answer replays from what was stored, issue and renew through the pipelined
  * issuance path, and sign one result per request with the CA service key.
  */
-#include "ca/interface.h"
+#include "iface/iface.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>

@@ -1,12 +1,11 @@
 /* sealer.c - periodic checkpoints and alerts inside a long-running service (sealer.h). */
-#include "ca/sealer.h"
+#include "service/service.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "ca/alert.h"
 #include "ca/auditkey.h"
-#include "ca/service.h"
 
 struct gc_sealer {
 	struct gc_ca *w;

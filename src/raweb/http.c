@@ -1,9 +1,9 @@
 /*
- * ra_http.c - the RA service over HTTP (libmicrohttpd, as src/ca/repo_http.c): /api/
- * goes to ra_api.c; everything else is a static file of the web UI (web/ra/), GET and
+ * http.c - the RA service over HTTP (libmicrohttpd, as src/repo/http.c): /api/
+ * goes to api.c; everything else is a static file of the web UI (web/ra/), GET and
  * HEAD only, never outside its directory.
  */
-#include "ra/ra_http.h"
+#include "raweb/raweb.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ra/ra_api.h"
 #include "sys/listen.h"
 
 #define RA_HTTP_THREADS 4

@@ -1,5 +1,5 @@
 /* spool.c - the batch mode of the interface: inbox to outbox (see spool.h). */
-#include "ca/spool.h"
+#include "iface/iface.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,12 +1,11 @@
 /* nodewatch.c - liveness and dead-node recovery of a CA service node (nodewatch.h). */
-#include "ca/nodewatch.h"
+#include "service/service.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "ca/service.h"
 
 struct gc_node_watch {
 	struct gc_ca *w;

@@ -1,7 +1,7 @@
 /*
- * ra_api.c - the RA service's JSON API (docs/ra-api.md): the error answer, checked input,
- * sessions and CSRF (login, logout, me) and the routing to ra_api_people.c,
- * ra_api_apps.c and ra_api_certs.c.
+ * api.c - the RA service's JSON API (docs/ra-api.md): the error answer, checked input,
+ * sessions and CSRF (login, logout, me) and the routing to api_people.c,
+ * api_apps.c and api_certs.c.
  *
  * Every input is checked at the edge, before anything changes; a refusal changes
  * nothing. Every state change commits with its audit record. Segregation of duties is
@@ -21,7 +21,7 @@
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
-#include "ra/ra_api_int.h"
+#include "raweb/api_int.h"
 #include "ra/ra_flow.h"
 #include "store/db.h"
 

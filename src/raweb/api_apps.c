@@ -1,5 +1,5 @@
 /*
- * ra_api_apps.c - applications (CPS §3.1) and renewals (§3.2): a requester applies, a
+ * api_apps.c - applications (CPS §3.1) and renewals (§3.2): a requester applies, a
  * business manager of the same B/D (never the requester) verifies identity (§3.1.8.1) and
  * approves or rejects; approval hands over to ra_flow.c (key, CSR, the CA).
  */
@@ -15,7 +15,7 @@
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
-#include "ra/ra_api_int.h"
+#include "raweb/api_int.h"
 #include "ra/ra_flow.h"
 #include "store/db.h"
 

@@ -1,8 +1,8 @@
 /*
- * ra_api_int.h - what the files of the RA's JSON API share (ra_api.c: responses, input,
- * sessions, routing; ra_api_people.c: B/Ds and users; ra_api_apps.c: applications;
- * ra_api_certs.c: certificates, revocations, key custody, the use-time check).
- * Nothing outside src/ra/ra_api*.c includes this.
+ * api_int.h - what the files of the RA's JSON API share (api.c: responses, input,
+ * sessions, routing; api_people.c: B/Ds and users; api_apps.c: applications;
+ * api_certs.c: certificates, revocations, key custody, the use-time check).
+ * Nothing outside src/raweb/api*.c includes this.
  */
 #ifndef GCERT_RA_RA_API_INT_H
 #define GCERT_RA_RA_API_INT_H
@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ra/ra_api.h"
+#include "raweb/raweb.h"
 
 struct gc_stmt;
 
@@ -40,7 +40,7 @@ struct call {
 
 #define USER_COLS "id, username, name, email, bd_admin, duty, locked, org_id"
 
-/* responses, input, roles and sessions (ra_api.c) */
+/* responses, input, roles and sessions (api.c) */
 gc_result ra_reply(struct call *c, unsigned status, json_t *v) GC_MUST_CHECK;
 json_t *ra_time_json(int64_t t);
 json_t *ra_text_or_null(struct gc_stmt *st, int col);
@@ -61,7 +61,7 @@ bool ra_is_hex64(const char *s);
 json_t *ra_user_row_json(struct gc_stmt *st);
 gc_result ra_user_json(struct call *c, int64_t id, json_t **out) GC_MUST_CHECK;
 
-/* B/Ds and users (ra_api_people.c) */
+/* B/Ds and users (api_people.c) */
 gc_result ra_api_orgs(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_org_settings(struct call *c, const char *code) GC_MUST_CHECK;
 gc_result ra_need_bd_admin(struct call *c) GC_MUST_CHECK;
@@ -71,7 +71,7 @@ gc_result ra_api_users_add(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_user_roles(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_user_unlock(struct call *c, int64_t id) GC_MUST_CHECK;
 
-/* applications (ra_api_apps.c) */
+/* applications (api_apps.c) */
 gc_result ra_own_app(struct call *c, int64_t id, json_t **out, int64_t *requested_by) GC_MUST_CHECK;
 gc_result ra_api_apply(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_apps_list(struct call *c) GC_MUST_CHECK;
@@ -79,7 +79,7 @@ gc_result ra_may_decide(struct call *c, const char *what, int64_t requested_by) 
 gc_result ra_api_app_approve(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_app_reject(struct call *c, int64_t id) GC_MUST_CHECK;
 
-/* certificates, revocations, key custody, use-time check (ra_api_certs.c) */
+/* certificates, revocations, key custody, use-time check (api_certs.c) */
 gc_result ra_api_certs_list(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_cert_get(struct call *c, const char *seg) GC_MUST_CHECK;
 gc_result ra_rev_json(struct call *c, int64_t id, json_t **out, int64_t *requested_by) GC_MUST_CHECK;

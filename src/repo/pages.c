@@ -1,9 +1,9 @@
 /*
- * repo_pages.c - what the repository shows people (CPS §2.5: it can be browsed online,
+ * pages.c - what the repository shows people (CPS §2.5: it can be browsed online,
  * §2.5.1): the index page, the list of CPS versions, one certificate's page, and PEM
  * text. Everything taken from the database or the configuration is HTML-escaped.
  */
-#include "ca/repo_pages.h"
+#include "repo/repo.h"
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>

@@ -1,5 +1,5 @@
 /*
- * ra_api_certs.c - bound certificates, revocation requests and their approval within the
+ * api_certs.c - bound certificates, revocation requests and their approval within the
  * B/D's working days (CPS §4.4), key custody (App. E II: two other officers approve, the
  * asker exports once) and the designated applications' use-time check (§2.1.3 n).
  */
@@ -15,7 +15,7 @@
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
-#include "ra/ra_api_int.h"
+#include "raweb/api_int.h"
 #include "ra/ra_flow.h"
 #include "store/db.h"
 

@@ -1,5 +1,5 @@
 /*
- * repo_http.c - the public repository over HTTP (CPS §2.5, §2.7, §4.3, §8).
+ * http.c - the public repository over HTTP (CPS §2.5, §2.7, §4.3, §8).
  *
  * Paths (docs/repository.md):
  *   /                          index page for people
@@ -12,7 +12,7 @@
  * Every answer carries ETag and Last-Modified where it has them; GET and HEAD honour
  * If-None-Match / If-Modified-Since with 304 (RFC 9110 §13).
  */
-#include "ca/repo_http.h"
+#include "repo/repo.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -31,8 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ca/repo_alerts.h"
-#include "ca/repo_pages.h"
 #include "core/cps.h"
 #include "core/cps_repo.h"
 #include "core/cpsdocs.h"

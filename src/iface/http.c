@@ -1,12 +1,12 @@
 /*
- * iface_http.c - HTTPS with mutual TLS for interface files (libmicrohttpd, GnuTLS).
+ * http.c - HTTPS with mutual TLS for interface files (libmicrohttpd, GnuTLS).
  *
  * Pinning happens in the handshake: on each new connection the GnuTLS session is told to
  * require a client certificate and to call check_peer(), which accepts only a pinned RA
  * certificate valid now; otherwise the handshake fails. A connection that ends without a
  * request and without an accepted certificate is audited as refused.
  */
-#include "ca/iface_http.h"
+#include "iface/iface.h"
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>

@@ -1,5 +1,5 @@
 /*
- * repo_ldap.c - the LDAP publisher (see repo_ldap.h; CPS §2.5, §2.5.3, App. C I).
+ * ldap.c - the LDAP publisher (see repo_ldap.h; CPS §2.5, §2.5.3, App. C I).
  *
  * Entries (docs/repository.md), under the suffix <base> = "o=Hongkong Post,c=HK":
  *   cn=<root CA name>,<base>          applicationProcess + pkiCA: cACertificate;binary,
@@ -11,7 +11,7 @@
  *   uid=<serial>,ou=g-Cert,<base>     inetOrgPerson + pkiUser: userCertificate;binary,
  *                                     cn, sn, mail, ou (one entry per certificate)
  */
-#include "ca/repo_ldap.h"
+#include "repo/repo.h"
 
 #include <ldap.h>
 #include <openssl/crypto.h>
@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 #include "audit/audit.h"
-#include "ca/service.h"
+#include "service/service.h"
 #include "core/cps_repo.h"
 #include "core/limits.h"
 #include "core/repo.h"
