@@ -311,27 +311,58 @@ out:
 	return rc;
 }
 
+static json_t *app_list_row(struct call *c, struct gc_stmt *st)
+{
+	(void)c;
+	return app_row_json(st);
+}
+
+/* GET /api/applications: the B/D's, searched by name, branch, applicant number or
+ * requester; ?status, ?cert_type, ?mine=1 (the caller's own), ?decided_by_me=1 (the
+ * caller's decisions: their history). */
 gc_result ra_api_apps_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array();
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"status", "cert_type", "mine", "decided_by_me", NULL};
+	static const char *const statuses[] = {"pending", "approved", "submitted", "issued", "rejected", "failed", NULL};
+	static const char *const types[] = {"individual", "functional_unit", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"id", "a.id"}, {"requested_at", "a.requested_at"}, {"decided_at", "a.decided_at"},
+		{"status", "a.status"}, {"cert_type", "a.cert_type"}, {"requested_by", "ru.username"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "applications", .cols = APP_COLS, .from = APP_FROM, .base = "a.org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "a.id",
+		.search = "lower(a.subject) LIKE ? ESCAPE '\\' OR lower(p.number) LIKE ? ESCAPE '\\'"
+		          " OR lower(ru.username) LIKE ? ESCAPE '\\'",
+		.search_binds = 3,
+	};
+	struct ra_query q;
+	const char *status, *type;
+	bool mine, decided;
 
-	GC_GUARD(ra_prep(c, "SELECT " APP_COLS APP_FROM " WHERE a.org_id = ? AND (CAST(? AS TEXT) IS NULL OR a.status = ?)"
-	                 " AND (? = 0 OR a.requested_by = ?) ORDER BY a.id DESC LIMIT 1000", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, c->req->q_status)) == GC_OK &&
-	    (rc = gc_stmt_bind_text(st, 3, c->req->q_status)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 4, c->req->q_mine && strcmp(c->req->q_mine, "1") == 0)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 5, c->me.id)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			json_array_append_new(a, app_row_json(st));
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
+	GC_GUARD(ra_q_choice(c, "cert_type", types, &type));
+	GC_GUARD(ra_q_flag(c, "mine", &mine));
+	GC_GUARD(ra_q_flag(c, "decided_by_me", &decided));
+	ra_q_int(&q, c->me.org_id);
+	if (status != NULL) {
+		ra_q_and(&q, "a.status = ?");
+		ra_q_text(&q, status);
 	}
-	return ra_reply(c, 200, a);
+	if (type != NULL) {
+		ra_q_and(&q, "a.cert_type = ?");
+		ra_q_text(&q, type);
+	}
+	if (mine) {
+		ra_q_and(&q, "a.requested_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	if (decided) {
+		ra_q_and(&q, "a.decided_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	return ra_q_reply(c, &q, app_list_row);
 }
 
 /* A business manager of the application's B/D, never its requester (§2.1.3 c). */

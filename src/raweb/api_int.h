@@ -61,6 +61,56 @@ bool ra_is_hex64(const char *s);
 json_t *ra_user_row_json(struct gc_stmt *st);
 gc_result ra_user_json(struct call *c, int64_t id, json_t **out) GC_MUST_CHECK;
 
+/* lists: search, filters, sorting and paging by the database (list.c) */
+#define RA_LIST_DEFAULT_PAGE 25   /* rows of a page when per_page is not given */
+#define RA_LIST_MAX_PAGE 100      /* the largest per_page */
+#define RA_LIST_MAX_PAGE_NO 100000 /* the largest page number */
+#define RA_LIST_MAX_SEARCH 64     /* characters of a search (q) */
+#define RA_Q_MAX_BINDS 16
+
+struct ra_sort_key {
+	const char *key, *sql; /* "requested_at" → "a.requested_at" */
+};
+
+struct ra_list_def {
+	const char *what;                 /* "applications", for messages */
+	const char *cols, *from;          /* " FROM …" */
+	const char *base;                 /* the WHERE condition of every query (its binds first) */
+	const char *const *filters;       /* the list's own query arguments */
+	const struct ra_sort_key *sorts;  /* NULL-terminated; the first is the default */
+	bool default_desc;
+	const char *tiebreak;             /* a unique column, so pages never overlap */
+	const char *search;               /* a condition with search_binds '?', each the pattern */
+	int search_binds;
+};
+
+struct ra_query {
+	const struct ra_list_def *def;
+	char where[1024];
+	struct {
+		const char *text; /* NULL: the integer */
+		int64_t i;
+	} binds[RA_Q_MAX_BINDS];
+	int nbinds;
+	char order[192];
+	int64_t page, per_page;
+	bool search;
+	char like[2 * 4 * 64 + 3];
+};
+
+typedef json_t *(*ra_row_fn)(struct call *, struct gc_stmt *);
+
+/* The value of a query argument ("" for "?key" alone), NULL when absent. */
+const char *ra_arg(struct call *c, const char *key);
+gc_result ra_q_parse(struct call *c, const struct ra_list_def *def, struct ra_query *q) GC_MUST_CHECK;
+/* Adds " AND (clause)" with its binds given next by ra_q_int / ra_q_text, in order. */
+void ra_q_and(struct ra_query *q, const char *clause);
+void ra_q_int(struct ra_query *q, int64_t v);
+void ra_q_text(struct ra_query *q, const char *v);
+gc_result ra_q_flag(struct call *c, const char *key, bool *on) GC_MUST_CHECK;
+gc_result ra_q_choice(struct call *c, const char *key, const char *const *allowed, const char **out) GC_MUST_CHECK;
+gc_result ra_q_reply(struct call *c, struct ra_query *q, ra_row_fn row_json) GC_MUST_CHECK;
+
 /* B/Ds and users (api_people.c) */
 gc_result ra_api_orgs(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_org_settings(struct call *c, const char *code) GC_MUST_CHECK;

@@ -99,24 +99,51 @@ gc_result ra_same_bd_user(struct call *c, const char *seg, int64_t *id)
 	return GC_OK;
 }
 
+static json_t *user_list_row(struct call *c, struct gc_stmt *st)
+{
+	(void)c;
+	return ra_user_row_json(st);
+}
+
+/* GET /api/users (bd_admin): the B/D's, searched by user name, name or email; ?role,
+ * ?locked=1, ?disabled=1. */
 gc_result ra_api_users_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array();
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"role", "locked", "disabled", NULL};
+	static const char *const roles[] = {"bd_admin", "requester", "business_manager", "none", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"username", "username"}, {"name", "name"}, {"id", "id"}, {"created_at", "created_at"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "users", .cols = USER_COLS, .from = " FROM users", .base = "org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = false, .tiebreak = "id",
+		.search = "lower(username) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'"
+		          " OR lower(email) LIKE ? ESCAPE '\\'",
+		.search_binds = 3,
+	};
+	struct ra_query q;
+	const char *role;
+	bool locked, disabled;
 
 	GC_GUARD(ra_need_bd_admin(c));
-	GC_GUARD(ra_prep(c, "SELECT " USER_COLS " FROM users WHERE org_id = ? ORDER BY id", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			json_array_append_new(a, ra_user_row_json(st));
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "role", roles, &role));
+	GC_GUARD(ra_q_flag(c, "locked", &locked));
+	GC_GUARD(ra_q_flag(c, "disabled", &disabled));
+	ra_q_int(&q, c->me.org_id);
+	if (role != NULL && strcmp(role, "bd_admin") == 0)
+		ra_q_and(&q, "bd_admin = 1");
+	else if (role != NULL && strcmp(role, "none") == 0)
+		ra_q_and(&q, "duty IS NULL AND bd_admin = 0");
+	else if (role != NULL) {
+		ra_q_and(&q, "duty = ?");
+		ra_q_text(&q, role);
 	}
-	return ra_reply(c, 200, a);
+	if (locked)
+		ra_q_and(&q, "locked = 1");
+	if (disabled)
+		ra_q_and(&q, "disabled = 1");
+	return ra_q_reply(c, &q, user_list_row);
 }
 
 gc_result ra_api_users_add(struct call *c)

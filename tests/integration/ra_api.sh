@@ -97,7 +97,7 @@ check_eq "bd_admin of another B/D: code" GC_E_RA_FORBIDDEN "$(err_code)"
 api admin2 POST /api/users '{"username": "x1", "name": "X", "email": "x1@example.gov.hk", "password": "pw-x1-secret", "roles": ["requester"], "org": "OGCIO"}'
 check_eq "bd_admin adding into another B/D: 403" 403 "$CODE"
 api admin2 GET /api/users
-check_eq "users list: own B/D only" '["admin2"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)]))' <<<"$BODY")"
+check_eq "users list: own B/D only" '["admin2"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
 bm2=$(add_user admin2 bm2 business_manager)
 api req1 POST /api/users '{}'
 check_eq "not logged in as req1 yet: 401" 401 "$CODE"
@@ -173,7 +173,39 @@ check_eq "application: pending" pending "$(jq_get status <<<"$BODY")"
 check_contains "applicant identity number (§2.1.3 m)" "A" "$(jq_get applicant_id <<<"$BODY")"
 check_eq "applicant number: 10 characters" 10 "$(jq_get applicant_id <<<"$BODY" | tr -d '\n' | wc -c)"
 api req1 GET "/api/applications?mine=1"
-check_eq "mine: one" 1 "$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$BODY")"
+check_eq "mine: one" "1 1" "$("$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"]), d["total"])' <<<"$BODY")"
+
+# ---- lists: every argument checked before any SQL (docs/ra-api.md "Lists") ----
+list_bad() { # WHAT URL FIELD
+  api req1 GET "$2"
+  check_eq "$1: 400 naming $3" "400 $3" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+}
+list_bad "an unknown sort key" "/api/applications?sort=subject;DROP" sort
+list_bad "a negative page" "/api/applications?page=-1" page
+list_bad "page 0" "/api/applications?page=0" page
+list_bad "a page past the limit" "/api/applications?page=100001" page
+list_bad "per_page over 100" "/api/applications?per_page=101" per_page
+list_bad "per_page not a number" "/api/certificates?per_page=1e3" per_page
+list_bad "a bad order" "/api/applications?order=sideways" order
+list_bad "an over-long search" "/api/certificates?q=$(printf 'x%.0s' $(seq 65))" q
+list_bad "an unknown status" "/api/applications?status=lost" status
+list_bad "an unknown argument" "/api/revocations?colour=red" colour
+list_bad "an argument twice" "/api/applications?page=1&page=2" page
+list_bad "a flag that is not 0/1" "/api/applications?mine=yes" mine
+api req1 GET "/api/applications?$(for i in $(seq 17); do printf 'q=%d&' "$i"; done)"
+check_eq "more than 16 arguments: 400" 400 "$CODE"
+api req1 GET "/api/certificates?q=$(printf '%%25')"
+check_eq "a search of %: taken literally, no rows" "200 0" "$CODE $(jq_get total <<<"$BODY")"
+api req1 GET "/api/applications?q=tai%20man&sort=requested_at&order=asc&per_page=1&page=1"
+check_eq "search, sort and paging: found" "200 1 1" "$CODE $(jq_get total <<<"$BODY") $(jq_get pages <<<"$BODY")"
+api req1 GET "/api/applications?q=%E5%9F%BA%E7%A4%8E"
+check_eq "a Chinese search (基礎) finds the branch" 1 "$(jq_get total <<<"$BODY")"
+api req1 GET "/api/applications?page=2&per_page=1"
+check_eq "a page past the end: empty, the total kept" "[] 1" "$(jq_get items <<<"$BODY") $(jq_get total <<<"$BODY")"
+api admin1 GET "/api/users?role=requester&sort=username"
+check_eq "users by role" '["lockme", "req1"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
+api admin1 GET "/api/users?role=auditor"
+check_eq "an unknown role: 400" 400 "$CODE"
 
 # ---- who may decide ----
 api req1 POST "/api/applications/$app/approve" "$APPROVE_JSON"

@@ -186,7 +186,10 @@ rev2=$(jq_get id <<<"$BODY")
 check_eq "reason defaults to 0 (§4.4.1)" 0 "$(jq_get reason <<<"$BODY")"
 rasql "$D" "UPDATE revocations SET due = 1000 WHERE id = $rev2"
 api bm1 GET "/api/revocations?status=pending"
-check_eq "overdue past the B/D's working days" true "$(jq_get "[0]['overdue']" <<<"$BODY")"
+check_eq "overdue past the B/D's working days" true "$(jq_get "['items'][0]['overdue']" <<<"$BODY")"
+api bm1 GET "/api/revocations?overdue=1"
+check_eq "the overdue filter finds it" "1 $rev2" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['id']" <<<"$BODY")"
+check_eq "a revocation names its subscriber and type" "CHAN Tai Man David individual" "$(jq_get "['items'][0]['subject_cn']" <<<"$BODY") $(jq_get "['items'][0]['cert_type']" <<<"$BODY")"
 api bm1 POST "/api/revocations/$rev2/reject" '{}'
 check_eq "rejecting needs a reason: 400" 400 "$CODE"
 api bm1 POST "/api/revocations/$rev2/reject" '{"reason": "asked by mistake"}'

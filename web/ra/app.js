@@ -149,11 +149,14 @@ async function loggedIn(me) {
   go(homeRoute(me));
 }
 
+// Only a session that was there and is gone is "ended": a first visit, or a visit after
+// logging out, is simply not logged in yet.
 onSessionLost(() => {
+  const had = state.me !== null;
   state.me = null;
   setCsrf(null);
+  if (had) sessionStorage.setItem('gcert-ra-lost', '1');
   location.hash = '#/login';
-  sessionStorage.setItem('gcert-ra-lost', '1');
 });
 
 onLangChange(() => {

@@ -2,7 +2,29 @@
 // fields with a bound <label>, a hint and an error slot (aria-describedby), and the
 // placing of the API's error message next to the field it is about.
 
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
+
+// The API's codes staff are told about in their own words (docs/ra-api.md "errors"); the
+// code itself is never shown, only kept in data-code for support.
+const ERR_LEAD = {
+  GC_E_RA_AUTH: 'err.auth', GC_E_RA_LOCKED: 'err.locked', GC_E_RA_CSRF: 'err.csrf',
+  GC_E_RA_FORBIDDEN: 'err.forbidden', GC_E_RA_SOD: 'err.sod', GC_E_RA_STATE: 'err.state',
+  GC_E_CONFLICT: 'err.state', GC_E_NOT_FOUND: 'err.not_found', GC_E_RA_CRL: 'err.crl',
+  GC_E_RA_DISABLED: 'err.disabled',
+};
+
+// What an ApiError says to staff: in English the API's message (it names the rule) without
+// the request label, the member it is shown beside, or an internal code; in Chinese a
+// sentence of our own for the kind of error, the API's detail after it.
+export function errorText(err) {
+  if (!err) return '';
+  if (err.status === 0) return t('common.network');
+  let m = String(err.message || '').replace(/\s*\(?\bGC_E_[A-Z0-9_]+\b\)?:?\s*/g, ' ').trim().replace(/^request [^:]+: /, '');
+  if (err.field) m = m.replace(new RegExp(`^(subject\\.)?${err.field.replace(/^subject\./, '').replace(/[.]/g, '\\.')}: `), '');
+  if (lang() === 'en') return m;
+  const lead = ERR_LEAD[err.code] ? t(ERR_LEAD[err.code]) : err.status >= 500 ? t('err.server') : t('err.input');
+  return m ? `${lead}（${m}）` : lead;
+}
 
 let uid = 0;
 export const newId = (prefix) => `${prefix}-${++uid}`;
@@ -96,7 +118,7 @@ export function showError(form, err, fieldName) {
   if (fieldName) wrap = form.querySelector(`[data-field="${fieldName}"]`);
   const wraps = [...form.querySelectorAll('[data-api]')];
   if (!wrap && err.field) wrap = wraps.find((w) => w.dataset.api.split(' ').includes(err.field));
-  if (!wrap && err.message) {
+  if (!wrap && err.message && !err.field) {
     const msg = err.message.toLowerCase();
     let best = null;
     for (const w of wraps) {
@@ -107,10 +129,11 @@ export function showError(form, err, fieldName) {
     }
     if (best) wrap = best[0];
   }
-  const text = err.code && err.code.startsWith('GC_E_') ? `${err.message} (${err.code})` : err.message;
+  const text = err.code && err.code.startsWith('GC_E_') ? errorText(err) : err.message;
   if (wrap) {
     const slot = wrap.querySelector(':scope > .field-error');
     slot.textContent = text;
+    slot.dataset.code = err.code || '';
     slot.hidden = false;
     const control = wrap.querySelector('input, select, textarea');
     wrap.querySelectorAll('input, select, textarea').forEach((c) => c.setAttribute('aria-invalid', 'true'));
@@ -118,6 +141,7 @@ export function showError(form, err, fieldName) {
   } else {
     const slot = form.querySelector('.form-error');
     slot.textContent = text;
+    slot.dataset.code = err.code || '';
     slot.hidden = false;
     const submit = form.querySelector('[type=submit]');
     if (submit) submit.focus();
@@ -153,9 +177,10 @@ export function formValues(form) {
 
 // A status message for the page (role=status, polite), e.g. "Application 7 submitted".
 export function notice(container, text, kind = 'ok') {
+  if (text && typeof text === 'object') { kind = text.kind || kind; text = text.text; }
   let p = container.querySelector(':scope > .notice');
   if (!p) {
-    p = h('p', { class: 'notice', role: 'status' });
+    p = h('p', { class: 'notice', role: kind === 'error' ? 'alert' : 'status' });
     const h1 = container.querySelector(':scope > h1');
     container.insertBefore(p, h1 ? h1.nextSibling : container.firstChild);
   }

@@ -6,7 +6,7 @@
 // reject with a reason.
 
 import { get, post } from './api.js';
-import { h, field, formMessage, checkForm, showError, formValues, notice, table } from './dom.js';
+import { h, field, formMessage, checkForm, showError, formValues, notice, table, errorText } from './dom.js';
 import { t, fmtTime, fmtDate } from './i18n.js';
 import { statusText } from './page-requests.js';
 
@@ -81,7 +81,9 @@ function approveForm(a, ctx) {
         staff_category: v.staff_category, proof_type: v.proof_type,
         record_checked: v.record_checked, proof_ref_last4: v.proof_ref_last4,
       });
-      mode.message = t('appr.approved', { id: a.id, status: statusText(res.status || 'approved', res.error) });
+      if (res.status === 'failed') mode.message = { kind: 'error', text: t('appr.refused', { id: a.id, reason: errorText({ message: res.error, code: 'GC_E_REQUEST_FIELD' }) }) };
+      else if (res.status === 'submitted' && res.error) mode.message = { kind: 'warn', text: t('appr.not_sent', { id: a.id }) };
+      else mode.message = t('appr.approved', { id: a.id, status: statusText(res.status || 'approved') });
       await ctx.refresh();
     } catch (err) {
       showError(form, err);

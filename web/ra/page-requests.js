@@ -5,28 +5,38 @@
 // (§4.4.1); follow the status of what was asked.
 
 import { get, post } from './api.js';
-import { h, field, radios, formMessage, checkForm, showError, formValues, notice, table } from './dom.js';
+import { h, field, radios, formMessage, checkForm, showError, formValues, notice, table, errorText } from './dom.js';
 import { t, fmtTime, fmtDate } from './i18n.js';
 
 // what the page is doing beyond its lists: renewing a certificate, or asking for the
 // revocation of one; kept across re-renders (language switch)
-const mode = { renew: null, revoke: null, message: null };
+const mode = { renew: null, revoke: null, correct: null, message: null };
 
 const CATEGORIES = ['Civil Servant', 'Contract Staff', 'Resident Contractor Staff', 'Functional Unit'];
 const REASONS = [0, 1, 3, 4, 5]; // App. C I codes a subscriber may give (not 2 CA compromise, 6 hold)
 
+// The member of the application a CA refusal is about: its reason reads
+// "GC_E_…: request app-7: subject.name: …".
+function refusalField(error) {
+  const m = /request [^:]+: ((?:subject\.)?[a-z_]+):/.exec(error || '');
+  return m ? m[1] : null;
+}
+
 function applyForm(ctx) {
+  const c = mode.correct;
   const r = mode.renew;
-  const s = (r && r.subject) || {};
-  const form = h('form', { class: 'card', 'data-key': r ? `renew-${r.serial}` : 'apply', id: 'apply-form', novalidate: true },
-    h('h2', {}, r ? t('req.renew_heading', { serial: r.serial }) : t('req.apply_heading')),
+  const s = (c && c.subject) || (r && r.subject) || {};
+  const heading = c ? t('req.correct_heading', { id: c.id }) : r ? t('req.renew_heading', { serial: r.serial }) : t('req.apply_heading');
+  const form = h('form', { class: 'card', 'data-key': c ? `correct-${c.id}` : r ? `renew-${r.serial}` : 'apply', id: 'apply-form', novalidate: true },
+    h('h2', {}, heading),
+    c ? h('p', { class: 'notice notice-error', 'data-refusal': c.id }, t('req.correct_note', { reason: errorText({ message: c.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(c.error) }) })) : null,
     r ? h('p', { class: 'hint' }, t('req.renew_note')) : null,
     radios({
-      name: 'cert_type', label: t('req.cert_type'), required: true, value: r ? r.cert_type : 'individual',
+      name: 'cert_type', label: t('req.cert_type'), required: true, value: c ? c.cert_type : r ? r.cert_type : 'individual',
       options: [['individual', t('type.individual')], ['functional_unit', t('type.functional_unit')]],
     }),
     field({
-      name: 'validity_years', label: t('req.validity'), type: 'select', value: '1',
+      name: 'validity_years', label: t('req.validity'), type: 'select', value: c ? String(c.validity_years) : '1',
       options: [1, 2, 3].map((n) => [String(n), t('req.validity_years', { n })]),
     }),
     field({ name: 'name', label: t('req.subject_name'), required: true, value: s.name, hint: t('req.subject_name_hint'), api: ['subject.name', 'name'], attrs: { maxlength: 64 } }),
@@ -36,11 +46,12 @@ function applyForm(ctx) {
     field({ name: 'branch_zh', label: t('req.branch_zh'), required: true, value: s.branch_zh, api: ['subject.branch_zh', 'branch_zh'], attrs: { lang: 'zh-Hant' } }),
     field({ name: 'category', label: t('req.category'), required: true, value: s.category, api: ['subject.category', 'category'], attrs: { list: 'category-list' } }),
     h('datalist', { id: 'category-list' }, CATEGORIES.map((c) => h('option', { value: c }))),
+    c && c.renews ? field({ name: 'renews', label: t('req.correct_renews', { serial: c.renews }), type: 'checkbox', value: true, hint: t('req.correct_renews_hint'), api: ['renews'] }) : null,
     field({ name: 'terms_accepted', label: t('req.terms'), type: 'checkbox', required: true, api: ['terms_accepted', 'terms'] }),
     formMessage(),
     h('div', { class: 'buttons' },
       h('button', { type: 'submit' }, r ? t('req.submit_renewal') : t('req.submit')),
-      r ? h('button', { type: 'button', class: 'secondary', onclick: () => { mode.renew = null; ctx.refresh(); } }, t('common.cancel')) : null));
+      r || c ? h('button', { type: 'button', class: 'secondary', onclick: () => { mode.renew = null; mode.correct = null; ctx.refresh(); } }, t('common.cancel')) : null));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!checkForm(form)) return;
@@ -49,12 +60,14 @@ function applyForm(ctx) {
     for (const k of ['email', 'branch', 'branch_abbr', 'branch_zh', 'category']) if (v[k]) subject[k] = v[k];
     const body = {
       cert_type: v.cert_type, validity_years: Number(v.validity_years),
-      terms_accepted: v.terms_accepted, subject, renews: r ? r.serial : null,
+      terms_accepted: v.terms_accepted, subject, renews: r ? r.serial : c && c.renews && v.renews ? c.renews : null,
     };
+    if (c) body.corrects = c.id;
     try {
       const app = await post('/api/applications', body);
       mode.renew = null;
-      mode.message = t('req.submitted', { id: app.id });
+      mode.correct = null;
+      mode.message = c ? t('req.corrected', { id: app.id, old: c.id }) : t('req.submitted', { id: app.id });
       form.reset();
       await ctx.refresh();
     } catch (err) {
@@ -95,6 +108,23 @@ function revokeForm(ctx) {
   return form;
 }
 
+// A refused application is corrected by a new one naming it (docs/ra-api.md "corrects").
+function appActions(a, ctx) {
+  if (a.status !== 'failed') return a.corrects ? t('req.corrects', { id: a.corrects }) : '';
+  if (a.corrected_by) return t('req.corrected_by', { id: a.corrected_by });
+  return h('button', {
+    type: 'button', class: 'secondary', 'data-action': 'correct', 'aria-label': `${t('req.correct')} ${a.id}`,
+    onclick: async () => {
+      mode.renew = null; mode.revoke = null; mode.correct = a;
+      await ctx.refresh();
+      const form = document.getElementById('apply-form');
+      const f = refusalField(a.error);
+      if (f) showError(form, { message: a.error, code: 'GC_E_REQUEST_FIELD', field: f });
+      else form.querySelector('input, select').focus();
+    },
+  }, t('req.correct'));
+}
+
 export function statusText(status, extra) {
   const s = t(`status.${status}`);
   return extra ? `${s}: ${extra}` : s;
@@ -107,6 +137,7 @@ async function startRenew(cert, ctx) {
     try { subject = (await get(`/api/applications/${appId}`)).subject || subject; } catch (e) { /* keep the CN */ }
   }
   mode.revoke = null;
+  mode.correct = null;
   mode.renew = { serial: cert.serial, cert_type: cert.cert_type, subject };
   await ctx.refresh();
   document.getElementById('apply-form').querySelector('input, select').focus();
@@ -132,13 +163,13 @@ export async function render(main, ctx) {
   main.append(h('section', { 'aria-labelledby': 'my-apps-h' },
     h('h2', { id: 'my-apps-h' }, t('req.list_heading')),
     table(t('req.list_heading'),
-      [t('common.id'), t('req.col_applicant'), t('req.col_subject'), t('req.col_type'), t('req.col_validity'), t('common.status'), t('req.col_requested'), t('req.col_serial')],
+      [t('common.id'), t('req.col_applicant'), t('req.col_subject'), t('req.col_type'), t('req.col_validity'), t('common.status'), t('req.col_requested'), t('req.col_serial'), t('common.actions')],
       apps.map((a) => ({
         attrs: { 'data-application': a.id },
         cells: [String(a.id), a.applicant_id || '', (a.subject && a.subject.name) || '', t(`type.${a.cert_type}`),
           t('req.validity_years', { n: a.validity_years }),
-          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || a.error)),
-          fmtTime(a.requested_at), a.serial ? h('code', {}, a.serial) : ''],
+          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || (a.error && errorText({ message: a.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(a.error) })))),
+          fmtTime(a.requested_at), a.serial ? h('code', {}, a.serial) : '', appActions(a, ctx)],
       })), { id: 'my-applications' })));
 
   main.append(h('section', { 'aria-labelledby': 'my-revs-h' },
