@@ -198,6 +198,7 @@ static const struct gc_migration migrations[] = {
 	"CREATE INDEX notifications_user ON notifications(user_id, id);"
 	"CREATE INDEX applications_list ON applications(org_id, status, id);"
 	"CREATE INDEX applications_decided ON applications(decided_by, decided_at);"
+	"CREATE INDEX applications_renews ON applications(renews);"
 	"CREATE INDEX certificates_list ON certificates(org_id, bound_at);"
 	"CREATE INDEX certificates_cn ON certificates(org_id, subject_cn);"
 	"CREATE INDEX revocations_list ON revocations(org_id, status, id);"

@@ -26,7 +26,12 @@ static const char *cert_status(struct call *c, const char *status, int64_t not_a
 	return strcmp(status, "active") == 0 && not_after <= c->now ? "expired" : status;
 }
 
-#define CERT_COLS "serial, subject_cn, cert_type, status, not_before, not_after, application_id, der, org_id"
+/* 9, 10: the certificate this one renews (§3.2) and the one that renewed it */
+#define CERT_COLS                                                                                  \
+	"serial, subject_cn, cert_type, status, not_before, not_after, application_id, der, org_id,"  \
+	" (SELECT ra.renews FROM applications ra WHERE ra.id = certificates.application_id),"        \
+	" (SELECT rc.serial FROM certificates rc JOIN applications rb ON rb.id = rc.application_id"   \
+	"  WHERE rb.renews = certificates.serial ORDER BY rc.bound_at LIMIT 1)"
 
 static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 {
@@ -39,6 +44,10 @@ static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 	const unsigned char *der;
 	char *b64;
 
+	if (o != NULL) {
+		json_object_set_new(o, "renews", ra_text_or_null(st, 9));
+		json_object_set_new(o, "renewed_by", ra_text_or_null(st, 10));
+	}
 	if (o == NULL || !pem)
 		return o;
 	der = gc_stmt_blob(st, 7, &n);
@@ -383,7 +392,7 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 
 	*out = NULL;
 	GC_GUARD(ra_prep(c, "SELECT k.id, k.serial, k.status, u.username, k.reason, k.created_at, k.org_id, k.asked_by,"
-	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id)"
+	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id), k.exported_at"
 	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by WHERE k.id = ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		org = gc_stmt_int64(st, 6);
@@ -394,6 +403,9 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 		                 "status", gc_stmt_text(st, 2), "asked_by", gc_stmt_text(st, 3), "reason",
 		                 gc_stmt_text(st, 4), "created_at", ra_time_json(gc_stmt_int64(st, 5)), "approvals",
 		                 (json_int_t)gc_stmt_int64(st, 8));
+		if (*out != NULL)
+			json_object_set_new(*out, "exported_at", gc_stmt_is_null(st, 9) ? json_null()
+			                                                             : ra_time_json(gc_stmt_int64(st, 9)));
 	}
 	gc_stmt_free(st);
 	GC_GUARD(rc);

@@ -196,3 +196,26 @@ export function table(caption, headers, rows, attrs = {}) {
     h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, rows.map((r) => h('tr', r.attrs || {}, (r.cells || r).map((c) => h('td', {}, c))))));
 }
+
+// A modal confirmation (a <dialog>): what is about to happen, as rows of a description
+// list, and two buttons; resolves true only when the user confirms. The focus starts on
+// Cancel, so Enter alone never confirms a permanent step.
+export function confirmDialog({ title, rows = [], text, confirm, danger = false }) {
+  return new Promise((resolve) => {
+    const titleId = newId('dlg');
+    const cancel = h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel' }, t('common.cancel'));
+    const ok = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-action': 'confirm' }, confirm);
+    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'data-dialog': 'confirm' },
+      h('h2', { id: titleId }, title),
+      h('dl', { class: 'details' }, rows.filter(([, v]) => v).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      text ? h('p', { class: danger ? 'notice notice-warn' : 'hint' }, text) : null,
+      h('div', { class: 'buttons' }, ok, cancel));
+    const done = (v) => { dlg.close(); dlg.remove(); resolve(v); };
+    ok.addEventListener('click', () => done(true));
+    cancel.addEventListener('click', () => done(false));
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    cancel.focus();
+  });
+}
