@@ -75,6 +75,7 @@ int cmd_ca_new_root(struct cli_ctx *, int, char **);
 void *cli_activation_state(const struct gc_ca *);
 int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
+int cmd_ra_user_reset_admin(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);
 int cmd_ra_serve(struct cli_ctx *, int, char **);
 

@@ -461,17 +461,22 @@ out:
 static gc_result app_notify_reject(struct call *c, int64_t id, const char *reason)
 {
 	struct gc_stmt *st;
-	char subject[128], body[1024];
+	char subject[128], body[1024], subject_zh[128], body_zh[1024], obj[32], at[24];
 	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(ra_prep(c, "SELECT u.email, p.number FROM applications a JOIN users u ON u.id = a.requested_by"
 	                 " JOIN applicants p ON p.id = a.applicant_id WHERE a.id = ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		gc_ra_hk_time(c->now, at);
+		snprintf(obj, sizeof(obj), "application %lld", (long long)id);
 		snprintf(subject, sizeof(subject), "[g-Cert] application %lld rejected", (long long)id);
-		snprintf(body, sizeof(body), "Application %lld (applicant %s) was rejected by %s.\r\nReason: %s\r\n",
-		         (long long)id, gc_stmt_text(st, 1), c->me.username, reason);
-		rc = gc_ra_mail_queue(c->ra, gc_stmt_text(st, 0), subject, body);
+		snprintf(body, sizeof(body), "Application %lld (applicant %s) was rejected by %s on %s.\r\nReason: %s\r\n",
+		         (long long)id, gc_stmt_text(st, 1), c->me.username, at, reason);
+		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 申請 %lld 不獲批准", (long long)id);
+		snprintf(body_zh, sizeof(body_zh), "申請 %lld（申請人 %s）於 %s 被 %s 拒絕。\r\n原因：%s\r\n",
+		         (long long)id, gc_stmt_text(st, 1), at, c->me.username, reason);
+		rc = gc_ra_notify(c->ra, gc_stmt_text(st, 0), obj, subject, subject_zh, body, body_zh);
 	}
 	gc_stmt_free(st);
 	return rc;

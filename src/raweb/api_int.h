@@ -22,6 +22,7 @@ struct user {
 	char username[GC_RA_MAX_FIELD + 1];
 	bool bd_admin;
 	enum gc_ra_duty duty;
+	bool must_change; /* an initial or reset password: nothing but changing it is allowed */
 };
 
 struct call {
@@ -38,7 +39,7 @@ struct call {
 	int64_t now;
 };
 
-#define USER_COLS "id, username, name, email, bd_admin, duty, locked, org_id"
+#define USER_COLS "id, username, name, email, bd_admin, duty, locked, org_id, disabled, must_change, lang"
 
 /* responses, input, roles and sessions (api.c) */
 gc_result ra_reply(struct call *c, unsigned status, json_t *v) GC_MUST_CHECK;
@@ -120,6 +121,12 @@ gc_result ra_api_users_list(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_users_add(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_user_roles(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_user_unlock(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_user_password(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_user_enable(struct call *c, int64_t id, bool enable) GC_MUST_CHECK;
+gc_result ra_api_me_password(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_me_lang(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_notifications(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_notifications_read(struct call *c) GC_MUST_CHECK;
 
 /* applications (api_apps.c) */
 gc_result ra_own_app(struct call *c, int64_t id, json_t **out, int64_t *requested_by) GC_MUST_CHECK;

@@ -237,6 +237,100 @@ check_eq "deciding twice: code" GC_E_RA_STATE "$(err_code)"
 check_eq "mail queued for the requester" 1 "$(rasql "$D" "SELECT count(*) FROM outbox WHERE to_addr = 'req1@example.gov.hk'")"
 check_eq "refusals by role or B/D audited" 1 "$(( $(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.request_refused'") >= 5 ))"
 
+# ---- notifications and mails: the recipient's language, Hong Kong time, a link back ----
+api req1 GET /api/notifications
+check_eq "the rejection is in the requester's notifications" "1 application $app" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['object']" <<<"$BODY")"
+check_contains "... in English, in Hong Kong time" "HKT" "$(jq_get "['items'][0]['body']" <<<"$BODY")"
+api req1 GET "/api/notifications?unread=maybe"
+check_eq "unread: a bad flag: 400" 400 "$CODE"
+api req1 POST /api/notifications/read '{"ids": ["x"]}'
+check_eq "read: bad ids: 400 ids" "400 ids" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api req1 POST /api/notifications/read '{}'
+check_eq "all marked read" 1 "$(jq_get marked_read <<<"$BODY")"
+api req1 GET "/api/notifications?unread=1"
+check_eq "none unread" 0 "$(jq_get total <<<"$BODY")"
+api bm1 GET /api/notifications
+check_eq "another user's notifications are not shown" 0 "$(jq_get total <<<"$BODY")"
+api req1 POST /api/me/lang '{"lang": "fr"}'
+check_eq "a language we do not write: 400 lang" "400 lang" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api req1 POST /api/me/lang '{"lang": "zh-Hant"}'
+check_eq "the requester reads Chinese" zh-Hant "$(jq_get lang <<<"$BODY")"
+api req1 POST /api/applications "$APP_JSON"
+app2=$(jq_get id <<<"$BODY")
+api bm1 POST "/api/applications/$app2/reject" '{"reason": "重複申請"}'
+check_contains "the mail is in Chinese" "不獲批准" "$(rasql "$D" "SELECT subject FROM outbox WHERE to_addr = 'req1@example.gov.hk' ORDER BY id DESC LIMIT 1")"
+check_contains "... with Hong Kong time" "HKT" "$(rasql "$D" "SELECT body FROM outbox WHERE to_addr = 'req1@example.gov.hk' ORDER BY id DESC LIMIT 1")"
+api bm1 GET "/api/applications?decided_by_me=1&sort=decided_at&order=desc"
+check_eq "decided by me: both, newest first" "2 $app2" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['id']" <<<"$BODY")"
+api req1 GET "/api/applications?decided_by_me=1"
+check_eq "the requester decided none" 0 "$(jq_get total <<<"$BODY")"
+
+# ---- account management (§4.5.1): initial passwords, resets, disabling, recovery ----
+api admin1 POST /api/users '{"username": "newbie", "name": "N", "email": "newbie@example.gov.hk", "password": "pw-newbie-initial", "roles": ["requester"]}'
+newbie=$(jq_get id <<<"$BODY")
+check_eq "a new account must change its initial password" true "$(jq_get must_change_password <<<"$BODY")"
+login newbie pw-newbie-initial
+check_eq "it logs in" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/certificates
+check_eq "... and can do nothing else: 403" "403 GC_E_RA_PW_CHANGE" "$CODE $(err_code)"
+api newbie POST /api/me/password '{"current_password": "wrong-one", "new_password": "pw-newbie-second"}'
+check_eq "a wrong current password: 401 current_password" "401 current_password" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "short"}'
+check_eq "a short new one: 400 new_password" "400 new_password" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-initial"}'
+check_eq "the same one again: 400" 400 "$CODE"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-second", "x": 1}'
+check_eq "an unknown member: 400 x" "400 x" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-second"}'
+check_eq "changed" "200 false" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/certificates
+check_eq "now the account works" 200 "$CODE"
+login newbie pw-newbie-initial
+check_eq "the old password is gone" 401 "$CODE"
+api admin1 POST "/api/users/$newbie/password" '{"password": "pw-reset-by-admin"}'
+check_eq "the B/D administrator resets it" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/me
+check_eq "the reset ends the user's sessions" 401 "$CODE"
+api admin2 POST "/api/users/$newbie/password" '{"password": "pw-other-bd-admin"}'
+check_eq "an administrator of another B/D cannot reset: 403" 403 "$CODE"
+api req1 POST "/api/users/$newbie/password" '{"password": "pw-not-an-admin"}'
+check_eq "nor a requester: 403" 403 "$CODE"
+api admin1 POST "/api/users/$(rasql "$D" "SELECT id FROM users WHERE username = 'admin1'")/password" '{"password": "pw-my-own-reset"}'
+check_eq "nobody resets their own password that way: 403" 403 "$CODE"
+check_eq "each change audited" "1 1" "$(rasql "$D" "SELECT (SELECT count(*) FROM audit_log WHERE event = 'ra.password_reset') || ' ' || (SELECT count(*) FROM audit_log WHERE event = 'ra.password_changed' AND actor = 'ra:newbie')")"
+api admin1 POST "/api/users/$newbie/disable"
+check_eq "disabled" "200 true" "$CODE $(jq_get disabled <<<"$BODY")"
+api admin1 POST "/api/users/$newbie/disable"
+check_eq "disabled twice: 409" 409 "$CODE"
+login newbie pw-reset-by-admin
+check_eq "a disabled account cannot log in: 423" "423 GC_E_RA_DISABLED" "$CODE $(err_code)"
+api admin1 GET "/api/users?disabled=1"
+check_eq "the disabled filter" '["newbie"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
+api admin1 POST "/api/users/$(rasql "$D" "SELECT id FROM users WHERE username = 'admin1'")/disable"
+check_eq "an administrator never disables themself: 403" 403 "$CODE"
+api admin1 POST "/api/users/$newbie/enable"
+check_eq "enabled again" "200 false" "$CODE $(jq_get disabled <<<"$BODY")"
+login newbie pw-reset-by-admin
+check_eq "logs in with the reset password, to change it" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+# the last administrator locked out: the CLI on the RA's host is the way back
+for i in 1 2 3; do login admin2 "bad-$i"; done
+login admin2
+check_eq "CSB's only administrator is locked out" 423 "$CODE"
+printf 'pw-recovered-admin\n' >"$T/recover.pw"
+ra_exit() { set +e; OUT=$("$@" 2>&1); RC=$?; set -e; }
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username nobody-at-all --password-file "$T/recover.pw"
+check_eq "reset-admin of an unknown user: exit 4 (no such object)" 4 "$RC"
+printf 'short\n' >"$T/short.pw"
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username admin2 --password-file "$T/short.pw"
+check_eq "reset-admin with a short password: refused" 1 "$(( RC != 0 ))"
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username admin2 --password-file "$T/recover.pw"
+check_eq "gcert ra user reset-admin" 0 "$RC"
+login admin2 pw-recovered-admin
+check_eq "the administrator is back, to change the password" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+check_eq "the recovery is audited" 1 "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.admin_recovered' AND object = 'admin2'")"
+api admin2 POST /api/me/password '{"current_password": "pw-recovered-admin", "new_password": "pw-admin2-secret"}'
+check_eq "and changes it" 200 "$CODE"
+
 # ---- the use-time check needs an application token ----
 apptok=$("$GCERT" ra app-token --dir "$D" --name e-filing)
 check_eq "app token: only the hash is stored" 0 "$(rasql "$D" "SELECT count(*) FROM app_tokens WHERE token_hash = '$apptok'")"
