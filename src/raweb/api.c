@@ -602,6 +602,8 @@ static gc_result route_apps(struct call *c)
 		return ra_api_app_approve(c, id);
 	if (is(c, "POST", 4, "applications", "*", "reject"))
 		return ra_api_app_reject(c, id);
+	if (is(c, "GET", 4, "applications", "*", "timeline"))
+		return ra_api_app_timeline(c, id);
 	return gc_fail(GC_E_NOT_FOUND, "%s %s: no such API", c->req->method, c->req->path);
 }
 

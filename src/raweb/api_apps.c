@@ -514,3 +514,40 @@ out:
 	GC_GUARD(app_json(c, id, &app, &org, &rb));
 	return ra_reply(c, 200, app);
 }
+
+/* GET /api/applications/{id}/timeline: what happened to the application, oldest first,
+ * from the RA's audit trail (applied, approved or rejected, sent, bound or refused by the
+ * CA), and the application that corrects it. */
+gc_result ra_api_app_timeline(struct call *c, int64_t id)
+{
+	struct gc_stmt *st;
+	char obj[32];
+	json_t *app, *events;
+	int64_t rb;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(ra_own_app(c, id, &app, &rb));
+	events = json_array();
+	snprintf(obj, sizeof(obj), "application %lld", (long long)id);
+	if ((rc = ra_prep(c, "SELECT at, actor, event, outcome, detail FROM audit_log WHERE object = ?"
+	                  " ORDER BY id LIMIT 100", &st)) == GC_OK) {
+		if ((rc = gc_stmt_bind_text(st, 1, obj)) == GC_OK)
+			while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+				const char *actor = gc_stmt_text(st, 1);
+				json_array_append_new(events, json_pack("{s:o, s:s, s:s, s:b, s:s}", "at",
+				                                        ra_time_json(gc_stmt_int64(st, 0)), "by",
+				                                        strncmp(actor, "ra:", 3) == 0 ? actor + 3 : actor,
+				                                        "event", gc_stmt_text(st, 2), "success",
+				                                        strcmp(gc_stmt_text(st, 3), "success") == 0, "detail",
+				                                        gc_stmt_text(st, 4)));
+			}
+		gc_stmt_free(st);
+	}
+	if (rc != GC_OK) {
+		json_decref(events);
+		json_decref(app);
+		return rc;
+	}
+	return ra_reply(c, 200, json_pack("{s:o, s:o}", "application", app, "events", events));
+}

@@ -135,6 +135,7 @@ gc_result ra_api_apps_list(struct call *c) GC_MUST_CHECK;
 gc_result ra_may_decide(struct call *c, const char *what, int64_t requested_by) GC_MUST_CHECK;
 gc_result ra_api_app_approve(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_app_reject(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_app_timeline(struct call *c, int64_t id) GC_MUST_CHECK;
 
 /* certificates, revocations, key custody, use-time check (api_certs.c) */
 gc_result ra_api_certs_list(struct call *c) GC_MUST_CHECK;

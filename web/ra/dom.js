@@ -219,3 +219,28 @@ export function confirmDialog({ title, rows = [], text, confirm, danger = false 
     cancel.focus();
   });
 }
+
+// What happened to an application, from GET /api/applications/{id}/timeline, in a
+// dialog: each event with its Hong Kong time and who acted.
+export async function timelineDialog(id, get, fmtTime) {
+  let data;
+  try { data = await get(`/api/applications/${id}/timeline`); } catch (err) { data = { events: [], error: err }; }
+  const titleId = newId('tl');
+  const close = h('button', { type: 'button', class: 'secondary', 'data-action': 'close' }, t('appr.close'));
+  const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'data-dialog': 'timeline' },
+    h('h2', { id: titleId }, t('timeline.heading', { id })),
+    data.error ? h('p', { class: 'notice notice-error' }, errorText(data.error)) : null,
+    h('ol', { class: 'timeline' }, data.events.map((e) => h('li', { 'data-event': e.event, class: e.success ? null : 'failed' },
+      h('strong', {}, t(`event.${e.event}`) === `event.${e.event}` ? e.event : t(`event.${e.event}`)), ' · ',
+      fmtTime(e.at), ' · ', e.by, e.detail ? h('div', { class: 'hint' }, errorText({ message: e.detail, code: 'GC_E_REQUEST_FIELD' })) : null))),
+    data.application && data.application.corrected_by ? h('p', {}, t('req.corrected_by', { id: data.application.corrected_by })) : null,
+    h('div', { class: 'buttons' }, close));
+  return new Promise((resolve) => {
+    const done = () => { dlg.close(); dlg.remove(); resolve(); };
+    close.addEventListener('click', done);
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(); });
+    document.body.append(dlg);
+    dlg.showModal();
+    close.focus();
+  });
+}

@@ -8,14 +8,15 @@ import { get } from './api.js';
 import { h, newId, errorText } from './dom.js';
 import { t } from './i18n.js';
 
-const queries = {}; // list id → {q, filters: {}, sort, order, page}
+const queries = {}; // list id → {q, filters: {}, sort, order, page, per_page}
+const PAGE_SIZES = [5, 10, 20, 50, 100]; // the API's per_page is 1..100
 
 // opts: {id, path, caption, per_page, columns: [{label, sort}], row(item) → {attrs, cells},
 //   filters: [{name, label, options: [[value, label]]}], base: {arg: value},
 //   defaultSort, defaultOrder, searchLabel, empty}
 export async function listView(opts) {
   const query = queries[opts.id] || (queries[opts.id] = {
-    q: '', filters: {}, sort: opts.defaultSort || null, order: opts.defaultOrder || null, page: 1,
+    q: '', filters: {}, sort: opts.defaultSort || null, order: opts.defaultOrder || null, page: 1, per_page: opts.per_page || 20,
   });
   const section = h('div', { class: 'list', 'data-list': opts.id });
   const body = h('div', { class: 'list-body' });
@@ -31,6 +32,13 @@ export async function listView(opts) {
       sel.addEventListener('change', () => { query.filters[f.name] = sel.value; query.page = 1; load(); });
       return h('div', { class: 'field' }, h('label', { for: id }, f.label), sel);
     }),
+    (() => {
+      const id = newId(`${opts.id}-pp`);
+      const sel = h('select', { id, name: 'per_page' }, PAGE_SIZES.map((n) => h('option', { value: n }, String(n))));
+      sel.value = String(query.per_page);
+      sel.addEventListener('change', () => { query.per_page = Number(sel.value); query.page = 1; load(); });
+      return h('div', { class: 'field' }, h('label', { for: id }, t('list.per_page')), sel);
+    })(),
     h('button', { type: 'submit', class: 'secondary' }, t('list.search_button')));
   controls.addEventListener('submit', (e) => { e.preventDefault(); query.q = search.value.trim(); query.page = 1; load(); });
   section.append(controls, body);
@@ -38,7 +46,7 @@ export async function listView(opts) {
   async function load() {
     section.dataset.loading = '1';
     section.setAttribute('aria-busy', 'true');
-    const args = new URLSearchParams({ ...(opts.base || {}), page: String(query.page), per_page: String(opts.per_page || 20) });
+    const args = new URLSearchParams({ ...(opts.base || {}), page: String(query.page), per_page: String(query.per_page) });
     if (query.q) args.set('q', query.q);
     for (const [k, v] of Object.entries(query.filters)) if (v) args.set(k, v);
     if (query.sort) args.set('sort', query.sort);

@@ -5,7 +5,7 @@
 // (§4.4.1); follow the status of what was asked.
 
 import { get, post } from './api.js';
-import { h, field, radios, formMessage, checkForm, showError, formValues, notice, errorText, confirmDialog } from './dom.js';
+import { h, field, radios, formMessage, checkForm, showError, formValues, notice, errorText, confirmDialog, timelineDialog } from './dom.js';
 import { listView } from './list.js';
 import { t, fmtTime, fmtDate } from './i18n.js';
 
@@ -128,9 +128,10 @@ function revokeForm(ctx) {
 
 // A refused application is corrected by a new one naming it (docs/ra-api.md "corrects").
 function appActions(a, ctx) {
-  if (a.status !== 'failed') return a.corrects ? t('req.corrects', { id: a.corrects }) : '';
-  if (a.corrected_by) return t('req.corrected_by', { id: a.corrected_by });
-  return h('button', {
+  const history = h('button', { type: 'button', class: 'secondary', 'data-action': 'timeline', 'aria-label': `${t('timeline.open')} ${a.id}`, onclick: () => timelineDialog(a.id, get, fmtTime) }, t('timeline.open'));
+  if (a.status !== 'failed') return h('div', { class: 'buttons' }, history, a.corrects ? t('req.corrects', { id: a.corrects }) : null);
+  if (a.corrected_by) return h('div', { class: 'buttons' }, history, t('req.corrected_by', { id: a.corrected_by }));
+  return h('div', { class: 'buttons' }, history, h('button', {
     type: 'button', class: 'secondary', 'data-action': 'correct', 'aria-label': `${t('req.correct')} ${a.id}`,
     onclick: async () => {
       mode.renew = null; mode.revoke = null; mode.correct = a;
@@ -140,7 +141,7 @@ function appActions(a, ctx) {
       if (f) showError(form, { message: a.error, code: 'GC_E_REQUEST_FIELD', field: f });
       else form.querySelector('input, select').focus();
     },
-  }, t('req.correct'));
+  }, t('req.correct')));
 }
 
 export function statusText(status, extra) {
