@@ -95,12 +95,20 @@ gc_result ra_api_certs_list(struct call *c)
 		.search_binds = 3,
 	};
 	struct ra_query q;
-	const char *status, *type;
+	const char *status, *type, *text = ra_arg(c, "q");
+	char serial[41];
 
 	GC_GUARD(ra_q_parse(c, &def, &q));
 	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
 	GC_GUARD(ra_q_choice(c, "cert_type", types, &type));
 	ra_q_int(&q, c->me.org_id);
+	/* a whole serial, as pasted from a mail: the primary key, not a scan */
+	if (q.search && text != NULL && ra_serial_value(text, serial) == GC_OK) {
+		q.search = false;
+		ra_q_and(&q, "serial = ?");
+		ra_q_text(&q, serial);
+	}
+	gc_err_clear();
 	if (status != NULL && strcmp(status, "expired") == 0) {
 		ra_q_and(&q, "status = 'active' AND not_after <= ?");
 		ra_q_int(&q, c->now);

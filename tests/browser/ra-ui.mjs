@@ -222,7 +222,7 @@ try {
     const form = page.locator('#apply-form');
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit application' }).click();
-    await page.locator('.notice', { hasText: 'submitted' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'submitted' }).waitFor();
     const row = page.locator('#my-applications tr', { hasText: SUBJECT });
     await row.waitFor();
     state.appId = Number(await row.getAttribute('data-application'));
@@ -326,7 +326,7 @@ try {
     await unready();
     await card.getByRole('button', { name: 'Approve' }).click();
     await ready('approvals');
-    const notice = page.locator('.notice');
+    const notice = page.locator('main > .notice');
     await notice.waitFor();
     assert.match(await notice.textContent(), new RegExp(`Application ${state.appId} approved: Issued`), await notice.textContent());
     assert.equal(await page.locator(`article[data-application="${state.appId}"]`).count(), 0, 'no longer waiting');
@@ -348,7 +348,7 @@ try {
     await unready();
     await card.getByRole('button', { name: 'Reject' }).click();
     await ready('approvals');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Application ${state.fuId} rejected`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Application ${state.fuId} rejected`));
     const a = await apiInPage('GET', `/api/applications/${state.fuId}`);
     assert.equal(a.json.status, 'rejected');
     assert.equal(a.json.reason, 'unit name not on the B/D establishment');
@@ -373,8 +373,10 @@ try {
   });
 
   await step('the language switch turns the labels into Traditional Chinese and back', async () => {
+    await unready();
     await page.locator('#lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'zh-Hant');
+    await ready('certificates');
     assert.equal(await page.locator('h1').textContent(), '證書');
     const nav = await page.locator('#nav a').allTextContents();
     assert.ok(nav.includes('待批核') && nav.includes('證書'), `nav: ${nav}`);
@@ -388,8 +390,10 @@ try {
     await page.reload();
     await ready('certificates');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-Hant');
+    await unready();
     await page.locator('#lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await ready('certificates');
     assert.equal(await page.locator('h1').textContent(), 'Certificates');
     await logout();
   });
@@ -407,7 +411,7 @@ try {
     await unready();
     await form.getByRole('button', { name: 'Ask' }).click();
     await ready('custody');
-    assert.match(await page.locator('.notice').textContent(), /Key request \d+ recorded/);
+    assert.match(await page.locator('main > .notice').textContent(), /Key request \d+ recorded/);
     const row = page.locator('#key-requests tr', { hasText: state.serial });
     state.keyId = Number(await row.getAttribute('data-key-request'));
     assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'pending');
@@ -425,7 +429,7 @@ try {
     await unready();
     await row.getByRole('button', { name: /Approve/ }).click();
     await ready('custody');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Key request ${state.keyId} approved`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Key request ${state.keyId} approved`));
     row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
     assert.match(await row.textContent(), /1 \/ 2/);
     // the same officer again: the API's refusal is shown beside the button
@@ -467,7 +471,7 @@ try {
     assert.ok(fs.statSync(file).size > 0);
     console.log(`# PKCS#12: ${file}`);
     await ready('custody');
-    await page.locator('.notice', { hasText: 'exported' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'exported' }).waitFor();
     const after = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
     assert.equal(await after.locator('[data-status]').getAttribute('data-status'), 'exported');
     assert.equal(await after.locator('input[type=password]').count(), 0, 'an exported key offers no export form');
@@ -495,7 +499,7 @@ try {
     await form.getByLabel('Validity').selectOption('3');
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit renewal' }).click();
-    await page.locator('.notice', { hasText: 'submitted' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'submitted' }).waitFor();
     const rows = page.locator('#my-applications tr', { hasText: SUBJECT });
     assert.equal(await rows.count(), 2);
     const id = Math.max(...await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application))));
@@ -528,7 +532,7 @@ try {
     await form.getByRole('button', { name: 'Send revocation request' }).click();
     dlg = page.locator('dialog[data-dialog=confirm]');
     await dlg.getByRole('button', { name: 'Yes, ask for revocation' }).click();
-    const notice = page.locator('.notice');
+    const notice = page.locator('main > .notice');
     await notice.waitFor();
     assert.match(await notice.textContent(), /Revocation request \d+ sent; a Business Manager must approve it by \d\d\/\d\d\/\d{4}/, await notice.textContent());
     assert.equal(await page.locator(`#my-certificates tr[data-serial="${state.serial}"] [data-status]`).getAttribute('data-status'), 'revocation_pending');
@@ -562,7 +566,7 @@ try {
     await unready();
     await dlg.getByRole('button', { name: 'Revoke permanently' }).click();
     await ready('approvals');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Revocation ${state.revId} approved: the certificate is no longer used; (Revoked by the CA|Approved; sent to the CA)`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Revocation ${state.revId} approved: the certificate is no longer used; (Revoked by the CA|Approved; sent to the CA)`));
     assert.equal(await page.locator('#pending-revocations tr', { hasText: state.serial }).count(), 0);
   });
 
@@ -621,7 +625,7 @@ try {
     await form.getByLabel(/A renewal of certificate/).uncheck();
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit application' }).click();
-    await page.locator('.notice', { hasText: `corrects application ${state.renewalId}` }).waitFor();
+    await page.locator('main > .notice', { hasText: `corrects application ${state.renewalId}` }).waitFor();
     const old = page.locator(`#my-applications tr[data-application="${state.renewalId}"]`);
     assert.match(await old.textContent(), /Corrected by application \d+/);
     const fixed = (await apiInPage('GET', `/api/applications/${state.renewalId}`)).json.corrected_by;
@@ -727,7 +731,7 @@ try {
     await form.getByLabel('Initial password').fill(PASS);
     await form.getByLabel('Requester').check();
     await form.getByRole('button', { name: 'Add user' }).click();
-    await page.locator('.notice', { hasText: `User ${user} added.` }).waitFor();
+    await page.locator('main > .notice', { hasText: `User ${user} added.` }).waitFor();
     const row = page.locator(`#users tr[data-user="${user}"]`);
     assert.match(await row.textContent(), /Requester/);
     // the UI offers one duty only; the API refuses both when forced (CPS §2.1.3 c)
@@ -742,7 +746,7 @@ try {
     await unready();
     await row.getByRole('button', { name: 'Save duty' }).click();
     await ready('users');
-    await page.locator('.notice', { hasText: `Roles of ${user} saved.` }).waitFor();
+    await page.locator('main > .notice', { hasText: `Roles of ${user} saved.` }).waitFor();
     assert.match(await page.locator(`#users tr[data-user="${user}"]`).textContent(), /Business Manager/);
     const after = (await apiInPage('GET', '/api/users?q=' + user)).json.items.find((x) => x.username === user);
     assert.deepEqual(after.roles, ['business_manager']);
@@ -772,7 +776,7 @@ try {
     await unready();
     await row.getByRole('button', { name: /Unlock/ }).click();
     await ready('users');
-    await page.locator('.notice', { hasText: 'unlocked' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'unlocked' }).waitFor();
     await logout();
     // an initial password is changed before anything else (issue 17 item 8)
     await login(state.newUser, PASS, 'account');
@@ -800,7 +804,7 @@ try {
     await unready();
     await row.getByRole('button', { name: 'Reset password' }).click();
     await ready('users');
-    await page.locator('.notice', { hasText: `The password of ${state.newUser} has been reset` }).waitFor();
+    await page.locator('main > .notice', { hasText: `The password of ${state.newUser} has been reset` }).waitFor();
     row = page.locator(`#users tr[data-user="${state.newUser}"]`);
     assert.equal(await row.locator('[data-flag=must-change]').count(), 1);
     await row.getByRole('button', { name: `Disable ${state.newUser}` }).click();
@@ -857,7 +861,11 @@ try {
         for (const [w, hgt] of [[1280, 900], [390, 844]]) {
           await page.setViewportSize({ width: w, height: hgt });
           for (const route of routes) {
-            await goto(route);
+            // a fresh load, so the language kept in localStorage is the one read
+            await page.goto(`${BASE}/#/${route}`);
+            await unready();
+            await page.reload();
+            await ready(route);
             await page.waitForFunction((l) => document.documentElement.lang === l, lng);
             await page.waitForSelector('[data-list][data-loading]', { state: 'detached' });
             const m = await page.evaluate(() => {
