@@ -276,11 +276,12 @@ static gc_result app_failed(struct gc_ra *ra, const struct app_row *a, const cha
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
 	snprintf(subject, sizeof(subject), "[g-Cert] application %lld refused by the CA", (long long)a->id);
+	/* the mail says why in words; the code stays in the application and the audit trail */
 	snprintf(body, sizeof(body), "The CA refused application %lld.\r\n%s\r\nThe requester can correct it and "
-	         "send it again in CMMP (My requests).\r\n", (long long)a->id, err);
+	         "send it again in CMMP (My requests).\r\n", (long long)a->id, reason ? reason : "no reason given");
 	snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 核證機關拒絕申請 %lld", (long long)a->id);
 	snprintf(body_zh, sizeof(body_zh), "核證機關拒絕了申請 %lld。\r\n%s\r\n提出要求者可在中央管理通訊系統"
-	         "（我的要求）更正後重新提交。\r\n", (long long)a->id, err);
+	         "（我的要求）更正後重新提交。\r\n", (long long)a->id, reason ? reason : "no reason given");
 	if (rc == GC_OK)
 		rc = notify_app(ra, a->id, subject, body, subject_zh, body_zh);
 	return commit_or_rollback(ra, rc);
@@ -377,9 +378,11 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 		if (rc == GC_OK)
 			rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
 		snprintf(subject, sizeof(subject), "[g-Cert] revocation request %lld refused by the CA", (long long)id);
-		snprintf(body, sizeof(body), "%s\r\n", err);
+		snprintf(body, sizeof(body), "The CA refused revocation request %lld.\r\n%s\r\n", (long long)id,
+		         reason ? reason : "no reason given");
 		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 核證機關拒絕撤銷要求 %lld", (long long)id);
-		snprintf(body_zh, sizeof(body_zh), "%s\r\n", err);
+		snprintf(body_zh, sizeof(body_zh), "核證機關拒絕了撤銷要求 %lld。\r\n%s\r\n", (long long)id,
+		         reason ? reason : "no reason given");
 	}
 	if (rc == GC_OK)
 		rc = notify_rev(ra, id, subject, body, subject_zh, body_zh);

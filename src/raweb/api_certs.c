@@ -400,8 +400,9 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 
 	*out = NULL;
 	GC_GUARD(ra_prep(c, "SELECT k.id, k.serial, k.status, u.username, k.reason, k.created_at, k.org_id, k.asked_by,"
-	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id), k.exported_at"
-	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by WHERE k.id = ?", &st));
+	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id), k.exported_at, c.subject_cn"
+	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by JOIN certificates c ON c.serial = k.serial"
+	                 " WHERE k.id = ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		org = gc_stmt_int64(st, 6);
 		*asked_by = gc_stmt_int64(st, 7);
@@ -411,9 +412,11 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 		                 "status", gc_stmt_text(st, 2), "asked_by", gc_stmt_text(st, 3), "reason",
 		                 gc_stmt_text(st, 4), "created_at", ra_time_json(gc_stmt_int64(st, 5)), "approvals",
 		                 (json_int_t)gc_stmt_int64(st, 8));
-		if (*out != NULL)
+		if (*out != NULL) {
 			json_object_set_new(*out, "exported_at", gc_stmt_is_null(st, 9) ? json_null()
 			                                                             : ra_time_json(gc_stmt_int64(st, 9)));
+			json_object_set_new(*out, "subject_cn", json_string(gc_stmt_text(st, 10)));
+		}
 	}
 	gc_stmt_free(st);
 	GC_GUARD(rc);

@@ -16,12 +16,12 @@ const ERR_LEAD = {
 // What an ApiError says to staff: in English the API's message (it names the rule) without
 // the request label, the member it is shown beside, or an internal code; in Chinese a
 // sentence of our own for the kind of error, the API's detail after it.
-export function errorText(err) {
+export function errorText(err, opts = {}) {
   if (!err) return '';
   if (err.status === 0) return t('common.network');
   let m = String(err.message || '').replace(/\s*\(?\bGC_E_[A-Z0-9_]+\b\)?:?\s*/g, ' ').trim().replace(/^request [^:]+: /, '');
   if (err.field) m = m.replace(new RegExp(`^(subject\\.)?${err.field.replace(/^subject\./, '').replace(/[.]/g, '\\.')}: `), '');
-  if (lang() === 'en') return m;
+  if (lang() === 'en' || opts.bare) return m;
   const lead = ERR_LEAD[err.code] ? t(ERR_LEAD[err.code]) : err.status >= 500 ? t('err.server') : t('err.input');
   return m ? `${lead}（${m}）` : lead;
 }

@@ -82,7 +82,10 @@ export async function listView(opts) {
 
   function render(data) {
     const out = [];
-    if (!data.items.length) out.push(h('p', { class: 'empty' }, query.q || Object.values(query.filters).some(Boolean) ? t('list.no_match') : opts.empty || t('common.none')));
+    const narrowed = query.q || Object.values(query.filters).some(Boolean);
+    // an empty list that nobody narrowed needs no search box
+    controls.hidden = data.total === 0 && !narrowed;
+    if (!data.items.length) out.push(h('p', { class: 'empty' }, narrowed ? t('list.no_match') : opts.empty || t('common.none')));
     else {
       out.push(h('div', { class: 'table-wrap' }, h('table', { id: opts.id },
         h('caption', {}, opts.caption),
@@ -96,7 +99,8 @@ export async function listView(opts) {
       h('button', { type: 'button', class: 'secondary', 'data-page': 'prev', disabled: data.page <= 1, onclick: () => { query.page = data.page - 1; load(); } }, t('list.prev')),
       h('span', { class: 'pager-info', 'data-total': data.total }, t('list.info', { page: data.page, pages: Math.max(1, data.pages), total: data.total })),
       h('button', { type: 'button', class: 'secondary', 'data-page': 'next', disabled: data.page >= data.pages, onclick: () => { query.page = data.page + 1; load(); } }, t('list.next')));
-    out.push(pager);
+    if (data.total > 0) out.push(pager);
+    pager.hidden = data.pages <= 1;
     return out;
   }
 

@@ -9,6 +9,12 @@ import { listView } from './list.js';
 
 const mode = { message: null };
 
+// "application 7" → "Application 7" / "申請 7"
+function about(object) {
+  const m = /^(application|revocation|certificate) (\S+)$/.exec(object || '');
+  return m ? t(`about.${m[1]}`, { id: m[2] }) : object;
+}
+
 function passwordForm(ctx) {
   const form = h('form', { class: 'card narrow', 'data-key': 'password', id: 'password-form', novalidate: true },
     h('h2', {}, t('account.password_heading')),
@@ -60,7 +66,7 @@ export async function render(main, ctx) {
       columns: [{ label: t('account.col_at'), sort: 'at', first: 'desc' }, { label: t('account.col_about') }, { label: t('account.col_subject') }, { label: t('account.col_text') }],
       row: (n) => ({
         attrs: { 'data-notification': n.id, class: n.read_at ? null : 'unread' },
-        cells: [fmtTime(n.at), n.object, n.read_at ? n.subject : h('strong', {}, n.subject), h('pre', { class: 'mail' }, n.body)],
+        cells: [fmtTime(n.at), about(n.object), n.read_at ? n.subject : h('strong', {}, n.subject), h('pre', { class: 'mail' }, n.body)],
       }),
     })));
 }

@@ -83,7 +83,7 @@ function approveForm(a, ctx) {
         staff_category: v.staff_category, proof_type: v.proof_type,
         record_checked: v.record_checked, proof_ref_last4: v.proof_ref_last4,
       });
-      if (res.status === 'failed') mode.message = { kind: 'error', text: t('appr.refused', { id: a.id, reason: errorText({ message: res.error, code: 'GC_E_REQUEST_FIELD' }) }) };
+      if (res.status === 'failed') mode.message = { kind: 'error', text: t('appr.refused', { id: a.id, reason: errorText({ message: res.error, code: 'GC_E_REQUEST_FIELD' }, { bare: true }).replace(/[.。]$/, '') }) };
       else if (res.status === 'submitted' && res.error) mode.message = { kind: 'warn', text: t('appr.not_sent', { id: a.id }) };
       else mode.message = t('appr.approved', { id: a.id, status: statusText(res.status || 'approved') });
       await ctx.refresh();
@@ -207,7 +207,7 @@ export async function render(main, ctx) {
       row: (a) => ({
         attrs: { 'data-application': a.id },
         cells: [String(a.id), (a.subject && a.subject.name) || '', t(`type.${a.cert_type}`),
-          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || (a.error && errorText({ message: a.error, code: 'GC_E_REQUEST_FIELD' })))),
+          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || (a.error && errorText({ message: a.error, code: 'GC_E_REQUEST_FIELD' }, { bare: true })))),
           fmtTime(a.decided_at)],
       }),
     }),
@@ -228,5 +228,6 @@ export async function render(main, ctx) {
   if (open) appSection.append(reviewCard(open, ctx));
   main.append(appSection);
   main.append(h('section', { 'aria-labelledby': 'revs-h', id: 'pending-revocations' }, h('h2', { id: 'revs-h' }, t('appr.revs_heading')), revs));
-  main.append(h('section', { 'aria-labelledby': 'hist-h', id: 'history' }, h('h2', { id: 'hist-h' }, t('appr.history_heading')), history, revHistory));
+  main.append(h('section', { 'aria-labelledby': 'hist-h', id: 'history' }, h('h2', { id: 'hist-h' }, t('appr.history_heading')),
+    h('h3', {}, t('appr.history_apps')), history, h('h3', {}, t('appr.history_revs')), revHistory));
 }

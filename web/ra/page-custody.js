@@ -84,7 +84,7 @@ function exportForm(k, ctx) {
     }
     const ok = await confirmDialog({
       title: t('custody.export_confirm_title', { id: k.id }),
-      rows: [[t('custody.serial'), k.serial], [t('custody.asked_by'), k.asked_by], [t('custody.reason'), k.reason]],
+      rows: [[t('certs.col_subject'), k.subject_cn], [t('custody.serial'), k.serial], [t('custody.asked_by'), k.asked_by], [t('custody.reason'), k.reason]],
       text: t('custody.export_once'), confirm: t('custody.export'),
     });
     if (!ok) return;
@@ -114,11 +114,11 @@ export async function render(main, ctx) {
     id: 'key-requests', path: '/api/key-requests', caption: t('custody.list_heading'),
     defaultSort: 'id', defaultOrder: 'desc', searchLabel: t('list.search_keys'),
     filters: [{ name: 'status', label: t('common.status'), options: KEY_STATUSES.map((x) => [x, t(`custody.status.${x}`)]) }],
-    columns: [{ label: t('common.id'), sort: 'id' }, { label: t('custody.serial') }, { label: t('custody.asked_by') }, { label: t('custody.reason') },
+    columns: [{ label: t('common.id'), sort: 'id' }, { label: t('certs.col_subject') }, { label: t('custody.serial') }, { label: t('custody.asked_by') }, { label: t('custody.reason') },
       { label: t('req.col_requested'), sort: 'created_at' }, { label: t('custody.approvals') }, { label: t('common.status'), sort: 'status' }, { label: t('common.actions') }],
     row: (k) => ({
       attrs: { 'data-key-request': k.id },
-      cells: [String(k.id), h('code', {}, k.serial), k.asked_by, k.reason, fmtTime(k.created_at),
+      cells: [String(k.id), k.subject_cn || '', h('code', {}, k.serial), k.asked_by, k.reason, fmtTime(k.created_at),
         `${k.approvals} / 2`,
         h('span', { 'data-status': k.status }, t(`custody.status.${k.status}`), k.exported_at ? ` (${fmtTime(k.exported_at)})` : ''),
         k.status === 'pending' && k.asked_by !== me ? approveButton(k, ctx)

@@ -34,7 +34,7 @@ function applyForm(ctx) {
   const heading = c ? t('req.correct_heading', { id: c.id }) : r ? t('req.renew_heading', { serial: r.serial }) : t('req.apply_heading');
   const form = h('form', { class: 'card', 'data-key': c ? `correct-${c.id}` : r ? `renew-${r.serial}` : 'apply', id: 'apply-form', novalidate: true },
     h('h2', {}, heading),
-    c ? h('p', { class: 'notice notice-error', 'data-refusal': c.id }, t('req.correct_note', { reason: errorText({ message: c.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(c.error) }) })) : null,
+    c ? h('p', { class: 'notice notice-error', 'data-refusal': c.id }, t('req.correct_note', { reason: errorText({ message: c.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(c.error) }, { bare: true }).replace(/[.。]$/, '') })) : null,
     r ? h('p', { class: 'hint' }, t('req.renew_note')) : null,
     radios({
       name: 'cert_type', label: t('req.cert_type'), required: true, value: c ? c.cert_type : r ? r.cert_type : 'individual',
@@ -185,7 +185,7 @@ export async function render(main, ctx) {
         attrs: { 'data-application': a.id },
         cells: [String(a.id), a.applicant_id || '', (a.subject && a.subject.name) || '', t(`type.${a.cert_type}`),
           t('req.validity_years', { n: a.validity_years }),
-          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || (a.error && errorText({ message: a.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(a.error) })))),
+          h('span', { class: `status status-${a.status}`, 'data-status': a.status }, statusText(a.status, a.reason || (a.error && errorText({ message: a.error, code: 'GC_E_REQUEST_FIELD', field: refusalField(a.error) }, { bare: true })))),
           fmtTime(a.requested_at), a.serial ? h('code', {}, a.serial) : '', appActions(a, ctx)],
       }),
     }),
@@ -202,7 +202,7 @@ export async function render(main, ctx) {
         cells: [String(r.id), h('code', {}, r.serial), r.subject_cn || '', r.cert_type ? t(`type.${r.cert_type}`) : '',
           t(`reason.${r.reason}`), r.note || '', fmtTime(r.requested_at), fmtDate(r.due),
           h('span', { class: `status status-${r.status}`, 'data-status': r.status }, t(`revstatus.${r.status}`)),
-          [r.decided_by, r.decision_reason, r.error && errorText({ message: r.error, code: 'GC_E_REQUEST_FIELD' })].filter(Boolean).join(': ')],
+          [r.decided_by, r.decision_reason, r.error && errorText({ message: r.error, code: 'GC_E_REQUEST_FIELD' }, { bare: true })].filter(Boolean).join(': ')],
       }),
     }),
     listView({

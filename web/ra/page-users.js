@@ -10,6 +10,7 @@ import { listView } from './list.js';
 
 const DUTIES = ['none', 'requester', 'business_manager'];
 const mode = { message: null };
+const openMore = new Set(); // users whose "Password and access" is open, kept across re-renders
 
 function rolesOf(duty, admin) {
   const roles = [];
@@ -173,7 +174,10 @@ export async function render(main, ctx) {
       cells: [u.username, u.name || '', u.email || '', u.roles.map((r) => t(`role.${r}`)).join(', '),
         accountState(u),
         h('div', { class: 'row-actions' }, rolesForm(u, ctx), u.locked ? unlockButton(u, ctx) : null,
-          u.id !== ctx.me.id ? resetForm(u, ctx) : null, u.id !== ctx.me.id ? enableButton(u, ctx) : null)],
+          // the rarer, weightier steps folded away, so each row stays one line
+          u.id !== ctx.me.id ? h('details', { class: 'more', 'data-more': u.username, open: openMore.has(u.id) },
+            h('summary', { 'aria-label': `${t('users.more')}: ${u.username}`, onclick: () => { if (openMore.has(u.id)) openMore.delete(u.id); else openMore.add(u.id); } }, t('users.more')),
+            resetForm(u, ctx), enableButton(u, ctx)) : null)],
     }),
   }));
   main.append(addForm(ctx));
