@@ -314,6 +314,7 @@ try {
     const recErr = card.locator('[data-field="record_checked"] .field-error');
     await recErr.waitFor();
     assert.match(await recErr.textContent(), /3\.1\.8\.1/);
+    assert.doesNotMatch(await recErr.textContent(), /civil_servant|_records|contractor_agreement/, 'API values in the page\'s words');
     assert.doesNotMatch(await recErr.textContent(), /GC_E_/);
     assert.equal(await card.getByLabel('Record checked against').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.name), 'record_checked');
@@ -877,7 +878,7 @@ try {
               const tops = nav.hidden ? [] : [...nav.children].map((c) => { const r = c.getBoundingClientRect(); return Math.round(r.top + r.height / 2); });
               const bar = document.querySelector('header .bar').getBoundingClientRect().height;
               // what sticks out to the right, if anything (the first few, for the message)
-              const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+              const wide = [...document.querySelectorAll('body *')].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1)
                 .slice(0, 3).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
               return { sw: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), iw: window.innerWidth, tops, bar, wide };
             });

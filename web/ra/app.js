@@ -28,11 +28,13 @@ const main = () => document.getElementById('main');
 
 function allowed(route, me) {
   const r = ROUTES[route];
+  if (!me) return false; // the session ended while the page was loading
   if (me.must_change_password && route !== 'account') return false;
   return r && (!r.roles || r.roles.some((x) => me.roles.includes(x)));
 }
 
 function homeRoute(me) {
+  if (!me) return 'login';
   if (me.must_change_password) return 'account';
   if (me.roles.includes('requester')) return 'requests';
   if (me.roles.includes('business_manager')) return 'approvals';
@@ -134,6 +136,8 @@ async function render(opts = {}) {
   if (route === 'login') {
     m.replaceChildren();
     await loginPage.render(m, ctx);
+  } else if (!state.me) {
+    return render(); // the session ended while this page was being prepared: to the login page
   } else if (!allowed(route, state.me)) {
     const roles = ROUTES[route].roles.map((r) => t(`role.${r}`)).join(' / ');
     m.replaceChildren(h('h1', { tabindex: -1 }, t(ROUTES[route].label)),

@@ -21,6 +21,14 @@ export function errorText(err, opts = {}) {
   if (err.status === 0) return t('common.network');
   let m = String(err.message || '').replace(/\s*\(?\bGC_E_[A-Z0-9_]+\b\)?:?\s*/g, ' ').trim().replace(/^request [^:]+: /, '');
   if (err.field) m = m.replace(new RegExp(`^(subject\\.)?${err.field.replace(/^subject\./, '').replace(/[.]/g, '\\.')}: `), '');
+  // the API's values (civil_servant, government_personnel_records, …) in the page's words
+  m = m.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (tok) => {
+    for (const p of ['staff', 'record', 'proof', 'status', 'role']) {
+      const k = `${p}.${tok}`;
+      if (t(k) !== k) return `“${t(k)}”`;
+    }
+    return tok;
+  });
   if (lang() === 'en' || opts.bare) return m;
   const lead = ERR_LEAD[err.code] ? t(ERR_LEAD[err.code]) : err.status >= 500 ? t('err.server') : t('err.input');
   return m ? `${lead}（${m}）` : lead;
