@@ -29,9 +29,9 @@ static const char *cert_status(struct call *c, const char *status, int64_t not_a
 /* 9, 10: the certificate this one renews (§3.2) and the one that renewed it */
 #define CERT_COLS                                                                                  \
 	"serial, subject_cn, cert_type, status, not_before, not_after, application_id, der, org_id,"  \
-	" (SELECT ra.renews FROM applications ra WHERE ra.id = certificates.application_id),"        \
+	" (SELECT ra.renews FROM applications ra WHERE ra.id = certificates.application_id) AS renews_of," \
 	" (SELECT rc.serial FROM certificates rc JOIN applications rb ON rb.id = rc.application_id"   \
-	"  WHERE rb.renews = certificates.serial ORDER BY rc.bound_at LIMIT 1)"
+	"  WHERE rb.renews = certificates.serial ORDER BY rc.bound_at LIMIT 1) AS renewed_by_serial"
 
 static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 {
@@ -84,12 +84,13 @@ gc_result ra_api_certs_list(struct call *c)
 	static const char *const statuses[] = {"active", "revocation_pending", "revoked", "expired", NULL};
 	static const char *const types[] = {"individual", "functional_unit", NULL};
 	static const struct ra_sort_key sorts[] = {
-		{"bound_at", "bound_at"}, {"not_after", "not_after"}, {"not_before", "not_before"},
-		{"subject_cn", "subject_cn"}, {"serial", "serial"}, {"status", "status"}, {NULL, NULL},
+		{"bound_at", "certificates.bound_at"}, {"not_after", "certificates.not_after"},
+		{"not_before", "certificates.not_before"}, {"subject_cn", "certificates.subject_cn"},
+		{"serial", "certificates.serial"}, {"status", "certificates.status"}, {NULL, NULL},
 	};
 	static const struct ra_list_def def = {
 		.what = "certificates", .cols = CERT_COLS, .from = " FROM certificates", .base = "org_id = ?",
-		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "serial",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "certificates.serial",
 		.search = "serial LIKE ? ESCAPE '\\' OR lower(subject_cn) LIKE ? ESCAPE '\\'"
 		          " OR lower(email) LIKE ? ESCAPE '\\'",
 		.search_binds = 3,
