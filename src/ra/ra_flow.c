@@ -276,7 +276,10 @@ static gc_result app_failed(struct gc_ra *ra, const struct app_row *a, const cha
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
 	snprintf(subject, sizeof(subject), "[g-Cert] application %lld refused by the CA", (long long)a->id);
-	/* the mail says why in words; the code stays in the application and the audit trail */
+	/* the mail says why in words; the code and the request id stay in the application and
+	 * the audit trail */
+	if (reason != NULL && strncmp(reason, "request ", 8) == 0 && strstr(reason, ": ") != NULL)
+		reason = strstr(reason, ": ") + 2;
 	snprintf(body, sizeof(body), "The CA refused application %lld.\r\n%s\r\nThe requester can correct it and "
 	         "send it again in CMMP (My requests).\r\n", (long long)a->id, reason ? reason : "no reason given");
 	snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 核證機關拒絕申請 %lld", (long long)a->id);

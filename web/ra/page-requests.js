@@ -144,9 +144,12 @@ function appActions(a, ctx) {
   }, t('req.correct')));
 }
 
-export function statusText(status, extra) {
+// A status with its reason, cut short for a table cell (the whole reason is in the
+// application's history and the correction form).
+export function statusText(status, extra, max = 90) {
   const s = t(`status.${status}`);
-  return extra ? `${s}: ${extra}` : s;
+  if (!extra) return s;
+  return `${s}: ${extra.length > max ? `${extra.slice(0, max).trimEnd()}…` : extra}`;
 }
 
 async function startRenew(cert, ctx) {
