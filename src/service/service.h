@@ -1,6 +1,6 @@
 /*
  * service/service.h - the long-running CA service (`gcert ca serve`): an ordered list of
- * workers (service.c) and the workers that are not the repository's or the interface's:
+ * workers (on sys/worker.h) and those that are not the repository's or the interface's:
  * the CRL scheduler (crl_sched.c), the node watch of a multi-node PostgreSQL setup
  * (nodewatch.c), the audit sealer (sealer.c) and the owner-only control socket through
  * which custodians activate the keys (control.c). Workers call into the CA engine
@@ -10,55 +10,15 @@
 #define GCERT_SERVICE_SERVICE_H
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 
 #include "ca/ca.h"
 #include "core/error.h"
-
-/*
- * service.c - a long-running service (`gcert ca serve`) as an ordered list of workers:
- * the HTTP repository, the LDAP publisher, the CRL file poller, and later the CRL
- * scheduler and the interface endpoint. Workers start in the order added and stop in
- * the reverse order, so a worker may rely on those started before it.
- */
-
-#define GC_SERVICE_MAX_WORKERS 16
-
-struct gc_worker {
-	const char *name;
-	/* Starts the worker's thread(s); returns once it is running (or failed, changing nothing). */
-	gc_result (*start)(void *arg);
-	/* Asks it to finish its current step, joins its threads. Called only after start succeeded. */
-	void (*stop)(void *arg);
-	void *arg;
-};
-
-struct gc_service {
-	struct gc_worker workers[GC_SERVICE_MAX_WORKERS];
-	size_t n, started;
-};
-
-gc_result gc_service_add(struct gc_service *, const struct gc_worker *) GC_MUST_CHECK;
-/* Starts every worker; on a failure stops those already started and returns it. */
-gc_result gc_service_start(struct gc_service *) GC_MUST_CHECK;
-/* Stops the started workers, last first. Safe to call twice. */
-void gc_service_stop(struct gc_service *);
-
-/* A worker's thread that sleeps between steps and wakes at once when asked to stop. */
-struct gc_loop {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool stop, running;
-};
-/* Runs fn(arg) on a new thread; fn loops while gc_loop_sleep returns true. */
-gc_result gc_loop_start(struct gc_loop *, void *(*fn)(void *), void *arg) GC_MUST_CHECK;
-/* Sleeps ms milliseconds; false when the loop is to stop (at once, not after ms). */
-bool gc_loop_sleep(struct gc_loop *, long ms);
-/* Asks the thread to stop and joins it. Safe on a loop never started. */
-void gc_loop_stop(struct gc_loop *);
+#include "sys/worker.h"
 
 /*
  * crl_sched.c - the CRL scheduler as a worker of the CA service (`gcert ca serve
@@ -144,5 +104,32 @@ gc_result gc_control_write(int fd, json_t *reply) GC_MUST_CHECK;
  * running=false when no service listens. Does not take the reference to req.
  */
 gc_result gc_control_call(const char *dir, json_t *req, json_t **reply, bool *running) GC_MUST_CHECK;
+
+/*
+ * serve.c - the whole CA service of `gcert ca serve`: its workers built from the CA and
+ * the options, the control socket, the main loop that waits for a stop signal or a
+ * custodian's request, and the audit records of its start and stop.
+ */
+struct gc_serve;
+struct gc_serve_options {
+	const char *listen;       /* the repository's HOST:PORT (port 0: any) */
+	const char *ldap_uri;     /* NULL or "": no LDAP publication */
+	const char *iface_listen; /* the interface endpoint's HOST:PORT; NULL: none (SPEC §3) */
+	bool crl_schedule;        /* App. C: CRLs and the ARL on the schedule */
+	const char *actor;        /* who started it, for the audit trail */
+};
+/* Starts every worker and records the start; on a failure nothing keeps running. */
+gc_result gc_serve_open(struct gc_ca *, const struct gc_serve_options *, struct gc_serve **out) GC_MUST_CHECK;
+/* The addresses as bound ("host:port"); the interface's and LDAP's NULL when off. */
+const char *gc_serve_repo_address(const struct gc_serve *);
+const char *gc_serve_iface_address(const struct gc_serve *);
+const char *gc_serve_ldap_uri(const struct gc_serve *);
+bool gc_serve_crl_scheduled(const struct gc_serve *);
+/* Serves until a signal of stop (blocked by the caller) arrives; returns its number. */
+int gc_serve_run(struct gc_serve *, const sigset_t *stop);
+/* Stops the workers, records the stop and frees s; an error when this node had to stop. */
+gc_result gc_serve_close(struct gc_serve *, int sig);
+/* `gcert repo republish`: every certificate and CRL file queued again for LDAP. */
+gc_result gc_serve_republish(struct gc_ca *, const char *actor, int64_t *rows) GC_MUST_CHECK;
 
 #endif
