@@ -182,6 +182,12 @@ static const struct gc_migration migrations[] = {
 	 * disabled, with a password to change at the next login, and a language for mails;
 	 * each user's notifications; indexes for the lists' filters and sort orders */
 	{"ALTER TABLE applications ADD COLUMN corrects INTEGER REFERENCES applications(id);"
+	/* what a search of the list matches: the subject, applicant number and requester,
+	 * lower-cased by the database that compares them (raweb/api_apps.c) */
+	"ALTER TABLE applications ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE applications SET search = lower(subject || ' ' || (SELECT number FROM applicants p WHERE"
+	"  p.id = applications.applicant_id) || ' ' || (SELECT username FROM users u WHERE"
+	"  u.id = applications.requested_by));"
 	"CREATE UNIQUE INDEX applications_corrects ON applications(corrects);"
 	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0"
 	"  CHECK (must_change IN (0, 1));"

@@ -234,8 +234,9 @@ static gc_result insert_app(struct call *c, int64_t applicant, const char *cert_
 	gc_result rc;
 
 	GC_GUARD(ra_prep(c, "INSERT INTO applications (org_id, applicant_id, cert_type, validity_years, terms_accepted,"
-	                 " subject, renews, status, requested_by, requested_at, corrects) VALUES (?, ?, ?, ?, 1, ?, ?,"
-	                 " 'pending', ?, ?, ?) RETURNING id", &st));
+	                 " subject, renews, status, requested_by, requested_at, corrects, search) SELECT ?1, ?2, ?3, ?4, 1,"
+	                 " ?5, ?6, 'pending', ?7, ?8, ?9, lower(?5 || ' ' || p.number || ' ' || u.username)"
+	                 " FROM applicants p, users u WHERE p.id = ?2 AND u.id = ?7 RETURNING id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, applicant)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, cert_type)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, years)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 5, subject)) == GC_OK && (rc = gc_stmt_bind_text(st, 6, renews)) == GC_OK &&
@@ -332,9 +333,8 @@ gc_result ra_api_apps_list(struct call *c)
 	static const struct ra_list_def def = {
 		.what = "applications", .cols = APP_COLS, .from = APP_FROM, .base = "a.org_id = ?",
 		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "a.id",
-		.search = "lower(a.subject) LIKE ? ESCAPE '\\' OR lower(p.number) LIKE ? ESCAPE '\\'"
-		          " OR lower(ru.username) LIKE ? ESCAPE '\\'",
-		.search_binds = 3,
+		.search = "a.search LIKE lower(?) ESCAPE '\\'",
+		.search_binds = 1,
 	};
 	struct ra_query q;
 	const char *status, *type;

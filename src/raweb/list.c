@@ -237,10 +237,12 @@ gc_result ra_q_reply(struct call *c, struct ra_query *q, ra_row_fn row_json)
 	st = NULL;
 	GC_GUARD_OUT(rc, rc);
 	free(sql);
-	len += strlen(def->base);
+	/* the page's keys first, then its rows: the columns (some are subqueries) are worked
+	 * out for the rows shown only, not for every row the OFFSET skips */
+	len += strlen(def->base) + strlen(def->cols) + strlen(def->from) + strlen(def->tiebreak) * 2 + strlen(q->order);
 	GC_ENSURE((sql = malloc(len)) != NULL, GC_E_NOMEM, "%s: out of memory", def->what);
-	snprintf(sql, len, "SELECT %s%s WHERE %s%s ORDER BY %s LIMIT ? OFFSET ?", def->cols, def->from, def->base,
-	         q->where, q->order);
+	snprintf(sql, len, "SELECT %s%s WHERE %s IN (SELECT %s%s WHERE %s%s ORDER BY %s LIMIT ? OFFSET ?) ORDER BY %s",
+	         def->cols, def->from, def->tiebreak, def->tiebreak, def->from, def->base, q->where, q->order, q->order);
 	GC_GUARD_OUT(rc, ra_prep(c, sql, &st));
 	GC_ENSURE_OUT(rc, (items = json_array()) != NULL, GC_E_NOMEM, "%s: out of memory", def->what);
 	idx = 1;
