@@ -88,8 +88,13 @@ struct gc_db;
 	X(GC_EV_RA_KEY_APPROVED, "ra.key_approved", "App. E II key custody approval")    \
 	X(GC_EV_RA_KEY_EXPORTED, "ra.key_exported", "App. E II, §4.5.1 key recovery")    \
 	X(GC_EV_RA_TLS_CERT, "ra.tls_cert", "§4.5.1 configuration: the web TLS certificate") \
-	X(GC_EV_RA_REMINDER, "ra.renewal_reminder", "§3.2 renewal notice")                \
-	X(GC_EV_RA_KEY_GENERATED, "ra.key_generated", "§4.5.4 RA audit key generation")
+	X(GC_EV_RA_REMINDER, "ra.renewal_reminder", "§3.2 renewal notice") \
+	X(GC_EV_RA_KEY_GENERATED, "ra.key_generated", "§4.5.4 RA audit key generation") \
+	X(GC_EV_RA_PASSWORD_CHANGED, "ra.password_changed", "§4.5.1 access: own password changed") \
+	X(GC_EV_RA_PASSWORD_RESET, "ra.password_reset", "§4.5.1 privileged access: password reset") \
+	X(GC_EV_RA_USER_DISABLED, "ra.user_disabled", "§3.1.1.3 appointment ended or suspended") \
+	X(GC_EV_RA_USER_ENABLED, "ra.user_enabled", "§3.1.1.3 appointment restored") \
+	X(GC_EV_RA_ADMIN_RECOVERED, "ra.admin_recovered", "§4.5.1 privileged access: B/D administrator recovered from the CLI")
 
 enum gc_audit_event {
 #define GC_AUDIT_ENUM(e, name, clause) e,

@@ -77,6 +77,7 @@ int cmd_dr_promote(struct cli_ctx *, int, char **);
 int cmd_dr_drill(struct cli_ctx *, int, char **);
 int cmd_ra_init(struct cli_ctx *, int, char **);
 int cmd_ra_user_add(struct cli_ctx *, int, char **);
+int cmd_ra_user_reset_admin(struct cli_ctx *, int, char **);
 int cmd_ra_app_token(struct cli_ctx *, int, char **);
 int cmd_ra_serve(struct cli_ctx *, int, char **);
 int cmd_ra_audit_verify(struct cli_ctx *, int, char **);

@@ -221,7 +221,7 @@ int cmd_ra_user_add(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_usage_error(cli_current(), "--roles: bd_admin, requester, business_manager, comma-separated; "
 		                       "never both requester and business_manager (CPS §2.1.3 c)");
 	if ((rc = read_password(pwfile, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
-		rc = gc_ra_user_add(ra, ctx->actor, org, user, name, email, pw, bd_admin, duty, &id);
+		rc = gc_ra_user_add(ra, ctx->actor, org, user, name, email, pw, bd_admin, duty, false, &id);
 	if (pw != NULL) {
 		sodium_memzero(pw, strlen(pw));
 		free(pw);
@@ -233,6 +233,49 @@ int cmd_ra_user_add(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(json_pack("{s:s, s:I, s:s}", "status", "ok", "id", (json_int_t)id, "username", user));
 	else
 		printf("user %s (id %lld) added to %s\n", user, (long long)id, org);
+	return 0;
+}
+
+/* The way back when a B/D's last administrator is locked out or has forgotten the
+ * password: run on the RA's host by its operator, audited (§4.5.1). */
+int cmd_ra_user_reset_admin(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"username", required_argument, NULL, 'u'}, {"password-file", required_argument, NULL, 'p'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *user = NULL, *pwfile = NULL;
+	struct gc_ra *ra = NULL;
+	char *pw = NULL;
+	gc_result rc;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': user = optarg; break;
+		case 'p': pwfile = optarg; break;
+		default: return cli_usage_error(cli_current(), "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+	if (ctx->dir == NULL || !user || !pwfile)
+		return cli_usage_error(cli_current(), "--dir, --username and --password-file are required");
+	if ((rc = read_password(pwfile, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
+		rc = gc_ra_user_recover_admin(ra, ctx->actor, user, pw);
+	if (pw != NULL) {
+		sodium_memzero(pw, strlen(pw));
+		free(pw);
+	}
+	gc_ra_close(ra);
+	if (rc != GC_OK)
+		return cli_fail(ctx, rc);
+	if (ctx->json)
+		cli_print_json(json_pack("{s:s, s:s, s:b}", "status", "ok", "username", user, "must_change_password", 1));
+	else
+		printf("user %s is a B/D administrator again, unlocked and enabled; the password is to be changed at "
+		       "the next login\n", user);
 	return 0;
 }
 

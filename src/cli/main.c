@@ -310,6 +310,12 @@ const struct cli_command cli_commands[] = {
 	 "                 never both requester and business_manager (CPS §2.1.3 c)\n" JSON_USAGE,
 	 "gcert ra user add --dir ./demo-ra --org OGCIO --username admin1 --name \"LEE Siu Ming\" \\\n"
 	 "      --email admin1@ogcio.example.gov.hk --password-file admin1.pw"},
+	{"ra user reset-admin", cmd_ra_user_reset_admin, 0,
+	 "recover a B/D administrator locked out or without a password (on the RA's host; audited)",
+	 "--dir RADIR --username U --password-file F\n"
+	 "--username U     the user to make an unlocked, enabled B/D administrator again\n"
+	 "--password-file F  a temporary password, to be changed at the next login\n" JSON_USAGE,
+	 "gcert ra user reset-admin --dir ./demo-ra --username admin1 --password-file admin1.pw"},
 	{"ra app-token", cmd_ra_app_token, 0,
 	 "a bearer token for a designated application's use-time check (§2.1.3 n); printed once",
 	 "--dir RADIR --name APP\n"

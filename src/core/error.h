@@ -107,9 +107,11 @@ enum gc_category {
 	X(GC_E_RA_CSRF, GC_CAT_INPUT, "RA: missing or wrong X-CSRF-Token")               \
 	X(GC_E_RA_FORBIDDEN, GC_CAT_INPUT, "RA: the user's role or B/D does not allow this") \
 	X(GC_E_RA_SOD, GC_CAT_INPUT, "RA: segregation of duties forbids this (CPS §2.1.3 c)") \
-	X(GC_E_RA_STATE, GC_CAT_CONFLICT, "RA: the object is not in the state this needs")                   \
-	X(GC_E_DR_DIFFERS, GC_CAT_STORE, "recovery site differs from the live database (CPS §4.8.1)")      \
-	X(GC_E_DR_STATE, GC_CAT_CONFLICT, "recovery site is not in the state this needs (CPS §4.8.1)")
+	X(GC_E_RA_STATE, GC_CAT_CONFLICT, "RA: the object is not in the state this needs") \
+	X(GC_E_DR_DIFFERS, GC_CAT_STORE, "recovery site differs from the live database (CPS §4.8.1)") \
+	X(GC_E_DR_STATE, GC_CAT_CONFLICT, "recovery site is not in the state this needs (CPS §4.8.1)") \
+	X(GC_E_RA_DISABLED, GC_CAT_CONFLICT, "RA: account disabled by a B/D administrator") \
+	X(GC_E_RA_PW_CHANGE, GC_CAT_INPUT, "RA: the initial or reset password must be changed first")
 
 enum gc_code {
 #define GC_ENUM(name, cat, msg) name,

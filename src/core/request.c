@@ -5,6 +5,7 @@
 #include "core/request.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,10 +215,60 @@ static gc_result check_type(const json_t *obj, struct gc_issue_request *r)
 	return GC_OK;
 }
 
+/* The subject object, field by field against the profile (App. B); *field (when not
+ * NULL) names the member that broke a rule ("subject.name"). */
+static gc_result check_subject(struct gc_issue_request *r, const json_t *subject, const char **field)
+{
+	static const char *const member[] = {
+		"subject.name", "subject.email", "subject.branch", "subject.organisation",
+		"subject.branch_abbr", "subject.branch_zh", "subject.organisation_zh", "subject.category",
+	};
+	gc_result rc;
+	size_t i;
+
+	_Static_assert(sizeof(member) / sizeof(member[0]) == N_SUBJECT_KEYS, "one member per key");
+	if (field != NULL)
+		*field = "subject";
+	GC_ENSURE(json_is_object(subject), GC_E_REQUEST_FIELD,
+	          "request %s: subject: missing or not an object", r->id);
+	GC_GUARD(check_unknown_keys(subject, "subject", r->id, known_subject));
+	for (i = 0; i < N_SUBJECT_KEYS; i++) {
+		rc = check_text_field(r, subject, subject_keys[i].key, subject_keys[i].field,
+		                      subject_keys[i].optional);
+		if (rc != GC_OK) {
+			if (field != NULL)
+				*field = member[i];
+			return rc;
+		}
+	}
+	if (field != NULL)
+		*field = NULL;
+	return GC_OK;
+}
+
+gc_result gc_request_check_subject(const char *cert_type, const void *subject, const char *label,
+                                   const char **field)
+{
+	struct gc_issue_request r = {0};
+	size_t i;
+	gc_result rc;
+
+	if (field != NULL)
+		*field = "cert_type";
+	r.profile = cert_type != NULL ? gc_profile_by_name(cert_type) : NULL;
+	GC_ENSURE(r.profile != NULL, GC_E_BAD_CERT_TYPE,
+	          "request %s: cert_type: \"%.32s\" is not individual or functional_unit", label,
+	          cert_type ? cert_type : "");
+	snprintf(r.id, sizeof(r.id), "%s", label);
+	rc = check_subject(&r, subject, field);
+	for (i = 0; i < GC_F_COUNT; i++)
+		free(r.fields[i]);
+	return rc;
+}
+
 static gc_result check_body(const json_t *obj, struct gc_issue_request *r)
 {
-	const json_t *v, *subject;
-	size_t i;
+	const json_t *v;
 
 	GC_GUARD(check_unknown_keys(obj, "request", r->id, known_top));
 
@@ -239,13 +290,7 @@ static gc_result check_body(const json_t *obj, struct gc_issue_request *r)
 	          r->id, (long long)json_integer_value(v));
 	r->validity_years = (int)json_integer_value(v);
 
-	subject = json_object_get(obj, "subject");
-	GC_ENSURE(json_is_object(subject), GC_E_REQUEST_FIELD,
-	          "request %s: subject: missing or not an object", r->id);
-	GC_GUARD(check_unknown_keys(subject, "subject", r->id, known_subject));
-	for (i = 0; i < N_SUBJECT_KEYS; i++)
-		GC_GUARD(check_text_field(r, subject, subject_keys[i].key, subject_keys[i].field,
-		                          subject_keys[i].optional));
+	GC_GUARD(check_subject(r, json_object_get(obj, "subject"), NULL));
 
 	v = json_object_get(obj, "csr");
 	GC_ENSURE(json_is_string(v), GC_E_REQUEST_FIELD, "request %s: csr: missing or not a string",

@@ -42,6 +42,13 @@ gc_result gc_request_parse(const char *json, size_t len, struct gc_issue_request
 /* Checks an already decoded request object (a jansson json_t *, as void * to keep
  * jansson out of this header). */
 gc_result gc_request_from_json(const void *obj, struct gc_issue_request **out) GC_MUST_CHECK;
+/* Checks the subject of a request of cert_type (a jansson json_t *) by the same rules and
+ * profile table as gc_request_from_json (CPS App. B), without keeping it: for a
+ * registration authority that checks an application before anything is sent. label is
+ * the request id its messages name; *field (when not NULL) is set to the request member
+ * at fault ("subject.name", "cert_type"), NULL on success. */
+gc_result gc_request_check_subject(const char *cert_type, const void *subject, const char *label,
+                                   const char **field) GC_MUST_CHECK;
 void gc_request_free(struct gc_issue_request *);
 
 #endif

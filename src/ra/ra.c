@@ -5,6 +5,7 @@
 #include "ra/ra.h"
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -148,6 +149,8 @@ static gc_result config_key(const char *k, json_t *v, struct gc_ra_config *c)
 		return config_database(v, c);
 	if (strcmp(k, "web_root") == 0)
 		return config_str(v, k, c->web_root, sizeof(c->web_root));
+	if (strcmp(k, "public_url") == 0)
+		return config_str(v, k, c->public_url, sizeof(c->public_url));
 	if (strcmp(k, "cookie_secure") == 0) {
 		GC_ENSURE(json_is_boolean(v), GC_E_CONFIG, "ra.json: cookie_secure must be true or false");
 		c->cookie_secure = json_is_true(v);
@@ -334,6 +337,62 @@ gc_result gc_ra_mail_queue(struct gc_ra *ra, const char *to, const char *subject
 	return rc;
 }
 
+void gc_ra_hk_time(int64_t t, char out[24])
+{
+	time_t hk = (time_t)(t + 8 * 3600); /* Asia/Hong_Kong: UTC+8 all year */
+	struct tm tm;
+
+	if (gmtime_r(&hk, &tm) == NULL || strftime(out, 24, "%Y-%m-%d %H:%M HKT", &tm) == 0)
+		snprintf(out, 24, "?");
+}
+
+gc_result gc_ra_notify(struct gc_ra *ra, const char *to, const char *object, const char *subject_en,
+                       const char *subject_zh, const char *body_en, const char *body_zh)
+{
+	struct gc_stmt *st = NULL, *ins = NULL;
+	char lang[8] = "en", *mail = NULL;
+	int64_t now = (int64_t)time(NULL), users[8];
+	int n = 0, i;
+	bool row = false;
+	size_t len;
+	gc_result rc;
+
+	if (to == NULL || to[0] == '\0')
+		return GC_OK; /* App. B note 2: a subscriber may have no address */
+	GC_GUARD(gc_db_prepare(ra->db, "SELECT id, lang FROM users WHERE lower(email) = lower(?) AND disabled = 0"
+	                               " ORDER BY id LIMIT 8", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, to)) == GC_OK)
+		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+			if (n == 0)
+				snprintf(lang, sizeof(lang), "%s", gc_stmt_text(st, 1));
+			users[n++] = gc_stmt_int64(st, 0);
+		}
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	bool zh = strcmp(lang, "zh-Hant") == 0;
+	const char *subject = zh ? subject_zh : subject_en, *body = zh ? body_zh : body_en;
+	len = strlen(body) + strlen(ra->cfg.public_url) + 64;
+	GC_ENSURE((mail = malloc(len)) != NULL, GC_E_NOMEM, "mail: out of memory");
+	if (ra->cfg.public_url[0])
+		snprintf(mail, len, "%s\r\n%s %s\r\n", body, zh ? "開啟 CMMP：" : "Open CMMP:", ra->cfg.public_url);
+	else
+		snprintf(mail, len, "%s", body);
+	GC_GUARD_OUT(rc, gc_ra_mail_queue(ra, to, subject, mail));
+	GC_GUARD_OUT(rc, gc_db_prepare(ra->db, "INSERT INTO notifications (user_id, at, object, subject, body)"
+	                                       " VALUES (?, ?, ?, ?, ?)", &ins));
+	for (i = 0; i < n && rc == GC_OK; i++) {
+		if ((rc = gc_stmt_bind_int64(ins, 1, users[i])) == GC_OK && (rc = gc_stmt_bind_int64(ins, 2, now)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(ins, 3, object)) == GC_OK && (rc = gc_stmt_bind_text(ins, 4, subject)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(ins, 5, body)) == GC_OK)
+			rc = gc_stmt_run(ins);
+		gc_stmt_reset(ins);
+	}
+out:
+	gc_stmt_free(ins);
+	free(mail);
+	return rc;
+}
+
 /* ---- ra init ---- */
 
 static gc_result write_config(const char *dir, const char *name, const char *postgresql)
@@ -454,7 +513,8 @@ out:
 
 gc_result gc_ra_user_add(struct gc_ra *ra, const char *actor, const char *org_code,
                          const char *username, const char *name, const char *email,
-                         const char *password, bool bd_admin, enum gc_ra_duty duty, int64_t *id)
+                         const char *password, bool bd_admin, enum gc_ra_duty duty, bool must_change,
+                         int64_t *id)
 {
 	static const char *const duties[] = {NULL, "requester", "business_manager"};
 	char hash[crypto_pwhash_STRBYTES], detail[256];
@@ -471,7 +531,7 @@ gc_result gc_ra_user_add(struct gc_ra *ra, const char *actor, const char *org_co
 	GC_GUARD(gc_db_begin(ra->db));
 	GC_GUARD_OUT(rc, gc_db_prepare(ra->db,
 	                               "INSERT INTO users (org_id, username, name, email, pw_hash, duty,"
-	                               " bd_admin, created_at) SELECT id, ?, ?, ?, ?, ?, ?, ? FROM orgs"
+	                               " bd_admin, created_at, must_change) SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM orgs"
 	                               " WHERE code = ? RETURNING id", &st));
 	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 1, username));
 	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 2, name));
@@ -480,7 +540,8 @@ gc_result gc_ra_user_add(struct gc_ra *ra, const char *actor, const char *org_co
 	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 5, duties[duty]));
 	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 6, bd_admin ? 1 : 0));
 	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 7, (int64_t)time(NULL)));
-	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 8, org_code));
+	GC_GUARD_OUT(rc, gc_stmt_bind_int64(st, 8, must_change ? 1 : 0));
+	GC_GUARD_OUT(rc, gc_stmt_bind_text(st, 9, org_code));
 	rc = gc_stmt_step(st, &row);
 	if (rc == GC_E_DB_CONSTRAINT)
 		rc = gc_fail(GC_E_CONFLICT, "user %s: the user name is taken", username);
@@ -497,6 +558,96 @@ out:
 	gc_stmt_free(st);
 	if (rc != GC_OK)
 		gc_db_rollback(ra->db);
+	return rc;
+}
+
+static gc_result hash_password(const char *who, const char *password, char hash[crypto_pwhash_STRBYTES])
+{
+	GC_ENSURE(strlen(password) >= GC_RA_MIN_PASSWORD && strlen(password) <= GC_MAX_PASSWORD,
+	          GC_E_REQUEST_FIELD, "%s: password must have %d..%d characters", who, GC_RA_MIN_PASSWORD,
+	          GC_MAX_PASSWORD);
+	GC_ENSURE(crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                            crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0,
+	          GC_E_NOMEM, "%s: password hashing ran out of memory", who);
+	return GC_OK;
+}
+
+/* Runs one statement binding "i" int64 / "s" text arguments; *changes the rows it changed. */
+static gc_result run_binds(struct gc_ra *ra, const char *sql, int64_t *changes, const char *fmt, ...)
+{
+	struct gc_stmt *st;
+	va_list ap;
+	gc_result rc = GC_OK;
+	int i;
+
+	GC_GUARD(gc_db_prepare(ra->db, sql, &st));
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] && rc == GC_OK; i++)
+		rc = fmt[i] == 'i' ? gc_stmt_bind_int64(st, i + 1, va_arg(ap, int64_t))
+		                   : gc_stmt_bind_text(st, i + 1, va_arg(ap, const char *));
+	va_end(ap);
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	if (rc == GC_OK && changes != NULL)
+		*changes = gc_db_changes(ra->db);
+	return rc;
+}
+
+gc_result gc_ra_user_set_password(struct gc_ra *ra, const char *actor, int64_t user, const char *password,
+                                  bool must_change, int event)
+{
+	char hash[crypto_pwhash_STRBYTES], obj[32];
+	bool reset = event == GC_EV_RA_PASSWORD_RESET;
+	int64_t n = 0;
+	gc_result rc;
+
+	snprintf(obj, sizeof(obj), "user %lld", (long long)user);
+	GC_GUARD(hash_password(obj, password, hash));
+	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
+	rc = run_binds(ra, reset ? "UPDATE users SET pw_hash = ?, must_change = ?, locked = 0, failed_logins = 0 WHERE id = ?"
+	                         : "UPDATE users SET pw_hash = ?, must_change = ? WHERE id = ?",
+	               &n, "sii", hash, (int64_t)(must_change ? 1 : 0), user);
+	if (rc == GC_OK && n != 1)
+		rc = gc_fail(GC_E_NOT_FOUND, "%s: no such user", obj);
+	if (rc == GC_OK && reset)
+		rc = run_binds(ra, "DELETE FROM sessions WHERE user_id = ?", NULL, "i", user);
+	if (rc == GC_OK)
+		rc = gc_ra_audit(ra, actor, (enum gc_audit_event)event, obj, true,
+		                 must_change ? "to be changed at the next login; sessions ended" : "");
+	if (rc == GC_OK)
+		rc = gc_db_commit(ra->db);
+	else
+		gc_db_rollback(ra->db);
+out:
+	sodium_memzero(hash, sizeof(hash));
+	return rc;
+}
+
+gc_result gc_ra_user_recover_admin(struct gc_ra *ra, const char *actor, const char *username, const char *password)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int64_t n = 0;
+	gc_result rc;
+
+	GC_GUARD(hash_password(username, password, hash));
+	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
+	rc = run_binds(ra, "UPDATE users SET pw_hash = ?, must_change = 1, locked = 0, failed_logins = 0, disabled = 0,"
+	                   " bd_admin = 1 WHERE username = ?", &n, "ss", hash, username);
+	if (rc == GC_OK && n != 1)
+		rc = gc_fail(GC_E_NOT_FOUND, "user %s: no such user (gcert ra user add makes one)", username);
+	if (rc == GC_OK)
+		rc = run_binds(ra, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL,
+		               "s", username);
+	if (rc == GC_OK)
+		rc = gc_ra_audit(ra, actor, GC_EV_RA_ADMIN_RECOVERED, username, true,
+		                 "B/D administrator, unlocked and enabled; password to be changed at the next login");
+	if (rc == GC_OK)
+		rc = gc_db_commit(ra->db);
+	else
+		gc_db_rollback(ra->db);
+out:
+	sodium_memzero(hash, sizeof(hash));
 	return rc;
 }
 

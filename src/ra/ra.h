@@ -47,6 +47,7 @@ struct gc_ra_config {
 	bool cookie_secure;            /* served behind HTTPS: cookies get Secure */
 	int mail_retry_max_seconds;    /* backoff cap of the outbox */
 	char postgresql[GC_MAX_PATH];  /* database.postgresql; empty: RADIR/ra.db (SQLite) */
+	char public_url[512];          /* the web UI as users reach it, for links in mails; may be empty */
 };
 
 struct gc_ra {
@@ -100,9 +101,19 @@ enum gc_ra_duty { GC_RA_DUTY_NONE, GC_RA_DUTY_REQUESTER, GC_RA_DUTY_BM };
 gc_result gc_ra_user_add(struct gc_ra *, const char *actor, const char *org_code,
                          const char *username, const char *name, const char *email,
                          const char *password, bool bd_admin, enum gc_ra_duty,
-                         int64_t *id) GC_MUST_CHECK;
+                         bool must_change, int64_t *id) GC_MUST_CHECK;
 /* `gcert ra app-token`: a new bearer token for a designated application (§2.1.3 n);
  * only its hash is stored. token gets 64 hex digits + NUL. */
+/* Sets user's password (argon2id): must_change asks for a new one at the next login (an
+ * initial or reset password); a reset (by another) also unlocks the account and ends its
+ * sessions. event is GC_EV_RA_PASSWORD_CHANGED or GC_EV_RA_PASSWORD_RESET. */
+gc_result gc_ra_user_set_password(struct gc_ra *, const char *actor, int64_t user, const char *password,
+                                  bool must_change, int event) GC_MUST_CHECK;
+/* The way back for a B/D whose last administrator is locked out or forgot the password
+ * (`gcert ra user reset-admin`): the user becomes an enabled, unlocked B/D administrator
+ * with this password, to be changed at the next login; audited. */
+gc_result gc_ra_user_recover_admin(struct gc_ra *, const char *actor, const char *username,
+                                   const char *password) GC_MUST_CHECK;
 gc_result gc_ra_app_token(struct gc_ra *, const char *actor, const char *app_name,
                           char token[65]) GC_MUST_CHECK;
 
@@ -112,6 +123,16 @@ gc_result gc_ra_audit(struct gc_ra *, const char *actor, int event, const char *
 /* Records one audit event in a transaction of its own (failures, refusals). */
 void gc_ra_audit_now(struct gc_ra *, const char *actor, int event, const char *object,
                      bool success, const char *detail);
+/* A message to one address, in English and Traditional Chinese: queued as a mail in the
+ * recipient's language (the RA user's choice of POST /api/me/lang; English for a
+ * subscriber who is no user) with a link back to the web UI (ra.json public_url), and
+ * added to the notification list of every RA user of that address. object names what it
+ * is about ("application 7"). In the caller's transaction. Times in the texts are Hong
+ * Kong time (gc_ra_hk_time). */
+gc_result gc_ra_notify(struct gc_ra *, const char *to, const char *object, const char *subject_en,
+                       const char *subject_zh, const char *body_en, const char *body_zh) GC_MUST_CHECK;
+/* "2026-12-03 21:14 HKT": Hong Kong time (UTC+8, no summer time), as the B/Ds read it. */
+void gc_ra_hk_time(int64_t t, char out[24]);
 /* Queues one mail in the caller's transaction (the outbox worker sends it). */
 gc_result gc_ra_mail_queue(struct gc_ra *, const char *to, const char *subject,
                            const char *body) GC_MUST_CHECK;

@@ -250,6 +250,38 @@ static const struct gc_migration migrations[] = {
 	{"ALTER TABLE applications ADD COLUMN sending_at INTEGER;"
 	"ALTER TABLE revocations ADD COLUMN sending_at INTEGER;",
 	 NULL},
+	/* 4 (issue 17): an application that corrects one the CA refused (once); accounts
+	 * disabled, with a password to change at the next login, and a language for mails;
+	 * each user's notifications; indexes for the lists' filters and sort orders */
+	{"ALTER TABLE applications ADD COLUMN corrects INTEGER REFERENCES applications(id);"
+	/* what a search of the list matches: the subject, applicant number and requester,
+	 * lower-cased by the database that compares them (raweb/api_apps.c) */
+	"ALTER TABLE applications ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE applications SET search = lower(subject || ' ' || (SELECT number FROM applicants p WHERE"
+	"  p.id = applications.applicant_id) || ' ' || (SELECT username FROM users u WHERE"
+	"  u.id = applications.requested_by));"
+	"CREATE UNIQUE INDEX applications_corrects ON applications(corrects);"
+	"ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (must_change IN (0, 1));"
+	"ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1));"
+	"ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'zh-Hant'));"
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  at INTEGER NOT NULL,"
+	"  object TEXT NOT NULL,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  read_at INTEGER);"
+	"CREATE INDEX notifications_user ON notifications(user_id, id);"
+	"CREATE INDEX applications_list ON applications(org_id, status, id);"
+	"CREATE INDEX applications_decided ON applications(decided_by, decided_at);"
+	"CREATE INDEX applications_renews ON applications(renews);"
+	"CREATE INDEX certificates_list ON certificates(org_id, bound_at);"
+	"CREATE INDEX certificates_cn ON certificates(org_id, subject_cn);"
+	"CREATE INDEX revocations_list ON revocations(org_id, status, id);"
+	"CREATE INDEX key_requests_list ON key_requests(org_id, status, id);",
+	 NULL},
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

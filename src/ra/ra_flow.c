@@ -189,8 +189,11 @@ static gc_result pem_to_der(const char *pem, unsigned char **der, int *n)
 }
 
 /* Everyone who took part (§3.1 step 6): requester, business manager, the subscriber. */
-static gc_result notify_app(struct gc_ra *ra, int64_t id, const char *subject, const char *text)
+static gc_result notify_app(struct gc_ra *ra, int64_t id, const char *subject, const char *text,
+                            const char *subject_zh, const char *text_zh)
 {
+	char obj[32];
+
 	struct gc_stmt *st;
 	bool row = false;
 	json_t *subj;
@@ -200,14 +203,15 @@ static gc_result notify_app(struct gc_ra *ra, int64_t id, const char *subject, c
 	GC_GUARD(gc_db_prepare(ra->db, "SELECT ru.email, du.email, a.subject FROM applications a JOIN users ru ON"
 	                               " ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by WHERE a.id = ?",
 	                       &st));
+	snprintf(obj, sizeof(obj), "application %lld", (long long)id);
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		rc = gc_ra_mail_queue(ra, gc_stmt_text(st, 0), subject, text);
+		rc = gc_ra_notify(ra, gc_stmt_text(st, 0), obj, subject, subject_zh, text, text_zh);
 		if (rc == GC_OK && !gc_stmt_is_null(st, 1))
-			rc = gc_ra_mail_queue(ra, gc_stmt_text(st, 1), subject, text);
+			rc = gc_ra_notify(ra, gc_stmt_text(st, 1), obj, subject, subject_zh, text, text_zh);
 		subj = json_loads(gc_stmt_text(st, 2), 0, NULL);
 		email = json_string_value(json_object_get(subj, "email"));
 		if (rc == GC_OK && email != NULL)
-			rc = gc_ra_mail_queue(ra, email, subject, text);
+			rc = gc_ra_notify(ra, email, obj, subject, subject_zh, text, text_zh);
 		json_decref(subj);
 	}
 	gc_stmt_free(st);
@@ -225,7 +229,7 @@ static gc_result bind_cert(struct gc_ra *ra, const struct app_row *a, json_t *re
 	unsigned char *der = NULL;
 	int64_t t0, t1;
 	int n;
-	char obj[32], subject[160], body[1024];
+	char obj[32], subject[160], body[1024], subject_zh[160], body_zh[1024], hk0[24], hk1[24];
 	struct gc_stmt *st;
 	gc_result rc;
 
@@ -252,11 +256,16 @@ static gc_result bind_cert(struct gc_ra *ra, const struct app_row *a, json_t *re
 		          serial, a->id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_BOUND, obj, true, serial);
+	gc_ra_hk_time(t0, hk0);
+	gc_ra_hk_time(t1, hk1);
 	snprintf(subject, sizeof(subject), "[g-Cert] certificate issued: %s", name);
 	snprintf(body, sizeof(body), "Application %lld has been approved and the g-Cert issued by Hongkong Post.\r\n"
-	         "Subject: %s\r\nSerial: %s\r\nValid: %s to %s\r\n", (long long)a->id, name, serial, nb, na);
+	         "Subject: %s\r\nSerial: %s\r\nValid: %s to %s\r\n", (long long)a->id, name, serial, hk0, hk1);
+	snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 已簽發證書：%s", name);
+	snprintf(body_zh, sizeof(body_zh), "申請 %lld 已獲批准，香港郵政已簽發政府電子證書。\r\n"
+	         "名稱：%s\r\n序號：%s\r\n有效期：%s 至 %s\r\n", (long long)a->id, name, serial, hk0, hk1);
 	if (rc == GC_OK)
-		rc = notify_app(ra, a->id, subject, body);
+		rc = notify_app(ra, a->id, subject, body, subject_zh, body_zh);
 	rc = commit_or_rollback(ra, rc);
 out:
 	OPENSSL_free(der);
@@ -266,7 +275,7 @@ out:
 static gc_result app_failed(struct gc_ra *ra, const struct app_row *a, const char *code, const char *reason,
                             const char *actor)
 {
-	char obj[32], err[600], subject[128], body[900];
+	char obj[32], err[600], subject[128], body[900], subject_zh[128], body_zh[900];
 	gc_result rc;
 
 	snprintf(obj, sizeof(obj), "application %lld", (long long)a->id);
@@ -276,10 +285,18 @@ static gc_result app_failed(struct gc_ra *ra, const struct app_row *a, const cha
 	          err, a->id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
-	snprintf(subject, sizeof(subject), "[g-Cert] application %lld rejected by the CA", (long long)a->id);
-	snprintf(body, sizeof(body), "The CA rejected application %lld.\r\n%s\r\n", (long long)a->id, err);
+	snprintf(subject, sizeof(subject), "[g-Cert] application %lld refused by the CA", (long long)a->id);
+	/* the mail says why in words; the code and the request id stay in the application and
+	 * the audit trail */
+	if (reason != NULL && strncmp(reason, "request ", 8) == 0 && strstr(reason, ": ") != NULL)
+		reason = strstr(reason, ": ") + 2;
+	snprintf(body, sizeof(body), "The CA refused application %lld.\r\n%s\r\nThe requester can correct it and "
+	         "send it again in CMMP (My requests).\r\n", (long long)a->id, reason ? reason : "no reason given");
+	snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 核證機關拒絕申請 %lld", (long long)a->id);
+	snprintf(body_zh, sizeof(body_zh), "核證機關拒絕了申請 %lld。\r\n%s\r\n提出要求者可在中央管理通訊系統"
+	         "（我的要求）更正後重新提交。\r\n", (long long)a->id, reason ? reason : "no reason given");
 	if (rc == GC_OK)
-		rc = notify_app(ra, a->id, subject, body);
+		rc = notify_app(ra, a->id, subject, body, subject_zh, body_zh);
 	return commit_or_rollback(ra, rc);
 }
 
@@ -312,21 +329,24 @@ static gc_result apply_app_result(struct gc_ra *ra, int64_t id, json_t *res, con
 	return rc;
 }
 
-static gc_result notify_rev(struct gc_ra *ra, int64_t id, const char *subject, const char *text)
+static gc_result notify_rev(struct gc_ra *ra, int64_t id, const char *subject, const char *text,
+                            const char *subject_zh, const char *text_zh)
 {
 	struct gc_stmt *st;
 	bool row = false;
+	char obj[32];
 	gc_result rc;
 
+	snprintf(obj, sizeof(obj), "revocation %lld", (long long)id);
 	GC_GUARD(gc_db_prepare(ra->db, "SELECT ru.email, du.email, c.email FROM revocations r JOIN users ru ON"
 	                               " ru.id = r.requested_by LEFT JOIN users du ON du.id = r.decided_by"
 	                               " JOIN certificates c ON c.serial = r.serial WHERE r.id = ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		rc = gc_ra_mail_queue(ra, gc_stmt_text(st, 0), subject, text);
+		rc = gc_ra_notify(ra, gc_stmt_text(st, 0), obj, subject, subject_zh, text, text_zh);
 		if (rc == GC_OK && !gc_stmt_is_null(st, 1))
-			rc = gc_ra_mail_queue(ra, gc_stmt_text(st, 1), subject, text);
+			rc = gc_ra_notify(ra, gc_stmt_text(st, 1), obj, subject, subject_zh, text, text_zh);
 		if (rc == GC_OK && !gc_stmt_is_null(st, 2))
-			rc = gc_ra_mail_queue(ra, gc_stmt_text(st, 2), subject, text);
+			rc = gc_ra_notify(ra, gc_stmt_text(st, 2), obj, subject, subject_zh, text, text_zh);
 	}
 	gc_stmt_free(st);
 	return rc;
@@ -339,7 +359,7 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 	const char *reason = json_string_value(json_object_get(res, "reason"));
 	const char *serial = json_string_value(json_object_get(res, "serial"));
 	bool revoked = (status && strcmp(status, "revoked") == 0) || (code && strcmp(code, "GC_E_ALREADY_REVOKED") == 0);
-	char obj[32], err[600], subject[128], body[900];
+	char obj[32], err[600], subject[128], body[900], subject_zh[128], body_zh[900];
 	gc_result rc;
 
 	snprintf(obj, sizeof(obj), "revocation %lld", (long long)id);
@@ -360,6 +380,10 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 		snprintf(body, sizeof(body), "The g-Cert %s has been revoked by Hongkong Post (revocation request %lld).\r\n"
 		         "It takes effect when published in the next CRL (CPS §4.4.4).\r\n", serial ? serial : "",
 		         (long long)id);
+		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 證書已撤銷");
+		snprintf(body_zh, sizeof(body_zh), "香港郵政已撤銷政府電子證書 %s（撤銷要求 %lld）。\r\n"
+		         "撤銷於下一份證書撤銷清單公布時生效（核證作業準則第 4.4.4 節）。\r\n", serial ? serial : "",
+		         (long long)id);
 	} else {
 		snprintf(err, sizeof(err), "%s: %s", code ? code : "GC_E_INTERNAL", reason ? reason : "no reason given");
 		rc = exec(ra, "UPDATE revocations SET status = 'failed', error = ? WHERE id = ? AND status = 'approved'", "si",
@@ -367,10 +391,14 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 		if (rc == GC_OK)
 			rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
 		snprintf(subject, sizeof(subject), "[g-Cert] revocation request %lld refused by the CA", (long long)id);
-		snprintf(body, sizeof(body), "%s\r\n", err);
+		snprintf(body, sizeof(body), "The CA refused revocation request %lld.\r\n%s\r\n", (long long)id,
+		         reason ? reason : "no reason given");
+		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 核證機關拒絕撤銷要求 %lld", (long long)id);
+		snprintf(body_zh, sizeof(body_zh), "核證機關拒絕了撤銷要求 %lld。\r\n%s\r\n", (long long)id,
+		         reason ? reason : "no reason given");
 	}
 	if (rc == GC_OK)
-		rc = notify_rev(ra, id, subject, body);
+		rc = notify_rev(ra, id, subject, body, subject_zh, body_zh);
 	return commit_or_rollback(ra, rc);
 }
 

@@ -127,7 +127,7 @@ int gc_ra_worker_send_mail(struct gc_ra *ra)
 static void remind(struct gc_ra *ra, const char *serial, int days, int64_t not_after, const char *to, const char *cn)
 {
 	struct gc_stmt *st;
-	char subject[160], body[600], na[21], obj[64];
+	char subject[160], body[600], subject_zh[160], body_zh[600], na[24], obj[64];
 	gc_result rc;
 
 	if (gc_db_begin(ra->db) != GC_OK)
@@ -141,12 +141,16 @@ static void remind(struct gc_ra *ra, const char *serial, int days, int64_t not_a
 		gc_stmt_free(st);
 	}
 	if (rc == GC_OK && gc_db_changes(ra->db) == 1) {
-		gc_time_format(not_after, na);
+		gc_ra_hk_time(not_after, na);
 		snprintf(subject, sizeof(subject), "[g-Cert] renewal notice: %s expires on %.10s", cn, na);
 		snprintf(body, sizeof(body), "The g-Cert of %s (serial %s) expires at %s.\r\nIt is not renewed "
 		         "automatically: a requester of your B/D submits the renewal in CMMP (CPS §3.2).\r\n", cn, serial, na);
-		snprintf(obj, sizeof(obj), "%.40s", serial);
-		rc = gc_ra_mail_queue(ra, to, subject, body);
+		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 續期通知：%s 將於 %.10s 屆滿", cn, na);
+		snprintf(body_zh, sizeof(body_zh), "%s 的政府電子證書（序號 %s）將於 %s 屆滿。\r\n證書不會自動續期："
+		         "請由 貴局／部門／辦公室的提出要求者在中央管理通訊系統提交續期申請（核證作業準則第 3.2 節）。\r\n",
+		         cn, serial, na);
+		snprintf(obj, sizeof(obj), "certificate %.40s", serial);
+		rc = gc_ra_notify(ra, to, obj, subject, subject_zh, body, body_zh);
 		if (rc == GC_OK)
 			rc = gc_ra_audit(ra, "ra:worker", GC_EV_RA_REMINDER, obj, true, subject);
 	}

@@ -31,8 +31,10 @@ unsigned gc_ra_http_status(gc_result rc)
 {
 	switch (rc) {
 	case GC_E_RA_AUTH: return 401;
-	case GC_E_RA_LOCKED: return 423;
+	case GC_E_RA_LOCKED:
+	case GC_E_RA_DISABLED: return 423;
 	case GC_E_RA_CSRF:
+	case GC_E_RA_PW_CHANGE:
 	case GC_E_RA_FORBIDDEN:
 	case GC_E_RA_SOD: return 403;
 	case GC_E_NOT_FOUND: return 404;
@@ -48,11 +50,26 @@ unsigned gc_ra_http_status(gc_result rc)
 	}
 }
 
+/* The request member the current error is about ("subject.name"), "" when none: set by
+ * the input checks below, sent as the error's "field" so that a form shows the message
+ * beside that field. One per thread, cleared at the start of each call. */
+static _Thread_local char err_field[64];
+
+gc_result ra_field_error(const char *field, gc_result rc)
+{
+	if (rc != GC_OK)
+		snprintf(err_field, sizeof(err_field), "%s", field ? field : "");
+	return rc;
+}
+
 void gc_ra_error_body(struct gc_ra_resp *resp, gc_result rc)
 {
 	const char *detail = gc_err_detail();
 	json_t *e = json_pack("{s:{s:s, s:s}}", "error", "code", gc_code_name(rc), "message",
 	                      detail && detail[0] ? detail : gc_code_message(rc));
+
+	if (e != NULL && err_field[0])
+		json_object_set_new(json_object_get(e, "error"), "field", json_string(err_field));
 
 	resp->status = gc_ra_http_status(rc);
 	resp->type = T_JSON;
@@ -139,13 +156,13 @@ gc_result ra_only_keys(json_t *obj, const char *where, const char *const *keys)
 	json_object_foreach(obj, k, v) {
 		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
 			;
-		GC_ENSURE(keys[i] != NULL, GC_E_REQUEST_FIELD, "%s: unknown field \"%s\"", where, k);
+		if (keys[i] == NULL)
+			return ra_field_error(k, gc_fail(GC_E_REQUEST_FIELD, "%s: unknown field \"%.64s\"", where, k));
 	}
 	return GC_OK;
 }
 
-/* A text field of 1..max characters (min 0: optional, NULL when absent). */
-gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
+static gc_result text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	long n;
@@ -164,6 +181,12 @@ gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required,
 	return GC_OK;
 }
 
+/* A text field of 1..max characters (required false: optional, NULL when absent). */
+gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out)
+{
+	return ra_field_error(key, text_field(obj, key, max, required, out));
+}
+
 gc_result ra_one_of(const char *key, const char *v, const char *const *allowed)
 {
 	int i;
@@ -171,6 +194,7 @@ gc_result ra_one_of(const char *key, const char *v, const char *const *allowed)
 	for (i = 0; allowed[i] != NULL; i++)
 		if (v != NULL && strcmp(v, allowed[i]) == 0)
 			return GC_OK;
+	ra_field_error(key, GC_E_REQUEST_FIELD);
 	return gc_fail(GC_E_REQUEST_FIELD, "%s: must be one of %s%s%s%s%s", key, allowed[0],
 	               allowed[1] ? ", " : "", allowed[1] ? allowed[1] : "", allowed[2] ? ", ..." : "", "");
 }
@@ -287,6 +311,7 @@ static gc_result load_user_row(struct gc_stmt *st, struct user *u)
 	snprintf(u->username, sizeof(u->username), "%s", gc_stmt_text(st, 2));
 	u->bd_admin = gc_stmt_int64(st, 3) != 0;
 	u->duty = gc_stmt_is_null(st, 4) ? GC_RA_DUTY_NONE : duty_of(gc_stmt_text(st, 4));
+	u->must_change = gc_stmt_int64(st, 5) != 0;
 	return GC_OK;
 }
 
@@ -301,9 +326,9 @@ static gc_result authenticate(struct call *c)
 	GC_ENSURE(ra_is_hex64(c->req->session), GC_E_RA_AUTH, "not logged in: POST /api/login first");
 	snprintf(c->token, sizeof(c->token), "%s", c->req->session);
 	gc_ra_sha256_hex(c->token, 64, hash);
-	GC_GUARD(ra_prep(c, "SELECT u.id, u.org_id, u.username, u.bd_admin, u.duty FROM sessions s"
+	GC_GUARD(ra_prep(c, "SELECT u.id, u.org_id, u.username, u.bd_admin, u.duty, u.must_change FROM sessions s"
 	                 " JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ?"
-	                 " AND u.locked = 0", &st));
+	                 " AND u.locked = 0 AND u.disabled = 0", &st));
 	if ((rc = gc_stmt_bind_text(st, 1, hash)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, c->now)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK && row)
 		rc = load_user_row(st, &c->me);
@@ -343,12 +368,13 @@ static json_t *org_json(struct call *c, int64_t org_id)
 
 json_t *ra_user_row_json(struct gc_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b}", "id", (json_int_t)gc_stmt_int64(st, 0), "username",
-	                 gc_stmt_text(st, 1), "name", gc_stmt_text(st, 2), "email", gc_stmt_text(st, 3),
+	return json_pack("{s:I, s:s, s:s, s:s, s:o, s:b, s:b, s:b, s:s}", "id", (json_int_t)gc_stmt_int64(st, 0),
+	                 "username", gc_stmt_text(st, 1), "name", gc_stmt_text(st, 2), "email", gc_stmt_text(st, 3),
 	                 "roles",
 	                 roles_json(gc_stmt_int64(st, 4) != 0,
 	                            gc_stmt_is_null(st, 5) ? GC_RA_DUTY_NONE : duty_of(gc_stmt_text(st, 5))),
-	                 "locked", gc_stmt_int64(st, 6) != 0);
+	                 "locked", gc_stmt_int64(st, 6) != 0, "disabled", gc_stmt_int64(st, 8) != 0,
+	                 "must_change_password", gc_stmt_int64(st, 9) != 0, "lang", gc_stmt_text(st, 10));
 }
 
 gc_result ra_user_json(struct call *c, int64_t id, json_t **out)
@@ -374,6 +400,7 @@ static gc_result me_json(struct call *c, json_t **out)
 	GC_GUARD(ra_user_json(c, c->me.id, &u));
 	csrf_of(c->token, csrf);
 	json_object_del(u, "locked");
+	json_object_del(u, "disabled");
 	json_object_set_new(u, "org", org_json(c, c->me.org_id));
 	json_object_set_new(u, "csrf", json_string(csrf));
 	*out = u;
@@ -433,7 +460,7 @@ static gc_result api_login(struct call *c)
 	const char *username, *password;
 	char pwhash[crypto_pwhash_STRBYTES] = "";
 	struct gc_stmt *st;
-	bool row = false, locked = false, ok;
+	bool row = false, locked = false, disabled = false, ok;
 	json_t *me;
 	gc_result rc;
 
@@ -441,11 +468,13 @@ static gc_result api_login(struct call *c)
 	GC_GUARD(ra_only_keys(c->body, "login", keys));
 	GC_GUARD(ra_text_field(c->body, "username", GC_RA_MAX_FIELD, true, &username));
 	GC_GUARD(ra_text_field(c->body, "password", GC_MAX_PASSWORD, true, &password));
-	GC_GUARD(ra_prep(c, "SELECT id, org_id, username, bd_admin, duty, pw_hash, locked FROM users WHERE username = ?", &st));
+	GC_GUARD(ra_prep(c, "SELECT id, org_id, username, bd_admin, duty, must_change, pw_hash, locked, disabled"
+	                 " FROM users WHERE username = ?", &st));
 	if ((rc = gc_stmt_bind_text(st, 1, username)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
 		load_user_row(st, &c->me);
-		snprintf(pwhash, sizeof(pwhash), "%s", gc_stmt_text(st, 5));
-		locked = gc_stmt_int64(st, 6) != 0;
+		snprintf(pwhash, sizeof(pwhash), "%s", gc_stmt_text(st, 6));
+		locked = gc_stmt_int64(st, 7) != 0;
+		disabled = gc_stmt_int64(st, 8) != 0;
 	}
 	gc_stmt_free(st);
 	GC_GUARD(rc);
@@ -465,6 +494,11 @@ static gc_result api_login(struct call *c)
 	if (!ok) {
 		login_failed(c, username, c->me.id, "wrong password");
 		return gc_fail(GC_E_RA_AUTH, "login: wrong user name or password");
+	}
+	if (disabled) {
+		login_failed(c, username, 0, "account disabled");
+		return gc_fail(GC_E_RA_DISABLED, "login: account %s is disabled; a B/D administrator can enable it",
+		               username);
 	}
 	snprintf(c->actor, sizeof(c->actor), "ra:%s", c->me.username);
 	GC_GUARD(gc_db_begin(c->ra->db));
@@ -537,10 +571,18 @@ static gc_result route_users(struct call *c)
 		return ra_api_users_list(c);
 	if (is(c, "POST", 2, "users", NULL, NULL))
 		return ra_api_users_add(c);
-	if (is(c, "POST", 4, "users", "*", "roles") || is(c, "POST", 4, "users", "*", "unlock")) {
+	if (is(c, "POST", 4, "users", "*", "roles") || is(c, "POST", 4, "users", "*", "unlock") ||
+	    is(c, "POST", 4, "users", "*", "password") || is(c, "POST", 4, "users", "*", "disable") ||
+	    is(c, "POST", 4, "users", "*", "enable")) {
 		GC_GUARD(ra_need_bd_admin(c));
 		GC_GUARD(ra_same_bd_user(c, c->seg[2], &id));
-		return strcmp(c->seg[3], "roles") == 0 ? ra_api_user_roles(c, id) : ra_api_user_unlock(c, id);
+		if (strcmp(c->seg[3], "roles") == 0)
+			return ra_api_user_roles(c, id);
+		if (strcmp(c->seg[3], "unlock") == 0)
+			return ra_api_user_unlock(c, id);
+		if (strcmp(c->seg[3], "password") == 0)
+			return ra_api_user_password(c, id);
+		return ra_api_user_enable(c, id, strcmp(c->seg[3], "enable") == 0);
 	}
 	return gc_fail(GC_E_NOT_FOUND, "%s %s: no such API", c->req->method, c->req->path);
 }
@@ -564,6 +606,8 @@ static gc_result route_apps(struct call *c)
 		return ra_api_app_approve(c, id);
 	if (is(c, "POST", 4, "applications", "*", "reject"))
 		return ra_api_app_reject(c, id);
+	if (is(c, "GET", 4, "applications", "*", "timeline"))
+		return ra_api_app_timeline(c, id);
 	return gc_fail(GC_E_NOT_FOUND, "%s %s: no such API", c->req->method, c->req->path);
 }
 
@@ -626,6 +670,17 @@ static gc_result route(struct call *c)
 		return api_logout(c);
 	if (is(c, "GET", 2, "me", NULL, NULL))
 		return api_me(c);
+	if (is(c, "POST", 3, "me", "password", NULL))
+		return ra_api_me_password(c);
+	/* an initial or reset password is changed before anything else (§4.5.1) */
+	GC_ENSURE(!c->me.must_change, GC_E_RA_PW_CHANGE, "%s %s: change your initial or reset password first "
+	          "(POST /api/me/password)", c->req->method, c->req->path);
+	if (is(c, "POST", 3, "me", "lang", NULL))
+		return ra_api_me_lang(c);
+	if (is(c, "GET", 2, "notifications", NULL, NULL))
+		return ra_api_notifications(c);
+	if (is(c, "POST", 3, "notifications", "read", NULL))
+		return ra_api_notifications_read(c);
 	if (is(c, "POST", 3, "orgs", "*", NULL))
 		return ra_api_org_settings(c, c->seg[2]);
 	if (strcmp(c->seg[1], "users") == 0)
@@ -643,6 +698,7 @@ void gc_ra_api(struct gc_ra *ra, const struct gc_ra_req *req, struct gc_ra_resp 
 	memset(resp, 0, sizeof(*resp));
 	pthread_mutex_lock(&ra->mu);
 	gc_err_clear();
+	err_field[0] = '\0';
 	rc = route(&c);
 	if (rc != GC_OK) {
 		gc_ra_error_body(resp, rc);

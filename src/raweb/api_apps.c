@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "audit/audit.h"
+#include "core/request.h"
 #include "core/text.h"
 #include "core/timeutil.h"
 #include "ra/link.h"
@@ -23,7 +24,8 @@
 #define APP_COLS                                                                                   \
 	"a.id, p.number, a.status, a.cert_type, a.validity_years, a.subject, ru.username,"          \
 	" a.requested_at, du.username, a.decided_at, a.reason, a.serial, a.error, a.renews,"        \
-	" a.staff_category, a.proof_type, a.record_checked, a.proof_last4, a.org_id, a.requested_by"
+	" a.staff_category, a.proof_type, a.record_checked, a.proof_last4, a.org_id, a.requested_by,"       \
+	" a.corrects, (SELECT x.id FROM applications x WHERE x.corrects = a.id)"
 #define APP_FROM                                                                                   \
 	" FROM applications a JOIN applicants p ON p.id = a.applicant_id"                          \
 	" JOIN users ru ON ru.id = a.requested_by LEFT JOIN users du ON du.id = a.decided_by"
@@ -31,8 +33,7 @@
 static json_t *app_row_json(struct gc_stmt *st)
 {
 	json_t *subject = json_loads(gc_stmt_text(st, 5), 0, NULL);
-
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
+	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
 	                 " s:{s:o, s:o, s:o, s:o}}",
 	                 "id", (json_int_t)gc_stmt_int64(st, 0), "applicant_id", gc_stmt_text(st, 1), "status",
 	                 gc_stmt_text(st, 2), "cert_type", gc_stmt_text(st, 3), "validity_years",
@@ -44,6 +45,14 @@ static json_t *app_row_json(struct gc_stmt *st)
 	                 "renews", ra_text_or_null(st, 13), "verification", "staff_category", ra_text_or_null(st, 14),
 	                 "proof_type", ra_text_or_null(st, 15), "record_checked", ra_text_or_null(st, 16),
 	                 "proof_ref_last4", ra_text_or_null(st, 17));
+
+	if (o != NULL) {
+		json_object_set_new(o, "corrects", gc_stmt_is_null(st, 20) ? json_null()
+		                                                           : json_integer(gc_stmt_int64(st, 20)));
+		json_object_set_new(o, "corrected_by", gc_stmt_is_null(st, 21) ? json_null()
+		                                                               : json_integer(gc_stmt_int64(st, 21)));
+	}
+	return o;
 }
 
 static gc_result app_json(struct call *c, int64_t id, json_t **out, int64_t *org, int64_t *requested_by)
@@ -90,14 +99,79 @@ static gc_result check_subject(json_t *s, const char *cert_type)
 	const char *v;
 	int i;
 
-	GC_ENSURE(json_is_object(s), GC_E_REQUEST_FIELD, "subject: must be an object");
+	char member[40];
+
+	if (!json_is_object(s))
+		return ra_field_error("subject", gc_fail(GC_E_REQUEST_FIELD, "subject: must be an object"));
 	GC_GUARD(ra_only_keys(s, "subject", keys));
-	for (i = 0; required[i] != NULL; i++)
-		GC_GUARD(ra_text_field(s, required[i], GC_RA_MAX_NAME, true, &v));
-	GC_GUARD(ra_text_field(s, "email", GC_RA_MAX_EMAIL, false, &v));
-	GC_ENSURE(v == NULL || gc_is_email(v, strlen(v)), GC_E_BAD_EMAIL,
-	          "subject.email: \"%s\" is not an address (App. B note 2)", v);
+	for (i = 0; required[i] != NULL; i++) {
+		snprintf(member, sizeof(member), "subject.%s", required[i]);
+		GC_GUARD(ra_field_error(member, ra_text_field(s, required[i], GC_RA_MAX_NAME, true, &v)));
+	}
+	GC_GUARD(ra_field_error("subject.email", ra_text_field(s, "email", GC_RA_MAX_EMAIL, false, &v)));
+	if (v != NULL && !gc_is_email(v, strlen(v)))
+		return ra_field_error("subject.email", gc_fail(GC_E_BAD_EMAIL, "subject.email: \"%.64s\" is not "
+		                                               "an address (App. B note 2)", v));
 	(void)cert_type;
+	return GC_OK;
+}
+
+/* The subject as the CA will receive it (ra_flow.c adds the B/D's names), checked by the
+ * CA's own rules and profile table (core/request.c: CPS App. B, RFC 5280 bounds) before
+ * anything is stored: what the CA would refuse after approval is refused now, naming the
+ * field. */
+static gc_result check_as_ca(struct call *c, json_t *subject, const char *cert_type)
+{
+	struct gc_stmt *st;
+	json_t *s = json_deep_copy(subject);
+	const char *field = NULL;
+	bool row = false;
+	gc_result rc;
+
+	GC_ENSURE(s != NULL, GC_E_NOMEM, "application: out of memory");
+	if ((rc = ra_prep(c, "SELECT name_en, name_zh FROM orgs WHERE id = ?", &st)) == GC_OK) {
+		if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK &&
+		    row) {
+			json_object_set_new(s, "organisation", json_string(gc_stmt_text(st, 0)));
+			json_object_set_new(s, "organisation_zh", json_string(gc_stmt_text(st, 1)));
+		}
+		gc_stmt_free(st);
+	}
+	if (rc == GC_OK)
+		rc = gc_request_check_subject(cert_type, s, "application", &field);
+	json_decref(s);
+	return ra_field_error(field, rc);
+}
+
+/* A failed application (the CA refused it) that a new one corrects: of this B/D, refused,
+ * not corrected yet (the database holds the last: corrects is UNIQUE). */
+static gc_result check_corrects(struct call *c, json_t *v, int64_t *id)
+{
+	json_t *app;
+	int64_t rb;
+	const char *status;
+	bool failed;
+
+	*id = 0;
+	if (v == NULL || json_is_null(v))
+		return GC_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < 1)
+		return ra_field_error("corrects", gc_fail(GC_E_REQUEST_FIELD, "corrects: must be the id of the "
+		                                          "refused application this one corrects"));
+	GC_GUARD(ra_field_error("corrects", ra_own_app(c, (int64_t)json_integer_value(v), &app, &rb)));
+	status = json_string_value(json_object_get(app, "status"));
+	failed = status != NULL && strcmp(status, "failed") == 0;
+	if (failed && !json_is_null(json_object_get(app, "corrected_by"))) {
+		json_decref(app);
+		return ra_field_error("corrects", gc_fail(GC_E_RA_STATE, "corrects: application %lld has been "
+		                                          "corrected already", (long long)json_integer_value(v)));
+	}
+	json_decref(app);
+	if (!failed)
+		return ra_field_error("corrects", gc_fail(GC_E_RA_STATE, "corrects: application %lld was not "
+		                                          "refused by the CA; only a refused application is corrected",
+		                                          (long long)json_integer_value(v)));
+	*id = (int64_t)json_integer_value(v);
 	return GC_OK;
 }
 
@@ -157,19 +231,21 @@ static gc_result new_applicant(struct call *c, int64_t *id)
 }
 
 static gc_result insert_app(struct call *c, int64_t applicant, const char *cert_type, int years,
-                            const char *subject, const char *renews, int64_t *id)
+                            const char *subject, const char *renews, int64_t corrects, int64_t *id)
 {
 	struct gc_stmt *st;
 	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(ra_prep(c, "INSERT INTO applications (org_id, applicant_id, cert_type, validity_years, terms_accepted,"
-	                 " subject, renews, status, requested_by, requested_at) VALUES (?, ?, ?, ?, 1, ?, ?,"
-	                 " 'pending', ?, ?) RETURNING id", &st));
+	                 " subject, renews, status, requested_by, requested_at, corrects, search) SELECT ?1, ?2, ?3, ?4, 1,"
+	                 " ?5, ?6, 'pending', ?7, ?8, ?9, lower(?5 || ' ' || p.number || ' ' || u.username)"
+	                 " FROM applicants p, users u WHERE p.id = ?2 AND u.id = ?7 RETURNING id", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 2, applicant)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 3, cert_type)) == GC_OK && (rc = gc_stmt_bind_int64(st, 4, years)) == GC_OK &&
 	    (rc = gc_stmt_bind_text(st, 5, subject)) == GC_OK && (rc = gc_stmt_bind_text(st, 6, renews)) == GC_OK &&
 	    (rc = gc_stmt_bind_int64(st, 7, c->me.id)) == GC_OK && (rc = gc_stmt_bind_int64(st, 8, c->now)) == GC_OK &&
+	    (rc = corrects > 0 ? gc_stmt_bind_int64(st, 9, corrects) : gc_stmt_bind_text(st, 9, NULL)) == GC_OK &&
 	    (rc = gc_stmt_step(st, &row)) == GC_OK && row)
 		*id = gc_stmt_int64(st, 0);
 	gc_stmt_free(st);
@@ -180,12 +256,13 @@ static gc_result insert_app(struct call *c, int64_t applicant, const char *cert_
 
 gc_result ra_api_apply(struct call *c)
 {
-	static const char *const keys[] = {"cert_type", "validity_years", "terms_accepted", "subject", "renews", NULL};
+	static const char *const keys[] = {"cert_type", "validity_years", "terms_accepted", "subject", "renews",
+	                                   "corrects", NULL};
 	static const char *const types[] = {"individual", "functional_unit", NULL};
 	const char *cert_type;
 	json_t *years, *terms, *renews_v, *subject, *out;
-	char renews[41] = "", *subject_text = NULL, obj[32];
-	int64_t applicant = 0, id = 0, org, rb;
+	char renews[41] = "", *subject_text = NULL, obj[32], detail[96];
+	int64_t applicant = 0, id = 0, org, rb, corrects = 0;
 	gc_result rc;
 
 	GC_ENSURE(c->me.duty == GC_RA_DUTY_REQUESTER, GC_E_RA_FORBIDDEN,
@@ -193,33 +270,43 @@ gc_result ra_api_apply(struct call *c)
 	GC_GUARD(ra_body_object(c));
 	GC_GUARD(ra_only_keys(c->body, "application", keys));
 	GC_GUARD(ra_text_field(c->body, "cert_type", 32, true, &cert_type));
-	GC_ENSURE(ra_one_of("cert_type", cert_type, types) == GC_OK, GC_E_BAD_CERT_TYPE,
-	          "cert_type: must be individual or functional_unit (App. B)");
+	if (ra_one_of("cert_type", cert_type, types) != GC_OK)
+		return ra_field_error("cert_type", gc_fail(GC_E_BAD_CERT_TYPE, "cert_type: must be individual or "
+		                                           "functional_unit (App. B)"));
 	years = json_object_get(c->body, "validity_years");
-	GC_ENSURE(json_is_integer(years) && json_integer_value(years) >= 1 && json_integer_value(years) <= 3,
-	          GC_E_BAD_VALIDITY, "validity_years: must be 1, 2 or 3 (CPS §1.2.5)");
+	if (!json_is_integer(years) || json_integer_value(years) < 1 || json_integer_value(years) > 3)
+		return ra_field_error("validity_years", gc_fail(GC_E_BAD_VALIDITY, "validity_years: must be 1, 2 or "
+		                                                "3 (CPS §1.2.5)"));
 	terms = json_object_get(c->body, "terms_accepted");
-	GC_ENSURE(json_is_true(terms), GC_E_REQUEST_FIELD,
-	          "terms_accepted: the subscriber terms must be accepted (true) on the applicant's behalf");
+	if (!json_is_true(terms))
+		return ra_field_error("terms_accepted", gc_fail(GC_E_REQUEST_FIELD, "terms_accepted: the subscriber "
+		                                                "terms must be accepted (true) on the applicant's behalf"));
 	subject = json_object_get(c->body, "subject");
 	GC_GUARD(check_subject(subject, cert_type));
 	if (json_is_null(json_object_get(subject, "email")))
 		json_object_del(subject, "email"); /* App. B note 2: omitted when none */
+	GC_GUARD(check_as_ca(c, subject, cert_type));
 	renews_v = json_object_get(c->body, "renews");
 	if (renews_v != NULL && !json_is_null(renews_v)) {
-		GC_GUARD(ra_serial_value(json_string_value(renews_v), renews));
-		GC_GUARD(renewal_applicant(c, renews, cert_type, &applicant));
+		GC_GUARD(ra_field_error("renews", ra_serial_value(json_string_value(renews_v), renews)));
+		GC_GUARD(ra_field_error("renews", renewal_applicant(c, renews, cert_type, &applicant)));
 	}
+	GC_GUARD(check_corrects(c, json_object_get(c->body, "corrects"), &corrects));
 	subject_text = json_dumps(subject, JSON_COMPACT | JSON_SORT_KEYS);
 	GC_ENSURE(subject_text != NULL, GC_E_NOMEM, "application: out of memory");
 	GC_GUARD_OUT(rc, gc_db_begin(c->ra->db));
 	if (applicant == 0 && (rc = new_applicant(c, &applicant)) != GC_OK)
 		goto tx;
 	if ((rc = insert_app(c, applicant, cert_type, (int)json_integer_value(years), subject_text,
-	                     renews[0] ? renews : NULL, &id)) != GC_OK)
+	                     renews[0] ? renews : NULL, corrects, &id)) != GC_OK)
 		goto tx;
 	snprintf(obj, sizeof(obj), "application %lld", (long long)id);
-	rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_APPLIED, obj, true, renews[0] ? "renewal" : cert_type);
+	if (corrects > 0)
+		snprintf(detail, sizeof(detail), "%s; corrects application %lld refused by the CA",
+		         renews[0] ? "renewal" : cert_type, (long long)corrects);
+	else
+		snprintf(detail, sizeof(detail), "%s", renews[0] ? "renewal" : cert_type);
+	rc = gc_ra_audit(c->ra, c->actor, GC_EV_RA_APPLIED, obj, true, detail);
 tx:
 	GC_GUARD_OUT(rc, ra_finish_tx(c, rc));
 	GC_GUARD_OUT(rc, app_json(c, id, &out, &org, &rb));
@@ -229,27 +316,57 @@ out:
 	return rc;
 }
 
+static json_t *app_list_row(struct call *c, struct gc_stmt *st)
+{
+	(void)c;
+	return app_row_json(st);
+}
+
+/* GET /api/applications: the B/D's, searched by name, branch, applicant number or
+ * requester; ?status, ?cert_type, ?mine=1 (the caller's own), ?decided_by_me=1 (the
+ * caller's decisions: their history). */
 gc_result ra_api_apps_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array();
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"status", "cert_type", "mine", "decided_by_me", NULL};
+	static const char *const statuses[] = {"pending", "approved", "submitted", "issued", "rejected", "failed", NULL};
+	static const char *const types[] = {"individual", "functional_unit", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"id", "a.id"}, {"requested_at", "a.requested_at"}, {"decided_at", "a.decided_at"},
+		{"status", "a.status"}, {"cert_type", "a.cert_type"}, {"requested_by", "ru.username"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "applications", .cols = APP_COLS, .from = APP_FROM, .base = "a.org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "a.id",
+		.search = "a.search LIKE lower(?) ESCAPE '\\'",
+		.search_binds = 1,
+	};
+	struct ra_query q;
+	const char *status, *type;
+	bool mine, decided;
 
-	GC_GUARD(ra_prep(c, "SELECT " APP_COLS APP_FROM " WHERE a.org_id = ? AND (CAST(? AS TEXT) IS NULL OR a.status = ?)"
-	                 " AND (? = 0 OR a.requested_by = ?) ORDER BY a.id DESC LIMIT 1000", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, c->req->q_status)) == GC_OK &&
-	    (rc = gc_stmt_bind_text(st, 3, c->req->q_status)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 4, c->req->q_mine && strcmp(c->req->q_mine, "1") == 0)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 5, c->me.id)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			json_array_append_new(a, app_row_json(st));
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
+	GC_GUARD(ra_q_choice(c, "cert_type", types, &type));
+	GC_GUARD(ra_q_flag(c, "mine", &mine));
+	GC_GUARD(ra_q_flag(c, "decided_by_me", &decided));
+	ra_q_int(&q, c->me.org_id);
+	if (status != NULL) {
+		ra_q_and(&q, "a.status = ?");
+		ra_q_text(&q, status);
 	}
-	return ra_reply(c, 200, a);
+	if (type != NULL) {
+		ra_q_and(&q, "a.cert_type = ?");
+		ra_q_text(&q, type);
+	}
+	if (mine) {
+		ra_q_and(&q, "a.requested_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	if (decided) {
+		ra_q_and(&q, "a.decided_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	return ra_q_reply(c, &q, app_list_row);
 }
 
 /* A business manager of the application's B/D, never its requester (§2.1.3 c). */
@@ -269,9 +386,10 @@ static gc_result check_verification(const char *cat, const char *record)
 		? "government_personnel_records"
 		: strcmp(cat, "agency_contract") == 0 ? "employment_records" : "contractor_agreement";
 
-	GC_ENSURE(strcmp(record, want) == 0, GC_E_REQUEST_FIELD,
-	          "record_checked: staff category %s is verified against %s (CPS §3.1.8.1), not %s", cat, want,
-	          record);
+	if (strcmp(record, want) != 0)
+		return ra_field_error("record_checked",
+		                      gc_fail(GC_E_REQUEST_FIELD, "record_checked: staff category %s is verified "
+		                              "against %s (CPS §3.1.8.1), not %s", cat, want, record));
 	return GC_OK;
 }
 
@@ -303,18 +421,21 @@ gc_result ra_api_app_approve(struct call *c, int64_t id)
 	GC_GUARD(ra_one_of("proof_type", proof, proofs));
 	GC_GUARD(ra_text_field(c->body, "record_checked", 40, true, &record));
 	GC_GUARD(ra_one_of("record_checked", record, records));
-	GC_ENSURE(unit || strcmp(cat, "functional_unit") != 0, GC_E_REQUEST_FIELD,
-	          "staff_category: functional_unit is for a g-Cert (Functional Unit) application only");
+	if (!unit && strcmp(cat, "functional_unit") == 0)
+		return ra_field_error("staff_category", gc_fail(GC_E_REQUEST_FIELD, "staff_category: functional_unit "
+		                                                "is for a g-Cert (Functional Unit) application only"));
 	if (strcmp(cat, "functional_unit") != 0)
 		GC_GUARD(check_verification(cat, record));
 	GC_GUARD(ra_text_field(c->body, "proof_ref_last4", 64, true, &last4));
-	GC_ENSURE(strlen(last4) <= 4, GC_E_REQUEST_FIELD,
-	          "proof_ref_last4: send only the last four characters of the proof number; a full HKID "
-	          "or passport number is never kept");
+	if (strlen(last4) > 4)
+		return ra_field_error("proof_ref_last4",
+		                      gc_fail(GC_E_REQUEST_FIELD, "proof_ref_last4: send only the last four characters "
+		                              "of the proof number; a full HKID or passport number is never kept"));
 	for (i = 0; last4[i]; i++)
-		GC_ENSURE((last4[i] >= '0' && last4[i] <= '9') || (last4[i] >= 'A' && last4[i] <= 'Z') ||
-		              (last4[i] >= 'a' && last4[i] <= 'z') || last4[i] == '(' || last4[i] == ')',
-		          GC_E_REQUEST_FIELD, "proof_ref_last4: letters, digits and brackets only");
+		if (!((last4[i] >= '0' && last4[i] <= '9') || (last4[i] >= 'A' && last4[i] <= 'Z') ||
+		      (last4[i] >= 'a' && last4[i] <= 'z') || last4[i] == '(' || last4[i] == ')'))
+			return ra_field_error("proof_ref_last4", gc_fail(GC_E_REQUEST_FIELD, "proof_ref_last4: letters, "
+			                                                 "digits and brackets only"));
 	GC_GUARD(gc_db_begin(c->ra->db));
 	GC_GUARD_OUT(rc, ra_prep(c, "UPDATE applications SET status = 'approved', decided_by = ?, decided_at = ?,"
 	                         " staff_category = ?, proof_type = ?, record_checked = ?, proof_last4 = ?"
@@ -344,17 +465,22 @@ out:
 static gc_result app_notify_reject(struct call *c, int64_t id, const char *reason)
 {
 	struct gc_stmt *st;
-	char subject[128], body[1024];
+	char subject[128], body[1024], subject_zh[128], body_zh[1024], obj[32], at[24];
 	bool row = false;
 	gc_result rc;
 
 	GC_GUARD(ra_prep(c, "SELECT u.email, p.number FROM applications a JOIN users u ON u.id = a.requested_by"
 	                 " JOIN applicants p ON p.id = a.applicant_id WHERE a.id = ?", &st));
 	if ((rc = gc_stmt_bind_int64(st, 1, id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		gc_ra_hk_time(c->now, at);
+		snprintf(obj, sizeof(obj), "application %lld", (long long)id);
 		snprintf(subject, sizeof(subject), "[g-Cert] application %lld rejected", (long long)id);
-		snprintf(body, sizeof(body), "Application %lld (applicant %s) was rejected by %s.\r\nReason: %s\r\n",
-		         (long long)id, gc_stmt_text(st, 1), c->me.username, reason);
-		rc = gc_ra_mail_queue(c->ra, gc_stmt_text(st, 0), subject, body);
+		snprintf(body, sizeof(body), "Application %lld (applicant %s) was rejected by %s on %s.\r\nReason: %s\r\n",
+		         (long long)id, gc_stmt_text(st, 1), c->me.username, at, reason);
+		snprintf(subject_zh, sizeof(subject_zh), "[政府電子證書] 申請 %lld 不獲批准", (long long)id);
+		snprintf(body_zh, sizeof(body_zh), "申請 %lld（申請人 %s）於 %s 被 %s 拒絕。\r\n原因：%s\r\n",
+		         (long long)id, gc_stmt_text(st, 1), at, c->me.username, reason);
+		rc = gc_ra_notify(c->ra, gc_stmt_text(st, 0), obj, subject, subject_zh, body, body_zh);
 	}
 	gc_stmt_free(st);
 	return rc;
@@ -391,4 +517,41 @@ out:
 	GC_GUARD(ra_finish_tx(c, rc));
 	GC_GUARD(app_json(c, id, &app, &org, &rb));
 	return ra_reply(c, 200, app);
+}
+
+/* GET /api/applications/{id}/timeline: what happened to the application, oldest first,
+ * from the RA's audit trail (applied, approved or rejected, sent, bound or refused by the
+ * CA), and the application that corrects it. */
+gc_result ra_api_app_timeline(struct call *c, int64_t id)
+{
+	struct gc_stmt *st;
+	char obj[32];
+	json_t *app, *events;
+	int64_t rb;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(ra_own_app(c, id, &app, &rb));
+	events = json_array();
+	snprintf(obj, sizeof(obj), "application %lld", (long long)id);
+	if ((rc = ra_prep(c, "SELECT at, actor, event, outcome, detail FROM audit_log WHERE object = ?"
+	                  " ORDER BY id LIMIT 100", &st)) == GC_OK) {
+		if ((rc = gc_stmt_bind_text(st, 1, obj)) == GC_OK)
+			while ((rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+				const char *actor = gc_stmt_text(st, 1);
+				json_array_append_new(events, json_pack("{s:o, s:s, s:s, s:b, s:s}", "at",
+				                                        ra_time_json(gc_stmt_int64(st, 0)), "by",
+				                                        strncmp(actor, "ra:", 3) == 0 ? actor + 3 : actor,
+				                                        "event", gc_stmt_text(st, 2), "success",
+				                                        strcmp(gc_stmt_text(st, 3), "success") == 0, "detail",
+				                                        gc_stmt_text(st, 4)));
+			}
+		gc_stmt_free(st);
+	}
+	if (rc != GC_OK) {
+		json_decref(events);
+		json_decref(app);
+		return rc;
+	}
+	return ra_reply(c, 200, json_pack("{s:o, s:o}", "application", app, "events", events));
 }

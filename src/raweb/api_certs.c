@@ -27,7 +27,12 @@ static const char *cert_status(struct call *c, const char *status, int64_t not_a
 	return strcmp(status, "active") == 0 && not_after <= c->now ? "expired" : status;
 }
 
-#define CERT_COLS "serial, subject_cn, cert_type, status, not_before, not_after, application_id, der, org_id"
+/* 9, 10: the certificate this one renews (§3.2) and the one that renewed it */
+#define CERT_COLS                                                                                  \
+	"serial, subject_cn, cert_type, status, not_before, not_after, application_id, der, org_id,"  \
+	" (SELECT ra.renews FROM applications ra WHERE ra.id = certificates.application_id) AS renews_of," \
+	" (SELECT rc.serial FROM certificates rc JOIN applications rb ON rb.id = rc.application_id"   \
+	"  WHERE rb.renews = certificates.serial ORDER BY rc.bound_at LIMIT 1) AS renewed_by_serial"
 
 static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 {
@@ -40,6 +45,10 @@ static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 	const unsigned char *der;
 	char *b64;
 
+	if (o != NULL) {
+		json_object_set_new(o, "renews", ra_text_or_null(st, 9));
+		json_object_set_new(o, "renewed_by", ra_text_or_null(st, 10));
+	}
 	if (o == NULL || !pem)
 		return o;
 	der = gc_stmt_blob(st, 7, &n);
@@ -63,23 +72,60 @@ static json_t *cert_row_json(struct call *c, struct gc_stmt *st, bool pem)
 	return o;
 }
 
+static json_t *cert_list_row(struct call *c, struct gc_stmt *st)
+{
+	return cert_row_json(c, st, false);
+}
+
+/* GET /api/certificates: the B/D's, searched by serial, name or email; ?status (expired
+ * is an active one past notAfter), ?cert_type. */
 gc_result ra_api_certs_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array();
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"status", "cert_type", NULL};
+	static const char *const statuses[] = {"active", "revocation_pending", "revoked", "expired", NULL};
+	static const char *const types[] = {"individual", "functional_unit", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"bound_at", "certificates.bound_at"}, {"not_after", "certificates.not_after"},
+		{"not_before", "certificates.not_before"}, {"subject_cn", "certificates.subject_cn"},
+		{"serial", "certificates.serial"}, {"status", "certificates.status"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "certificates", .cols = CERT_COLS, .from = " FROM certificates", .base = "org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "certificates.serial",
+		.search = "serial LIKE ? ESCAPE '\\' OR lower(subject_cn) LIKE ? ESCAPE '\\'"
+		          " OR lower(email) LIKE ? ESCAPE '\\'",
+		.search_binds = 3,
+	};
+	struct ra_query q;
+	const char *status, *type, *text = ra_arg(c, "q");
+	char serial[41];
 
-	GC_GUARD(ra_prep(c, "SELECT " CERT_COLS " FROM certificates WHERE org_id = ? ORDER BY bound_at DESC LIMIT 1000", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			json_array_append_new(a, cert_row_json(c, st, false));
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
+	GC_GUARD(ra_q_choice(c, "cert_type", types, &type));
+	ra_q_int(&q, c->me.org_id);
+	/* a whole serial, as pasted from a mail: the primary key, not a scan */
+	if (q.search && text != NULL && ra_serial_value(text, serial) == GC_OK) {
+		q.search = false;
+		ra_q_and(&q, "serial = ?");
+		ra_q_text(&q, serial);
 	}
-	return ra_reply(c, 200, a);
+	gc_err_clear();
+	if (status != NULL && strcmp(status, "expired") == 0) {
+		ra_q_and(&q, "status = 'active' AND not_after <= ?");
+		ra_q_int(&q, c->now);
+	} else if (status != NULL && strcmp(status, "active") == 0) {
+		ra_q_and(&q, "status = 'active' AND not_after > ?");
+		ra_q_int(&q, c->now);
+	} else if (status != NULL) {
+		ra_q_and(&q, "status = ?");
+		ra_q_text(&q, status);
+	}
+	if (type != NULL) {
+		ra_q_and(&q, "cert_type = ?");
+		ra_q_text(&q, type);
+	}
+	return ra_q_reply(c, &q, cert_list_row);
 }
 
 /* One certificate of the caller's B/D; *out with its PEM when asked. */
@@ -118,23 +164,25 @@ gc_result ra_api_cert_get(struct call *c, const char *seg)
 
 #define REV_COLS                                                                                   \
 	"r.id, r.serial, r.status, r.due, r.reason, r.note, ru.username, r.requested_at, du.username," \
-	" r.decided_at, r.decision_reason, r.error, r.org_id, r.requested_by"
+	" r.decided_at, r.decision_reason, r.error, r.org_id, r.requested_by, c.subject_cn, c.cert_type"
 #define REV_FROM                                                                                   \
-	" FROM revocations r JOIN users ru ON ru.id = r.requested_by LEFT JOIN users du ON du.id = r.decided_by"
+	" FROM revocations r JOIN users ru ON ru.id = r.requested_by LEFT JOIN users du ON du.id = r.decided_by" \
+	" JOIN certificates c ON c.serial = r.serial"
 
 static json_t *rev_row_json(struct call *c, struct gc_stmt *st)
 {
 	int64_t due = gc_stmt_int64(st, 3);
 	bool open = strcmp(gc_stmt_text(st, 2), "pending") == 0;
 
-	return json_pack("{s:I, s:s, s:s, s:o, s:b, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+	return json_pack("{s:I, s:s, s:s, s:o, s:b, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "id",
 	                 (json_int_t)gc_stmt_int64(st, 0), "serial", gc_stmt_text(st, 1), "status", gc_stmt_text(st, 2),
 	                 "due", ra_time_json(due - 1), "overdue", open && c->now >= due, "reason",
 	                 (json_int_t)gc_stmt_int64(st, 4), "note", gc_stmt_text(st, 5), "requested_by",
 	                 gc_stmt_text(st, 6), "requested_at", ra_time_json(gc_stmt_int64(st, 7)), "decided_by",
 	                 ra_text_or_null(st, 8), "decided_at",
 	                 gc_stmt_is_null(st, 9) ? json_null() : ra_time_json(gc_stmt_int64(st, 9)), "decision_reason",
-	                 ra_text_or_null(st, 10), "error", ra_text_or_null(st, 11));
+	                 ra_text_or_null(st, 10), "error", ra_text_or_null(st, 11), "subject_cn", gc_stmt_text(st, 14),
+	                 "cert_type", gc_stmt_text(st, 15));
 }
 
 gc_result ra_rev_json(struct call *c, int64_t id, json_t **out, int64_t *requested_by)
@@ -242,25 +290,50 @@ out:
 	return rc;
 }
 
+/* GET /api/revocations: the B/D's, searched by serial, subscriber or requester; ?status,
+ * ?mine=1, ?decided_by_me=1, ?overdue=1 (pending past the B/D's working days). */
 gc_result ra_api_revocations_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array();
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"status", "mine", "decided_by_me", "overdue", NULL};
+	static const char *const statuses[] = {"pending", "approved", "revoked", "rejected", "failed", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"id", "r.id"}, {"requested_at", "r.requested_at"}, {"due", "r.due"}, {"decided_at", "r.decided_at"},
+		{"status", "r.status"}, {"subject_cn", "c.subject_cn"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "revocations", .cols = REV_COLS, .from = REV_FROM, .base = "r.org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "r.id",
+		.search = "r.serial LIKE ? ESCAPE '\\' OR lower(c.subject_cn) LIKE ? ESCAPE '\\'"
+		          " OR lower(ru.username) LIKE ? ESCAPE '\\' OR lower(r.note) LIKE ? ESCAPE '\\'",
+		.search_binds = 4,
+	};
+	struct ra_query q;
+	const char *status;
+	bool mine, decided, overdue;
 
-	GC_GUARD(ra_prep(c, "SELECT " REV_COLS REV_FROM " WHERE r.org_id = ? AND (CAST(? AS TEXT) IS NULL OR r.status = ?)"
-	                 " ORDER BY r.id DESC LIMIT 1000", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, c->req->q_status)) == GC_OK &&
-	    (rc = gc_stmt_bind_text(st, 3, c->req->q_status)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			json_array_append_new(a, rev_row_json(c, st));
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
+	GC_GUARD(ra_q_flag(c, "mine", &mine));
+	GC_GUARD(ra_q_flag(c, "decided_by_me", &decided));
+	GC_GUARD(ra_q_flag(c, "overdue", &overdue));
+	ra_q_int(&q, c->me.org_id);
+	if (status != NULL) {
+		ra_q_and(&q, "r.status = ?");
+		ra_q_text(&q, status);
 	}
-	return ra_reply(c, 200, a);
+	if (mine) {
+		ra_q_and(&q, "r.requested_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	if (decided) {
+		ra_q_and(&q, "r.decided_by = ?");
+		ra_q_int(&q, c->me.id);
+	}
+	if (overdue) {
+		ra_q_and(&q, "r.status = 'pending' AND r.due <= ?");
+		ra_q_int(&q, c->now);
+	}
+	return ra_q_reply(c, &q, rev_row_json);
 }
 
 gc_result ra_api_revoke_decide(struct call *c, int64_t id, bool approve)
@@ -329,8 +402,9 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 	/* one result followed to the end, so that GC_OK is seen to come with every output */
 	*out = NULL;
 	GC_GUARD(ra_prep(c, "SELECT k.id, k.serial, k.status, u.username, k.reason, k.created_at, k.org_id, k.asked_by,"
-	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id)"
-	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by WHERE k.id = ?", &st));
+	                 " (SELECT count(*) FROM key_approvals a WHERE a.request = k.id), k.exported_at, c.subject_cn"
+	                 " FROM key_requests k JOIN users u ON u.id = k.asked_by JOIN certificates c ON c.serial = k.serial"
+	                 " WHERE k.id = ?", &st));
 	rc = gc_stmt_bind_int64(st, 1, id);
 	if (rc == GC_OK)
 		rc = gc_stmt_step(st, &row);
@@ -346,6 +420,11 @@ static gc_result key_req_json(struct call *c, int64_t id, json_t **out, int64_t 
 		                 "status", gc_stmt_text(st, 2), "asked_by", gc_stmt_text(st, 3), "reason",
 		                 gc_stmt_text(st, 4), "created_at", ra_time_json(gc_stmt_int64(st, 5)), "approvals",
 		                 (json_int_t)gc_stmt_int64(st, 8));
+		if (*out != NULL) {
+			json_object_set_new(*out, "exported_at", gc_stmt_is_null(st, 9) ? json_null()
+			                                                             : ra_time_json(gc_stmt_int64(st, 9)));
+			json_object_set_new(*out, "subject_cn", json_string(gc_stmt_text(st, 10)));
+		}
 	}
 	gc_stmt_free(st);
 	return rc;
@@ -394,26 +473,44 @@ gc_result ra_api_key_request(struct call *c)
 	return ra_reply(c, 201, out);
 }
 
+static json_t *key_list_row(struct call *c, struct gc_stmt *st)
+{
+	char status[16], serial[41];
+	json_t *o = NULL;
+	int64_t ab;
+
+	if (key_req_json(c, gc_stmt_int64(st, 0), &o, &ab, status, serial) != GC_OK) {
+		gc_err_clear();
+		return json_null();
+	}
+	return o;
+}
+
+/* GET /api/key-requests: the B/D's, searched by serial or reason; ?status. */
 gc_result ra_api_key_list(struct call *c)
 {
-	struct gc_stmt *st;
-	json_t *a = json_array(), *o;
-	int64_t ab;
-	char status[16], serial[41];
-	bool row;
-	gc_result rc;
+	static const char *const filters[] = {"status", NULL};
+	static const char *const statuses[] = {"pending", "approved", "exported", NULL};
+	static const struct ra_sort_key sorts[] = {
+		{"id", "k.id"}, {"created_at", "k.created_at"}, {"status", "k.status"}, {NULL, NULL},
+	};
+	static const struct ra_list_def def = {
+		.what = "key requests", .cols = "k.id", .from = " FROM key_requests k", .base = "k.org_id = ?",
+		.filters = filters, .sorts = sorts, .default_desc = true, .tiebreak = "k.id",
+		.search = "k.serial LIKE ? ESCAPE '\\' OR lower(k.reason) LIKE ? ESCAPE '\\'",
+		.search_binds = 2,
+	};
+	struct ra_query q;
+	const char *status;
 
-	GC_GUARD(ra_prep(c, "SELECT id FROM key_requests WHERE org_id = ? ORDER BY id DESC LIMIT 1000", &st));
-	if ((rc = gc_stmt_bind_int64(st, 1, c->me.org_id)) == GC_OK)
-		while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
-			if (key_req_json(c, gc_stmt_int64(st, 0), &o, &ab, status, serial) == GC_OK)
-				json_array_append_new(a, o);
-	gc_stmt_free(st);
-	if (rc != GC_OK) {
-		json_decref(a);
-		return rc;
+	GC_GUARD(ra_q_parse(c, &def, &q));
+	GC_GUARD(ra_q_choice(c, "status", statuses, &status));
+	ra_q_int(&q, c->me.org_id);
+	if (status != NULL) {
+		ra_q_and(&q, "k.status = ?");
+		ra_q_text(&q, status);
 	}
-	return ra_reply(c, 200, a);
+	return ra_q_reply(c, &q, key_list_row);
 }
 
 gc_result ra_api_key_approve(struct call *c, int64_t id)

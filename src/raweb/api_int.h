@@ -22,6 +22,7 @@ struct user {
 	char username[GC_RA_MAX_FIELD + 1];
 	bool bd_admin;
 	enum gc_ra_duty duty;
+	bool must_change; /* an initial or reset password: nothing but changing it is allowed */
 };
 
 struct call {
@@ -38,7 +39,7 @@ struct call {
 	int64_t now;
 };
 
-#define USER_COLS "id, username, name, email, bd_admin, duty, locked, org_id"
+#define USER_COLS "id, username, name, email, bd_admin, duty, locked, org_id, disabled, must_change, lang"
 
 /* responses, input, roles and sessions (api.c) */
 gc_result ra_reply(struct call *c, unsigned status, json_t *v) GC_MUST_CHECK;
@@ -47,6 +48,8 @@ json_t *ra_text_or_null(struct gc_stmt *st, int col);
 gc_result ra_prep(struct call *c, const char *sql, struct gc_stmt **st) GC_MUST_CHECK;
 gc_result ra_run_one(struct call *c, struct gc_stmt *st, const char *what) GC_MUST_CHECK;
 gc_result ra_finish_tx(struct call *c, gc_result rc) GC_MUST_CHECK;
+/* Names the request member rc (a failure) is about, for the error's "field"; returns rc. */
+gc_result ra_field_error(const char *field, gc_result rc);
 gc_result ra_body_object(struct call *c) GC_MUST_CHECK;
 gc_result ra_only_keys(json_t *obj, const char *where, const char *const *keys) GC_MUST_CHECK;
 gc_result ra_text_field(json_t *obj, const char *key, size_t max, bool required, const char **out) GC_MUST_CHECK;
@@ -59,6 +62,56 @@ bool ra_is_hex64(const char *s);
 json_t *ra_user_row_json(struct gc_stmt *st);
 gc_result ra_user_json(struct call *c, int64_t id, json_t **out) GC_MUST_CHECK;
 
+/* lists: search, filters, sorting and paging by the database (list.c) */
+#define RA_LIST_DEFAULT_PAGE 25   /* rows of a page when per_page is not given */
+#define RA_LIST_MAX_PAGE 100      /* the largest per_page */
+#define RA_LIST_MAX_PAGE_NO 100000 /* the largest page number */
+#define RA_LIST_MAX_SEARCH 64     /* characters of a search (q) */
+#define RA_Q_MAX_BINDS 16
+
+struct ra_sort_key {
+	const char *key, *sql; /* "requested_at" → "a.requested_at" */
+};
+
+struct ra_list_def {
+	const char *what;                 /* "applications", for messages */
+	const char *cols, *from;          /* " FROM …" */
+	const char *base;                 /* the WHERE condition of every query (its binds first) */
+	const char *const *filters;       /* the list's own query arguments */
+	const struct ra_sort_key *sorts;  /* NULL-terminated; the first is the default */
+	bool default_desc;
+	const char *tiebreak;             /* a unique column, so pages never overlap */
+	const char *search;               /* a condition with search_binds '?', each the pattern */
+	int search_binds;
+};
+
+struct ra_query {
+	const struct ra_list_def *def;
+	char where[1024];
+	struct {
+		const char *text; /* NULL: the integer */
+		int64_t i;
+	} binds[RA_Q_MAX_BINDS];
+	int nbinds;
+	char order[192];
+	int64_t page, per_page;
+	bool search;
+	char like[2 * 4 * 64 + 3];
+};
+
+typedef json_t *(*ra_row_fn)(struct call *, struct gc_stmt *);
+
+/* The value of a query argument ("" for "?key" alone), NULL when absent. */
+const char *ra_arg(struct call *c, const char *key);
+gc_result ra_q_parse(struct call *c, const struct ra_list_def *def, struct ra_query *q) GC_MUST_CHECK;
+/* Adds " AND (clause)" with its binds given next by ra_q_int / ra_q_text, in order. */
+void ra_q_and(struct ra_query *q, const char *clause);
+void ra_q_int(struct ra_query *q, int64_t v);
+void ra_q_text(struct ra_query *q, const char *v);
+gc_result ra_q_flag(struct call *c, const char *key, bool *on) GC_MUST_CHECK;
+gc_result ra_q_choice(struct call *c, const char *key, const char *const *allowed, const char **out) GC_MUST_CHECK;
+gc_result ra_q_reply(struct call *c, struct ra_query *q, ra_row_fn row_json) GC_MUST_CHECK;
+
 /* B/Ds and users (api_people.c) */
 gc_result ra_api_orgs(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_org_settings(struct call *c, const char *code) GC_MUST_CHECK;
@@ -68,6 +121,12 @@ gc_result ra_api_users_list(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_users_add(struct call *c) GC_MUST_CHECK;
 gc_result ra_api_user_roles(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_user_unlock(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_user_password(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_user_enable(struct call *c, int64_t id, bool enable) GC_MUST_CHECK;
+gc_result ra_api_me_password(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_me_lang(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_notifications(struct call *c) GC_MUST_CHECK;
+gc_result ra_api_notifications_read(struct call *c) GC_MUST_CHECK;
 
 /* applications (api_apps.c) */
 gc_result ra_own_app(struct call *c, int64_t id, json_t **out, int64_t *requested_by) GC_MUST_CHECK;
@@ -76,6 +135,7 @@ gc_result ra_api_apps_list(struct call *c) GC_MUST_CHECK;
 gc_result ra_may_decide(struct call *c, const char *what, int64_t requested_by) GC_MUST_CHECK;
 gc_result ra_api_app_approve(struct call *c, int64_t id) GC_MUST_CHECK;
 gc_result ra_api_app_reject(struct call *c, int64_t id) GC_MUST_CHECK;
+gc_result ra_api_app_timeline(struct call *c, int64_t id) GC_MUST_CHECK;
 
 /* certificates, revocations, key custody, use-time check (api_certs.c) */
 gc_result ra_api_certs_list(struct call *c) GC_MUST_CHECK;

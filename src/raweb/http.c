@@ -187,6 +187,21 @@ static void client_address(struct MHD_Connection *c, char *out, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct gc_ra_req *req = cls;
+
+	(void)kind;
+	if (req->nargs == GC_RA_MAX_ARGS) {
+		req->too_many_args = true;
+		return MHD_NO;
+	}
+	req->args[req->nargs].key = key;
+	req->args[req->nargs].value = value;
+	req->nargs++;
+	return MHD_YES;
+}
+
 static enum MHD_Result serve_api(struct gc_ra_http *h, struct MHD_Connection *c, const char *url, const char *method,
                                  struct upload *u)
 {
@@ -194,8 +209,6 @@ static enum MHD_Result serve_api(struct gc_ra_http *h, struct MHD_Connection *c,
 	char client[64];
 	struct gc_ra_req req = {
 		.method = method, .path = url, .body = u->body, .body_len = u->len,
-		.q_status = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "status"),
-		.q_mine = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "mine"),
 		.session = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, GC_RA_COOKIE),
 		.csrf = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
 		.auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
@@ -208,6 +221,7 @@ static enum MHD_Result serve_api(struct gc_ra_http *h, struct MHD_Connection *c,
 		return send_failure(c, gc_fail(GC_E_TOO_LARGE, "request body: larger than %s bytes; nothing was done", limit));
 	}
 	client_address(c, client, sizeof(client));
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
 	gc_ra_api(h->ra, &req, &resp);
 	return send_resp(c, &resp);
 }

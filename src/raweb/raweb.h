@@ -19,11 +19,19 @@
 
 #define GC_RA_COOKIE "gcert_ra_session"
 
+/* Query arguments of one request (?status=pending&page=2); more are refused. */
+#define GC_RA_MAX_ARGS 16
+
+struct gc_ra_arg {
+	const char *key, *value; /* value NULL for "?key" alone */
+};
+
 struct gc_ra_req {
 	const char *method;
 	const char *path;    /* decoded, starting with /api/ */
-	const char *q_status; /* ?status= */
-	const char *q_mine;   /* ?mine= */
+	struct gc_ra_arg args[GC_RA_MAX_ARGS];
+	int nargs;
+	bool too_many_args;  /* more than GC_RA_MAX_ARGS were sent */
 	const char *body;
 	size_t body_len;
 	const char *session;  /* the gcert_ra_session cookie */

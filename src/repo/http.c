@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -131,25 +132,78 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
  */
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, enum gc_code code,
                                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* What the client asked for in Accept: a browser (text/html) gets a page, a program
+ * that asks for JSON gets {"error": {"code", "message"}}, anything else the text line. */
+enum err_form { ERR_TEXT, ERR_HTML, ERR_JSON };
+
+static enum err_form error_form(struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	if (accept == NULL)
+		return ERR_TEXT;
+	if (strstr(accept, "application/json") != NULL)
+		return ERR_JSON;
+	return strstr(accept, "text/html") != NULL ? ERR_HTML : ERR_TEXT;
+}
+
+/* msg (NUL-terminated) as HTML text: & < > " escaped, into out (n bytes). */
+static void html_escape(const char *msg, char *out, size_t n)
+{
+	size_t k = 0;
+
+	for (; *msg != '\0' && k + 7 < n; msg++) {
+		const char *e = *msg == '&' ? "&amp;" : *msg == '<' ? "&lt;" : *msg == '>' ? "&gt;" : *msg == '"' ? "&quot;" : NULL;
+		if (e != NULL) {
+			memcpy(out + k, e, strlen(e));
+			k += strlen(e);
+		} else {
+			out[k++] = *msg;
+		}
+	}
+	out[k] = '\0';
+}
+
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, enum gc_code code,
                                   const char *fmt, ...)
 {
-	char *msg = malloc(1024);
+	enum err_form form = error_form(c);
+	char detail[900], esc[5 * 900 + 1];
+	char *msg = malloc(8192);
 	struct MHD_Response *r;
+	const char *type = T_TEXT;
+	json_t *j;
 	va_list ap;
-	int n, k;
+	int n;
 
 	if (msg == NULL)
 		return MHD_NO;
-	k = snprintf(msg, 1024, "%u %s: ", status, gc_code_name(code));
 	va_start(ap, fmt);
-	n = vsnprintf(msg + k, (size_t)(1024 - k), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	n = n < 0 ? k : k + n > 1022 ? 1022 : k + n;
-	msg[n++] = '\n';
+	if (form == ERR_JSON && (j = json_pack("{s:{s:s, s:s}}", "error", "code", gc_code_name(code), "message",
+	                                       detail)) != NULL) {
+		char *text = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+		n = snprintf(msg, 8192, "%s\n", text ? text : "{}");
+		free(text);
+		type = "application/json; charset=utf-8";
+	} else if (form == ERR_HTML) {
+		html_escape(detail, esc, sizeof(esc));
+		n = snprintf(msg, 8192, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+		             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		             "<title>%u: Hongkong Post g-Cert repository</title></head><body>"
+		             "<h1>%u: not available</h1><p>%s</p>"
+		             "<p><a href=\"/\">The repository's index</a> lists what is published (CPS §2).</p>"
+		             "</body></html>\n", status, status, esc);
+		type = "text/html; charset=utf-8";
+	} else {
+		n = snprintf(msg, 8192, "%u %s: %s\n", status, gc_code_name(code), detail);
+	}
+	n = n < 0 ? 0 : n > 8191 ? 8191 : n;
 	if ((r = from_buffer(msg, (size_t)n, true)) != NULL)
 		MHD_add_response_header(r, "X-Gcert-Error", gc_code_name(code));
-	return queue(c, status, r, T_TEXT, NULL, 0, NULL);
+	return queue(c, status, r, type, NULL, 0, NULL);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)

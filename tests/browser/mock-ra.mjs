@@ -77,6 +77,24 @@ function addWorkingDays(d, n) {
   return x.toISOString().slice(0, 10) + 'T15:59:59Z';
 }
 
+// A page of a list as the real service answers (docs/ra-api.md "Lists"): q searches the
+// row's JSON, the list's filters compare a member, sort/order/page/per_page as there.
+function listPage(url, rows, me) {
+  const a = url.searchParams;
+  let list = rows;
+  const q = (a.get('q') || '').toLowerCase();
+  if (q) list = list.filter((r) => JSON.stringify(r).toLowerCase().includes(q));
+  for (const k of ['status', 'cert_type']) if (a.get(k)) list = list.filter((r) => r[k] === a.get(k));
+  if (a.get('mine') === '1') list = list.filter((r) => r.requested_by === me.username);
+  if (a.get('decided_by_me') === '1') list = list.filter((r) => r.decided_by === me.username);
+  const sort = a.get('sort') || 'id';
+  const dir = a.get('order') === 'asc' ? 1 : -1;
+  list = [...list].sort((x, y) => (x[sort] > y[sort] ? dir : x[sort] < y[sort] ? -dir : 0));
+  const per = Math.min(100, Number(a.get('per_page')) || 25);
+  const page = Math.max(1, Number(a.get('page')) || 1);
+  return { items: list.slice((page - 1) * per, page * per), total: list.length, page, per_page: per, pages: Math.ceil(list.length / per) };
+}
+
 async function api(req, res, url) {
   const cookie = (req.headers.cookie || '').match(/gcert_ra_session=([0-9a-f]+)/);
   const sess = cookie ? sessions.get(cookie[1]) : null;
@@ -109,7 +127,7 @@ async function api(req, res, url) {
   if (m === 'GET' && p === '/api/orgs') return send(res, 200, [org]);
   if (p === '/api/users') {
     if (!has('bd_admin')) return err(res, 403, 'GC_E_RA_ROLE', 'only a B/D administrator manages users');
-    if (m === 'GET') return send(res, 200, users.map(pub));
+    if (m === 'GET') return send(res, 200, listPage(url, users.map(pub), me));
     if (!b.username || !b.password || !b.name) return err(res, 400, 'GC_E_RA_INPUT', 'username, name and password are required');
     if (users.some((x) => x.username === b.username)) return err(res, 409, 'GC_E_RA_EXISTS', `username ${b.username}: already taken`);
     const roles = b.roles || [];
@@ -138,12 +156,7 @@ async function api(req, res, url) {
     apps.push(a);
     return send(res, 201, a);
   }
-  if (p === '/api/applications' && m === 'GET') {
-    let list = apps;
-    if (url.searchParams.get('status')) list = list.filter((a) => a.status === url.searchParams.get('status'));
-    if (url.searchParams.get('mine')) list = list.filter((a) => a.requested_by === me.username);
-    return send(res, 200, list);
-  }
+  if (p === '/api/applications' && m === 'GET') return send(res, 200, listPage(url, apps, me));
   if ((mm = p.match(/^\/api\/applications\/(\d+)(?:\/(approve|reject))?$/))) {
     const a = apps[Number(mm[1]) - 1];
     if (!a) return err(res, 404, 'GC_E_RA_NOT_FOUND', `application ${mm[1]}: no such application`);
@@ -167,7 +180,7 @@ async function api(req, res, url) {
     Object.assign(a, { status: 'issued', serial, decided_by: me.username, decided_at: now() });
     return send(res, 200, a);
   }
-  if (p === '/api/certificates' && m === 'GET') return send(res, 200, certs.map(({ pem, ...c }) => c));
+  if (p === '/api/certificates' && m === 'GET') return send(res, 200, listPage(url, certs.map(({ pem, ...c }) => c), me));
   if ((mm = p.match(/^\/api\/certificates\/([0-9a-f]+)$/)) && m === 'GET') {
     const c = certs.find((x) => x.serial === mm[1]);
     return c ? send(res, 200, c) : err(res, 404, 'GC_E_RA_NOT_FOUND', `certificate ${mm[1]}: unknown`);
@@ -183,10 +196,7 @@ async function api(req, res, url) {
     revs.push(r);
     return send(res, 201, r);
   }
-  if (p === '/api/revocations' && m === 'GET') {
-    const st = url.searchParams.get('status');
-    return send(res, 200, revs.filter((r) => !st || r.status === st));
-  }
+  if (p === '/api/revocations' && m === 'GET') return send(res, 200, listPage(url, revs, me));
   if ((mm = p.match(/^\/api\/revocations\/(\d+)\/(approve|reject)$/)) && m === 'POST') {
     const r = revs[Number(mm[1]) - 1];
     if (!r) return err(res, 404, 'GC_E_RA_NOT_FOUND', `revocation ${mm[1]}: unknown`);
@@ -204,7 +214,10 @@ async function api(req, res, url) {
     return send(res, 200, r);
   }
   const officer = has('bd_admin') || has('business_manager');
-  if (p === '/api/key-requests' && m === 'GET') return send(res, 200, keyReqs.map(({ approvers, ...k }) => k).reverse());
+  if (p === '/api/key-requests' && m === 'GET') return send(res, 200, listPage(url, keyReqs.map(({ approvers, ...k }) => k), me));
+  if (p === '/api/notifications' && m === 'GET') return send(res, 200, listPage(url, [], me));
+  if (p === '/api/notifications/read' && m === 'POST') return send(res, 200, { marked_read: 0 });
+  if (p === '/api/me/lang' && m === 'POST') { me.lang = b.lang; return send(res, 200, pub(me)); }
   if (p === '/api/key-requests' && m === 'POST') {
     if (!officer) return err(res, 403, 'GC_E_RA_FORBIDDEN', 'key-requests: only a B/D administrator or business manager asks for a key (App. E II)');
     if (!certs.some((c) => c.serial === b.serial)) return err(res, 404, 'GC_E_NOT_FOUND', `serial: ${b.serial} is no certificate of your B/D`);

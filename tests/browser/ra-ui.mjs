@@ -164,6 +164,8 @@ try {
     await ready('login');
     assert.equal(await page.getAttribute('html', 'lang'), 'en');
     assert.equal(await page.locator('h1').textContent(), 'Log in');
+    // a first visit is not told that a session ended (issue 17 item 6)
+    assert.equal(await page.locator('main .notice, main [role=alert]:visible').count(), 0, 'no notice on a first visit');
     await assertLabelled();
     await shot('01-login');
   });
@@ -209,11 +211,30 @@ try {
     assert.equal(await page.evaluate(() => document.activeElement.name), 'terms_accepted', 'focus moves to the field in error');
   });
 
+  await step('the form checks the CA\'s CPS rules before sending: 陳大文 is refused beside the name field', async () => {
+    const form = page.locator('#apply-form');
+    await form.getByLabel(/subscriber terms/).check();
+    await form.getByLabel('Name on the certificate').fill('陳大文');
+    await form.getByRole('button', { name: 'Submit application' }).click();
+    const err = form.locator('[data-field="name"] .field-error');
+    await err.waitFor();
+    const text = await err.textContent();
+    assert.match(text, /CPS App\. B note 1: surname in capitals/, text);
+    assert.doesNotMatch(text, /GC_E_|request application/, 'no internal code or request label shown to staff');
+    assert.equal(await err.getAttribute('data-code'), 'GC_E_REQUEST_FIELD');
+    assert.equal(await form.getByLabel('Name on the certificate').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'name', 'focus on the field in error');
+    const mine = await apiInPage('GET', '/api/applications?mine=1');
+    assert.equal(mine.json.total, 0, 'nothing was stored');
+    await shot('02a-name-refused');
+    await form.getByLabel('Name on the certificate').fill(SUBJECT);
+  });
+
   await step('the Requester applies for a g-Cert (Individual), 2 years; it is pending', async () => {
     const form = page.locator('#apply-form');
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit application' }).click();
-    await page.locator('.notice', { hasText: 'submitted' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'submitted' }).waitFor();
     const row = page.locator('#my-applications tr', { hasText: SUBJECT });
     await row.waitFor();
     state.appId = Number(await row.getAttribute('data-application'));
@@ -271,7 +292,14 @@ try {
     assert.ok(!nav.includes('My requests'), `a Business Manager does not apply: ${nav}`);
   });
 
-  await step('the application waits with its details and the identity verification form', async () => {
+  await step('the application waits in a compact list, oldest first, and opens for review', async () => {
+    const rows = page.locator('#pending-applications-list tbody tr');
+    const ids = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application)));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), `oldest first: ${ids}`);
+    assert.equal(await page.locator('article.application').count(), 0, 'no card before a review is opened');
+    await unready();
+    await page.locator(`#pending-applications-list tr[data-application="${state.appId}"] [data-action=review]`).click();
+    await ready('approvals');
     const card = page.locator(`article[data-application="${state.appId}"]`);
     await card.waitFor();
     assert.match(await card.textContent(), new RegExp(SUBJECT));
@@ -297,7 +325,9 @@ try {
     await card.getByRole('button', { name: 'Approve' }).click();
     const recErr = card.locator('[data-field="record_checked"] .field-error');
     await recErr.waitFor();
-    assert.match(await recErr.textContent(), /record_checked: .*3\.1\.8\.1.*\(GC_E_\w+\)/);
+    assert.match(await recErr.textContent(), /3\.1\.8\.1/);
+    assert.doesNotMatch(await recErr.textContent(), /civil_servant|_records|contractor_agreement/, 'API values in the page\'s words');
+    assert.doesNotMatch(await recErr.textContent(), /GC_E_/);
     assert.equal(await card.getByLabel('Record checked against').getAttribute('aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.name), 'record_checked');
     await card.getByLabel('Record checked against').selectOption('government_personnel_records');
@@ -309,7 +339,7 @@ try {
     await unready();
     await card.getByRole('button', { name: 'Approve' }).click();
     await ready('approvals');
-    const notice = page.locator('.notice');
+    const notice = page.locator('main > .notice');
     await notice.waitFor();
     assert.match(await notice.textContent(), new RegExp(`Application ${state.appId} approved: Issued`), await notice.textContent());
     assert.equal(await page.locator(`article[data-application="${state.appId}"]`).count(), 0, 'no longer waiting');
@@ -321,6 +351,9 @@ try {
   });
 
   await step('the Business Manager rejects the Functional Unit application with a reason', async () => {
+    await unready();
+    await page.locator(`#pending-applications-list tr[data-application="${state.fuId}"] [data-action=review]`).click();
+    await ready('approvals');
     const card = page.locator(`article[data-application="${state.fuId}"]`);
     await card.getByRole('button', { name: 'Reject' }).click();
     assert.equal((await card.locator('form.reject .field-error').textContent()).trim(), 'This field is required.', 'a rejection needs a reason');
@@ -328,7 +361,7 @@ try {
     await unready();
     await card.getByRole('button', { name: 'Reject' }).click();
     await ready('approvals');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Application ${state.fuId} rejected`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Application ${state.fuId} rejected`));
     const a = await apiInPage('GET', `/api/applications/${state.fuId}`);
     assert.equal(a.json.status, 'rejected');
     assert.equal(a.json.reason, 'unit name not on the B/D establishment');
@@ -353,8 +386,10 @@ try {
   });
 
   await step('the language switch turns the labels into Traditional Chinese and back', async () => {
+    await unready();
     await page.locator('#lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'zh-Hant');
+    await ready('certificates');
     assert.equal(await page.locator('h1').textContent(), '證書');
     const nav = await page.locator('#nav a').allTextContents();
     assert.ok(nav.includes('待批核') && nav.includes('證書'), `nav: ${nav}`);
@@ -368,8 +403,10 @@ try {
     await page.reload();
     await ready('certificates');
     assert.equal(await page.getAttribute('html', 'lang'), 'zh-Hant');
+    await unready();
     await page.locator('#lang-switch').click();
     await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await ready('certificates');
     assert.equal(await page.locator('h1').textContent(), 'Certificates');
     await logout();
   });
@@ -382,12 +419,12 @@ try {
     const form = page.locator('#key-request-form');
     await form.getByRole('button', { name: 'Ask' }).click();
     assert.equal((await form.locator('[data-field="serial"] .field-error').textContent()).trim(), 'This field is required.');
-    await form.getByLabel('Certificate serial number').selectOption(state.serial);
+    await form.getByLabel('Certificate serial number').fill(state.serial);
     await form.getByLabel('Reason').fill('the officer left; the unit needs the mailbox key');
     await unready();
     await form.getByRole('button', { name: 'Ask' }).click();
     await ready('custody');
-    assert.match(await page.locator('.notice').textContent(), /Key request \d+ recorded/);
+    assert.match(await page.locator('main > .notice').textContent(), /Key request \d+ recorded/);
     const row = page.locator('#key-requests tr', { hasText: state.serial });
     state.keyId = Number(await row.getAttribute('data-key-request'));
     assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'pending');
@@ -405,14 +442,15 @@ try {
     await unready();
     await row.getByRole('button', { name: /Approve/ }).click();
     await ready('custody');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Key request ${state.keyId} approved`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Key request ${state.keyId} approved`));
     row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
     assert.match(await row.textContent(), /1 \/ 2/);
     // the same officer again: the API's refusal is shown beside the button
     await row.getByRole('button', { name: /Approve/ }).click();
     const err = row.locator('.form-error');
     await err.waitFor();
-    assert.match(await err.textContent(), /GC_E_/);
+    assert.ok((await err.textContent()).length > 10, 'the refusal is explained');
+    assert.doesNotMatch(await err.textContent(), /GC_E_/, 'no internal code shown');
     await shot('11-key-custody-refused');
     await logout();
     await login('bm2', PASS, 'approvals');
@@ -430,13 +468,26 @@ try {
     await goto('custody');
     const row = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
     await row.getByLabel('Passphrase to encrypt the PKCS#12 file').fill(P12_PASS);
-    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: 'Export' }).click()]);
+    await row.getByLabel('Passphrase again').fill(`${P12_PASS}x`);
+    await row.getByRole('button', { name: 'Export' }).click();
+    assert.match(await row.locator('[data-field="passphrase2"] .field-error').textContent(), /differ/, 'a mistyped passphrase is caught');
+    await row.getByLabel('Passphrase again').fill(P12_PASS);
+    await row.getByRole('button', { name: 'Export' }).click();
+    const dlg = page.locator('dialog[data-dialog=confirm]');
+    await dlg.waitFor();
+    assert.match(await dlg.textContent(), /exported once only/);
+    await unready();
+    const [download] = await Promise.all([page.waitForEvent('download'), dlg.getByRole('button', { name: 'Export' }).click()]);
     assert.equal(download.suggestedFilename(), `${state.serial}.p12`);
     const file = path.join(OUT, `${state.serial}.p12`);
     await download.saveAs(file);
     assert.ok(fs.statSync(file).size > 0);
     console.log(`# PKCS#12: ${file}`);
-    await page.locator('.notice', { hasText: 'exported' }).waitFor();
+    await ready('custody');
+    await page.locator('main > .notice', { hasText: 'exported' }).waitFor();
+    const after = page.locator(`#key-requests tr[data-key-request="${state.keyId}"]`);
+    assert.equal(await after.locator('[data-status]').getAttribute('data-status'), 'exported');
+    assert.equal(await after.locator('input[type=password]').count(), 0, 'an exported key offers no export form');
     await shot('12-key-exported');
     await logout();
   });
@@ -461,7 +512,7 @@ try {
     await form.getByLabel('Validity').selectOption('3');
     await form.getByLabel(/subscriber terms/).check();
     await form.getByRole('button', { name: 'Submit renewal' }).click();
-    await page.locator('.notice', { hasText: 'submitted' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'submitted' }).waitFor();
     const rows = page.locator('#my-applications tr', { hasText: SUBJECT });
     assert.equal(await rows.count(), 2);
     const id = Math.max(...await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application))));
@@ -478,16 +529,31 @@ try {
     const form = page.locator('#revoke-form');
     await form.waitFor();
     assert.match(await form.locator('h2').textContent(), new RegExp(state.serial));
+    assert.equal(await form.locator('[data-subscriber]').textContent(), SUBJECT, 'the form names the subscriber');
     await form.getByLabel('Reason for revocation').selectOption('3');
     await form.getByLabel('Note (optional)').fill('moved to another B/D');
     await form.getByRole('button', { name: 'Send revocation request' }).click();
-    const notice = page.locator('.notice');
+    let dlg = page.locator('dialog[data-dialog=confirm]');
+    await dlg.waitFor();
+    assert.match(await dlg.textContent(), new RegExp(SUBJECT));
+    assert.match(await dlg.textContent(), /g-Cert \(Individual\)/);
+    assert.match(await dlg.textContent(), /permanent/);
+    await shot('08a-revocation-confirm');
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    await dlg.waitFor({ state: 'detached' });
+    assert.equal((await apiInPage('GET', `/api/certificates/${state.serial}`)).json.status, 'active', 'cancelled: nothing sent');
+    await form.getByRole('button', { name: 'Send revocation request' }).click();
+    dlg = page.locator('dialog[data-dialog=confirm]');
+    await dlg.getByRole('button', { name: 'Yes, ask for revocation' }).click();
+    const notice = page.locator('main > .notice');
     await notice.waitFor();
     assert.match(await notice.textContent(), /Revocation request \d+ sent; a Business Manager must approve it by \d\d\/\d\d\/\d{4}/, await notice.textContent());
     assert.equal(await page.locator(`#my-certificates tr[data-serial="${state.serial}"] [data-status]`).getAttribute('data-status'), 'revocation_pending');
     const rev = page.locator('#my-revocations tr', { hasText: state.serial });
     assert.equal(await rev.locator('[data-status]').getAttribute('data-status'), 'pending');
     assert.match(await rev.textContent(), /Details or duties changed/);
+    assert.match(await rev.textContent(), new RegExp(SUBJECT), 'the row names the subscriber');
+    assert.match(await rev.textContent(), /moved to another B\/D/, 'and keeps the note');
     await shot('08-revocation-requested');
     await logout();
   });
@@ -500,11 +566,20 @@ try {
     assert.match(await row.textContent(), /\d\d\/\d\d\/\d{4}/, 'due date shown');
     assert.equal(await row.locator('[data-overdue]').getAttribute('data-overdue'), 'false');
     assert.match(await row.textContent(), /On time/);
+    assert.match(await row.textContent(), new RegExp(SUBJECT), 'the subscriber is shown');
+    assert.match(await row.textContent(), /g-Cert \(Individual\)/, 'and the type');
+    assert.match(await row.textContent(), /moved to another B\/D/, 'and the requester\'s note');
     await shot('09-revocation-waiting');
-    await unready();
     await row.getByRole('button', { name: /Approve/ }).click();
+    const dlg = page.locator('dialog[data-dialog=confirm]');
+    await dlg.waitFor();
+    assert.match(await dlg.textContent(), new RegExp(SUBJECT));
+    assert.match(await dlg.textContent(), /cannot be undone/);
+    await shot('09a-revocation-approve-confirm');
+    await unready();
+    await dlg.getByRole('button', { name: 'Revoke permanently' }).click();
     await ready('approvals');
-    assert.match(await page.locator('.notice').textContent(), new RegExp(`Revocation ${state.revId} approved: the certificate is no longer used; (Revoked by the CA|Approved; sent to the CA)`));
+    assert.match(await page.locator('main > .notice').textContent(), new RegExp(`Revocation ${state.revId} approved: the certificate is no longer used; (Revoked by the CA|Approved; sent to the CA)`));
     assert.equal(await page.locator('#pending-revocations tr', { hasText: state.serial }).count(), 0);
   });
 
@@ -516,6 +591,144 @@ try {
     assert.equal(status, 'revoked', `status after the approved revocation: ${status}`);
     assert.match(await row.textContent(), /Revoked/);
     await shot('10-revoked');
+    await logout();
+  });
+
+  await step('a CA refusal after approval is shown as a refusal, not a success', async () => {
+    // the renewal waited while its certificate was revoked: the CA refuses it (CPS §3.2)
+    await login('bm1', PASS, 'approvals');
+    await unready();
+    await page.locator(`#pending-applications-list tr[data-application="${state.renewalId}"] [data-action=review]`).click();
+    await ready('approvals');
+    const card = page.locator(`article[data-application="${state.renewalId}"]`);
+    await card.getByLabel('Staff category (CPS §3.1.8.1)').selectOption('civil_servant');
+    await card.getByLabel('Proof of identity').selectOption('hkid');
+    await card.getByLabel('Last four characters of the proof number').fill('567A');
+    await unready();
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await ready('approvals');
+    const notice = page.locator('main > .notice');
+    await notice.waitFor();
+    assert.equal(await notice.getAttribute('class'), 'notice notice-error', 'a refusal is red, not green');
+    assert.equal(await notice.getAttribute('role'), 'alert');
+    assert.match(await notice.textContent(), new RegExp(`Application ${state.renewalId} was refused by the CA: .*revoked`), await notice.textContent());
+    assert.match(await notice.textContent(), /can correct it/);
+    assert.doesNotMatch(await notice.textContent(), /GC_E_|approved:/);
+    await shot('05a-refused-by-ca');
+    const hist = page.locator(`#decided-applications tr[data-application="${state.renewalId}"]`);
+    assert.equal(await hist.locator('[data-status]').getAttribute('data-status'), 'failed', 'in the "decided by me" history');
+    await logout();
+  });
+
+  await step('the Requester corrects the refused application and sends it again', async () => {
+    await login('req1', PASS, 'requests');
+    const row = page.locator(`#my-applications tr[data-application="${state.renewalId}"]`);
+    assert.equal(await row.locator('[data-status]').getAttribute('data-status'), 'failed');
+    assert.match(await row.textContent(), /Refused by the CA: .*revoked/);
+    await row.getByRole('button', { name: /Correct and send again/ }).click();
+    const form = page.locator('#apply-form');
+    await form.locator('h2', { hasText: `Correct application ${state.renewalId}` }).waitFor();
+    assert.match(await form.locator('[data-refusal]').textContent(), /revoked/);
+    // the CA named "renews": the message sits beside that field, the focus on it
+    const renewsErr = form.locator('[data-field="renews"] .field-error');
+    await renewsErr.waitFor();
+    assert.match(await renewsErr.textContent(), /revoked/);
+    assert.equal(await form.getByLabel('Name on the certificate').inputValue(), SUBJECT, 'the details are carried over');
+    await shot('05b-correct-refused');
+    await form.getByLabel(/A renewal of certificate/).uncheck();
+    await form.getByLabel(/subscriber terms/).check();
+    await form.getByRole('button', { name: 'Submit application' }).click();
+    await page.locator('main > .notice', { hasText: `corrects application ${state.renewalId}` }).waitFor();
+    const old = page.locator(`#my-applications tr[data-application="${state.renewalId}"]`);
+    assert.match(await old.textContent(), /Corrected by application \d+/);
+    const fixed = (await apiInPage('GET', `/api/applications/${state.renewalId}`)).json.corrected_by;
+    const a = await apiInPage('GET', `/api/applications/${fixed}`);
+    assert.equal(a.json.status, 'pending');
+    assert.equal(a.json.corrects, state.renewalId);
+    assert.equal(a.json.renews, null);
+    // the refused application's history, from the audit trail
+    await old.getByRole('button', { name: /History/ }).click();
+    const tl = page.locator('dialog[data-dialog=timeline]');
+    await tl.waitFor();
+    const events = await tl.locator('li').evaluateAll((lis) => lis.map((li) => li.dataset.event));
+    assert.deepEqual(events, ['ra.application_submitted', 'ra.application_approved', 'ra.request_sent', 'ra.ca_rejected'], `timeline: ${events}`);
+    assert.match(await tl.textContent(), /Corrected by application/);
+    await shot('05c-timeline');
+    await tl.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await step('lists are searched, filtered, sorted and paged by the server', async () => {
+    // enough applications for two pages of five
+    for (let i = 0; i < 6; i++) {
+      const r = await apiInPage('POST', '/api/applications', {
+        cert_type: 'functional_unit', validity_years: 1, terms_accepted: true,
+        subject: { name: `Paging Unit ${i} ${process.pid}`, branch: 'Infrastructure Division', branch_abbr: 'INFRA', branch_zh: '基礎設施科', category: 'Functional Unit' },
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.json));
+    }
+    await goto('requests');
+    const list = page.locator('[data-list="my-applications"]');
+    const waitList = () => page.waitForSelector('[data-list="my-applications"]:not([data-loading])');
+    await list.getByLabel('Rows per page').selectOption('5');
+    await waitList();
+    assert.equal(await list.locator('tbody tr').count(), 5);
+    assert.match(await list.locator('.pager-info').textContent(), /Page 1 of 2/);
+    await list.getByRole('button', { name: 'Next page' }).click();
+    await waitList();
+    assert.match(await list.locator('.pager-info').textContent(), /Page 2 of 2/);
+    // search: the server finds the rows, the pager counts them
+    await list.getByLabel(/Search by name/).fill('Paging Unit 3');
+    await list.getByRole('button', { name: 'Search' }).click();
+    await waitList();
+    assert.equal(await list.locator('tbody tr').count(), 1);
+    assert.match(await list.locator('tbody tr').textContent(), /Paging Unit 3/);
+    // filter by status
+    await list.getByLabel(/Search by name/).fill('');
+    await list.getByRole('button', { name: 'Search' }).click();
+    await waitList();
+    await list.getByLabel('Status').selectOption('failed');
+    await waitList();
+    const statuses = await list.locator('tbody [data-status]').evaluateAll((els) => els.map((e) => e.dataset.status));
+    assert.deepEqual(statuses, ['failed']);
+    await list.getByLabel('Status').selectOption('');
+    await waitList();
+    // sort by No., ascending then descending
+    await list.getByRole('button', { name: /^No\./ }).click();
+    await waitList();
+    let ids = await list.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application)));
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b), `ascending: ${ids}`);
+    assert.equal(await list.locator('th[aria-sort=ascending]').count(), 1);
+    await list.getByRole('button', { name: /^No\./ }).click();
+    await waitList();
+    ids = await list.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.application)));
+    assert.deepEqual(ids, [...ids].sort((a, b) => b - a), `descending: ${ids}`);
+    await shot('16-list-controls');
+    // the certificates page: by status
+    await goto('certificates');
+    const certs = page.locator('[data-list="certificates"]');
+    await certs.getByLabel('Status').selectOption('revoked');
+    await page.waitForSelector('[data-list="certificates"]:not([data-loading])');
+    assert.equal(await certs.locator(`tr[data-serial="${state.serial}"]`).count(), 1);
+    assert.equal(await certs.locator('tbody [data-status]:not([data-status=revoked])').count(), 0);
+    await certs.getByLabel('Status').selectOption('');
+    await page.waitForSelector('[data-list="certificates"]:not([data-loading])');
+  });
+
+  await step('the Requester\'s notifications: what the RA mailed, unread counted', async () => {
+    await goto('account');
+    const rows = page.locator('#notifications tbody tr');
+    await rows.first().waitFor();
+    const text = await page.locator('#notifications').textContent();
+    assert.match(text, /certificate issued/);
+    assert.match(text, /refused by the CA/);
+    assert.match(text, /HKT/, 'times in Hong Kong time');
+    const badge = page.locator('#nav [data-unread]');
+    assert.ok(Number(await badge.getAttribute('data-unread')) >= 2, 'unread count in the navigation');
+    await shot('17-notifications');
+    await unready();
+    await page.getByRole('button', { name: 'Mark all as read' }).click();
+    await ready('account');
+    assert.equal(await page.locator('#nav [data-unread]').count(), 0);
     await logout();
   });
 
@@ -531,11 +744,11 @@ try {
     await form.getByLabel('Initial password').fill(PASS);
     await form.getByLabel('Requester').check();
     await form.getByRole('button', { name: 'Add user' }).click();
-    await page.locator('.notice', { hasText: `User ${user} added.` }).waitFor();
+    await page.locator('main > .notice', { hasText: `User ${user} added.` }).waitFor();
     const row = page.locator(`#users tr[data-user="${user}"]`);
     assert.match(await row.textContent(), /Requester/);
     // the UI offers one duty only; the API refuses both when forced (CPS §2.1.3 c)
-    const users = (await apiInPage('GET', '/api/users')).json;
+    const users = (await apiInPage('GET', '/api/users?q=' + user)).json.items;
     const u = users.find((x) => x.username === user);
     const r = await apiInPage('POST', `/api/users/${u.id}/roles`, { roles: ['requester', 'business_manager'] });
     assert.equal(r.status, 403, JSON.stringify(r));
@@ -546,9 +759,9 @@ try {
     await unready();
     await row.getByRole('button', { name: 'Save duty' }).click();
     await ready('users');
-    await page.locator('.notice', { hasText: `Roles of ${user} saved.` }).waitFor();
+    await page.locator('main > .notice', { hasText: `Roles of ${user} saved.` }).waitFor();
     assert.match(await page.locator(`#users tr[data-user="${user}"]`).textContent(), /Business Manager/);
-    const after = (await apiInPage('GET', '/api/users')).json.find((x) => x.username === user);
+    const after = (await apiInPage('GET', '/api/users?q=' + user)).json.items.find((x) => x.username === user);
     assert.deepEqual(after.roles, ['business_manager']);
     await shot('13-users');
     await logout();
@@ -567,17 +780,70 @@ try {
     await login(state.newUser, PASS);
     const err = page.locator('.field-error:visible, .form-error:visible').first();
     await err.waitFor();
-    assert.match(await err.textContent(), /GC_E_RA_LOCKED/);
+    assert.match(await err.textContent(), /locked/);
+    assert.doesNotMatch(await err.textContent(), /GC_E_/);
     await shot('14-locked');
     await login('admin1', PASS, 'users');
     const row = page.locator(`#users tr[data-user="${state.newUser}"]`);
-    assert.match(await row.textContent(), /yes/);
+    assert.equal(await row.locator('[data-flag=locked]').count(), 1);
     await unready();
     await row.getByRole('button', { name: /Unlock/ }).click();
     await ready('users');
-    await page.locator('.notice', { hasText: 'unlocked' }).waitFor();
+    await page.locator('main > .notice', { hasText: 'unlocked' }).waitFor();
     await logout();
-    await login(state.newUser, PASS, 'approvals');
+    // an initial password is changed before anything else (issue 17 item 8)
+    await login(state.newUser, PASS, 'account');
+    assert.equal(await page.locator('[data-forced]').count(), 1);
+    const nav = await page.locator('#nav a').allTextContents();
+    assert.deepEqual(nav, ['My account'], `only the account page: ${nav}`);
+    const forced = await apiInPage('GET', '/api/certificates');
+    assert.equal(forced.status, 403);
+    const form = page.locator('#password-form');
+    await form.getByLabel('Current password').fill(PASS);
+    await form.getByLabel('New password', { exact: true }).fill(`${PASS}-new`);
+    await form.getByLabel('New password again').fill(`${PASS}-new`);
+    await shot('15-forced-password-change');
+    await unready();
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await ready('approvals');
+    state.newPass = `${PASS}-new`;
+    await logout();
+  });
+
+  await step('the B/D administrator resets a password and disables an account, confirmed', async () => {
+    await login('admin1', PASS, 'users');
+    let row = page.locator(`#users tr[data-user="${state.newUser}"]`);
+    await row.locator('summary').click();
+    await row.getByLabel(`New temporary password for ${state.newUser}`).fill(`${PASS}-tmp`);
+    await unready();
+    await row.getByRole('button', { name: 'Reset password' }).click();
+    await ready('users');
+    await page.locator('main > .notice', { hasText: `The password of ${state.newUser} has been reset` }).waitFor();
+    row = page.locator(`#users tr[data-user="${state.newUser}"]`);
+    assert.equal(await row.locator('[data-flag=must-change]').count(), 1);
+    await row.getByRole('button', { name: `Disable ${state.newUser}` }).click();
+    const dlg = page.locator('dialog[data-dialog=confirm]');
+    await dlg.waitFor();
+    assert.match(await dlg.textContent(), /cannot log in/);
+    await unready();
+    await dlg.getByRole('button', { name: 'Disable' }).click();
+    await ready('users');
+    row = page.locator(`#users tr[data-user="${state.newUser}"]`);
+    assert.equal(await row.locator('[data-flag=disabled]').count(), 1);
+    assert.equal(await page.locator(`#users tr[data-user="admin1"] [data-action=disable]`).count(), 0, 'no way to disable oneself');
+    await shot('18-users-managed');
+    await logout();
+    await login(state.newUser, `${PASS}-tmp`);
+    const err = page.locator('.form-error:visible').first();
+    await err.waitFor();
+    assert.match(await err.textContent(), /disabled/);
+    await login('admin1', PASS, 'users');
+    await unready();
+    const again = page.locator(`#users tr[data-user="${state.newUser}"]`);
+    if (!(await again.locator('details').getAttribute('open') !== null)) await again.locator('summary').click();
+    await again.getByRole('button', { name: `Enable ${state.newUser}` }).click();
+    await ready('users');
+    assert.equal(await page.locator(`#users tr[data-user="${state.newUser}"] [data-flag=disabled]`).count(), 0);
     await logout();
   });
 
@@ -592,6 +858,53 @@ try {
     await login('req1', PASS, 'requests');
     assert.equal(await page.locator('main [role=alert]:visible').count(), 0, 'the notice is gone after a new login');
     await logout();
+  });
+
+  await step('every page in both languages at 1280 and 390 px: no overflow, the header on one line', async () => {
+    const problems = [];
+    const who = [
+      [null, ['login']],
+      ['req1', ['requests', 'certificates', 'account']],
+      ['bm1', ['approvals', 'custody']],
+      ['admin1', ['users']],
+    ];
+    for (const [user, routes] of who) {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.evaluate(() => localStorage.setItem('gcert-ra-lang', 'en'));
+      if (user) await login(user, PASS, routes[0]);
+      for (const lng of ['en', 'zh-Hant']) {
+        await page.evaluate((l) => localStorage.setItem('gcert-ra-lang', l), lng);
+        for (const [w, hgt] of [[1280, 900], [390, 844]]) {
+          await page.setViewportSize({ width: w, height: hgt });
+          for (const route of routes) {
+            // a fresh load, so the language kept in localStorage is the one read
+            await page.goto(`${BASE}/#/${route}`);
+            await unready();
+            await page.reload();
+            await ready(route);
+            await page.waitForFunction((l) => document.documentElement.lang === l, lng);
+            await page.waitForSelector('[data-list][data-loading]', { state: 'detached' });
+            const m = await page.evaluate(() => {
+              const nav = document.getElementById('nav');
+              // on one line: the middles of the nav's items (links, who is signed in, log out) level
+              const tops = nav.hidden ? [] : [...nav.children].map((c) => { const r = c.getBoundingClientRect(); return Math.round(r.top + r.height / 2); });
+              const bar = document.querySelector('header .bar').getBoundingClientRect().height;
+              // what sticks out to the right, if anything (the first few, for the message)
+              const wide = [...document.querySelectorAll('body *')].filter((e) => e.checkVisibility() && e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 3).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
+              return { sw: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth), iw: window.innerWidth, tops, bar, wide };
+            });
+            if (m.sw > m.iw + 1 || m.wide.length) problems.push(`${route} ${lng} ${w}px: page ${m.sw} px wide (${m.wide})`);
+            if (w === 1280 && ((m.tops.length && Math.max(...m.tops) - Math.min(...m.tops) > 6) || m.bar > 60)) problems.push(`${route} ${lng} 1280px: the header wraps (${m.tops}, bar ${m.bar})`);
+            await shot(`page-${route}-${lng}-${w}`);
+          }
+        }
+      }
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.evaluate(() => localStorage.setItem('gcert-ra-lang', 'en'));
+      if (user) { await goto(routes[0]); await logout(); }
+    }
+    assert.deepEqual(problems, []);
   });
 
   await step('no script errors in the pages', async () => {

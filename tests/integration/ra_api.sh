@@ -97,7 +97,7 @@ check_eq "bd_admin of another B/D: code" GC_E_RA_FORBIDDEN "$(err_code)"
 api admin2 POST /api/users '{"username": "x1", "name": "X", "email": "x1@example.gov.hk", "password": "pw-x1-secret", "roles": ["requester"], "org": "OGCIO"}'
 check_eq "bd_admin adding into another B/D: 403" 403 "$CODE"
 api admin2 GET /api/users
-check_eq "users list: own B/D only" '["admin2"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)]))' <<<"$BODY")"
+check_eq "users list: own B/D only" '["admin2"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
 bm2=$(add_user admin2 bm2 business_manager)
 api req1 POST /api/users '{}'
 check_eq "not logged in as req1 yet: 401" 401 "$CODE"
@@ -131,6 +131,31 @@ api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.a
 check_eq "terms false: 400" 400 "$CODE"
 api req1 POST /api/applications "$("$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a["subject"]["hkid"]="A1234567"; print(json.dumps(a))' "$APP_JSON")"
 check_eq "unknown subject field: 400" 400 "$CODE"
+# the CA's own subject rules (core/request.c, CPS App. B) at application time, naming the field
+app_with() { "$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); exec(sys.argv[2]); print(json.dumps(a, ensure_ascii=False))' "$APP_JSON" "$1"; }
+err_field() { jq_get "['error'].get('field')" <<<"$BODY"; }
+api req1 POST /api/applications "$(app_with 'a["subject"]["name"]="陳大文"')"
+check_eq "App. B note 1 name (陳大文): 400 at application time" 400 "$CODE"
+check_eq "... GC_E_REQUEST_FIELD" GC_E_REQUEST_FIELD "$(err_code)"
+check_eq "... field subject.name" subject.name "$(err_field)"
+check_contains "... the CPS rule named" "CPS App. B note 1" "$(jq_get "['error']['message']" <<<"$BODY")"
+api req1 POST /api/applications "$(app_with 'a["subject"]["name"]="Chan Tai Man"')"
+check_eq "surname not in capitals: subject.name" "400 subject.name" "$CODE $(err_field)"
+api req1 POST /api/applications "$(app_with 'a["cert_type"]="functional_unit"; a["subject"]["name"]="陳大文"')"
+check_eq "a Functional Unit may carry any name: 201" 201 "$CODE"
+rasql "$D" "DELETE FROM applications; DELETE FROM applicants"
+api req1 POST /api/applications "$(app_with 'a["subject"]["branch"]=" Infrastructure"')"
+check_eq "leading space (the CA's rule): subject.branch" "400 subject.branch" "$CODE $(err_field)"
+api req1 POST /api/applications "$(app_with 'a["subject"]["email"]="tm chan@example"')"
+check_eq "bad email: subject.email" "400 subject.email" "$CODE $(err_field)"
+api req1 POST /api/applications "$(app_with 'a["subject"]["branch_abbr"]="X"*65')"
+check_eq "over the RFC 5280 bound: subject.branch_abbr" "400 subject.branch_abbr" "$CODE $(err_field)"
+api req1 POST /api/applications "$(app_with 'a["validity_years"]=7')"
+check_eq "validity: field validity_years" validity_years "$(err_field)"
+api req1 POST /api/applications "$(app_with 'a["corrects"]=-1')"
+check_eq "corrects: a bad id: 400 corrects" "400 corrects" "$CODE $(err_field)"
+api req1 POST /api/applications "$(app_with 'a["corrects"]=999999')"
+check_eq "corrects: an unknown application: 404" 404 "$CODE"
 check_eq "refused applications stored nothing" "0 0" "$(rasql "$D" "SELECT (SELECT count(*) FROM applications) || ' ' || (SELECT count(*) FROM applicants)")"
 api req1 POST /api/applications '{"cert_type": "individual", '
 check_eq "malformed JSON: 400" 400 "$CODE"
@@ -148,7 +173,39 @@ check_eq "application: pending" pending "$(jq_get status <<<"$BODY")"
 check_contains "applicant identity number (§2.1.3 m)" "A" "$(jq_get applicant_id <<<"$BODY")"
 check_eq "applicant number: 10 characters" 10 "$(jq_get applicant_id <<<"$BODY" | tr -d '\n' | wc -c)"
 api req1 GET "/api/applications?mine=1"
-check_eq "mine: one" 1 "$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))' <<<"$BODY")"
+check_eq "mine: one" "1 1" "$("$PY" -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"]), d["total"])' <<<"$BODY")"
+
+# ---- lists: every argument checked before any SQL (docs/ra-api.md "Lists") ----
+list_bad() { # WHAT URL FIELD
+  api req1 GET "$2"
+  check_eq "$1: 400 naming $3" "400 $3" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+}
+list_bad "an unknown sort key" "/api/applications?sort=subject;DROP" sort
+list_bad "a negative page" "/api/applications?page=-1" page
+list_bad "page 0" "/api/applications?page=0" page
+list_bad "a page past the limit" "/api/applications?page=100001" page
+list_bad "per_page over 100" "/api/applications?per_page=101" per_page
+list_bad "per_page not a number" "/api/certificates?per_page=1e3" per_page
+list_bad "a bad order" "/api/applications?order=sideways" order
+list_bad "an over-long search" "/api/certificates?q=$(printf 'x%.0s' $(seq 65))" q
+list_bad "an unknown status" "/api/applications?status=lost" status
+list_bad "an unknown argument" "/api/revocations?colour=red" colour
+list_bad "an argument twice" "/api/applications?page=1&page=2" page
+list_bad "a flag that is not 0/1" "/api/applications?mine=yes" mine
+api req1 GET "/api/applications?$(for i in $(seq 17); do printf 'q=%d&' "$i"; done)"
+check_eq "more than 16 arguments: 400" 400 "$CODE"
+api req1 GET "/api/certificates?q=$(printf '%%25')"
+check_eq "a search of %: taken literally, no rows" "200 0" "$CODE $(jq_get total <<<"$BODY")"
+api req1 GET "/api/applications?q=tai%20man&sort=requested_at&order=asc&per_page=1&page=1"
+check_eq "search, sort and paging: found" "200 1 1" "$CODE $(jq_get total <<<"$BODY") $(jq_get pages <<<"$BODY")"
+api req1 GET "/api/applications?q=%E5%9F%BA%E7%A4%8E"
+check_eq "a Chinese search (基礎) finds the branch" 1 "$(jq_get total <<<"$BODY")"
+api req1 GET "/api/applications?page=2&per_page=1"
+check_eq "a page past the end: empty, the total kept" "[] 1" "$(jq_get items <<<"$BODY") $(jq_get total <<<"$BODY")"
+api admin1 GET "/api/users?role=requester&sort=username"
+check_eq "users by role" '["lockme", "req1"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
+api admin1 GET "/api/users?role=auditor"
+check_eq "an unknown role: 400" 400 "$CODE"
 
 # ---- who may decide ----
 api req1 POST "/api/applications/$app/approve" "$APPROVE_JSON"
@@ -179,6 +236,100 @@ check_eq "deciding twice: 409" 409 "$CODE"
 check_eq "deciding twice: code" GC_E_RA_STATE "$(err_code)"
 check_eq "mail queued for the requester" 1 "$(rasql "$D" "SELECT count(*) FROM outbox WHERE to_addr = 'req1@example.gov.hk'")"
 check_eq "refusals by role or B/D audited" 1 "$(( $(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.request_refused'") >= 5 ))"
+
+# ---- notifications and mails: the recipient's language, Hong Kong time, a link back ----
+api req1 GET /api/notifications
+check_eq "the rejection is in the requester's notifications" "1 application $app" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['object']" <<<"$BODY")"
+check_contains "... in English, in Hong Kong time" "HKT" "$(jq_get "['items'][0]['body']" <<<"$BODY")"
+api req1 GET "/api/notifications?unread=maybe"
+check_eq "unread: a bad flag: 400" 400 "$CODE"
+api req1 POST /api/notifications/read '{"ids": ["x"]}'
+check_eq "read: bad ids: 400 ids" "400 ids" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api req1 POST /api/notifications/read '{}'
+check_eq "all marked read" 1 "$(jq_get marked_read <<<"$BODY")"
+api req1 GET "/api/notifications?unread=1"
+check_eq "none unread" 0 "$(jq_get total <<<"$BODY")"
+api bm1 GET /api/notifications
+check_eq "another user's notifications are not shown" 0 "$(jq_get total <<<"$BODY")"
+api req1 POST /api/me/lang '{"lang": "fr"}'
+check_eq "a language we do not write: 400 lang" "400 lang" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api req1 POST /api/me/lang '{"lang": "zh-Hant"}'
+check_eq "the requester reads Chinese" zh-Hant "$(jq_get lang <<<"$BODY")"
+api req1 POST /api/applications "$APP_JSON"
+app2=$(jq_get id <<<"$BODY")
+api bm1 POST "/api/applications/$app2/reject" '{"reason": "重複申請"}'
+check_contains "the mail is in Chinese" "不獲批准" "$(rasql "$D" "SELECT subject FROM outbox WHERE to_addr = 'req1@example.gov.hk' ORDER BY id DESC LIMIT 1")"
+check_contains "... with Hong Kong time" "HKT" "$(rasql "$D" "SELECT body FROM outbox WHERE to_addr = 'req1@example.gov.hk' ORDER BY id DESC LIMIT 1")"
+api bm1 GET "/api/applications?decided_by_me=1&sort=decided_at&order=desc"
+check_eq "decided by me: both, newest first" "2 $app2" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['id']" <<<"$BODY")"
+api req1 GET "/api/applications?decided_by_me=1"
+check_eq "the requester decided none" 0 "$(jq_get total <<<"$BODY")"
+
+# ---- account management (§4.5.1): initial passwords, resets, disabling, recovery ----
+api admin1 POST /api/users '{"username": "newbie", "name": "N", "email": "newbie@example.gov.hk", "password": "pw-newbie-initial", "roles": ["requester"]}'
+newbie=$(jq_get id <<<"$BODY")
+check_eq "a new account must change its initial password" true "$(jq_get must_change_password <<<"$BODY")"
+login newbie pw-newbie-initial
+check_eq "it logs in" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/certificates
+check_eq "... and can do nothing else: 403" "403 GC_E_RA_PW_CHANGE" "$CODE $(err_code)"
+api newbie POST /api/me/password '{"current_password": "wrong-one", "new_password": "pw-newbie-second"}'
+check_eq "a wrong current password: 401 current_password" "401 current_password" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "short"}'
+check_eq "a short new one: 400 new_password" "400 new_password" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-initial"}'
+check_eq "the same one again: 400" 400 "$CODE"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-second", "x": 1}'
+check_eq "an unknown member: 400 x" "400 x" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api newbie POST /api/me/password '{"current_password": "pw-newbie-initial", "new_password": "pw-newbie-second"}'
+check_eq "changed" "200 false" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/certificates
+check_eq "now the account works" 200 "$CODE"
+login newbie pw-newbie-initial
+check_eq "the old password is gone" 401 "$CODE"
+api admin1 POST "/api/users/$newbie/password" '{"password": "pw-reset-by-admin"}'
+check_eq "the B/D administrator resets it" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+api newbie GET /api/me
+check_eq "the reset ends the user's sessions" 401 "$CODE"
+api admin2 POST "/api/users/$newbie/password" '{"password": "pw-other-bd-admin"}'
+check_eq "an administrator of another B/D cannot reset: 403" 403 "$CODE"
+api req1 POST "/api/users/$newbie/password" '{"password": "pw-not-an-admin"}'
+check_eq "nor a requester: 403" 403 "$CODE"
+api admin1 POST "/api/users/$(rasql "$D" "SELECT id FROM users WHERE username = 'admin1'")/password" '{"password": "pw-my-own-reset"}'
+check_eq "nobody resets their own password that way: 403" 403 "$CODE"
+check_eq "each change audited" "1 1" "$(rasql "$D" "SELECT (SELECT count(*) FROM audit_log WHERE event = 'ra.password_reset') || ' ' || (SELECT count(*) FROM audit_log WHERE event = 'ra.password_changed' AND actor = 'ra:newbie')")"
+api admin1 POST "/api/users/$newbie/disable"
+check_eq "disabled" "200 true" "$CODE $(jq_get disabled <<<"$BODY")"
+api admin1 POST "/api/users/$newbie/disable"
+check_eq "disabled twice: 409" 409 "$CODE"
+login newbie pw-reset-by-admin
+check_eq "a disabled account cannot log in: 423" "423 GC_E_RA_DISABLED" "$CODE $(err_code)"
+api admin1 GET "/api/users?disabled=1"
+check_eq "the disabled filter" '["newbie"]' "$("$PY" -c 'import json,sys; print(json.dumps([u["username"] for u in json.load(sys.stdin)["items"]]))' <<<"$BODY")"
+api admin1 POST "/api/users/$(rasql "$D" "SELECT id FROM users WHERE username = 'admin1'")/disable"
+check_eq "an administrator never disables themself: 403" 403 "$CODE"
+api admin1 POST "/api/users/$newbie/enable"
+check_eq "enabled again" "200 false" "$CODE $(jq_get disabled <<<"$BODY")"
+login newbie pw-reset-by-admin
+check_eq "logs in with the reset password, to change it" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+# the last administrator locked out: the CLI on the RA's host is the way back
+for i in 1 2 3; do login admin2 "bad-$i"; done
+login admin2
+check_eq "CSB's only administrator is locked out" 423 "$CODE"
+printf 'pw-recovered-admin\n' >"$T/recover.pw"
+ra_exit() { set +e; OUT=$("$@" 2>&1); RC=$?; set -e; }
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username nobody-at-all --password-file "$T/recover.pw"
+check_eq "reset-admin of an unknown user: exit 4 (no such object)" 4 "$RC"
+printf 'short\n' >"$T/short.pw"
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username admin2 --password-file "$T/short.pw"
+check_eq "reset-admin with a short password: refused" 1 "$(( RC != 0 ))"
+ra_exit "$GCERT" ra user reset-admin --dir "$D" --username admin2 --password-file "$T/recover.pw"
+check_eq "gcert ra user reset-admin" 0 "$RC"
+login admin2 pw-recovered-admin
+check_eq "the administrator is back, to change the password" "200 true" "$CODE $(jq_get must_change_password <<<"$BODY")"
+check_eq "the recovery is audited" 1 "$(rasql "$D" "SELECT count(*) FROM audit_log WHERE event = 'ra.admin_recovered' AND object = 'admin2'")"
+api admin2 POST /api/me/password '{"current_password": "pw-recovered-admin", "new_password": "pw-admin2-secret"}'
+check_eq "and changes it" 200 "$CODE"
 
 # ---- the use-time check needs an application token ----
 apptok=$("$GCERT" ra app-token --dir "$D" --name e-filing)

@@ -161,6 +161,24 @@ rapp2=$(jq_get id <<<"$BODY")
 api bm1 POST "/api/applications/$rapp2/approve" "$APPROVE_JSON"
 check_eq "renewing the same certificate twice: the CA refuses" failed "$(jq_get status <<<"$BODY")"
 check_contains "with its code" GC_E_DUPLICATE_REQUEST "$(jq_get error <<<"$BODY")"
+# a refusal is corrected by the requester and sent again: a new application naming it
+fix_json() { "$PY" -c 'import json,sys; a=json.loads(sys.argv[1]); a["corrects"]=int(sys.argv[2]); print(json.dumps(a))' "$APP_JSON" "$1"; }
+api req1 POST /api/applications "$(fix_json "$app")"
+check_eq "correcting an issued application: 409" "409 corrects" "$CODE $(jq_get "['error'].get('field')" <<<"$BODY")"
+api req1 POST /api/applications "$(fix_json "$rapp2")"
+check_eq "the refused application corrected: 201" "201 pending" "$CODE $(jq_get status <<<"$BODY")"
+fixed=$(jq_get id <<<"$BODY")
+check_eq "it names the one it corrects" "$rapp2" "$(jq_get corrects <<<"$BODY")"
+api req1 GET "/api/applications/$rapp2"
+check_eq "the refused one names its correction" "failed $fixed" "$(jq_get status <<<"$BODY") $(jq_get corrected_by <<<"$BODY")"
+api req1 POST /api/applications "$(fix_json "$rapp2")"
+check_eq "corrected once only: 409" 409 "$CODE"
+set +e
+rasql "$D" "UPDATE applications SET corrects = $rapp2 WHERE id = $app" 2>/dev/null
+check "the database holds one correction per refusal" test $? -ne 0
+set -e
+api bm1 POST "/api/applications/$fixed/approve" "$APPROVE_JSON"
+check_eq "the correction is issued" issued "$(jq_get status <<<"$BODY")"
 
 # ---- a revocation left too long is flagged overdue; a rejected one changes nothing ----
 api req1 POST /api/revocations "{\"serial\": \"$SERIAL2\"}"
@@ -168,7 +186,10 @@ rev2=$(jq_get id <<<"$BODY")
 check_eq "reason defaults to 0 (§4.4.1)" 0 "$(jq_get reason <<<"$BODY")"
 rasql "$D" "UPDATE revocations SET due = 1000 WHERE id = $rev2"
 api bm1 GET "/api/revocations?status=pending"
-check_eq "overdue past the B/D's working days" true "$(jq_get "[0]['overdue']" <<<"$BODY")"
+check_eq "overdue past the B/D's working days" true "$(jq_get "['items'][0]['overdue']" <<<"$BODY")"
+api bm1 GET "/api/revocations?overdue=1"
+check_eq "the overdue filter finds it" "1 $rev2" "$(jq_get total <<<"$BODY") $(jq_get "['items'][0]['id']" <<<"$BODY")"
+check_eq "a revocation names its subscriber and type" "CHAN Tai Man David individual" "$(jq_get "['items'][0]['subject_cn']" <<<"$BODY") $(jq_get "['items'][0]['cert_type']" <<<"$BODY")"
 api bm1 POST "/api/revocations/$rev2/reject" '{}'
 check_eq "rejecting needs a reason: 400" 400 "$CODE"
 api bm1 POST "/api/revocations/$rev2/reject" '{"reason": "asked by mistake"}'

@@ -81,11 +81,20 @@ r = eval("v" + (e if e.startswith("[") else "[%r]" % e))
 print(json.dumps(r) if isinstance(r, (dict, list, bool)) or r is None else r)' "$1"
 }
 err_code() { jq_get "['error']['code']" <<<"$BODY"; }
-# add_user ADMIN USER ROLE: appoints through the API (password pw-USER-secret)
+# add_user ADMIN USER ROLE: appoints through the API with the initial password
+# pw-USER-initial, which USER changes at a first login (in a cookie jar of its own, so
+# USER is not logged in afterwards) to pw-USER-secret
 add_user() {
-  api "$1" POST /api/users "{\"username\": \"$2\", \"name\": \"NAME $2\", \"email\": \"$2@example.gov.hk\", \"password\": \"pw-$2-secret\", \"roles\": [\"$3\"]}"
+  api "$1" POST /api/users "{\"username\": \"$2\", \"name\": \"NAME $2\", \"email\": \"$2@example.gov.hk\", \"password\": \"pw-$2-initial\", \"roles\": [\"$3\"]}"
   [[ $CODE == 201 ]] || { echo "add_user $2: $CODE $BODY" >&2; return 1; }
-  jq_get id <<<"$BODY"
+  local id; id=$(jq_get id <<<"$BODY")
+  local csrf; csrf=$(curl -s -c "$T/jar.first.$2" -H 'Content-Type: application/json' \
+    --data-binary "{\"username\": \"$2\", \"password\": \"pw-$2-initial\"}" "${RA}api/login" | jq_get csrf)
+  curl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+    --data-binary "{\"current_password\": \"pw-$2-initial\", \"new_password\": \"pw-$2-secret\"}" \
+    "${RA}api/me/password"
+  curl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -X POST "${RA}api/logout"
+  echo "$id"
 }
 # ra_db_url DIR: the RA's PostgreSQL connection string (ra.json database.postgresql), or
 # nothing for RADIR/ra.db

@@ -193,6 +193,52 @@ static void rejects_text_that_is_not_utf8(void **state)
 	assert_null(r);
 }
 
+/* gc_request_check_subject (the RA's check at application time) gives the verdict of a
+ * full parse, with the same code, and names the member at fault. */
+static void subject_check_agrees_with_the_parse(void **state)
+{
+	static const struct {
+		const char *cert_type, *key, *value, *field;
+		enum gc_code code;
+	} cases[] = {
+		{"individual", NULL, NULL, NULL, GC_OK},
+		{"individual", "name", "陳大文", "subject.name", GC_E_REQUEST_FIELD},
+		{"individual", "name", "Chan Tai Man", "subject.name", GC_E_REQUEST_FIELD},
+		{"functional_unit", "name", "陳大文", NULL, GC_OK},
+		{"individual", "email", "tm chan@example", "subject.email", GC_E_BAD_EMAIL},
+		{"individual", "branch", " Infra", "subject.branch", GC_E_REQUEST_FIELD},
+		{"individual", "branch_abbr", "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+		 "subject.branch_abbr", GC_E_FIELD_TOO_LONG},
+		{"individual", "category", "", "subject.category", GC_E_REQUEST_FIELD},
+		{"individual", "nickname", "x", "subject", GC_E_REQUEST_FIELD},
+		{"server", NULL, NULL, "cert_type", GC_E_BAD_CERT_TYPE},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *o = good(), *subject;
+		const char *field = "unset";
+		struct gc_issue_request *r;
+		gc_result rc;
+
+		json_object_set_new(o, "cert_type", json_string(cases[i].cert_type));
+		if (cases[i].key != NULL)
+			json_object_set_new(json_object_get(o, "subject"), cases[i].key, json_string(cases[i].value));
+		subject = json_object_get(o, "subject");
+		rc = gc_request_check_subject(cases[i].cert_type, subject, "application", &field);
+		if (rc != cases[i].code)
+			fail_msg("case %zu: expected %s, got %s: %s", i, gc_code_name(cases[i].code), gc_code_name(rc),
+			         gc_err_detail());
+		if ((cases[i].field == NULL) != (field == NULL) || (field != NULL && strcmp(field, cases[i].field) != 0))
+			fail_msg("case %zu: field %s, expected %s", i, field ? field : "(none)",
+			         cases[i].field ? cases[i].field : "(none)");
+		r = expect(json_deep_copy(o), cases[i].code, cases[i].field && cases[i].code != GC_OK ? "" : NULL);
+		gc_request_free(r);
+		json_decref(o);
+	}
+}
+
 static void rejects_oversized_input(void **state)
 {
 	static char big[GC_MAX_REQUEST_FILE + 2];
@@ -212,7 +258,7 @@ int main(void)
 		cmocka_unit_test(functional_unit_name_is_free_form), cmocka_unit_test(rejects_bad_values),
 		cmocka_unit_test(rejects_missing_fields), cmocka_unit_test(enforces_rfc5280_upper_bounds),
 		cmocka_unit_test(rejects_malformed_json), cmocka_unit_test(rejects_text_that_is_not_utf8),
-		cmocka_unit_test(rejects_oversized_input),
+		cmocka_unit_test(rejects_oversized_input), cmocka_unit_test(subject_check_agrees_with_the_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@ import * as approvalsPage from './page-approvals.js';
 import * as certificatesPage from './page-certificates.js';
 import * as usersPage from './page-users.js';
 import * as custodyPage from './page-custody.js';
+import * as accountPage from './page-account.js';
 
 // route → page, the label of its link, and the roles that may open it (null: any user)
 const ROUTES = {
@@ -19,17 +20,22 @@ const ROUTES = {
   certificates: { page: certificatesPage, label: 'nav.certificates', roles: null },
   users: { page: usersPage, label: 'nav.users', roles: ['bd_admin'] },
   custody: { page: custodyPage, label: 'nav.custody', roles: ['bd_admin', 'business_manager'] },
+  account: { page: accountPage, label: 'nav.account', roles: null },
 };
 
-const state = { me: null, route: null };
+const state = { me: null, route: null, unread: 0 };
 const main = () => document.getElementById('main');
 
 function allowed(route, me) {
   const r = ROUTES[route];
+  if (!me) return false; // the session ended while the page was loading
+  if (me.must_change_password && route !== 'account') return false;
   return r && (!r.roles || r.roles.some((x) => me.roles.includes(x)));
 }
 
 function homeRoute(me) {
+  if (!me) return 'login';
+  if (me.must_change_password) return 'account';
   if (me.roles.includes('requester')) return 'requests';
   if (me.roles.includes('business_manager')) return 'approvals';
   if (me.roles.includes('bd_admin')) return 'users';
@@ -61,7 +67,8 @@ function renderHeader() {
   nav.hidden = false;
   nav.replaceChildren(
     h('ul', {}, Object.keys(ROUTES).filter((r) => allowed(r, me)).map((r) =>
-      h('li', {}, h('a', { href: `#/${r}`, 'aria-current': state.route === r ? 'page' : null }, t(ROUTES[r].label))))),
+      h('li', {}, h('a', { href: `#/${r}`, 'aria-current': state.route === r ? 'page' : null }, t(ROUTES[r].label),
+        r === 'account' && state.unread ? h('span', { class: 'badge', 'data-unread': state.unread, 'aria-label': t('nav.unread', { n: state.unread }) }, String(state.unread)) : null)))),
     h('p', { class: 'me' }, t('me.signed_in', { name: me.name || me.username, org: orgName }),
       ' · ', me.roles.map((r) => t(`role.${r}`)).join(', ')),
     h('button', { type: 'button', id: 'logout', onclick: logout }, t('nav.logout')));
@@ -115,15 +122,22 @@ async function render(opts = {}) {
   const seq = ++renderSeq;
   let route = (location.hash.match(/^#\/(\w+)/) || [])[1] || '';
   if (!state.me && route !== 'login') { location.replace('#/login'); route = 'login'; }
-  if (state.me && (route === 'login' || !ROUTES[route])) { location.replace(`#/${homeRoute(state.me)}`); route = homeRoute(state.me); }
+  if (state.me && (route === 'login' || !ROUTES[route] || (state.me.must_change_password && route !== 'account'))) {
+    location.replace(`#/${homeRoute(state.me)}`); route = homeRoute(state.me);
+  }
   state.route = route;
+  if (state.me && !state.me.must_change_password) {
+    try { state.unread = (await get('/api/notifications?unread=1&per_page=1')).total; } catch (e) { state.unread = 0; }
+  }
   renderHeader();
   const m = main();
   const snap = opts.keepForms ? snapshotForms() : null;
-  const ctx = { me: state.me, go, refresh: () => render({ keepForms: true }), loggedIn };
+  const ctx = { me: state.me, go, refresh: () => render({ keepForms: true }), loggedIn, passwordChanged };
   if (route === 'login') {
     m.replaceChildren();
     await loginPage.render(m, ctx);
+  } else if (!state.me) {
+    return render(); // the session ended while this page was being prepared: to the login page
   } else if (!allowed(route, state.me)) {
     const roles = ROUTES[route].roles.map((r) => t(`role.${r}`)).join(' / ');
     m.replaceChildren(h('h1', { tabindex: -1 }, t(ROUTES[route].label)),
@@ -146,17 +160,30 @@ async function render(opts = {}) {
 async function loggedIn(me) {
   state.me = me;
   setCsrf(me.csrf);
+  if (me.lang && me.lang !== lang() && !me.must_change_password) setLang(me.lang, false);
   go(homeRoute(me));
 }
 
+async function passwordChanged() {
+  await loadMe();
+  if (state.me) go(homeRoute(state.me));
+}
+
+// Only a session that was there and is gone is "ended": a first visit, or a visit after
+// logging out, is simply not logged in yet.
 onSessionLost(() => {
+  const had = state.me !== null;
   state.me = null;
   setCsrf(null);
+  if (had) sessionStorage.setItem('gcert-ra-lost', '1');
   location.hash = '#/login';
-  sessionStorage.setItem('gcert-ra-lost', '1');
 });
 
-onLangChange(() => {
+onLangChange((code) => {
+  // the language of the user's mails follows the one they read the pages in
+  if (state.me && !state.me.must_change_password && state.me.lang !== code) {
+    api('POST', '/api/me/lang', { lang: code }).then((u) => { state.me.lang = u.lang; }).catch(() => {});
+  }
   render({ keepForms: true, keepFocus: true }).then(() => document.getElementById('lang-switch').focus());
 });
 

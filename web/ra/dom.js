@@ -2,7 +2,37 @@
 // fields with a bound <label>, a hint and an error slot (aria-describedby), and the
 // placing of the API's error message next to the field it is about.
 
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
+
+// The API's codes staff are told about in their own words (docs/ra-api.md "errors"); the
+// code itself is never shown, only kept in data-code for support.
+const ERR_LEAD = {
+  GC_E_RA_AUTH: 'err.auth', GC_E_RA_LOCKED: 'err.locked', GC_E_RA_CSRF: 'err.csrf',
+  GC_E_RA_FORBIDDEN: 'err.forbidden', GC_E_RA_SOD: 'err.sod', GC_E_RA_STATE: 'err.state',
+  GC_E_CONFLICT: 'err.state', GC_E_NOT_FOUND: 'err.not_found', GC_E_RA_CRL: 'err.crl',
+  GC_E_RA_DISABLED: 'err.disabled',
+};
+
+// What an ApiError says to staff: in English the API's message (it names the rule) without
+// the request label, the member it is shown beside, or an internal code; in Chinese a
+// sentence of our own for the kind of error, the API's detail after it.
+export function errorText(err, opts = {}) {
+  if (!err) return '';
+  if (err.status === 0) return t('common.network');
+  let m = String(err.message || '').replace(/\s*\(?\bGC_E_[A-Z0-9_]+\b\)?:?\s*/g, ' ').trim().replace(/^request [^:]+: /, '');
+  if (err.field) m = m.replace(new RegExp(`^(subject\\.)?${err.field.replace(/^subject\./, '').replace(/[.]/g, '\\.')}: `), '');
+  // the API's values (civil_servant, government_personnel_records, …) in the page's words
+  m = m.replace(/\b[a-z]+(?:_[a-z]+)+\b/g, (tok) => {
+    for (const p of ['staff', 'record', 'proof', 'status', 'role']) {
+      const k = `${p}.${tok}`;
+      if (t(k) !== k) return `“${t(k)}”`;
+    }
+    return tok;
+  });
+  if (lang() === 'en' || opts.bare) return m;
+  const lead = ERR_LEAD[err.code] ? t(ERR_LEAD[err.code]) : err.status >= 500 ? t('err.server') : t('err.input');
+  return m ? `${lead}（${m}）` : lead;
+}
 
 let uid = 0;
 export const newId = (prefix) => `${prefix}-${++uid}`;
@@ -96,7 +126,7 @@ export function showError(form, err, fieldName) {
   if (fieldName) wrap = form.querySelector(`[data-field="${fieldName}"]`);
   const wraps = [...form.querySelectorAll('[data-api]')];
   if (!wrap && err.field) wrap = wraps.find((w) => w.dataset.api.split(' ').includes(err.field));
-  if (!wrap && err.message) {
+  if (!wrap && err.message && !err.field) {
     const msg = err.message.toLowerCase();
     let best = null;
     for (const w of wraps) {
@@ -107,10 +137,11 @@ export function showError(form, err, fieldName) {
     }
     if (best) wrap = best[0];
   }
-  const text = err.code && err.code.startsWith('GC_E_') ? `${err.message} (${err.code})` : err.message;
+  const text = err.code && err.code.startsWith('GC_E_') ? errorText(err) : err.message;
   if (wrap) {
     const slot = wrap.querySelector(':scope > .field-error');
     slot.textContent = text;
+    slot.dataset.code = err.code || '';
     slot.hidden = false;
     const control = wrap.querySelector('input, select, textarea');
     wrap.querySelectorAll('input, select, textarea').forEach((c) => c.setAttribute('aria-invalid', 'true'));
@@ -118,6 +149,7 @@ export function showError(form, err, fieldName) {
   } else {
     const slot = form.querySelector('.form-error');
     slot.textContent = text;
+    slot.dataset.code = err.code || '';
     slot.hidden = false;
     const submit = form.querySelector('[type=submit]');
     if (submit) submit.focus();
@@ -153,9 +185,10 @@ export function formValues(form) {
 
 // A status message for the page (role=status, polite), e.g. "Application 7 submitted".
 export function notice(container, text, kind = 'ok') {
+  if (text && typeof text === 'object') { kind = text.kind || kind; text = text.text; }
   let p = container.querySelector(':scope > .notice');
   if (!p) {
-    p = h('p', { class: 'notice', role: 'status' });
+    p = h('p', { class: 'notice', role: kind === 'error' ? 'alert' : 'status' });
     const h1 = container.querySelector(':scope > h1');
     container.insertBefore(p, h1 ? h1.nextSibling : container.firstChild);
   }
@@ -170,4 +203,52 @@ export function table(caption, headers, rows, attrs = {}) {
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
     h('tbody', {}, rows.map((r) => h('tr', r.attrs || {}, (r.cells || r).map((c) => h('td', {}, c))))));
+}
+
+// A modal confirmation (a <dialog>): what is about to happen, as rows of a description
+// list, and two buttons; resolves true only when the user confirms. The focus starts on
+// Cancel, so Enter alone never confirms a permanent step.
+export function confirmDialog({ title, rows = [], text, confirm, danger = false }) {
+  return new Promise((resolve) => {
+    const titleId = newId('dlg');
+    const cancel = h('button', { type: 'button', class: 'secondary', 'data-action': 'cancel' }, t('common.cancel'));
+    const ok = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-action': 'confirm' }, confirm);
+    const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'data-dialog': 'confirm' },
+      h('h2', { id: titleId }, title),
+      h('dl', { class: 'details' }, rows.filter(([, v]) => v).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])),
+      text ? h('p', { class: danger ? 'notice notice-warn' : 'hint' }, text) : null,
+      h('div', { class: 'buttons' }, ok, cancel));
+    const done = (v) => { dlg.close(); dlg.remove(); resolve(v); };
+    ok.addEventListener('click', () => done(true));
+    cancel.addEventListener('click', () => done(false));
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(false); });
+    document.body.append(dlg);
+    dlg.showModal();
+    cancel.focus();
+  });
+}
+
+// What happened to an application, from GET /api/applications/{id}/timeline, in a
+// dialog: each event with its Hong Kong time and who acted.
+export async function timelineDialog(id, get, fmtTime) {
+  let data;
+  try { data = await get(`/api/applications/${id}/timeline`); } catch (err) { data = { events: [], error: err }; }
+  const titleId = newId('tl');
+  const close = h('button', { type: 'button', class: 'secondary', 'data-action': 'close' }, t('appr.close'));
+  const dlg = h('dialog', { class: 'confirm', 'aria-labelledby': titleId, 'data-dialog': 'timeline' },
+    h('h2', { id: titleId }, t('timeline.heading', { id })),
+    data.error ? h('p', { class: 'notice notice-error' }, errorText(data.error)) : null,
+    h('ol', { class: 'timeline' }, data.events.map((e) => h('li', { 'data-event': e.event, class: e.success ? null : 'failed' },
+      h('strong', {}, t(`event.${e.event}`) === `event.${e.event}` ? e.event : t(`event.${e.event}`)), ' · ',
+      fmtTime(e.at), ' · ', e.by, e.detail ? h('div', { class: 'hint' }, errorText({ message: e.detail, code: 'GC_E_REQUEST_FIELD' })) : null))),
+    data.application && data.application.corrected_by ? h('p', {}, t('req.corrected_by', { id: data.application.corrected_by })) : null,
+    h('div', { class: 'buttons' }, close));
+  return new Promise((resolve) => {
+    const done = () => { dlg.close(); dlg.remove(); resolve(); };
+    close.addEventListener('click', done);
+    dlg.addEventListener('cancel', (e) => { e.preventDefault(); done(); });
+    document.body.append(dlg);
+    dlg.showModal();
+    close.focus();
+  });
 }
