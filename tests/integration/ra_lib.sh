@@ -88,12 +88,12 @@ add_user() {
   api "$1" POST /api/users "{\"username\": \"$2\", \"name\": \"NAME $2\", \"email\": \"$2@example.gov.hk\", \"password\": \"pw-$2-initial\", \"roles\": [\"$3\"]}"
   [[ $CODE == 201 ]] || { echo "add_user $2: $CODE $BODY" >&2; return 1; }
   local id; id=$(jq_get id <<<"$BODY")
-  local csrf; csrf=$(curl -s -c "$T/jar.first.$2" -H 'Content-Type: application/json' \
+  local csrf; csrf=$(racurl -s -c "$T/jar.first.$2" -H 'Content-Type: application/json' \
     --data-binary "{\"username\": \"$2\", \"password\": \"pw-$2-initial\"}" "${RA}api/login" | jq_get csrf)
-  curl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
+  racurl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' \
     --data-binary "{\"current_password\": \"pw-$2-initial\", \"new_password\": \"pw-$2-secret\"}" \
     "${RA}api/me/password"
-  curl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -X POST "${RA}api/logout"
+  racurl -s -o /dev/null -b "$T/jar.first.$2" -H "X-CSRF-Token: $csrf" -X POST "${RA}api/logout"
   echo "$id"
 }
 # ra_db_url DIR: the RA's PostgreSQL connection string (ra.json database.postgresql), or
