@@ -55,7 +55,7 @@ api req1 POST /api/applications "$APP_JSON"; other=$(jq_get id <<<"$BODY")
 check_eq "two applications pending" "201" "$CODE"
 
 # ---- the approval waits on the CA ----
-curl -s -o "$T/approve.body" -w '%{http_code}' -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" \
+racurl -s -o "$T/approve.body" -w '%{http_code}' -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" \
   -H 'Content-Type: application/json' --data-binary "$APPROVE_JSON" \
   "${RA}api/applications/$app/approve" >"$T/approve.code" &
 APPROVE=$!
@@ -113,7 +113,7 @@ check_eq "the rejected application stayed rejected, never sent" "rejected " \
 # worker of the next service sends the stored request, once ----
 echo down >"$T/gate.state"
 api req1 POST /api/applications "$APP_JSON"; third=$(jq_get id <<<"$BODY")
-curl -s -o /dev/null -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" -H 'Content-Type: application/json' \
+racurl -s -o /dev/null -b "$T/jar.bm1" -H "X-CSRF-Token: $(cat "$T/csrf.bm1")" -H 'Content-Type: application/json' \
   --data-binary "$APPROVE_JSON" "${RA}api/applications/$third/approve" &
 APPROVE=$!
 check "a third approval is held at the gate" wait_for 120 bash -c "[[ \$(grep -c '^held' '$T/gate.log') == 2 ]]"
