@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
-#include "service/service.h"
+#include "sys/worker.h"
 #include "core/limits.h"
 #include "store/db.h"
 

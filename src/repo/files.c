@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "audit/audit.h"
-#include "service/service.h"
+#include "sys/worker.h"
 #include "core/limits.h"
 #include "core/repo.h"
 #include "core/text.h"

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 #include "audit/audit.h"
-#include "service/service.h"
+#include "sys/worker.h"
 #include "core/cps_repo.h"
 #include "core/limits.h"
 #include "core/repo.h"

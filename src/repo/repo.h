@@ -1,7 +1,7 @@
 /*
  * repo/repo.h - the public repository service (CPS §2.5, §2.7, §4.3, §8): the HTTP
  * server and the pages it shows people, the CRL file poller, the LDAP publisher and the
- * audit of refused lookups. These are workers of `gcert ca serve` (service/service.h);
+ * audit of refused lookups. These are workers of `gcert ca serve` (sys/worker.h);
  * none of them holds a key or a token session: they read what the CA engine (src/ca/)
  * committed to the database and wrote to DIR/repo/.
  */
@@ -35,7 +35,7 @@ struct gc_repo_alerts;
 struct gc_repo_http;
 gc_result gc_repo_http_new(const struct gc_repo_http_options *, struct gc_repo_http **out) GC_MUST_CHECK;
 void gc_repo_http_free(struct gc_repo_http *);
-/* The service worker (service/service.h): start binds and serves; stop closes and joins. */
+/* The service worker (sys/worker.h): start binds and serves; stop closes and joins. */
 gc_result gc_repo_http_start(void *http) GC_MUST_CHECK;
 void gc_repo_http_stop(void *http);
 /* After start: the port bound (useful with port 0). */

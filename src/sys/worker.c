@@ -1,5 +1,5 @@
-/* service.c - ordered start and reverse-ordered stop of a service's workers. */
-#include "service/service.h"
+/* worker.c - ordered start and reverse-ordered stop of a service's workers. */
+#include "sys/worker.h"
 
 #include <time.h>
 
