@@ -221,8 +221,8 @@ static void same_on_both_paths(const unsigned char *der, int len)
 }
 
 /* issue 18: the common-request reader accepts exactly what the full decoder accepts:
- * the good request, one with an attribute (full path), and every one-bit change of
- * every octet of the good one (name, key, signature, lengths, tags). */
+ * the good request, one with an attribute (full path), and a one-bit change of every
+ * octet of the good one (name, key, signature, lengths, tags). */
 static void fast_path_agrees_with_openssl(void **state)
 {
 	int len, i, bit;
@@ -233,12 +233,13 @@ static void fast_path_agrees_with_openssl(void **state)
 
 	(void)state;
 	same_on_both_paths(der, len);
-	for (i = 0; i < len; i++)
-		for (bit = 0; bit < 8; bit += 3) {
-			memcpy(mut, der, (size_t)len);
-			mut[i] ^= (unsigned char)(1u << bit);
-			same_on_both_paths(mut, len);
-		}
+	for (i = 0; i < len; i++) {
+		/* one bit of each octet, a different one from octet to octet */
+		bit = i % 8;
+		memcpy(mut, der, (size_t)len);
+		mut[i] ^= (unsigned char)(1u << bit);
+		same_on_both_paths(mut, len);
+	}
 	/* with a challengePassword attribute: not the common shape, still accepted */
 	X509_REQ_set_pubkey(req, good_key);
 	assert_int_equal(X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, MBSTRING_ASC,
