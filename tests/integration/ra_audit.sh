@@ -50,6 +50,16 @@ fi
 openssl x509 -inform DER -in "$T/audit.der" -out "$T/audit.pem"
 check_contains "the audit key certificate: CN=gcert audit key" "gcert audit key" \
   "$(openssl x509 -in "$T/audit.pem" -noout -subject)"
+# checkpoint 1 checked by openssl alone: the documented message, signed by that key
+IFS='|' read -r cid clast chash cat cprev <<<"$(rasql "$D" "SELECT id || '|' || last_id || '|' || last_hash || '|' || at || '|' || prev_sig_hash FROM audit_checkpoints WHERE id = 1")"
+if [[ -n $(ra_db_url "$D") ]]; then
+  rasql "$D" "SELECT encode(signature, 'hex') FROM audit_checkpoints WHERE id = 1" | xxd -r -p >"$T/cp1.sig"
+else
+  sqlite3 "$D/ra.db" "SELECT hex(signature) FROM audit_checkpoints WHERE id = 1" | xxd -r -p >"$T/cp1.sig"
+fi
+openssl x509 -in "$T/audit.pem" -noout -pubkey >"$T/audit.pub"
+check "openssl verifies checkpoint 1 with the RA audit key" bash -c "printf 'gcert-audit-checkpoint/1\ncheckpoint %s\nlast record %s\nlast hash %s\ntime %s\nprevious %s\n' \
+  '$cid' '$clast' '$chash' '$cat' '$cprev' | openssl dgst -sha256 -verify '$T/audit.pub' -signature '$T/cp1.sig' | grep -q 'Verified OK'"
 check "verify --cert with the RA audit key's certificate" "$GCERT" ra audit verify --dir "$D" --cert "$T/audit.pem"
 set +e
 msg=$("$GCERT" ra audit verify --dir "$D" --cert "$T/ca.pem" 2>&1); rc=$?

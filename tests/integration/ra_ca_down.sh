@@ -119,7 +119,7 @@ APPROVE=$!
 check "a third approval is held at the gate" wait_for 120 bash -c "[[ \$(grep -c '^held' '$T/gate.log') == 2 ]]"
 kill -KILL "$RA_PID"; wait "$RA_PID" 2>/dev/null || true; wait "$APPROVE" 2>/dev/null || true
 check_eq "... the service killed mid-send: submitted, marked as being sent, no error noted" "submitted|1|" \
-  "$(rasql "$D" "SELECT status || '|' || (sending_at IS NOT NULL) || '|' || coalesce(error, '') FROM applications WHERE id = $third")"
+  "$(rasql "$D" "SELECT status || '|' || CASE WHEN sending_at IS NULL THEN 0 ELSE 1 END || '|' || coalesce(error, '') FROM applications WHERE id = $third")"
 echo up >"$T/gate.state"
 start_ra "$D"
 # the mark is as old as link.json's timeouts + 60 s would make it: the dead service's
