@@ -3,7 +3,6 @@
  * and its signed checkpoints, seal a checkpoint, the daily review, the retention rule,
  * and the significant-event alerts. Also the hook every command runs at its end.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,34 +15,24 @@
 #include "ca/auditkey.h"
 #include "cli/cli.h"
 
-static int no_arguments(int argc, char **argv)
-{
-	optind = 1;
-	if (getopt_long(argc, argv, "", (const struct option[]){{NULL, 0, NULL, 0}}, NULL) != -1)
-		return cli_usage_error(cli_current(), "unknown option");
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	return 0;
-}
+struct verify_values {
+	const char *cert;
+};
 
-int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+static const struct cli_option verify_options[] = {
+	{CLI_OPT("cert", "F", struct verify_values, cert, NULL,
+	         "the audit key certificate the auditor holds: the database's must be it")},
+	CLI_END,
+};
+
+static int cmd_audit_verify(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	const char *cert = ((const struct verify_values *)values)->cert;
 	struct gc_audit_check chk;
-	const char *cert = NULL;
 	X509 *pinned = NULL;
 	char why[1024];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cli_usage_error(cli_current(), "unknown option");
-		cert = optarg;
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if (cert != NULL && (rc = cli_read_cert(cert, &pinned)) != GC_OK)
 		return cli_fail(ctx, rc);
 	rc = gc_audit_verify(ctx->ca->db, &chk);
@@ -73,14 +62,11 @@ int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_audit_checkpoint(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	bool made;
 	gc_result rc;
-	int e;
 
-	if ((e = no_arguments(argc, argv)) != 0)
-		return e;
 	if ((rc = gc_ca_checkpoint(ctx->ca, &made)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -105,24 +91,24 @@ static void print_records(const char *title, json_t *arr)
 		       json_string_value(json_object_get(r, "detail")));
 }
 
-int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
+struct report_values {
+	const char *day;
+};
+
+static const struct cli_option report_options[] = {
+	{CLI_OPT("day", "YYYY-MM-DD", struct report_values, day, cli_hk_day, "the day in Hong Kong time (UTC+8)"),
+	 .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_audit_report(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"day", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-	const char *day = NULL, *event;
+	const char *day = ((const struct report_values *)values)->day, *event;
 	int64_t start;
 	void *out;
 	json_t *r, *counts;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return cli_usage_error(cli_current(), "unknown option");
-		day = optarg;
-	}
-	if (day == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--day YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &start))
 		return cli_usage_error(cli_current(), "--day: \"%s\" is not a date YYYY-MM-DD", day);
 	if ((rc = gc_audit_report(ctx->ca->db, start, &out)) != GC_OK)
@@ -158,24 +144,26 @@ static void audit_refusal(struct cli_ctx *ctx, const char *day, const char *why)
 		gc_db_rollback(ctx->ca->db);
 }
 
-int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
+struct purge_values {
+	const char *before;
+};
+
+static const struct cli_option purge_options[] = {
+	{CLI_OPT("before", "YYYY-MM-DD", struct purge_values, before, cli_hk_day,
+	         "refused unless every record before D is older than 7 years; removes the\n"
+	         "records sealed by the newest checkpoint signed before D (that record\n"
+	         "stays and anchors the chain; `audit verify` still passes)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_audit_purge(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
-	const char *day = NULL;
+	const char *day = ((const struct purge_values *)values)->before;
 	struct gc_audit_purge p;
 	char why[1024];
 	int64_t before;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'b')
-			return cli_usage_error(cli_current(), "unknown option");
-		day = optarg;
-	}
-	if (day == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--before YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &before))
 		return cli_usage_error(cli_current(), "--before: \"%s\" is not a date YYYY-MM-DD", day);
 	rc = gc_audit_purge(ctx->ca->db, ctx->ca->audit, ctx->actor, before, (int64_t)time(NULL), &p);
@@ -199,14 +187,11 @@ int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_audit_alerts(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_audit_alerts(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	long queued = 0, sent = 0, waiting = 0;
 	gc_result rc;
-	int e;
 
-	if ((e = no_arguments(argc, argv)) != 0)
-		return e;
 	if ((rc = gc_alerts_scan(ctx->ca, &queued)) != GC_OK ||
 	    (rc = gc_alerts_send(ctx->ca, &sent, &waiting)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -217,6 +202,42 @@ int cmd_audit_alerts(struct cli_ctx *ctx, int argc, char **argv)
 		printf("alerts: %ld queued, %ld sent, %ld waiting\n", queued, sent, waiting);
 	return 0;
 }
+
+const struct cli_command cli_audit_verify = {
+	.name = "audit verify", .run = cmd_audit_verify, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = verify_options, .values_size = sizeof(struct verify_values),
+	.summary = "check the audit trail: hash chain and signed checkpoints (CPS §4.5.4)",
+	.notes = "Names the first bad record; exit status 7 (GC_E_AUDIT_TAMPERED) when altered.",
+	.example = "gcert audit verify --dir ./demo-ca",
+};
+
+const struct cli_command cli_audit_checkpoint = {
+	.name = "audit checkpoint", .run = cmd_audit_checkpoint, .needs = GC_NEED_DB | GC_NEED_TOKEN,
+	.takes = CLI_JSON, .summary = "seal the audit trail with a checkpoint signed by the audit key",
+	.notes = "(every command that opens the token also does this when it ends)",
+	.example = "gcert audit checkpoint --dir ./demo-ca",
+};
+
+const struct cli_command cli_audit_report = {
+	.name = "audit report", .run = cmd_audit_report, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = report_options, .values_size = sizeof(struct report_values),
+	.summary = "daily audit review of one Hong Kong day (CPS §4.5.2)",
+	.example = "gcert audit report --dir ./demo-ca --day 2026-11-25",
+};
+
+const struct cli_command cli_audit_purge = {
+	.name = "audit purge", .run = cmd_audit_purge, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = purge_options, .values_size = sizeof(struct purge_values),
+	.summary = "remove audit records older than the 7-year retention (CPS §4.5.3)",
+	.example = "gcert audit purge --dir ./demo-ca --before 2019-01-01",
+};
+
+const struct cli_command cli_audit_alerts = {
+	.name = "audit alerts", .run = cmd_audit_alerts, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.summary = "queue and send significant-event alert mails (CPS §4.5.7)",
+	.notes = "Config: \"alerts\": {\"smtp_url\": \"smtp://host:25\", \"from\": ..., \"to\": \"a@x, b@y\"}",
+	.example = "gcert audit alerts --dir ./demo-ca",
+};
 
 /*
  * The end of every command that opened the CA: seal the audit trail when the token is
@@ -233,7 +254,7 @@ void cli_after_command(struct cli_ctx *ctx)
 	if (ctx->ca->hsm != NULL && gc_ca_checkpoint(ctx->ca, &made) != GC_OK)
 		fprintf(stderr, "gcert: warning: audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
 		        gc_code_name(gc_err_code()));
-	if (cli_current()->run == cmd_audit_alerts)
+	if (cli_current() == &cli_audit_alerts)
 		return; /* it has just done this */
 	if (gc_alerts_scan(ctx->ca, &queued) != GC_OK ||
 	    gc_alerts_send(ctx->ca, &sent, &waiting) != GC_OK)

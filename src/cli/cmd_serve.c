@@ -5,7 +5,6 @@
  * workers finish their current step and stop, last started first.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <jansson.h>
 #include <poll.h>
 #include <signal.h>
@@ -309,40 +308,43 @@ static void print_ready(struct serve *s, struct gc_ca *ca)
 	fflush(stdout);
 }
 
-int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
+struct serve_values {
+	const char *listen, *ldap, *interface_listen;
+	bool crl_schedule;
+};
+
+static const struct cli_option serve_options[] = {
+	{CLI_OPT("listen", "H:P", struct serve_values, listen, NULL,
+	         "serve HTTP on this numeric address; port 0 picks a free port\n"
+	         "(the first line printed names the port)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("ldap", "URI", struct serve_values, ldap, NULL,
+	         "publish to this LDAP directory (default: repository.ldap_uri of\n"
+	         "gcert.json; none: no LDAP); bind DN and password file from gcert.json")},
+	{CLI_OPT("interface-listen", "H:P", struct serve_values, interface_listen, NULL,
+	         "accept interface files by HTTPS with mutual TLS (opens the token)")},
+	{CLI_OPT("crl-schedule", NULL, struct serve_values, crl_schedule, NULL,
+	         "issue CRLs at crl.schedule (App. C I) and the ARL yearly; a slot\n"
+	         "missed while down is caught up at start (opens the token)")},
+	CLI_END,
+};
+
+static int cmd_ca_serve(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-	                                     {"ldap", required_argument, NULL, 'L'},
-	                                     {"interface-listen", required_argument, NULL, 'i'},
-	                                     {"crl-schedule", no_argument, NULL, 'c'},
-	                                     {NULL, 0, NULL, 0}};
+	const struct serve_values *v = values;
 	struct serve *s = calloc(1, sizeof(*s));
-	const char *listen = NULL;
+	const char *listen = v->listen;
 	char detail[512];
 	sigset_t stop;
 	gc_result rc;
-	int c, sig, lfd = -1;
+	int sig, lfd = -1;
 
 	if (s == NULL)
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
 	s->ldap_uri = ctx->ca->cfg.repo.ldap_uri;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'l')
-			listen = optarg;
-		else if (c == 'L')
-			s->ldap_uri = strcmp(optarg, "none") == 0 ? "" : optarg;
-		else if (c == 'i')
-			s->iface_listen = optarg;
-		else if (c == 'c')
-			s->crl_schedule = true;
-		else
-			return free(s), cli_usage_error(cli_current(), "unknown option");
-	}
-	if (optind != argc || listen == NULL) {
-		free(s);
-		return cli_usage_error(cli_current(), optind != argc ? "unexpected argument" : "--listen is required");
-	}
+	if (v->ldap != NULL)
+		s->ldap_uri = strcmp(v->ldap, "none") == 0 ? "" : v->ldap;
+	s->iface_listen = v->interface_listen;
+	s->crl_schedule = v->crl_schedule;
 	snprintf(s->actor, sizeof(s->actor), "ca-serve:%s", ctx->actor);
 	cli_block_stop_signals(&stop); /* only the main loop sees them */
 	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK && !gc_config_custodial(&ctx->ca->cfg)) {
@@ -390,15 +392,13 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* `gcert repo republish`: every certificate and the current CRL files, queued again. */
-int cmd_repo_republish(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_repo_republish(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	const struct gc_config *cfg = &ctx->ca->cfg;
 	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], actor[128];
 	int64_t rows = 0;
 	gc_result rc;
 
-	if (argc > 1)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
 	snprintf(actor, sizeof(actor), "%s", ctx->actor);
 	if ((rc = gc_ca_db_target(ctx->ca, dbpath, sizeof(dbpath))) != GC_OK ||
 	    (rc = dir_path(ctx->ca->dir, cfg->repo.dir, repo, sizeof(repo))) != GC_OK ||
@@ -409,3 +409,16 @@ int cmd_repo_republish(struct cli_ctx *ctx, int argc, char **argv)
 	       "`gcert ca serve --ldap` publishes them in order\n", (long long)rows);
 	return 0;
 }
+
+const struct cli_command cli_ca_serve = {
+	.name = "ca serve", .run = cmd_ca_serve, .needs = GC_NEED_DB, .options = serve_options,
+	.values_size = sizeof(struct serve_values),
+	.summary = "run the CA service: repository over HTTP and LDAP, interface",
+	.example = "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389",
+};
+
+const struct cli_command cli_repo_republish = {
+	.name = "repo republish", .run = cmd_repo_republish, .needs = GC_NEED_DB,
+	.summary = "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	.example = "gcert repo republish --dir ./demo-ca",
+};
