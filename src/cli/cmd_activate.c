@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ca/control.h"
+#include "service/service.h"
 #include "cli/cli.h"
 
 /* A refusal before the service is asked: recorded, changes nothing else. */

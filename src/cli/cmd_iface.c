@@ -12,8 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ca/iface_http.h"
-#include "ca/spool.h"
+#include "iface/iface.h"
 #include "cli/cli.h"
 #include "sys/fileio.h"
 #include "x509/cms.h"

@@ -11,7 +11,7 @@
 
 #include "cli/cli.h"
 #include "ra/ra.h"
-#include "ra/ra_http.h"
+#include "raweb/raweb.h"
 #include "ra/ra_worker.h"
 #include "store/db.h"
 #include "sys/fileio.h"

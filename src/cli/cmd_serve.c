@@ -1,305 +1,24 @@
 /*
- * cmd_serve.c - `gcert ca serve`: the CA service (DESIGN.md "services") as a list of
- * workers: the HTTP repository, and with an LDAP directory configured the CRL file
- * poller and the LDAP publisher (CPS §2.5). SIGTERM or SIGINT stops it gracefully:
- * workers finish their current step and stop, last started first.
+ * cmd_serve.c - `gcert ca serve` and `gcert repo republish`: options and output of the
+ * CA service, which src/service/serve.c builds and runs. SIGTERM or SIGINT stops it
+ * gracefully: workers finish their current step and stop, last started first.
  */
-#define _GNU_SOURCE
-#include <jansson.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "ca/control.h"
-#include "ca/crl_sched.h"
-#include "ca/iface_http.h"
-#include "ca/nodewatch.h"
-#include "ca/repo_alerts.h"
-#include "ca/repo_files.h"
-#include "ca/repo_http.h"
-#include "ca/repo_ldap.h"
-#include "ca/sealer.h"
-#include "ca/service.h"
 #include "cli/cli.h"
-#include "sys/fileio.h"
+#include "service/service.h"
 
-struct serve {
-	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], pwfile[GC_MAX_PATH];
-	char actor[128];
-	const char *ldap_uri;
-	const char *iface_listen; /* the interface endpoint (SPEC §3), when asked for */
-	/* the addresses as bound: a rebuild (activation) listens on the same ports */
-	char listen_buf[128], iface_buf[128];
-	char activated_by[512]; /* CPS §6.4: custodians who activated the keys ("" : not) */
-	bool crl_schedule;        /* App. C: issue CRLs and the ARL on the schedule */
-	struct gc_crl_sched *sched;
-	struct gc_iface_http *iface;
-	struct gc_repo_alerts *alerts;
-	struct gc_repo_http *http;
-	struct gc_repo_poller *poller;
-	struct gc_repo_ldap *ldap;
-	struct gc_sealer *sealer;
-	struct gc_node_watch *watch;
-	char node_failure[600]; /* why this node had to stop (nodewatch.h), "" : it did not */
-	struct gc_service svc;
-};
-
-static gc_result dir_path(const char *dir, const char *rel, char *out, size_t outsz)
+static void print_ready(const struct gc_serve *s, const struct gc_ca *ca)
 {
-	if (rel[0] == '/') {
-		GC_ENSURE((size_t)snprintf(out, outsz, "%s", rel) < outsz, GC_E_CONFIG, "%s: too long", rel);
-		return GC_OK;
-	}
-	return gc_path_join(out, outsz, dir, rel);
-}
+	const char *ldap = gc_serve_ldap_uri(s), *iface = gc_serve_iface_address(s);
 
-static gc_result audit_event(struct gc_ca *ca, const char *actor, enum gc_audit_event ev,
-                             const char *detail)
-{
-	gc_result rc;
-
-	GC_GUARD(gc_db_begin(ca->db));
-	if ((rc = gc_audit_append(ca->audit, actor, ev, "ca serve", true, detail)) != GC_OK) {
-		gc_db_rollback(ca->db);
-		return rc;
-	}
-	return gc_db_commit(ca->db);
-}
-
-static gc_result serve_build(struct serve *s, struct gc_ca *ca, const char *listen)
-{
-	const struct gc_config *cfg = &ca->cfg;
-	struct gc_repo_http_options ho = {listen, s->dbpath, s->crl_dir, cfg, NULL};
-
-	GC_GUARD(gc_ca_db_target(ca, s->dbpath, sizeof(s->dbpath)));
-	GC_GUARD(dir_path(ca->dir, cfg->repo.dir, s->repo, sizeof(s->repo)));
-	GC_GUARD(gc_path_join(s->crl_dir, sizeof(s->crl_dir), s->repo, "crl"));
-	GC_GUARD(gc_mkdir(s->repo, 0750, 0));
-	GC_GUARD(gc_mkdir(s->crl_dir, 0750, 0));
-	/* started before the HTTP server and stopped after it, so no refusal goes unrecorded */
-	GC_GUARD(gc_repo_alerts_new(s->dbpath, s->actor, &s->alerts));
-	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"audit-alerts", gc_repo_alerts_start,
-	                                                      gc_repo_alerts_stop, s->alerts}));
-	ho.alerts = s->alerts;
-	GC_GUARD(gc_repo_http_new(&ho, &s->http));
-	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"http", gc_repo_http_start,
-	                                                      gc_repo_http_stop, s->http}));
-	if (s->iface_listen != NULL) {
-		/* the endpoint signs results with the service key: it needs the token (under
-		 * M-of-N activation it refuses every file until custodians activate it) */
-		if (!gc_config_custodial(&ca->cfg))
-			GC_GUARD(gc_ca_open_token(ca));
-		GC_GUARD(gc_iface_http_new(ca, s->iface_listen, &s->iface));
-		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"interface", gc_iface_http_start,
-		                                                      gc_iface_http_stop, s->iface}));
-	}
-	if (s->crl_schedule) {
-		/* CRLs are signed in the token; started before the poller that publishes them */
-		if (!gc_config_custodial(&ca->cfg))
-			GC_GUARD(gc_ca_open_token(ca));
-		GC_GUARD(gc_crl_sched_new(ca, s->actor, &s->sched));
-		GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"crl-schedule", gc_crl_sched_start,
-		                                                      gc_crl_sched_stop, s->sched}));
-	}
-	/* several nodes on one database: this one's locks after a server restart, and the
-	 * reservations of dead nodes (docs/issuance-safety.md "Several nodes") */
-	GC_GUARD(gc_node_watch_new(ca, s->node_failure, sizeof(s->node_failure), &s->watch));
-	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"node-watch", gc_node_watch_start,
-	                                                      gc_node_watch_stop, s->watch}));
-	/* last started, first stopped: its final step seals what the others recorded */
-	GC_GUARD(gc_sealer_new(ca, ca->cfg.seal_interval, &s->sealer));
-	if (s->ldap_uri == NULL || s->ldap_uri[0] == '\0')
-		return gc_service_add(&s->svc, &(struct gc_worker){"audit-sealer", gc_sealer_start,
-		                                                    gc_sealer_stop, s->sealer});
-	GC_GUARD(dir_path(ca->dir, cfg->repo.ldap_password_file, s->pwfile, sizeof(s->pwfile)));
-	GC_GUARD(gc_repo_poller_new(&(struct gc_repo_files_options){s->crl_dir, s->dbpath, s->actor},
-	                            &s->poller));
-	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"crl-poller", gc_repo_poller_start,
-	                                                      gc_repo_poller_stop, s->poller}));
-	GC_GUARD(gc_repo_ldap_new(&(struct gc_repo_ldap_options){s->ldap_uri, s->pwfile, s->dbpath,
-	                                                          s->actor, cfg}, &s->ldap));
-	GC_GUARD(gc_service_add(&s->svc, &(struct gc_worker){"ldap-publisher", gc_repo_ldap_start,
-	                                                      gc_repo_ldap_stop, s->ldap}));
-	return gc_service_add(&s->svc, &(struct gc_worker){"audit-sealer", gc_sealer_start,
-	                                                    gc_sealer_stop, s->sealer});
-}
-
-static void serve_free(struct serve *s)
-{
-	gc_service_stop(&s->svc);
-	gc_sealer_free(s->sealer);
-	gc_repo_ldap_free(s->ldap);
-	gc_repo_poller_free(s->poller);
-	gc_repo_http_free(s->http);
-	gc_iface_http_free(s->iface);
-	gc_crl_sched_free(s->sched);
-	gc_repo_alerts_free(s->alerts);
-	gc_node_watch_free(s->watch);
-	s->watch = NULL;
-	s->sealer = NULL, s->ldap = NULL, s->poller = NULL, s->http = NULL;
-	s->iface = NULL, s->sched = NULL, s->alerts = NULL;
-	memset(&s->svc, 0, sizeof(s->svc));
-}
-
-/* "host:port" with the port actually bound, so a rebuild listens where clients look. */
-static void pin_port(char *buf, size_t bufsz, const char *listen, int port)
-{
-	snprintf(buf, bufsz, "%.*s:%d", (int)(strrchr(listen, ':') - listen), listen, port);
-}
-
-static gc_result serve_start(struct serve *s, struct gc_ca *ca, const char *address)
-{
-	char listen[sizeof(s->listen_buf)];
-	gc_result rc;
-
-	snprintf(listen, sizeof(listen), "%s", address); /* address may be s->listen_buf */
-	if ((rc = serve_build(s, ca, listen)) == GC_OK && (rc = gc_service_start(&s->svc)) == GC_OK) {
-		pin_port(s->listen_buf, sizeof(s->listen_buf), listen, gc_repo_http_port(s->http));
-		if (s->iface != NULL) {
-			snprintf(listen, sizeof(listen), "%s", s->iface_listen); /* may be s->iface_buf */
-			pin_port(s->iface_buf, sizeof(s->iface_buf), listen, gc_iface_http_port(s->iface));
-			s->iface_listen = s->iface_buf;
-		}
-		return GC_OK;
-	}
-	serve_free(s);
-	return rc;
-}
-
-/*
- * CPS §6.4: the workers that sign are made with the token as it is now, so activation
- * and deactivation stop every worker, change the token and start them again on the
- * same ports (a moment without repository; nothing queued is lost: the LDAP outbox and
- * the CRL files are in the database and the repository directory).
- */
-static gc_result restart(struct serve *s, struct gc_ca *ca)
-{
-	serve_free(s);
-	return serve_start(s, ca, s->listen_buf);
-}
-
-static json_t *error_reply(gc_result rc)
-{
-	return json_pack("{s:s, s:s, s:s}", "status", "error", "code", gc_code_name(rc), "message",
-	                 gc_err_detail());
-}
-
-static json_t *on_activate(struct serve *s, struct gc_ca *ca, json_t *req)
-{
-	const char *pin = json_string_value(json_object_get(req, "pin"));
-	const char *who = json_string_value(json_object_get(req, "custodians"));
-	gc_result rc;
-
-	if (!gc_config_custodial(&ca->cfg))
-		rc = gc_fail(GC_E_CA_STATE, "this CA is not under M-of-N activation");
-	else if (ca->hsm != NULL)
-		rc = gc_fail(GC_E_CA_STATE, "the CA keys are already activated (by %s)", s->activated_by);
-	else if (pin == NULL || who == NULL || strlen(who) >= sizeof(s->activated_by))
-		rc = gc_fail(GC_E_CONTROL, "activate: needs \"pin\" and \"custodians\"");
-	else
-		rc = gc_ca_activate_service(ca, pin, who);
-	if (rc != GC_OK)
-		return error_reply(rc);
-	snprintf(s->activated_by, sizeof(s->activated_by), "%s", who);
-	if ((rc = restart(s, ca)) != GC_OK)
-		return error_reply(rc);
-	return json_pack("{s:s, s:b, s:s}", "status", "ok", "activated", 1, "activated_by", who);
-}
-
-static json_t *on_deactivate(struct serve *s, struct gc_ca *ca, json_t *req)
-{
-	const char *actor = json_string_value(json_object_get(req, "actor"));
-	char detail[700];
-	gc_result rc;
-
-	if (ca->hsm == NULL || !gc_config_custodial(&ca->cfg))
-		return error_reply(gc_fail(GC_E_CA_STATE, gc_config_custodial(&ca->cfg)
-		                                          ? "the CA keys are not activated"
-		                                          : "this CA is not under M-of-N activation"));
-	serve_free(s); /* the workers hold the token's keys: stopped before it is logged out */
-	gc_ca_deactivate(ca);
-	snprintf(detail, sizeof(detail), "token logged out by %s (activated by %s); signing refused "
-	         "until custodians activate again", actor ? actor : "?", s->activated_by);
-	s->activated_by[0] = '\0';
-	if ((rc = audit_event(ca, s->actor, GC_EV_CA_DEACTIVATED, detail)) != GC_OK ||
-	    (rc = serve_start(s, ca, s->listen_buf)) != GC_OK)
-		return error_reply(rc);
-	return json_pack("{s:s, s:b}", "status", "ok", "activated", 0);
-}
-
-static json_t *on_request(struct serve *s, struct gc_ca *ca, json_t *req)
-{
-	const char *op = json_string_value(json_object_get(req, "op"));
-
-	if (op != NULL && strcmp(op, "status") == 0)
-		return json_pack("{s:s, s:b, s:b, s:s}", "status", "ok", "custodial",
-		                 gc_config_custodial(&ca->cfg), "activated", ca->hsm != NULL, "activated_by",
-		                 ca->hsm == NULL ? "" : s->activated_by[0] ? s->activated_by : "PIN file");
-	if (op != NULL && strcmp(op, "activate") == 0)
-		return on_activate(s, ca, req);
-	if (op != NULL && strcmp(op, "deactivate") == 0)
-		return on_deactivate(s, ca, req);
-	return error_reply(gc_fail(GC_E_CONTROL, "unknown operation"));
-}
-
-static void serve_control(struct serve *s, struct gc_ca *ca, int lfd)
-{
-	json_t *req = NULL, *reply;
-	int fd;
-
-	if (gc_control_accept(lfd, &fd) != GC_OK) {
-		gc_err_clear();
-		return;
-	}
-	if (gc_control_read(fd, &req) == GC_OK)
-		reply = on_request(s, ca, req);
-	else
-		reply = error_reply(GC_E_CONTROL);
-	if (req != NULL) {
-		/* the PIN's copy inside jansson is overwritten before it is freed */
-		json_t *pin = json_object_get(req, "pin");
-		if (json_is_string(pin))
-			explicit_bzero((char *)json_string_value(pin), json_string_length(pin));
-		json_decref(req);
-	}
-	if (gc_control_write(fd, reply) != GC_OK)
-		gc_err_clear();
-	close(fd);
-}
-
-/* The service's main thread: stop signals and the control socket, one at a time. */
-static int serve_loop(struct serve *s, struct gc_ca *ca, int lfd, const sigset_t *stop)
-{
-	struct signalfd_siginfo si;
-	struct pollfd p[2];
-
-	p[0] = (struct pollfd){signalfd(-1, stop, SFD_CLOEXEC), POLLIN, 0};
-	p[1] = (struct pollfd){lfd, POLLIN, 0};
-	for (;;) {
-		if (poll(p, 2, -1) < 0)
-			continue;
-		if (p[0].revents & POLLIN) {
-			if (read(p[0].fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-				continue;
-			close(p[0].fd);
-			return (int)si.ssi_signo;
-		}
-		if (p[1].revents & POLLIN)
-			serve_control(s, ca, lfd);
-	}
-}
-
-static void print_ready(struct serve *s, struct gc_ca *ca)
-{
-	printf("gcert: repository at http://%s/ ; LDAP publication %s\n", s->listen_buf,
-	       s->ldap != NULL ? s->ldap_uri : "off");
-	if (s->iface != NULL)
-		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", s->iface_buf);
-	if (s->sched != NULL)
+	printf("gcert: repository at http://%s/ ; LDAP publication %s\n", gc_serve_repo_address(s),
+	       ldap != NULL ? ldap : "off");
+	if (iface != NULL)
+		printf("gcert: interface at https://%s/interface (mutual TLS, pinned RAs only)\n", iface);
+	if (gc_serve_crl_scheduled(s))
 		printf("gcert: CRLs at %s UTC, ARL yearly (App. C)\n", ca->cfg.crl_schedule);
 	if (gc_config_custodial(&ca->cfg))
 		printf("gcert: CA keys NOT activated: signing refused until %d of %d custodians run "
@@ -331,79 +50,32 @@ static const struct cli_option serve_options[] = {
 static int cmd_ca_serve(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	const struct serve_values *v = values;
-	struct serve *s = calloc(1, sizeof(*s));
-	const char *listen = v->listen;
-	char detail[512];
+	struct gc_serve_options o = {.ldap_uri = ctx->ca->cfg.repo.ldap_uri, .actor = ctx->actor,
+	                             .listen = v->listen, .iface_listen = v->interface_listen,
+	                             .crl_schedule = v->crl_schedule};
+	struct gc_serve *s;
 	sigset_t stop;
 	gc_result rc;
-	int sig, lfd = -1;
 
-	if (s == NULL)
-		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
-	s->ldap_uri = ctx->ca->cfg.repo.ldap_uri;
 	if (v->ldap != NULL)
-		s->ldap_uri = strcmp(v->ldap, "none") == 0 ? "" : v->ldap;
-	s->iface_listen = v->interface_listen;
-	s->crl_schedule = v->crl_schedule;
-	snprintf(s->actor, sizeof(s->actor), "ca-serve:%s", ctx->actor);
-	cli_block_stop_signals(&stop); /* only the main loop sees them */
-	if ((rc = gc_control_listen(ctx->ca->dir, &lfd)) != GC_OK && !gc_config_custodial(&ctx->ca->cfg)) {
-		/* a second service of a single-person CA runs without the channel: it has nothing
-		 * to be activated; under M-of-N activation it could never sign, so it is refused */
-		gc_err_clear();
-		rc = GC_OK;
-		lfd = -1;
-	}
-	if (rc != GC_OK || (rc = serve_start(s, ctx->ca, listen)) != GC_OK) {
-		if (lfd >= 0)
-			close(lfd), gc_control_unlink(ctx->ca->dir);
-		free(s);
+		o.ldap_uri = strcmp(v->ldap, "none") == 0 ? "" : v->ldap;
+	cli_block_stop_signals(&stop); /* only the service's main loop sees them */
+	if ((rc = gc_serve_open(ctx->ca, &o, &s)) != GC_OK)
 		return cli_fail(ctx, rc);
-	}
-	snprintf(detail, sizeof(detail), "repository on %s, LDAP %s, interface %s, CRL schedule %s, keys %s",
-	         s->listen_buf, s->ldap != NULL ? s->ldap_uri : "off", s->iface_listen ? s->iface_listen : "off",
-	         s->crl_schedule ? ctx->ca->cfg.crl_schedule : "off",
-	         gc_config_custodial(&ctx->ca->cfg) ? "awaiting M-of-N activation" : "from the PIN file");
-	if ((rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STARTED, detail)) != GC_OK) {
-		serve_free(s);
-		if (lfd >= 0)
-			close(lfd), gc_control_unlink(ctx->ca->dir);
-		free(s);
-		return cli_fail(ctx, rc);
-	}
 	print_ready(s, ctx->ca);
-	sig = serve_loop(s, ctx->ca, lfd, &stop);
-	if (lfd >= 0) {
-		close(lfd);
-		gc_control_unlink(ctx->ca->dir);
-	}
-	gc_service_stop(&s->svc);
-	snprintf(detail, sizeof(detail), "stopped by signal %d", sig);
-	rc = audit_event(ctx->ca, s->actor, GC_EV_SERVICE_STOPPED, detail);
-	serve_free(s);
-	if (s->node_failure[0] != '\0') {
-		rc = gc_fail(GC_E_DB_CONN, "%s", s->node_failure);
-		free(s);
+	if ((rc = gc_serve_close(s, gc_serve_run(s, &stop))) != GC_OK)
 		return cli_fail(ctx, rc);
-	}
-	free(s);
 	printf("gcert: stopped\n");
-	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
+	return 0;
 }
 
 /* `gcert repo republish`: every certificate and the current CRL files, queued again. */
 static int cmd_repo_republish(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	const struct gc_config *cfg = &ctx->ca->cfg;
-	char dbpath[GC_MAX_PATH], repo[GC_MAX_PATH], crl_dir[GC_MAX_PATH], actor[128];
 	int64_t rows = 0;
 	gc_result rc;
 
-	snprintf(actor, sizeof(actor), "%s", ctx->actor);
-	if ((rc = gc_ca_db_target(ctx->ca, dbpath, sizeof(dbpath))) != GC_OK ||
-	    (rc = dir_path(ctx->ca->dir, cfg->repo.dir, repo, sizeof(repo))) != GC_OK ||
-	    (rc = gc_path_join(crl_dir, sizeof(crl_dir), repo, "crl")) != GC_OK ||
-	    (rc = gc_repo_republish(&(struct gc_repo_files_options){crl_dir, dbpath, actor}, &rows)) != GC_OK)
+	if ((rc = gc_serve_republish(ctx->ca, ctx->actor, &rows)) != GC_OK)
 		return cli_fail(ctx, rc);
 	printf("queued %lld certificates and the current CRL files for LDAP; a running "
 	       "`gcert ca serve --ldap` publishes them in order\n", (long long)rows);

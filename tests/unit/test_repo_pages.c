@@ -1,5 +1,5 @@
 /*
- * test_repo_pages.c - ca/repo_pages.c: pages for people show certificate and
+ * test_repo_pages.c - repo/pages.c: pages for people show certificate and
  * configuration text escaped (a subject may hold anything a CSR-less attacker could not
  * choose, but a configured name or a B/D name could hold markup), PEM round-trips, and
  * a certificate that does not parse gives no page.
@@ -16,7 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "ca/repo_pages.h"
+#include "repo/repo.h"
 
 static const char evil[] = "<script>alert(\"x\")</script> & 'y'";
 

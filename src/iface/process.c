@@ -1,0 +1,536 @@
+/*
+ * process.c - processing request files (SPEC §3): verify against the pinned RAs,
+ * decode, answer replays from what was stored, issue and renew through the pipelined
+ * issuance path, and sign one result per request with the CA service key.
+ */
+#include "iface/iface.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ca/issue.h"
+#include "ca/revoke.h"
+#include "core/interface.h"
+#include "core/text.h"
+#include "core/timeutil.h"
+#include "x509/cms.h"
+
+#define ISSUE_CHUNK 50
+
+/* What one request ends as, before it becomes JSON. */
+struct answer {
+	json_t *result; /* the result object; NULL until decided */
+	bool replay;    /* answered from a stored result */
+	bool store;     /* a new result to store */
+};
+
+static json_t *rejection(const char *id, enum gc_code code, const char *reason)
+{
+	return json_pack("{s:s, s:s, s:s, s:s}", "id", id, "status", "rejected", "code",
+	                 gc_code_name(code), "reason", reason);
+}
+
+/* PEM of a certificate we just verified: armour only, no re-parse (d2i_X509 would
+ * decode the key again, the costliest step of the whole answer). */
+static char *pem_of(const unsigned char *der, size_t n)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long len;
+
+	if (b != NULL && PEM_write_bio(b, "CERTIFICATE", "", der, (long)n) > 0) {
+		len = BIO_get_mem_data(b, &data);
+		out = strndup(data, (size_t)len);
+	}
+	BIO_free(b);
+	return out;
+}
+
+static json_t *issued(const char *id, bool renewal, const struct gc_issue_result *r)
+{
+	char nb[21], na[21], *pem = pem_of(r->der, r->dersz);
+	json_t *o;
+
+	gc_time_format(r->not_before, nb);
+	gc_time_format(r->not_after, na);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?}", "id", id, "status",
+	              renewal ? "renewed" : "issued", "serial", r->serial, "subscriber_ref",
+	              r->subscriber_ref, "not_before", nb, "not_after", na, "certificate", pem);
+	free(pem);
+	return o;
+}
+
+/* ---- replays: the same request id from the same RA ---- */
+
+static gc_result stored_result(struct gc_stmt *st, const char *ra, const struct gc_iface_item *it,
+                               struct answer *a)
+{
+	json_error_t jerr;
+	bool row;
+	gc_result rc;
+
+	if ((rc = gc_stmt_bind_text(st, 1, ra)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, it->id)) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		if (strcmp(gc_stmt_text(st, 0), it->sha256) == 0) {
+			a->result = json_loads(gc_stmt_text(st, 1), 0, &jerr);
+			a->replay = a->result != NULL;
+		} else {
+			gc_fail(GC_E_REQUEST_CONFLICT, "request %s: this id was used before with different "
+			        "content; nothing done", it->id);
+			a->result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
+		}
+	}
+	gc_stmt_reset(st);
+	return rc;
+}
+
+/* Two requests of one file under one id: the later ones are refused. */
+static bool seen_before_in_file(const struct gc_iface_batch *b, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(b->items[j].id, b->items[i].id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * After a crash between issuance and storing the results, a retried request finds its
+ * certificate already issued: the same request (same content) gets that certificate.
+ */
+static gc_result issued_before(struct gc_ca *ca, const struct gc_issue_request *r, struct gc_issue_result *res)
+{
+	struct gc_stmt *st;
+	const void *der;
+	bool row;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT serial, subscriber_ref, not_before, not_after, der"
+	                               " FROM certificates WHERE request_id = ? AND request_sha256 = ?"
+	                               " AND status = 'issued'", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, r->id)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 2, r->content_sha256)) == GC_OK &&
+	    (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
+		snprintf(res->serial, sizeof(res->serial), "%s", gc_stmt_text(st, 0));
+		snprintf(res->subscriber_ref, sizeof(res->subscriber_ref), "%s", gc_stmt_text(st, 1));
+		res->not_before = gc_stmt_int64(st, 2);
+		res->not_after = gc_stmt_int64(st, 3);
+		der = gc_stmt_blob(st, 4, &res->dersz);
+		if ((res->der = malloc(res->dersz)) == NULL)
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+		else
+			memcpy(res->der, der, res->dersz), res->code = GC_OK;
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* ---- issue and renew, all of the file's at once through the pipeline ---- */
+
+/*
+ * A request refused as a duplicate whose row another node reserved and never finished
+ * because its process died (docs/issuance-safety.md "Several nodes"): that node's
+ * reservations are resolved first, then such requests go through issuance once more.
+ * A reservation abandoned so frees its request id: the request is issued now; one
+ * completed from its kept signature is answered from the database (issued_before).
+ */
+static gc_result retry_dead_node(struct gc_ca *ca, struct gc_issue_request **reqs,
+                                 struct gc_issue_result *res, size_t k)
+{
+	struct gc_issue_request **again;
+	struct gc_issue_result *res2;
+	struct gc_recovery rec;
+	size_t *at, m = 0, i;
+	gc_result rc = GC_OK;
+
+	for (i = 0; i < k; i++)
+		m += res[i].code == GC_E_DUPLICATE_REQUEST;
+	if (m == 0)
+		return GC_OK;
+	if (gc_ca_recover_dead(ca, &rec) != GC_OK) {
+		gc_err_clear(); /* the duplicates stay refused, naming their certificate */
+		return GC_OK;
+	}
+	if (rec.completed + rec.abandoned == 0)
+		return GC_OK;
+	again = calloc(m, sizeof(*again));
+	res2 = calloc(m, sizeof(*res2));
+	at = calloc(m, sizeof(*at));
+	GC_NOMEM_OUT(rc, again);
+	GC_NOMEM_OUT(rc, res2);
+	GC_NOMEM_OUT(rc, at);
+	for (m = 0, i = 0; i < k; i++)
+		if (res[i].code == GC_E_DUPLICATE_REQUEST) {
+			at[m] = i;
+			again[m++] = reqs[i];
+		}
+	GC_GUARD_OUT(rc, gc_ca_issue_many(ca, again, m, res2, ISSUE_CHUNK));
+	for (i = 0; i < m; i++) {
+		gc_issue_results_clear(&res[at[i]], 1);
+		res[at[i]] = res2[i];
+	}
+	free(res2);
+	res2 = NULL;
+out:
+	if (res2 != NULL)
+		gc_issue_results_clear(res2, m);
+	free(res2);
+	free(again);
+	free(at);
+	return rc;
+}
+
+static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *b, struct answer *ans)
+{
+	struct gc_issue_request **reqs = calloc(b->n, sizeof(*reqs));
+	struct gc_issue_result *res = calloc(b->n, sizeof(*res));
+	size_t *which = calloc(b->n, sizeof(*which)), k = 0, i;
+	gc_result rc = GC_OK;
+
+	GC_NOMEM_OUT(rc, reqs);
+	GC_NOMEM_OUT(rc, res);
+	GC_NOMEM_OUT(rc, which);
+	for (i = 0; i < b->n; i++) {
+		struct gc_iface_item *it = &b->items[i];
+		if (ans[i].result != NULL || it->type == GC_IFACE_REVOKE)
+			continue;
+		/* unique per RA: the RA's name prefixes the id it chose */
+		snprintf(it->issue->id, sizeof(it->issue->id), "%s/%s", ra, it->id);
+		memcpy(it->issue->content_sha256, it->sha256, sizeof(it->sha256));
+		which[k] = i;
+		reqs[k++] = it->issue;
+	}
+	if (k > 0)
+		GC_GUARD_OUT(rc, gc_ca_issue_many(ca, reqs, k, res, ISSUE_CHUNK));
+	GC_GUARD_OUT(rc, retry_dead_node(ca, reqs, res, k));
+	for (i = 0; i < k; i++) {
+		struct gc_iface_item *it = &b->items[which[i]];
+		if (res[i].code == GC_E_DUPLICATE_REQUEST && it->type == GC_IFACE_ISSUE)
+			GC_GUARD_OUT(rc, issued_before(ca, reqs[i], &res[i]));
+		ans[which[i]].result = res[i].code == GC_OK
+		                           ? issued(it->id, it->type == GC_IFACE_RENEW, &res[i])
+		                           : rejection(it->id, res[i].code, res[i].detail);
+		ans[which[i]].store = true;
+	}
+out:
+	if (res != NULL)
+		gc_issue_results_clear(res, b->n);
+	free(reqs);
+	free(res);
+	free(which);
+	return rc;
+}
+
+/* ---- revocation requests ---- */
+
+/*
+ * CPS §4.4.2: CMMP sends the approved revocation; the CA revokes (permanent) and answers.
+ * Any pinned RA may revoke any g-Cert: CMMP is the only RA (§1.2.2); the audit record
+ * names the certificate and the request, the result file goes back to the sender.
+ */
+static json_t *revoke_one(struct gc_ca *ca, const char *ra, const struct gc_iface_item *it)
+{
+	struct gc_revocation r;
+	int64_t now = (int64_t)time(NULL);
+	char req[21], rev[21];
+	gc_result rc;
+
+	(void)ra;
+	rc = gc_ca_revoke(ca, it->revoke.serial, it->revoke.reason,
+	                  it->revoke.requested_at ? it->revoke.requested_at : now, now, &r);
+	if (rc != GC_OK)
+		return rejection(it->id, rc, gc_err_detail());
+	gc_time_format(r.requested_at, req);
+	gc_time_format(r.revoked_at, rev);
+	return json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:s}", "id", it->id, "status", "revoked",
+	                 "serial", r.serial, "reason", r.reason, "reason_name", gc_reason_name(r.reason),
+	                 "requested_at", req, "revoked_at", rev);
+}
+
+static void revoke_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *b, struct answer *ans)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		struct gc_iface_item *it = &b->items[i];
+		if (ans[i].result != NULL || it->type != GC_IFACE_REVOKE)
+			continue;
+		ans[i].result = revoke_one(ca, ra, it);
+		ans[i].store = true;
+	}
+}
+
+/* ---- the result file ---- */
+
+static gc_result store_results(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
+                               struct answer *ans)
+{
+	struct gc_stmt *st = NULL;
+	int64_t now = (int64_t)time(NULL);
+	char *s;
+	size_t i;
+	gc_result rc;
+
+	GC_GUARD(gc_db_begin(ca->db));
+	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO iface_results (ra, request_id,"
+	                                       " request_sha256, batch_id, result, created_at)"
+	                                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
+	for (i = 0; i < b->n; i++) {
+		/* a request whose id is unusable cannot be replayed; the rest is kept */
+		if (!ans[i].store || b->items[i].id[0] == '#')
+			continue;
+		GC_NOMEM_OUT(rc, s = json_dumps(ans[i].result, JSON_COMPACT | JSON_PRESERVE_ORDER));
+		if ((rc = gc_stmt_bind_text(st, 1, ra)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, 2, b->items[i].id)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, 3, b->items[i].sha256)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, 4, b->batch_id)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, 5, s)) == GC_OK &&
+		    (rc = gc_stmt_bind_int64(st, 6, now)) == GC_OK)
+			rc = gc_stmt_run(st);
+		free(s);
+		GC_GUARD_OUT(rc, rc);
+	}
+	rc = gc_db_commit(ca->db);
+out:
+	if (rc != GC_OK)
+		gc_db_rollback(ca->db);
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* Signs doc (consumed) with the CA service key into the outcome. */
+static gc_result sign_result(struct gc_ca *ca, json_t *doc, struct gc_iface_outcome *o)
+{
+	struct gc_hsm_key *key;
+	X509 *cert;
+	unsigned char *der = NULL;
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	gc_result rc;
+
+	json_decref(doc);
+	GC_ENSURE(s != NULL, GC_E_NOMEM, "result file: out of memory");
+	if ((rc = gc_service_identity(ca, &cert, &key)) == GC_OK &&
+	    (rc = gc_cms_sign(cert, gc_hsm_key_handle(key), (unsigned char *)s, strlen(s), &der, &o->resultsz)) == GC_OK) {
+		if ((o->result = malloc(o->resultsz)) == NULL)
+			rc = gc_fail(GC_E_NOMEM, "result file: out of memory");
+		else
+			memcpy(o->result, der, o->resultsz);
+	}
+	OPENSSL_free(der);
+	free(s);
+	return rc;
+}
+
+static json_t *envelope(const char *batch_id)
+{
+	char now[21];
+
+	gc_time_format((int64_t)time(NULL), now);
+	return json_pack("{s:s, s:s?, s:s}", "format", GC_IFACE_FORMAT, "in_reply_to", batch_id, "created", now);
+}
+
+/* A file rejected whole: audited, answered with a signed error, nothing else changed. */
+static gc_result reject_file(struct gc_ca *ca, gc_result code, struct gc_iface_outcome *o)
+{
+	json_t *doc = envelope(o->batch_id[0] ? o->batch_id : NULL);
+	char detail[640];
+	gc_result rc;
+
+	o->file_code = code;
+	snprintf(o->detail, sizeof(o->detail), "%s", gc_err_detail());
+	json_object_set_new(doc, "error", json_pack("{s:s, s:s}", "code", gc_code_name(code), "reason", o->detail));
+	snprintf(detail, sizeof(detail), "%s: %s", gc_code_name(code), o->detail);
+	GC_GUARD(gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_IFACE_REJECTED, o->ra[0] ? o->ra : "(unknown)",
+	                          false, detail)) != GC_OK || (rc = gc_db_commit(ca->db)) != GC_OK) {
+		gc_db_rollback(ca->db);
+		json_decref(doc);
+		return rc;
+	}
+	return sign_result(ca, doc, o);
+}
+
+static gc_result verify_file(struct gc_ca *ca, const unsigned char *der, size_t dersz,
+                             const struct gc_iface_limits *lim, struct gc_iface_outcome *o,
+                             unsigned char **content, size_t *len)
+{
+	STACK_OF(X509) *pins = NULL;
+	char **names = NULL;
+	X509 *signer = NULL;
+	gc_result rc;
+	int i;
+
+	GC_GUARD(gc_peers_load(ca, &pins, &names));
+	rc = gc_cms_verify(der, dersz, lim->max_file, pins, (int64_t)time(NULL), content, len, &signer);
+	if (rc == GC_OK)
+		rc = gc_peer_name(ca, signer, o->ra);
+	X509_free(signer);
+	for (i = 0; i < sk_X509_num(pins); i++)
+		free(names[i]);
+	free(names);
+	sk_X509_pop_free(pins, X509_free);
+	return rc;
+}
+
+static json_t *results_doc(const struct gc_iface_batch *b, struct answer *ans, struct gc_iface_outcome *o)
+{
+	json_t *doc = envelope(b->batch_id), *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		json_t *r = ans[i].result;
+		if (ans[i].replay)
+			o->replayed++;
+		else if (strcmp(json_string_value(json_object_get(r, "status")), "rejected") == 0)
+			o->rejected++;
+		else
+			o->accepted++;
+		json_array_append(arr, r);
+	}
+	json_object_set_new(doc, "results", arr);
+	return doc;
+}
+
+static gc_result audit_file(struct gc_ca *ca, const struct gc_iface_outcome *o, const char *sha)
+{
+	char detail[256];
+	gc_result rc;
+
+	snprintf(detail, sizeof(detail), "batch %s from %s: %zu accepted, %zu rejected, %zu replayed; file sha256 %s",
+	         o->batch_id, o->ra, o->accepted, o->rejected, o->replayed, sha);
+	GC_GUARD(gc_db_begin(ca->db));
+	if ((rc = gc_audit_append(ca->audit, ca->actor, GC_EV_IFACE_PROCESSED, o->ra, true, detail)) != GC_OK)
+		gc_db_rollback(ca->db);
+	else
+		rc = gc_db_commit(ca->db);
+	return rc;
+}
+
+static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struct gc_iface_outcome *o)
+{
+	struct answer *ans = calloc(b->n, sizeof(*ans));
+	struct gc_stmt *seen = NULL;
+	gc_result rc;
+	size_t i;
+
+	GC_ENSURE(ans != NULL, GC_E_NOMEM, "out of memory");
+	rc = gc_db_prepare(ca->db, "SELECT request_sha256, result FROM iface_results WHERE ra = ? AND request_id = ?",
+	                   &seen);
+	for (i = 0; i < b->n && rc == GC_OK; i++) {
+		struct gc_iface_item *it = &b->items[i];
+		if (it->id[0] != '#' && seen_before_in_file(b, i)) {
+			gc_fail(GC_E_REQUEST_CONFLICT, "request %s: the id appears twice in this file", it->id);
+			ans[i].result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
+			continue;
+		}
+		/* a request seen before is answered as before, whatever it is */
+		if (it->id[0] != '#' && (rc = stored_result(seen, o->ra, it, &ans[i])) != GC_OK)
+			break;
+		if (ans[i].result == NULL && it->code != GC_OK) {
+			ans[i].result = rejection(it->id, it->code, it->detail);
+			ans[i].store = true;
+		}
+	}
+	if (rc == GC_OK)
+		rc = issue_all(ca, o->ra, b, ans);
+	if (rc == GC_OK) {
+		revoke_all(ca, o->ra, b, ans);
+		rc = store_results(ca, o->ra, b, ans);
+	}
+	if (rc == GC_OK)
+		rc = sign_result(ca, results_doc(b, ans, o), o);
+	gc_stmt_free(seen);
+	for (i = 0; i < b->n; i++)
+		json_decref(ans[i].result);
+	free(ans);
+	return rc;
+}
+
+/* The same bytes again: the stored result file, nothing processed. */
+static gc_result stored_file(struct gc_ca *ca, const char *sha, struct gc_iface_outcome *o, bool *found)
+{
+	struct gc_stmt *st;
+	const void *p;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "SELECT ra, batch_id, result FROM iface_files WHERE sha256 = ?", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, sha)) == GC_OK && (rc = gc_stmt_step(st, found)) == GC_OK && *found) {
+		snprintf(o->ra, sizeof(o->ra), "%s", gc_stmt_text(st, 0));
+		snprintf(o->batch_id, sizeof(o->batch_id), "%s", gc_stmt_text(st, 1));
+		p = gc_stmt_blob(st, 2, &o->resultsz);
+		if ((o->result = malloc(o->resultsz)) == NULL)
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+		else
+			memcpy(o->result, p, o->resultsz);
+	}
+	gc_stmt_free(st);
+	return rc;
+}
+
+static gc_result remember_file(struct gc_ca *ca, const char *sha, const struct gc_iface_outcome *o)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+
+	GC_GUARD(gc_db_prepare(ca->db, "INSERT INTO iface_files (sha256, ra, batch_id, received_at, result)"
+	                               " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
+	if ((rc = gc_stmt_bind_text(st, 1, sha)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, o->ra)) == GC_OK &&
+	    (rc = gc_stmt_bind_text(st, 3, o->batch_id)) == GC_OK &&
+	    (rc = gc_stmt_bind_int64(st, 4, (int64_t)time(NULL))) == GC_OK &&
+	    (rc = gc_stmt_bind_blob(st, 5, o->result, o->resultsz)) == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_iface_process(struct gc_ca *ca, const unsigned char *der, size_t dersz,
+                           const struct gc_iface_limits *lim, struct gc_iface_outcome *o)
+{
+	struct gc_iface_batch *b = NULL;
+	unsigned char md[32], *content = NULL;
+	char sha[65];
+	size_t len = 0;
+	bool found = false;
+	gc_result rc;
+
+	memset(o, 0, sizeof(*o));
+	if (dersz > lim->max_file) /* der is not even read: it may be only what fitted */
+		return reject_file(ca, gc_fail(GC_E_TOO_LARGE, "interface file: %zu bytes exceed the "
+		                               "configured limit of %zu", dersz, lim->max_file), o);
+	GC_ENSURE(EVP_Digest(der, dersz, md, NULL, EVP_sha256(), NULL) == 1, GC_E_INTERNAL, "sha256");
+	gc_hex_encode(md, sizeof(md), sha);
+	GC_GUARD(stored_file(ca, sha, o, &found));
+	if (found) {
+		o->replayed = 1;
+		return GC_OK;
+	}
+	if ((rc = verify_file(ca, der, dersz, lim, o, &content, &len)) == GC_OK &&
+	    (rc = gc_iface_parse((const char *)content, len, lim->max_requests, &b)) == GC_OK)
+		snprintf(o->batch_id, sizeof(o->batch_id), "%s", b->batch_id);
+	free(content);
+	if (rc != GC_OK) {
+		/* rejected whole: only database and token failures stop the answer */
+		if (gc_code_category(rc) == GC_CAT_STORE || gc_code_category(rc) == GC_CAT_HSM)
+			return rc;
+		return reject_file(ca, rc, o);
+	}
+	rc = process_batch(ca, b, o);
+	gc_iface_batch_free(b);
+	if (rc == GC_OK)
+		rc = remember_file(ca, sha, o);
+	if (rc == GC_OK)
+		rc = audit_file(ca, o, sha);
+	return rc;
+}
+
+void gc_iface_outcome_clear(struct gc_iface_outcome *o)
+{
+	free(o->result);
+	o->result = NULL;
+}
