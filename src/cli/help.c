@@ -208,13 +208,13 @@ static void roff(const char *s)
 
 static void man_option(const char *name, const char *arg, const char *help, const char *def)
 {
-	printf(".TP\n.B \\-\\-");
+	printf(arg != NULL ? ".TP\n.BI \"\\-\\-" : ".TP\n.B \"\\-\\-");
 	roff(name);
 	if (arg != NULL) {
-		printf(" \" \"\n.I ");
+		printf(" \" \"");
 		roff(arg);
 	}
-	printf("\n");
+	printf("\"\n");
 	roff(help);
 	if (def != NULL) {
 		printf(" (default ");
@@ -344,7 +344,7 @@ void cli_print_completion(void)
 	       "    elif [[ $c == \"$typed \"* ]]; then c=${c#\"$typed \"}; next+=(\"${c%%%% *}\"); fi\n"
 	       "  done\n"
 	       "  [[ -z $typed ]] && next+=(help --help --version)\n"
-	       "  mapfile -t COMPREPLY < <(compgen -W \"${next[*]}\" -- \"$cur\")\n"
+	       "  mapfile -t COMPREPLY < <(compgen -W \"$(printf '%%s\\n' \"${next[@]}\" | sort -u)\" -- \"$cur\")\n"
 	       "}\n"
 	       "complete -F _gcert gcert\n");
 }
