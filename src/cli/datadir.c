@@ -13,17 +13,20 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "sys/fileio.h"
 
 #ifndef GCERT_SOURCE_DIR
 #define GCERT_SOURCE_DIR "."
 #endif
 
+/* root/rel when it exists, as a path without "..", so messages name it plainly. */
 static bool try_root(const char *root, const char *rel, char *out, size_t outsz)
 {
-	int n = snprintf(out, outsz, "%s/%s", root, rel);
+	char path[PATH_MAX], real[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "%s/%s", root, rel);
 
-	return n > 0 && (size_t)n < outsz && gc_path_exists(out);
+	if (n <= 0 || (size_t)n >= sizeof(path) || realpath(path, real) == NULL)
+		return false;
+	return (size_t)snprintf(out, outsz, "%s", real) < outsz;
 }
 
 gc_result cli_data_path(const char *rel, char *out, size_t outsz)

@@ -5,6 +5,11 @@ source "$(dirname "$0")/lib.sh"
 CA=$T/ca
 out=$("$GCERT" ca init --dir "$CA" 2>&1)
 check_contains "init reports the CA" "Hongkong Post e-Cert CA 2 - 17" "$out"
+# the root's fingerprint, as openssl computes it, and the next steps (issue 17 item 13)
+"$GCERT" ca certs --dir "$CA" --out-dir "$T/trust0" >/dev/null
+fp=$(openssl x509 -in "$T/trust0/root.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+check_contains "init prints the root SHA-256 fingerprint (openssl's)" "$fp" "$out"
+check_contains "init names the next step" "gcert crl issue --dir $CA" "$out"
 for f in gcert.json gcert.db token/softhsm2.conf token/user.pin; do
   check "$f exists" test -e "$CA/$f"
 done
