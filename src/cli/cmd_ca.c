@@ -1,10 +1,13 @@
 /* cmd_ca.c - `gcert ca init` (the key ceremony) and `gcert ca certs`. */
+#include <dirent.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -155,6 +158,24 @@ static void print_created(struct cli_ctx *ctx, const struct gc_init_options *ini
 	       ctx->dir, ctx->dir, ctx->dir, ctx->dir);
 }
 
+/* An empty directory made beforehand is taken: the ceremony makes it anew (mode 0700).
+ * *mode keeps its mode, so that a failed ceremony puts it back as it was. */
+static bool take_empty_dir(const char *dir, mode_t *mode)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	bool empty;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || (d = opendir(dir)) == NULL)
+		return false;
+	for (empty = true; empty && (e = readdir(d)) != NULL;)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	*mode = st.st_mode & 07777;
+	return empty && rmdir(dir) == 0;
+}
+
 static int cmd_ca_init(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	const struct init_values *o = values;
@@ -177,8 +198,13 @@ static int cmd_ca_init(struct cli_ctx *ctx, const void *values, int nops, char *
 	json = gc_config_dump(&init.cfg);
 	rc = json ? gc_config_parse(json, strlen(json), &check) : gc_fail(GC_E_NOMEM, "out of memory");
 	free(json);
-	if (rc == GC_OK)
+	if (rc == GC_OK) {
+		mode_t mode = 0;
+		bool taken = take_empty_dir(ctx->dir, &mode);
 		rc = gc_ca_init(ctx->dir, &init, ctx->actor);
+		if (rc != GC_OK && taken && mkdir(ctx->dir, mode) != 0)
+			fprintf(stderr, "gcert: warning: %s: could not make the empty directory again\n", ctx->dir);
+	}
 	if (rc != GC_OK)
 		return cli_fail(ctx, rc);
 	print_created(ctx, &init, o);

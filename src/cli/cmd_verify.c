@@ -97,6 +97,18 @@ static gc_result load_crl_dir(const char *dir, STACK_OF(X509_CRL) *crls)
 	return rc;
 }
 
+/* App. C II: the root's ARL is published beside the CRLs; without it no path verifies. */
+static gc_result arl_published(const struct gc_ca *ca, const char *crldir)
+{
+	const char *base = strrchr(ca->cfg.arl_url, '/');
+	char path[GC_MAX_PATH];
+
+	GC_GUARD(gc_path_join(path, sizeof(path), crldir, base ? base + 1 : ca->cfg.arl_url));
+	GC_ENSURE(gc_path_exists(path), GC_E_CRL_UNAVAILABLE, "revocation status unknown: %s: the root's ARL "
+	          "is not published yet (CPS App. C II); run `gcert arl issue --dir %s`", path, ca->dir);
+	return GC_OK;
+}
+
 /* Trust from a CA directory: its roots and issuing CAs, its published CRLs. */
 static gc_result from_ca_dir(const char *dir, const char *actor, STACK_OF(X509) *roots,
                              STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls)
@@ -109,10 +121,13 @@ static gc_result from_ca_dir(const char *dir, const char *actor, STACK_OF(X509) 
 	rc = gc_ca_trust(ca, roots, untrusted);
 	if (rc == GC_OK)
 		rc = gc_crl_dir(ca, crldir, sizeof(crldir));
+	if (rc == GC_OK && !gc_path_exists(crldir))
+		rc = gc_fail(GC_E_CRL_UNAVAILABLE, "%s: no CRLs published yet (run `gcert crl issue --dir %s` "
+		             "and `gcert arl issue --dir %s`)", crldir, dir, dir);
 	if (rc == GC_OK)
-		rc = gc_path_exists(crldir) ? load_crl_dir(crldir, crls)
-		                            : gc_fail(GC_E_CRL_UNAVAILABLE, "%s: no CRLs published yet "
-		                                      "(run `gcert crl issue`)", crldir);
+		rc = load_crl_dir(crldir, crls);
+	if (rc == GC_OK)
+		rc = arl_published(ca, crldir);
 	gc_ca_close(ca);
 	return rc;
 }

@@ -14,9 +14,11 @@ issue_cert "$CA" bob functional_unit
 # no CRL yet: revocation status unknown is not "valid"
 expect_status "no CRLs published" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
 check_contains "no CRLs: reason" "no CRLs published yet" "$(cat "$T/out")"
+check_contains "no CRLs: names both commands" "gcert crl issue --dir $CA\` and \`gcert arl issue --dir $CA" "$(cat "$T/out")"
 check "crl issue" "$GCERT" crl issue --dir "$CA"
 expect_status "no ARL yet (the issuing CA is checked too)" 8 "$GCERT" verify --dir "$CA" "$T/alice.pem"
 check_contains "no ARL: reason" "revocation status unknown" "$(cat "$T/out")"
+check_contains "no ARL: names the file and the command" "RootCA2ARL.crl: the root's ARL is not published yet (CPS App. C II); run \`gcert arl issue --dir $CA\`" "$(cat "$T/out")"
 check "arl issue" "$GCERT" arl issue --dir "$CA"
 
 for p in sign encrypt clientauth any; do
