@@ -13,11 +13,18 @@
 #include "ca/ca.h"
 #include "core/error.h"
 
+/* struct cli_list: a comma-separated list of 1..GC_MAX_CUSTODIANS items (share files,
+ * env:NAME / file:PATH passphrase specifications, names). */
+struct cli_list {
+	unsigned n;
+	char *item[GC_MAX_CUSTODIANS];
+	char text[4096];
+};
 struct cli_ctx {
 	const char *dir; /* --dir */
 	bool json;       /* --json */
 	struct gc_ca *ca; /* opened as the command's needs declare */
-	const char *act_shares, *act_passes; /* --activation-shares, --activation-passphrases */
+	struct cli_list act_shares, act_passes; /* --activation-shares, --activation-passphrases */
 	char actor[96];
 	unsigned long long given; /* the command's options given, by row (cli_parse) */
 };
@@ -32,11 +39,12 @@ struct cli_ctx {
  *
  * A command's values, its table and its entry, e.g. `gcert cert list --limit N`:
  *
- *     struct list_values { long limit; };
+ *     struct list_values { long limit; bool pem; const char *out; };
  *     static const struct cli_option list_options[] = {
  *             {CLI_OPT("limit", "N", struct list_values, limit, cli_long,
  *                      "at most N, newest first"), .min = 1, .max = 1000000, .def = "100"},
  *             {CLI_OPT("pem", NULL, struct list_values, pem, NULL, "print only the PEM")},
+ *             {CLI_OPT("out", "F", struct list_values, out, NULL, "write to F"), .flags = CLI_REQUIRED},
  *             CLI_END,
  *     };
  *     const struct cli_command cli_cert_list = {
@@ -91,13 +99,6 @@ gc_result cli_time(const struct cli_option *, const char *arg, void *field);    
 gc_result cli_hk_day(const struct cli_option *, const char *arg, void *field);   /* const char *, YYYY-MM-DD */
 gc_result cli_pg_url(const struct cli_option *, const char *arg, void *field);   /* const char *, PostgreSQL */
 gc_result cli_peer_name(const struct cli_option *, const char *arg, void *field); /* const char *, a-z 0-9 - */
-/* struct cli_list: a comma-separated list of 1..GC_MAX_CUSTODIANS items (share files,
- * env:NAME / file:PATH passphrase specifications, names). */
-struct cli_list {
-	unsigned n;
-	char *item[GC_MAX_CUSTODIANS];
-	char text[4096];
-};
 gc_result cli_list(const struct cli_option *, const char *arg, void *field);
 
 /* struct cli_command.takes: the shared options a command takes (all are accepted by all;

@@ -53,31 +53,17 @@ static void set_actor(struct cli_ctx *ctx)
 	snprintf(ctx->actor, sizeof(ctx->actor), "cli:%s", pw && pw->pw_name ? pw->pw_name : "unknown");
 }
 
-struct activation_opts {
-	char *shares[GC_MAX_CUSTODIANS], *passes[GC_MAX_CUSTODIANS];
-	char shares_buf[4096], passes_buf[4096];
-	struct gc_activation_input in;
-};
-
 /* CPS §6.4: a standalone command signs with the shares of M custodians. */
-static int use_shares(const struct cli_command *c, struct cli_ctx *ctx, struct activation_opts *a)
+static int use_shares(const struct cli_command *c, struct cli_ctx *ctx, struct gc_activation_input *in)
 {
-	unsigned ns = 0, np = 0;
-
 	if (!cli_opens_token(c))
 		return cli_usage_error(c, "--activation-shares: this command does not use the token");
-	if (ctx->act_shares == NULL || ctx->act_passes == NULL ||
-	    strlen(ctx->act_shares) >= sizeof(a->shares_buf) || strlen(ctx->act_passes) >= sizeof(a->passes_buf))
+	if (ctx->act_shares.n == 0 || ctx->act_shares.n != ctx->act_passes.n)
 		return cli_usage_error(c, "--activation-shares and --activation-passphrases: comma-separated "
 		                       "lists of equal length, one passphrase per share file");
-	snprintf(a->shares_buf, sizeof(a->shares_buf), "%s", ctx->act_shares);
-	snprintf(a->passes_buf, sizeof(a->passes_buf), "%s", ctx->act_passes);
-	if (!cli_split_list(a->shares_buf, a->shares, GC_MAX_CUSTODIANS, &ns) ||
-	    !cli_split_list(a->passes_buf, a->passes, GC_MAX_CUSTODIANS, &np) || ns != np)
-		return cli_usage_error(c, "--activation-shares and --activation-passphrases: comma-separated "
-		                       "lists of equal length, one passphrase per share file");
-	a->in = (struct gc_activation_input){ns, (const char *const *)a->shares, (const char *const *)a->passes};
-	gc_ca_use_shares(&a->in);
+	*in = (struct gc_activation_input){ctx->act_shares.n, (const char *const *)ctx->act_shares.item,
+	                                   (const char *const *)ctx->act_passes.item};
+	gc_ca_use_shares(in);
 	return 0;
 }
 
@@ -181,7 +167,7 @@ int main(int argc, char **argv)
 {
 	const struct cli_command *const *cp, *c;
 	struct cli_ctx ctx = {0};
-	struct activation_opts act;
+	struct gc_activation_input act;
 	bool asked_help = false;
 	void *values = NULL;
 	char **ops = NULL;
@@ -214,7 +200,7 @@ int main(int argc, char **argv)
 	if (ctx.dir == NULL)
 		ctx.dir = getenv("GCERT_DIR");
 	set_actor(&ctx);
-	if ((ctx.act_shares || ctx.act_passes) && (rc = use_shares(c, &ctx, &act)) != 0)
+	if ((ctx.act_shares.n || ctx.act_passes.n) && (rc = use_shares(c, &ctx, &act)) != 0)
 		goto out;
 	if (c->needs != 0) {
 		if (ctx.dir == NULL) {

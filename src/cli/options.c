@@ -17,9 +17,9 @@
 const struct cli_option cli_shared_options[] = {
 	{CLI_OPT("dir", "DIR", struct cli_ctx, dir, NULL, "the CA directory (or GCERT_DIR)")},
 	{CLI_OPT("json", NULL, struct cli_ctx, json, NULL, "machine-readable output")},
-	{CLI_OPT("activation-shares", "L", struct cli_ctx, act_shares, NULL,
+	{CLI_OPT("activation-shares", "L", struct cli_ctx, act_shares, cli_list,
 	         "a CA under M-of-N activation (CPS §6.4): M custodians' share files")},
-	{CLI_OPT("activation-passphrases", "L", struct cli_ctx, act_passes, NULL,
+	{CLI_OPT("activation-passphrases", "L", struct cli_ctx, act_passes, cli_list,
 	         "and their passphrases (env:NAME or file:PATH), same order, to log the token in")},
 	CLI_END,
 };
