@@ -163,16 +163,39 @@ static int unknown_command(int argc, char **argv)
 	return 2;
 }
 
-int main(int argc, char **argv)
+/* The command's values read, what it needs opened, then the command itself. */
+static int run(const struct cli_command *c, struct cli_ctx *ctx, void *values, int argc, char **argv, char **ops)
 {
-	const struct cli_command *const *cp, *c;
-	struct cli_ctx ctx = {0};
 	struct gc_activation_input act;
 	bool asked_help = false;
-	void *values = NULL;
-	char **ops = NULL;
-	int words = 0, rc, nops = 0;
+	int rc, nops = 0;
 	gc_result r;
+
+	if ((rc = cli_parse(c, ctx, values, argc, argv, &nops, ops, &asked_help)) != 0 || asked_help)
+		return asked_help ? (cli_print_help(c), 0) : rc;
+	if (ctx->dir == NULL)
+		ctx->dir = getenv("GCERT_DIR");
+	set_actor(ctx);
+	if ((ctx->act_shares.n || ctx->act_passes.n) && (rc = use_shares(c, ctx, &act)) != 0)
+		return rc;
+	if (c->needs != 0 && ctx->dir == NULL)
+		return cli_usage_error(c, "--dir is required");
+	if (c->needs != 0 && (r = gc_ca_open(ctx->dir, c->needs, ctx->actor, &ctx->ca)) != GC_OK)
+		return cli_fail(ctx, r);
+	if ((rc = cli_check_required(c, ctx, nops, ops)) == 0)
+		rc = c->run(ctx, values, nops, ops);
+	cli_after_command(ctx);
+	gc_ca_close(ctx->ca);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cli_command *const *cp;
+	struct cli_ctx ctx = {0};
+	void *values;
+	char **ops;
+	int words = 0, rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)
 		return help(argc, argv);
@@ -182,41 +205,13 @@ int main(int argc, char **argv)
 		;
 	if (*cp == NULL)
 		return unknown_command(argc, argv);
-	current = c = *cp;
-	argc -= words;
-	argv += words;
-	if ((values = calloc(1, c->values_size ? c->values_size : 1)) == NULL ||
-	    (ops = calloc((size_t)argc + 1, sizeof(*ops))) == NULL) {
-		free(values);
-		return cli_fail(&ctx, gc_fail(GC_E_NOMEM, "out of memory"));
-	}
-	rc = cli_parse(c, &ctx, values, argc, argv, &nops, ops, &asked_help);
-	if (rc == 0 && asked_help) {
-		cli_print_help(c);
-		goto out;
-	}
-	if (rc != 0)
-		goto out;
-	if (ctx.dir == NULL)
-		ctx.dir = getenv("GCERT_DIR");
-	set_actor(&ctx);
-	if ((ctx.act_shares.n || ctx.act_passes.n) && (rc = use_shares(c, &ctx, &act)) != 0)
-		goto out;
-	if (c->needs != 0) {
-		if (ctx.dir == NULL) {
-			rc = cli_usage_error(c, "--dir is required");
-			goto out;
-		}
-		if ((r = gc_ca_open(ctx.dir, c->needs, ctx.actor, &ctx.ca)) != GC_OK) {
-			rc = cli_fail(&ctx, r);
-			goto out;
-		}
-	}
-	if ((rc = cli_check_required(c, &ctx, nops, ops)) == 0)
-		rc = c->run(&ctx, values, nops, ops);
-	cli_after_command(&ctx);
-	gc_ca_close(ctx.ca);
-out:
+	current = *cp;
+	values = calloc(1, current->values_size ? current->values_size : 1);
+	ops = calloc((size_t)(argc - words) + 1, sizeof(*ops));
+	if (values == NULL || ops == NULL)
+		rc = cli_fail(&ctx, gc_fail(GC_E_NOMEM, "out of memory"));
+	else
+		rc = run(current, &ctx, values, argc - words, argv + words, ops);
 	free(ops);
 	free(values);
 	return rc;
