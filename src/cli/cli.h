@@ -66,7 +66,18 @@ struct cli_ctx {
  *   .def   the default, as text: run through CHECK before argv, and shown in --help
  * Options shared by every command (--dir, --json, --activation-*) are rows of the same
  * kind over struct cli_ctx (options.c); .takes says which a command shows in its help.
- * The options other helpers add in the old getopt style become rows of this table.
+ *
+ * Re-expressing an option written in the old getopt style:
+ *   {"insecure-http", no_argument, NULL, 'k'} ... case 'k': insecure = true;
+ *     -> a `bool insecure_http;` in the values struct and
+ *        {CLI_OPT("insecure-http", NULL, struct serve_values, insecure_http, NULL, "help")}
+ *   {"out", required_argument, ...} ... case 'o': out = optarg;       (checked "required")
+ *     -> {CLI_OPT("out", "F", struct x_values, out, NULL, "help"), .flags = CLI_REQUIRED}
+ *   a number checked with cli_parse_long(optarg, 1, 3600, &n)
+ *     -> a `long` field with cli_long, .min = 1, .max = 3600 (and .def if it had one)
+ * A new command: its values struct, table, run function and `const struct cli_command
+ * cli_NAME` in its cmd_*.c, the extern below, and &cli_NAME in cli_commands[] (main.c);
+ * help.sh, the man page and the completion pick it up from there.
  */
 struct cli_option;
 
