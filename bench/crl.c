@@ -1,5 +1,5 @@
 /*
- * bench/crl.c - the CRL path at scale (DESIGN.md "The CRL path", issue 3).
+ * bench/crl.c - the CRL path at scale (docs/design.md "The CRL path", issue 3).
  *
  *   bench_crl populate DIR N   a new CA in DIR whose database holds N issued and revoked
  *                              g-Certs (rows as issuance writes them; the DER is a stub,

@@ -915,8 +915,8 @@ gc_result gc_ca_open(const char *dir, unsigned needs, const char *actor, struct 
 	memcpy(ca->dir, dir, strlen(dir) + 1);
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), dir, GC_CONFIG_FILE));
 	if (!gc_path_exists(path)) {
-		rc = gc_fail(GC_E_NOT_A_CA_DIR, "%s: not a CA directory (no %s); create one with "
-		             "`gcert ca init --dir %s`", dir, GC_CONFIG_FILE, dir);
+		rc = gc_fail(GC_E_NOT_A_CA_DIR, "%s: not a CA directory (no %s); `gcert ca init --dir %s` "
+		             "makes one in a new or empty directory", dir, GC_CONFIG_FILE, dir);
 		goto out;
 	}
 	GC_GUARD_OUT(rc, gc_file_read(path, GC_MAX_CONFIG_FILE, &buf, &len));

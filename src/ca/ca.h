@@ -153,7 +153,7 @@ gc_result gc_ca_save_config(struct gc_ca *, const struct gc_config *) GC_MUST_CH
 gc_result gc_ca_trust(struct gc_ca *, STACK_OF(X509) *roots, STACK_OF(X509) *issuing) GC_MUST_CHECK;
 
 /*
- * Resolves issuance interrupted by a crash (DESIGN.md "The issuance path"): a row
+ * Resolves issuance interrupted by a crash (docs/design.md "The issuance path"): a row
  * 'signed' (its certificate was verified and kept before the crash) is verified again
  * and completed as issued; a row still 'reserved' is marked 'abandoned': nothing was
  * handed out, the serial is never reused, and the row can be revoked like any other.

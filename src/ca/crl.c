@@ -209,7 +209,7 @@ static gc_result next_number(struct gc_db *db, int64_t ca_id, int64_t *num)
 	if ((rc = gc_stmt_bind_int64(st, 1, ca_id)) == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK)
 		*num = gc_stmt_int64(st, 0);
 	gc_stmt_free(st);
-	/* DESIGN.md: below 2^159; an int64 counter stays far below, and must not wrap. */
+	/* docs/design.md: below 2^159; an int64 counter stays far below, and must not wrap. */
 	if (rc == GC_OK && *num <= 0)
 		rc = gc_fail(GC_E_CRL_NUMBER, "crl: cRLNumber of CA %lld would wrap", (long long)ca_id);
 	return rc;

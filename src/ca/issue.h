@@ -1,5 +1,5 @@
 /*
- * issue.h - the issuance path (DESIGN.md): checked request → CSR proof of possession →
+ * issue.h - the issuance path (docs/design.md): checked request → CSR proof of possession →
  * profile → TBS recorded before signing → token signs → parsed back and verified →
  * certificate and audit record committed together.
  */

@@ -1,6 +1,6 @@
 /*
  * peer.h - trust between the CA and the RA (CMMP) over the system interface (SPEC §3,
- * DESIGN.md "The interface file"): the CA service identity (a key of its own in the
+ * docs/design.md "The interface file"): the CA service identity (a key of its own in the
  * token, never a CA key, CPS §6.1.6) and the RA certificates pinned by the operator.
  */
 #ifndef GCERT_CA_PEER_H

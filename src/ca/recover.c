@@ -1,5 +1,5 @@
 /*
- * recover.c - resolving issuance that a crash interrupted (DESIGN.md "The issuance
+ * recover.c - resolving issuance that a crash interrupted (docs/design.md "The issuance
  * path"; issue 10). issue.c moves a certificate row reserved -> signed -> issued:
  *
  *   reserved  serial, request and TBS committed (durably) before the token signs;

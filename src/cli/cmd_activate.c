@@ -4,7 +4,6 @@
  * the running CA service over its control socket; it never touches the disk. Also the
  * activation state `gcert ca status` prints.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -78,38 +77,33 @@ static gc_result activate(struct cli_ctx *ctx, const struct gc_activation_input 
 	return rc;
 }
 
-int cmd_ca_activate(struct cli_ctx *ctx, int argc, char **argv)
+struct activate_values {
+	struct cli_list shares, passphrases;
+};
+
+static const struct cli_option activate_options[] = {
+	{CLI_OPT("shares", "L", struct activate_values, shares, cli_list,
+	         "at least M custodians' activation share files"), .flags = CLI_REQUIRED},
+	{CLI_OPT("passphrases", "L", struct activate_values, passphrases, cli_list,
+	         "their passphrases, same order: env:NAME or file:PATH"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_ca_activate(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"shares", required_argument, NULL, 's'}, {"passphrases", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
-	};
-	char *shares[GC_MAX_CUSTODIANS], *specs[GC_MAX_CUSTODIANS], *sl = NULL, *pl = NULL;
+	const struct activate_values *o = values;
 	struct gc_activation_input in;
-	unsigned ns = 0, np = 0;
 	json_t *reply = NULL;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 's')
-			sl = optarg;
-		else if (c == 'p')
-			pl = optarg;
-		else
-			return cli_usage_error(cli_current(), "unknown option");
-	}
-	if (sl == NULL || pl == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--shares and --passphrases are required");
-	if (!cli_split_list(sl, shares, GC_MAX_CUSTODIANS, &ns) ||
-	    !cli_split_list(pl, specs, GC_MAX_CUSTODIANS, &np) || ns != np)
+	if (o->shares.n != o->passphrases.n)
 		return cli_usage_error(cli_current(), "--shares and --passphrases: comma-separated lists of "
 		                       "equal length, one passphrase per share");
 	if (!gc_config_custodial(&ctx->ca->cfg))
 		return cli_fail(ctx, gc_fail(GC_E_CA_STATE, "%s: this CA is not under M-of-N activation (made "
 		                             "without --custodians); its service needs no activation", ctx->dir));
-	in = (struct gc_activation_input){ns, (const char *const *)shares, (const char *const *)specs};
+	in = (struct gc_activation_input){o->shares.n, (const char *const *)o->shares.item,
+	                                  (const char *const *)o->passphrases.item};
 	if ((rc = activate(ctx, &in, &reply)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -122,13 +116,11 @@ int cmd_ca_activate(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_ca_deactivate(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ca_deactivate(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	json_t *req, *reply = NULL;
 	gc_result rc;
 
-	if (argc > 1)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
 	req = json_pack("{s:s, s:s}", "op", "deactivate", "actor", ctx->actor);
 	rc = call(ctx->dir, req, &reply);
 	json_decref(req);
@@ -143,6 +135,20 @@ int cmd_ca_deactivate(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	return 0;
 }
+
+const struct cli_command cli_ca_activate = {
+	.name = "ca activate", .run = cmd_ca_activate, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = activate_options, .values_size = sizeof(struct activate_values),
+	.summary = "M custodians activate the keys of the running CA service (CPS §6.2.2, §6.4)",
+	.notes = "The PIN is rebuilt in memory and handed to `gcert ca serve` over DIR/run/control.sock.",
+	.example = "gcert ca activate --dir ./ca --shares alice.share,bob.share --passphrases env:PASS_ALICE,env:PASS_BOB",
+};
+
+const struct cli_command cli_ca_deactivate = {
+	.name = "ca deactivate", .run = cmd_ca_deactivate, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.summary = "log the running CA service's token out: it stops signing until activated again",
+	.example = "gcert ca deactivate --dir ./ca",
+};
 
 void *cli_activation_state(const struct gc_ca *ca)
 {

@@ -2,7 +2,6 @@
  * cmd_archive.c - `gcert archive export` and `gcert archive verify` (CPS §4.6 archive,
  * §4.9 records kept after termination). Verification needs only the bundle.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/pem.h>
 #include <stdio.h>
@@ -22,26 +21,24 @@ static json_t *summary_json(const struct gc_archive_summary *s, const char *file
 	                 "signer_sha256", s->signer_sha256);
 }
 
-int cmd_archive_export(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'}, {"cps-dir", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
-	};
-	struct gc_archive_summary sum;
-	const char *out = NULL, *cps = NULL;
-	gc_result rc;
-	int c;
+struct export_values {
+	const char *out, *cps_dir;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'c': cps = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (out == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--out FILE is required");
+static const struct cli_option export_options[] = {
+	{CLI_OPT("out", "F", struct export_values, out, NULL, "the bundle, a tar (never overwrites)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("cps-dir", "D", struct export_values, cps_dir, NULL, "CPS versions to include besides DIR/data/cps/")},
+	CLI_END,
+};
+
+static int cmd_archive_export(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const struct export_values *o = values;
+	struct gc_archive_summary sum;
+	const char *out = o->out, *cps = o->cps_dir;
+	gc_result rc;
+
 	if ((rc = gc_archive_export(ctx->ca, out, cps, &sum)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -54,39 +51,53 @@ int cmd_archive_export(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_archive_verify(struct cli_ctx *ctx, int argc, char **argv)
+struct verify_values {
+	const char *cert;
+};
+
+static const struct cli_option verify_options[] = {
+	{CLI_OPT("cert", "F", struct verify_values, cert, NULL,
+	         "the audit key certificate to trust (else the one inside the bundle)")},
+	CLI_END,
+};
+
+static int cmd_archive_verify(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
+	const char *cert = ((const struct verify_values *)values)->cert;
 	struct gc_archive_summary sum;
-	const char *cert = NULL;
 	X509 *pinned = NULL;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cli_usage_error(cli_current(), "unknown option");
-		cert = optarg;
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(cli_current(), "give exactly one bundle FILE");
 	if (cert != NULL && (rc = cli_read_cert(cert, &pinned)) != GC_OK)
 		return cli_fail(ctx, rc);
-	rc = gc_archive_verify(argv[optind], pinned, &sum);
+	rc = gc_archive_verify(ops[0], pinned, &sum);
 	X509_free(pinned);
 	if (rc != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json) {
-		json_t *o = summary_json(&sum, argv[optind]);
+		json_t *o = summary_json(&sum, ops[0]);
 		json_object_set_new(o, "signer_pinned", json_boolean(cert != NULL));
 		cli_print_json(o);
 	} else {
 		printf("archive %s verified: %ld items, every SHA-256 matches the signed manifest; audit trail "
 		       "of %ld records with %ld checkpoints verifies\n  signed by audit key certificate sha256 %s%s\n",
-		       argv[optind], sum.items, sum.records, sum.checkpoints, sum.signer_sha256,
+		       ops[0], sum.items, sum.records, sum.checkpoints, sum.signer_sha256,
 		       cert ? " (the given certificate)" : "\n  (the signer's certificate came from the bundle: "
 		                                           "compare its fingerprint, or pass --cert)");
 	}
 	return 0;
 }
+
+const struct cli_command cli_archive_export = {
+	.name = "archive export", .run = cmd_archive_export, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = export_options, .values_size = sizeof(struct export_values),
+	.summary = "signed, time-stamped archive bundle: certificates, CRLs, CPS, config, audit trail (CPS §4.6, §4.9)",
+	.example = "gcert archive export --dir ./demo-ca --out archive-2026.tar",
+};
+
+const struct cli_command cli_archive_verify = {
+	.name = "archive verify", .run = cmd_archive_verify, .takes = CLI_JSON, .options = verify_options,
+	.values_size = sizeof(struct verify_values), .operands = "FILE", .operand_help = "the archive bundle",
+	.summary = "check an archive bundle on its own: signature, every hash, the audit chain",
+	.example = "gcert archive verify archive-2026.tar --cert audit-key.pem",
+};

@@ -3,7 +3,6 @@
  * and its signed checkpoints, seal a checkpoint, the daily review, the retention rule,
  * and the significant-event alerts. Also the hook every command runs at its end.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,38 +15,18 @@
 #include "ca/auditkey.h"
 #include "cli/cli.h"
 
-static int no_arguments(int argc, char **argv)
-{
-	optind = 1;
-	if (getopt_long(argc, argv, "", (const struct option[]){{NULL, 0, NULL, 0}}, NULL) != -1)
-		return cli_usage_error(cli_current(), "unknown option");
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	return 0;
-}
+const struct cli_option cli_audit_verify_options[] = {
+	{CLI_OPT("cert", "F", struct cli_audit_verify_values, cert, NULL,
+	         "the audit key certificate the auditor holds: the database's must be it")},
+	CLI_END,
+};
 
-/* `--cert F` parsed; the chain, its checkpoints and (with F) the audit keys checked. */
-gc_result cli_audit_verify_db(struct gc_db *db, int argc, char **argv, struct gc_audit_check *chk, int *usage)
+/* The chain, its checkpoints and (with cert) the audit keys checked. */
+gc_result cli_audit_verify_db(struct gc_db *db, const char *cert, struct gc_audit_check *chk)
 {
-	static const struct option opts[] = {{"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-	const char *cert = NULL;
 	X509 *pinned = NULL;
 	gc_result rc;
-	int c;
 
-	*usage = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c') {
-			*usage = cli_usage_error(cli_current(), "unknown option");
-			return GC_E_USAGE;
-		}
-		cert = optarg;
-	}
-	if (optind != argc) {
-		*usage = cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-		return GC_E_USAGE;
-	}
 	if (cert != NULL)
 		GC_GUARD(cli_read_cert(cert, &pinned));
 	rc = gc_audit_verify(db, chk);
@@ -72,16 +51,13 @@ void cli_audit_verify_print(const struct cli_ctx *ctx, const struct gc_audit_che
 		       (long long)(chk->last_id - chk->sealed_id));
 }
 
-int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_audit_verify(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	struct gc_audit_check chk;
 	char why[1024];
 	gc_result rc;
-	int usage;
 
-	rc = cli_audit_verify_db(ctx->ca->db, argc, argv, &chk, &usage);
-	if (usage != 0)
-		return usage;
+	rc = cli_audit_verify_db(ctx->ca->db, ((const struct cli_audit_verify_values *)values)->cert, &chk);
 	if (rc != GC_OK) {
 		/* §4.5.7: a deliberate change is a significant event; it is reported by mail
 		 * without touching the trail under examination */
@@ -95,14 +71,11 @@ int cmd_audit_verify(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_audit_checkpoint(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_audit_checkpoint(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	bool made;
 	gc_result rc;
-	int e;
 
-	if ((e = no_arguments(argc, argv)) != 0)
-		return e;
 	if ((rc = gc_ca_checkpoint(ctx->ca, &made)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -127,24 +100,25 @@ static void print_records(const char *title, json_t *arr)
 		       json_string_value(json_object_get(r, "detail")));
 }
 
-int cli_audit_report_db(struct cli_ctx *ctx, struct gc_db *db, int argc, char **argv)
+const struct cli_option cli_audit_report_options[] = {
+	{CLI_OPT("day", "YYYY-MM-DD", struct cli_audit_report_values, day, cli_hk_day,
+	         "the day in Hong Kong time (UTC+8)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_audit_report(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"day", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-	const char *day = NULL, *event;
+	return cli_audit_report_db(ctx, ctx->ca->db, ((const struct cli_audit_report_values *)values)->day);
+}
+
+int cli_audit_report_db(struct cli_ctx *ctx, struct gc_db *db, const char *day)
+{
+	const char *event;
 	int64_t start;
 	void *out;
 	json_t *r, *counts;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
-			return cli_usage_error(cli_current(), "unknown option");
-		day = optarg;
-	}
-	if (day == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--day YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &start))
 		return cli_usage_error(cli_current(), "--day: \"%s\" is not a date YYYY-MM-DD", day);
 	if ((rc = gc_audit_report(db, start, &out)) != GC_OK)
@@ -170,11 +144,6 @@ int cli_audit_report_db(struct cli_ctx *ctx, struct gc_db *db, int argc, char **
 	return 0;
 }
 
-int cmd_audit_report(struct cli_ctx *ctx, int argc, char **argv)
-{
-	return cli_audit_report_db(ctx, ctx->ca->db, argc, argv);
-}
-
 /* A purge refused is itself audited: someone tried to shorten the trail (§4.5.3). */
 static void audit_refusal(struct cli_ctx *ctx, const char *day, const char *why)
 {
@@ -185,24 +154,26 @@ static void audit_refusal(struct cli_ctx *ctx, const char *day, const char *why)
 		gc_db_rollback(ctx->ca->db);
 }
 
-int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
+struct purge_values {
+	const char *before;
+};
+
+static const struct cli_option purge_options[] = {
+	{CLI_OPT("before", "YYYY-MM-DD", struct purge_values, before, cli_hk_day,
+	         "refused unless every record before D is older than 7 years; removes the\n"
+	         "records sealed by the newest checkpoint signed before D (that record\n"
+	         "stays and anchors the chain; `audit verify` still passes)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_audit_purge(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"before", required_argument, NULL, 'b'}, {NULL, 0, NULL, 0}};
-	const char *day = NULL;
+	const char *day = ((const struct purge_values *)values)->before;
 	struct gc_audit_purge p;
 	char why[1024];
 	int64_t before;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'b')
-			return cli_usage_error(cli_current(), "unknown option");
-		day = optarg;
-	}
-	if (day == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--before YYYY-MM-DD is required");
 	if (!gc_hk_day_parse(day, &before))
 		return cli_usage_error(cli_current(), "--before: \"%s\" is not a date YYYY-MM-DD", day);
 	rc = gc_audit_purge(ctx->ca->db, ctx->ca->audit, ctx->actor, before, (int64_t)time(NULL), &p);
@@ -226,14 +197,11 @@ int cmd_audit_purge(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_audit_alerts(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_audit_alerts(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	long queued = 0, sent = 0, waiting = 0;
 	gc_result rc;
-	int e;
 
-	if ((e = no_arguments(argc, argv)) != 0)
-		return e;
 	if ((rc = gc_alerts_scan(ctx->ca, &queued)) != GC_OK ||
 	    (rc = gc_alerts_send(ctx->ca, &sent, &waiting)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -244,6 +212,42 @@ int cmd_audit_alerts(struct cli_ctx *ctx, int argc, char **argv)
 		printf("alerts: %ld queued, %ld sent, %ld waiting\n", queued, sent, waiting);
 	return 0;
 }
+
+const struct cli_command cli_audit_verify = {
+	.name = "audit verify", .run = cmd_audit_verify, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = cli_audit_verify_options, .values_size = sizeof(struct cli_audit_verify_values),
+	.summary = "check the audit trail: hash chain and signed checkpoints (CPS §4.5.4)",
+	.notes = "Names the first bad record; exit status 7 (GC_E_AUDIT_TAMPERED) when altered.",
+	.example = "gcert audit verify --dir ./demo-ca",
+};
+
+const struct cli_command cli_audit_checkpoint = {
+	.name = "audit checkpoint", .run = cmd_audit_checkpoint, .needs = GC_NEED_DB | GC_NEED_TOKEN,
+	.takes = CLI_JSON, .summary = "seal the audit trail with a checkpoint signed by the audit key",
+	.notes = "(every command that opens the token also does this when it ends)",
+	.example = "gcert audit checkpoint --dir ./demo-ca",
+};
+
+const struct cli_command cli_audit_report = {
+	.name = "audit report", .run = cmd_audit_report, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = cli_audit_report_options, .values_size = sizeof(struct cli_audit_report_values),
+	.summary = "daily audit review of one Hong Kong day (CPS §4.5.2)",
+	.example = "gcert audit report --dir ./demo-ca --day 2026-11-25",
+};
+
+const struct cli_command cli_audit_purge = {
+	.name = "audit purge", .run = cmd_audit_purge, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = purge_options, .values_size = sizeof(struct purge_values),
+	.summary = "remove audit records older than the 7-year retention (CPS §4.5.3)",
+	.example = "gcert audit purge --dir ./demo-ca --before 2019-01-01",
+};
+
+const struct cli_command cli_audit_alerts = {
+	.name = "audit alerts", .run = cmd_audit_alerts, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.summary = "queue and send significant-event alert mails (CPS §4.5.7)",
+	.notes = "Config: \"alerts\": {\"smtp_url\": \"smtp://host:25\", \"from\": ..., \"to\": \"a@x, b@y\"}",
+	.example = "gcert audit alerts --dir ./demo-ca",
+};
 
 /*
  * The end of every command that opened the CA: seal the audit trail when the token is
@@ -260,7 +264,7 @@ void cli_after_command(struct cli_ctx *ctx)
 	if (ctx->ca->hsm != NULL && gc_ca_checkpoint(ctx->ca, &made) != GC_OK)
 		fprintf(stderr, "gcert: warning: audit checkpoint not taken: %s [%s]\n", gc_err_detail(),
 		        gc_code_name(gc_err_code()));
-	if (cli_current()->run == cmd_audit_alerts)
+	if (cli_current() == &cli_audit_alerts)
 		return; /* it has just done this */
 	if (gc_alerts_scan(ctx->ca, &queued) != GC_OK ||
 	    gc_alerts_send(ctx->ca, &sent, &waiting) != GC_OK)

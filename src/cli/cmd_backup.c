@@ -3,7 +3,6 @@
  * §6.2.4 multi-person restore). Passphrases are named, never given: env:NAME or
  * file:PATH, so they appear in no command line, shell history or log.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,50 +12,38 @@
 #include "cli/cli.h"
 #include "store/db.h"
 
-static int count_opt(const char *v, unsigned *out, const char *opt)
-{
-	long n;
+struct backup_values {
+	const char *out, *share_dir;
+	long custodians, threshold;
+	struct cli_list passphrases;
+};
 
-	if (!cli_parse_long(v, 1, GC_MAX_CUSTODIANS, &n))
-		return cli_usage_error(cli_current(), "%s: a number 1..%d", opt, GC_MAX_CUSTODIANS);
-	*out = (unsigned)n;
-	return 0;
-}
+static const struct cli_option backup_options[] = {
+	{CLI_OPT("out", "F", struct backup_values, out, NULL, "the encrypted backup (never overwrites)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("custodians", "N", struct backup_values, custodians, cli_long, "share files made, one per custodian"),
+	 .flags = CLI_REQUIRED, .min = 1, .max = GC_MAX_CUSTODIANS},
+	{CLI_OPT("threshold", "M", struct backup_values, threshold, cli_long, "shares needed to restore, 2..N"),
+	 .flags = CLI_REQUIRED, .min = 1, .max = GC_MAX_CUSTODIANS},
+	{CLI_OPT("share-dir", "D", struct backup_values, share_dir, NULL,
+	         "where backup-ID-custodian-I.share files go (mode 0600)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("passphrases", "L", struct backup_values, passphrases, cli_list,
+	         "per custodian env:NAME or file:PATH (never the passphrase itself)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
 
-int cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_backup(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'},        {"custodians", required_argument, NULL, 'n'},
-		{"threshold", required_argument, NULL, 'm'},  {"share-dir", required_argument, NULL, 's'},
-		{"passphrases", required_argument, NULL, 'p'}, {NULL, 0, NULL, 0},
-	};
-	struct gc_backup_options o = {0};
-	char *specs[GC_MAX_CUSTODIANS], *list = NULL, id[33];
-	unsigned nspecs = 0;
+	const struct backup_values *v = values;
+	struct gc_backup_options o = {.out = v->out, .share_dir = v->share_dir, .custodians = (unsigned)v->custodians,
+	                              .threshold = (unsigned)v->threshold};
+	char id[33];
 	gc_result rc;
-	int c, e = 0;
 
-	optind = 1;
-	while (e == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.out = optarg; break;
-		case 'n': e = count_opt(optarg, &o.custodians, "--custodians"); break;
-		case 'm': e = count_opt(optarg, &o.threshold, "--threshold"); break;
-		case 's': o.share_dir = optarg; break;
-		case 'p': list = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (e != 0)
-		return e;
-	if (o.out == NULL || o.share_dir == NULL || list == NULL || o.custodians == 0 ||
-	    o.threshold == 0 || optind != argc)
-		return cli_usage_error(cli_current(), "--out, --custodians, --threshold, --share-dir and "
-		                       "--passphrases are required");
-	if (!cli_split_list(list, specs, GC_MAX_CUSTODIANS, &nspecs) || nspecs != o.custodians)
+	if (v->passphrases.n != o.custodians)
 		return cli_usage_error(cli_current(), "--passphrases: one env:NAME or file:PATH per custodian "
 		                       "(%u), comma-separated", o.custodians);
-	o.passphrases = (const char *const *)specs;
+	o.passphrases = (const char *const *)v->passphrases.item;
 	if ((rc = gc_backup(ctx->ca, &o, id)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -68,40 +55,37 @@ int cmd_backup(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"from", required_argument, NULL, 'f'}, {"shares", required_argument, NULL, 's'},
-		{"passphrases", required_argument, NULL, 'p'}, {"postgresql", required_argument, NULL, 'P'},
-		{NULL, 0, NULL, 0},
-	};
-	struct gc_restore_options o = {0};
-	char *shares[GC_MAX_CUSTODIANS], *specs[GC_MAX_CUSTODIANS], *sl = NULL, *pl = NULL, id[33];
-	unsigned ns = 0, np = 0;
-	gc_result rc;
-	int c;
+struct restore_values {
+	const char *from, *postgresql;
+	struct cli_list shares, passphrases;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f': o.from = optarg; break;
-		case 's': sl = optarg; break;
-		case 'p': pl = optarg; break;
-		case 'P': o.postgresql = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (o.postgresql != NULL && !gc_db_target_is_pg(o.postgresql))
-		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string");
-	if (o.from == NULL || sl == NULL || pl == NULL || ctx->dir == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--from, --shares, --passphrases and --dir are required");
-	if (!cli_split_list(sl, shares, GC_MAX_CUSTODIANS, &ns) ||
-	    !cli_split_list(pl, specs, GC_MAX_CUSTODIANS, &np) || ns != np)
+static const struct cli_option restore_options[] = {
+	{CLI_OPT("from", "F", struct restore_values, from, NULL, "the backup file"), .flags = CLI_REQUIRED},
+	{CLI_OPT("shares", "L", struct restore_values, shares, cli_list, "at least M custodians' share files"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("passphrases", "L", struct restore_values, passphrases, cli_list,
+	         "their passphrases, same order: env:NAME or file:PATH"), .flags = CLI_REQUIRED},
+	{CLI_OPT("postgresql", "URL", struct restore_values, postgresql, cli_pg_url,
+	         "for a backup of a CA on PostgreSQL: the empty database it goes into")},
+	CLI_END,
+};
+
+static int cmd_restore(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const struct restore_values *v = values;
+	struct gc_restore_options o = {0};
+	char id[33];
+	gc_result rc;
+
+	if (v->shares.n != v->passphrases.n)
 		return cli_usage_error(cli_current(), "--shares and --passphrases: comma-separated lists of "
 		                       "equal length, one passphrase per share");
-	o.shares = (const char *const *)shares;
-	o.passphrases = (const char *const *)specs;
-	o.nshares = ns;
+	o.from = v->from;
+	o.postgresql = v->postgresql;
+	o.shares = (const char *const *)v->shares.item;
+	o.passphrases = (const char *const *)v->passphrases.item;
+	o.nshares = v->shares.n;
 	o.dir = ctx->dir;
 	o.actor = ctx->actor;
 	if ((rc = gc_restore(&o, id)) != GC_OK)
@@ -113,3 +97,18 @@ int cmd_restore(struct cli_ctx *ctx, int argc, char **argv)
 		       "trail verified\n", ctx->dir, id);
 	return 0;
 }
+
+const struct cli_command cli_backup = {
+	.name = "backup", .run = cmd_backup, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = backup_options, .values_size = sizeof(struct backup_values),
+	.summary = "online encrypted backup of database and token; M of N custodians restore it (CPS §6.2.4)",
+	.example = "gcert backup --dir ./demo-ca --out ca.bak --custodians 3 --threshold 2 --share-dir shares \\\n"
+	           "      --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass",
+};
+
+const struct cli_command cli_restore = {
+	.name = "restore", .run = cmd_restore, .takes = CLI_DIR_REQUIRED | CLI_JSON, .options = restore_options,
+	.values_size = sizeof(struct restore_values), .dir_help = "the new CA directory: absent or empty",
+	.summary = "bring a CA back from a backup into an empty directory",
+	.example = "gcert restore --from ca.bak --shares a.share,b.share --passphrases env:PASS_ALICE,env:PASS_BOB --dir ./ca2",
+};

@@ -1,9 +1,13 @@
 /* cmd_ca.c - `gcert ca init` (the key ceremony) and `gcert ca certs`. */
-#include <getopt.h>
+#include <dirent.h>
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/text.h"
@@ -12,150 +16,210 @@
 
 static int copy_opt(char *dst, size_t dstsz, const char *v, const char *opt)
 {
+	if (v == NULL)
+		return 0;
 	if (strlen(v) >= dstsz)
 		return cli_usage_error(cli_current(), "%s: value too long", opt);
 	memcpy(dst, v, strlen(v) + 1);
 	return 0;
 }
 
-static int years_opt(int *dst, const char *v, const char *opt)
-{
-	long n;
-
-	if (!cli_parse_long(v, 1, 99, &n))
-		return cli_usage_error(cli_current(), "%s: not a number of years", opt);
-	*dst = (int)n;
-	return 0;
-}
-
-static int count_opt(unsigned *dst, const char *v, const char *opt)
-{
-	long n;
-
-	if (!cli_parse_long(v, 1, GC_MAX_CUSTODIANS, &n))
-		return cli_usage_error(cli_current(), "%s: a number 1..%d", opt, GC_MAX_CUSTODIANS);
-	*dst = (unsigned)n;
-	return 0;
-}
-
-/* CPS §6.4: the options of M-of-N activation, as `gcert backup` takes its custodians. */
-struct custodian_opts {
-	unsigned custodians, threshold;
-	char *names, *share_dir, *passphrases;
-	char *name_items[GC_MAX_CUSTODIANS], *pass_items[GC_MAX_CUSTODIANS];
-	char default_names[GC_MAX_CUSTODIANS][16];
+struct init_values {
+	const char *module, *token_label, *pin_file, *root_cn, *issuing_cn, *postgresql;
+	long root_years, issuing_years, custodians, threshold;
+	const char *share_dir;
+	struct cli_list names, passphrases;
 };
 
-static int custodian_setup(struct custodian_opts *co, struct gc_activation_setup *s)
-{
-	unsigned i, n = 0;
+static const struct cli_option init_options[] = {
+	{CLI_OPT("module", "PATH", struct init_values, module, NULL,
+	         "PKCS#11 module of an existing token instead of a new SoftHSM2 token")},
+	{CLI_OPT("token-label", "L", struct init_values, token_label, NULL, "label of that token")},
+	{CLI_OPT("pin-file", "F", struct init_values, pin_file, NULL,
+	         "file holding that token's user PIN (copied, mode 0600)")},
+	{CLI_OPT("root-cn", "CN", struct init_values, root_cn, NULL,
+	         "root CA name (default: Hongkong Post Root CA 2)")},
+	{CLI_OPT("issuing-cn", "CN", struct init_values, issuing_cn, NULL,
+	         "issuing CA name (default: Hongkong Post e-Cert CA 2 - 17)")},
+	{CLI_OPT("root-years", "N", struct init_values, root_years, cli_long,
+	         "root validity, at most 25 (CPS §4.7; default 25)"), .min = 1, .max = 25},
+	{CLI_OPT("issuing-years", "N", struct init_values, issuing_years, cli_long, "issuing CA validity (default 6)"),
+	 .min = 1, .max = 99},
+	{CLI_OPT("postgresql", "URL", struct init_values, postgresql, cli_pg_url,
+	         "keep the CA's database in PostgreSQL (an empty database made by its\n"
+	         "administrator; password in ~/.pgpass) instead of DIR/gcert.db")},
+	{CLI_OPT("custodians", "N", struct init_values, custodians, cli_long,
+	         "M-of-N activation (CPS §6.4), the token PIN split among custodians and never\n"
+	         "stored: share files made, one per custodian"), .min = 1, .max = GC_MAX_CUSTODIANS},
+	{CLI_OPT("threshold", "M", struct init_values, threshold, cli_long,
+	         "custodians needed to activate the keys, 2..N"), .min = 1, .max = GC_MAX_CUSTODIANS},
+	{CLI_OPT("custodian-names", "L", struct init_values, names, cli_list,
+	         "comma-separated names (a-z 0-9 -; default custodian-1..N)")},
+	{CLI_OPT("share-dir", "D", struct init_values, share_dir, NULL,
+	         "where activation-ID-NAME.share files go (mode 0600)")},
+	{CLI_OPT("passphrases", "L", struct init_values, passphrases, cli_list,
+	         "per custodian env:NAME or file:PATH (never the passphrase itself)")},
+	CLI_END,
+};
 
-	if (co->custodians == 0 && co->threshold == 0 && !co->names && !co->share_dir && !co->passphrases)
+/* CPS §6.4: the options of M-of-N activation, as `gcert backup` takes its custodians. */
+struct custodian_names {
+	const char *items[GC_MAX_CUSTODIANS];
+	char defaults[GC_MAX_CUSTODIANS][16];
+};
+
+static int custodian_setup(const struct init_values *o, struct custodian_names *cn, struct gc_activation_setup *s)
+{
+	unsigned i, custodians = (unsigned)o->custodians;
+
+	if (o->custodians == 0 && o->threshold == 0 && !o->names.n && !o->share_dir && !o->passphrases.n)
 		return 0;
-	if (co->custodians == 0 || co->threshold == 0 || co->share_dir == NULL || co->passphrases == NULL)
+	if (o->custodians == 0 || o->threshold == 0 || o->share_dir == NULL || o->passphrases.n == 0)
 		return cli_usage_error(cli_current(), "M-of-N activation needs --custodians, --threshold, "
 		                       "--share-dir and --passphrases (and optionally --custodian-names)");
-	if (!cli_split_list(co->passphrases, co->pass_items, GC_MAX_CUSTODIANS, &n) || n != co->custodians)
+	if (o->passphrases.n != custodians)
 		return cli_usage_error(cli_current(), "--passphrases: one env:NAME or file:PATH per custodian "
-		                       "(%u), comma-separated", co->custodians);
-	if (co->names == NULL) {
-		for (i = 0; i < co->custodians; i++) {
-			snprintf(co->default_names[i], sizeof(co->default_names[i]), "custodian-%u", i + 1);
-			co->name_items[i] = co->default_names[i];
-		}
-	} else if (!cli_split_list(co->names, co->name_items, GC_MAX_CUSTODIANS, &n) || n != co->custodians) {
+		                       "(%u), comma-separated", custodians);
+	if (o->names.n != 0 && o->names.n != custodians)
 		return cli_usage_error(cli_current(), "--custodian-names: one name per custodian (%u), "
-		                       "comma-separated", co->custodians);
+		                       "comma-separated", custodians);
+	for (i = 0; i < custodians; i++) {
+		snprintf(cn->defaults[i], sizeof(cn->defaults[i]), "custodian-%u", i + 1);
+		cn->items[i] = o->names.n ? o->names.item[i] : cn->defaults[i];
 	}
-	*s = (struct gc_activation_setup){co->custodians, co->threshold, (const char *const *)co->name_items,
-	                                  (const char *const *)co->pass_items, co->share_dir};
+	*s = (struct gc_activation_setup){custodians, (unsigned)o->threshold, cn->items,
+	                                  (const char *const *)o->passphrases.item, o->share_dir};
 	return 0;
 }
 
-/* A connection string, never echoed back: it may carry a password. */
-static int postgresql_opt(struct gc_config *cfg, const char *v)
+/* The init options into the CA's config (the table's checks have run). */
+static int init_config(const struct init_values *o, struct gc_init_options *init)
 {
-	if (!gc_db_target_is_pg(v))
-		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string "
-		                       "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
-	return copy_opt(cfg->postgresql, sizeof(cfg->postgresql), v, "--postgresql");
+	struct gc_config *cfg = &init->cfg;
+
+	if (copy_opt(cfg->token_module, sizeof(cfg->token_module), o->module, "--module") != 0 ||
+	    copy_opt(cfg->token_label, sizeof(cfg->token_label), o->token_label, "--token-label") != 0 ||
+	    copy_opt(init->existing_pin_file, sizeof(init->existing_pin_file), o->pin_file, "--pin-file") != 0 ||
+	    copy_opt(cfg->root.cn, sizeof(cfg->root.cn), o->root_cn, "--root-cn") != 0 ||
+	    copy_opt(cfg->issuing.cn, sizeof(cfg->issuing.cn), o->issuing_cn, "--issuing-cn") != 0 ||
+	    copy_opt(cfg->postgresql, sizeof(cfg->postgresql), o->postgresql, "--postgresql") != 0)
+		return gc_category_exit(GC_CAT_USAGE);
+	if (o->root_years != 0)
+		cfg->root.validity_years = (int)o->root_years;
+	if (o->issuing_years != 0)
+		cfg->issuing.validity_years = (int)o->issuing_years;
+	if ((o->module != NULL) != (o->pin_file != NULL))
+		return cli_usage_error(cli_current(), "--module and --pin-file go together");
+	return 0;
 }
 
-int cmd_ca_init(struct cli_ctx *ctx, int argc, char **argv)
+/* SHA-256 of a DER certificate, as openssl x509 -fingerprint -sha256 prints it. */
+static void fingerprint(X509 *x, char out[96])
 {
-	static const struct option opts[] = {
-		{"module", required_argument, NULL, 'm'},  {"token-label", required_argument, NULL, 't'},
-		{"pin-file", required_argument, NULL, 'p'}, {"root-cn", required_argument, NULL, 'r'},
-		{"issuing-cn", required_argument, NULL, 'i'}, {"root-years", required_argument, NULL, 'R'},
-		{"issuing-years", required_argument, NULL, 'I'}, {"custodians", required_argument, NULL, 'n'},
-		{"threshold", required_argument, NULL, 'M'}, {"custodian-names", required_argument, NULL, 'N'},
-		{"share-dir", required_argument, NULL, 's'}, {"passphrases", required_argument, NULL, 'P'},
-		{"postgresql", required_argument, NULL, 'Q'},
-		{NULL, 0, NULL, 0},
-	};
-	struct custodian_opts co = {0};
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0, i;
+
+	out[0] = '\0';
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1)
+		return;
+	for (i = 0; i < n && i < 32; i++)
+		snprintf(out + i * 3, 4, "%02X%s", md[i], i + 1 < n ? ":" : "");
+}
+
+/* What the operator sees after the ceremony: the root's fingerprint to publish and
+ * compare, and the commands that come next. */
+static void print_created(struct cli_ctx *ctx, const struct gc_init_options *init, const struct init_values *o)
+{
+	struct gc_ca *ca = NULL;
+	char fp[96] = "";
+
+	if (gc_ca_open(ctx->dir, GC_NEED_DB, ctx->actor, &ca) == GC_OK)
+		fingerprint(ca->root_cert, fp);
+	else
+		gc_err_clear();
+	gc_ca_close(ca);
+	if (ctx->json) {
+		cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "status", "ok", "dir", ctx->dir,
+		                         "root", init->cfg.root.cn, "root_sha256", fp, "issuing", init->cfg.issuing.cn,
+		                         "custodians", (int)o->custodians, "threshold", (int)o->threshold));
+		return;
+	}
+	printf("CA created in %s\n  root:    %s\n  root SHA-256 fingerprint:\n    %s\n  issuing: %s\n"
+	       "  keys in token \"%s\" (sensitive, not extractable)\n", ctx->dir, init->cfg.root.cn, fp,
+	       init->cfg.issuing.cn, init->cfg.token_label);
+	if (o->custodians)
+		printf("  token PIN split into %ld custodian shares in %s (not stored); any %ld of them "
+		       "activate the keys: gcert ca activate\n", o->custodians, o->share_dir, o->threshold);
+	printf("next steps:\n"
+	       "  gcert ca certs --dir %s --out-dir trust     # root.pem for relying parties (compare the fingerprint)\n"
+	       "  gcert crl issue --dir %s                    # the first CRLs and ARL\n"
+	       "  gcert ca serve --dir %s --listen 127.0.0.1:8080   # the repository\n"
+	       "  gcert issue --dir %s --request req.json --out cert.pem\n",
+	       ctx->dir, ctx->dir, ctx->dir, ctx->dir);
+}
+
+/* An empty directory made beforehand is taken: the ceremony makes it anew (mode 0700).
+ * *mode keeps its mode, so that a failed ceremony puts it back as it was. */
+static bool take_empty_dir(const char *dir, mode_t *mode)
+{
+	struct stat st;
+	struct dirent *e;
+	DIR *d;
+	bool empty;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || (d = opendir(dir)) == NULL)
+		return false;
+	for (empty = true; empty && (e = readdir(d)) != NULL;)
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	*mode = st.st_mode & 07777;
+	return empty && rmdir(dir) == 0;
+}
+
+static int cmd_ca_init(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const struct init_values *o = values;
+	struct custodian_names cn;
 	struct gc_activation_setup setup;
 	struct gc_init_options init;
-	bool module_set = false;
-	int c, e = 0;
+	struct gc_config check;
+	char *json;
+	int e;
 	gc_result rc;
 
 	memset(&init, 0, sizeof(init));
 	gc_config_defaults(&init.cfg);
-	optind = 1;
-	while (e == 0 && (c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': e = copy_opt(init.cfg.token_module, sizeof(init.cfg.token_module), optarg, "--module"), module_set = true; break;
-		case 't': e = copy_opt(init.cfg.token_label, sizeof(init.cfg.token_label), optarg, "--token-label"); break;
-		case 'p': e = copy_opt(init.existing_pin_file, sizeof(init.existing_pin_file), optarg, "--pin-file"); break;
-		case 'r': e = copy_opt(init.cfg.root.cn, sizeof(init.cfg.root.cn), optarg, "--root-cn"); break;
-		case 'i': e = copy_opt(init.cfg.issuing.cn, sizeof(init.cfg.issuing.cn), optarg, "--issuing-cn"); break;
-		case 'R': e = years_opt(&init.cfg.root.validity_years, optarg, "--root-years"); break;
-		case 'I': e = years_opt(&init.cfg.issuing.validity_years, optarg, "--issuing-years"); break;
-		case 'n': e = count_opt(&co.custodians, optarg, "--custodians"); break;
-		case 'M': e = count_opt(&co.threshold, optarg, "--threshold"); break;
-		case 'N': co.names = optarg; break;
-		case 's': co.share_dir = optarg; break;
-		case 'P': co.passphrases = optarg; break;
-		case 'Q': e = postgresql_opt(&init.cfg, optarg); break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (e != 0)
+	if ((e = init_config(o, &init)) != 0)
 		return e;
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (ctx->dir == NULL)
-		return cli_usage_error(cli_current(), "--dir is required");
-	if (module_set != (init.existing_pin_file[0] != '\0'))
-		return cli_usage_error(cli_current(), "--module and --pin-file go together");
-	if ((e = custodian_setup(&co, &setup)) != 0)
+	if ((e = custodian_setup(o, &cn, &setup)) != 0)
 		return e;
-	init.activation = co.custodians ? &setup : NULL;
-	if (init.cfg.root.validity_years > 25)
-		return cli_usage_error(cli_current(), "--root-years: CPS §4.7: at most 25 years");
+	init.activation = o->custodians ? &setup : NULL;
 	/* Reuse the config checks a CA directory's file gets. */
-	char *json = gc_config_dump(&init.cfg);
-	struct gc_config check;
+	json = gc_config_dump(&init.cfg);
 	rc = json ? gc_config_parse(json, strlen(json), &check) : gc_fail(GC_E_NOMEM, "out of memory");
 	free(json);
-	if (rc == GC_OK)
+	if (rc == GC_OK) {
+		mode_t mode = 0;
+		bool taken = take_empty_dir(ctx->dir, &mode);
 		rc = gc_ca_init(ctx->dir, &init, ctx->actor);
+		if (rc != GC_OK && taken && mkdir(ctx->dir, mode) != 0)
+			fprintf(stderr, "gcert: warning: %s: could not make the empty directory again\n", ctx->dir);
+	}
 	if (rc != GC_OK)
 		return cli_fail(ctx, rc);
-	if (ctx->json)
-		cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "status", "ok", "dir", ctx->dir,
-		                         "root", init.cfg.root.cn, "issuing", init.cfg.issuing.cn,
-		                         "custodians", (int)co.custodians, "threshold", (int)co.threshold));
-	else
-		printf("CA created in %s\n  root:    %s\n  issuing: %s\n  keys in token \"%s\" "
-		       "(sensitive, not extractable)\n", ctx->dir, init.cfg.root.cn, init.cfg.issuing.cn,
-		       init.cfg.token_label);
-	if (!ctx->json && co.custodians)
-		printf("  token PIN split into %u custodian shares in %s (not stored); any %u of them "
-		       "activate the keys: gcert ca activate\n", co.custodians, co.share_dir, co.threshold);
+	print_created(ctx, &init, o);
 	return 0;
 }
+
+const struct cli_command cli_ca_init = {
+	.name = "ca init", .run = cmd_ca_init, .takes = CLI_DIR_REQUIRED | CLI_JSON,
+	.options = init_options, .values_size = sizeof(struct init_values),
+	.summary = "create a CA: token, root and issuing CA keys and certificates",
+	.example = "gcert ca init --dir ./demo-ca\n"
+	           "  gcert ca init --dir ./ca-node --postgresql postgresql://gcert@db.example:5432/gcert\n"
+	           "  gcert ca init --dir ./ca --custodians 3 --threshold 2 --custodian-names alice,bob,carol \\\n"
+	           "      --share-dir shares --passphrases env:PASS_ALICE,env:PASS_BOB,file:/media/carol/pass",
+};
 
 /* CPS §4.7: the link certificates of root changeovers, after the CA certificates:
  * link-OLD-signs-NEW.pem (key labels), so a relying party can cross from either root. */
@@ -190,25 +254,27 @@ static gc_result write_links(struct gc_ca *ca, const char *out_dir)
 	return rc;
 }
 
-int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
+struct certs_values {
+	const char *out_dir;
+};
+
+static const struct cli_option certs_options[] = {
+	{CLI_OPT("out-dir", "D", struct certs_values, out_dir, NULL,
+	         "write D/root.pem and D/issuing-ca.pem instead (never overwrites), and\n"
+	         "after a root changeover link-OLD-signs-NEW.pem for each link certificate")},
+	CLI_END,
+};
+
+static int cmd_ca_certs(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"out-dir", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-	const char *out_dir = NULL;
+	const char *out_dir = ((const struct certs_values *)values)->out_dir;
 	unsigned char *der = NULL;
 	char *pem[2] = {NULL, NULL}, path[GC_MAX_PATH];
 	X509 *certs[2] = {ctx->ca->root_cert, ctx->ca->issuing_cert};
 	static const char *const names[2] = {"root.pem", "issuing-ca.pem"};
 	gc_result rc = GC_OK;
-	int c, i, len;
+	int i, len;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'o')
-			return cli_usage_error(cli_current(), "unknown option");
-		out_dir = optarg;
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	for (i = 0; i < 2; i++) {
 		der = NULL;
 		len = i2d_X509(certs[i], &der);
@@ -237,3 +303,9 @@ int cmd_ca_certs(struct cli_ctx *ctx, int argc, char **argv)
 	free(pem[1]);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
+
+const struct cli_command cli_ca_certs = {
+	.name = "ca certs", .run = cmd_ca_certs, .needs = GC_NEED_DB, .options = certs_options,
+	.values_size = sizeof(struct certs_values), .summary = "print the CA certificates in PEM",
+	.example = "gcert ca certs --dir ./demo-ca --out-dir ./trust",
+};

@@ -1,5 +1,4 @@
 /* cmd_cert.c - `gcert cert show` and `gcert cert list` for operators. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,24 +20,23 @@ static json_t *row_json(const struct gc_cert_row *r)
 	                 r->subscriber_ref, "request_id", r->request_id, "not_before", nb, "not_after", na);
 }
 
-int cmd_cert_show(struct cli_ctx *ctx, int argc, char **argv)
+struct show_values {
+	bool pem;
+};
+
+static const struct cli_option show_options[] = {
+	{CLI_OPT("pem", NULL, struct show_values, pem, NULL, "print only the certificate PEM")},
+	CLI_END,
+};
+
+static int cmd_cert_show(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"pem", no_argument, NULL, 'p'}, {NULL, 0, NULL, 0}};
+	bool pem_only = ((const struct show_values *)values)->pem;
 	struct gc_cert_row r;
-	bool pem_only = false;
 	char *pem = NULL, nb[21], na[21];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'p')
-			return cli_usage_error(cli_current(), "unknown option");
-		pem_only = true;
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(cli_current(), "give exactly one SERIAL");
-	if ((rc = gc_certstore_get(ctx->ca->db, argv[optind], &r)) != GC_OK)
+	if ((rc = gc_certstore_get(ctx->ca->db, ops[0], &r)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (r.der != NULL)
 		pem = cli_cert_pem(r.der, r.dersz);
@@ -76,23 +74,22 @@ static void print_row(const struct gc_cert_row *r, void *arg)
 	printf("%s  %-8s %-15s %s  %s\n", r->serial, r->status, r->cert_type, na, r->subject_cn);
 }
 
-int cmd_cert_list(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {{"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
-	json_t *arr = NULL;
-	long limit = 100;
-	gc_result rc;
-	int c;
+struct list_values {
+	long limit;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'l')
-			return cli_usage_error(cli_current(), "unknown option");
-		if (!cli_parse_long(optarg, 1, 1000000, &limit))
-			return cli_usage_error(cli_current(), "--limit: 1..1000000");
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+static const struct cli_option list_options[] = {
+	{CLI_OPT("limit", "N", struct list_values, limit, cli_long, "at most N, newest first"), .min = 1,
+	 .max = 1000000, .def = "100"},
+	CLI_END,
+};
+
+static int cmd_cert_list(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	long limit = ((const struct list_values *)values)->limit;
+	json_t *arr = NULL;
+	gc_result rc;
+
 	if (ctx->json)
 		arr = json_array();
 	rc = gc_certstore_list(ctx->ca->db, limit, print_row, arr);
@@ -104,3 +101,16 @@ int cmd_cert_list(struct cli_ctx *ctx, int argc, char **argv)
 		cli_print_json(arr);
 	return 0;
 }
+
+const struct cli_command cli_cert_show = {
+	.name = "cert show", .run = cmd_cert_show, .needs = GC_NEED_DB, .takes = CLI_JSON, .options = show_options,
+	.values_size = sizeof(struct show_values), .operands = "SERIAL",
+	.operand_help = "the certificate's serial, 40 hex digits", .summary = "show one issued certificate",
+	.example = "gcert cert show --dir ./demo-ca 3f0a…(40 hex digits)",
+};
+
+const struct cli_command cli_cert_list = {
+	.name = "cert list", .run = cmd_cert_list, .needs = GC_NEED_DB, .takes = CLI_JSON, .options = list_options,
+	.values_size = sizeof(struct list_values), .summary = "list issued certificates (operator view)",
+	.example = "gcert cert list --dir ./demo-ca --limit 20",
+};

@@ -1,5 +1,4 @@
 /* cmd_changeover.c - `gcert ca changeover`: issuing CA key changeover (CPS §4.7). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,37 +8,36 @@
 #include "cli/cli.h"
 #include "core/timeutil.h"
 
-int cmd_ca_changeover(struct cli_ctx *ctx, int argc, char **argv)
+struct changeover_values {
+	const char *issuing_name, *key_label, *crl_dp, *full_crl_url;
+	long years;
+};
+
+static const struct cli_option changeover_options[] = {
+	{CLI_OPT("issuing-name", "CN", struct changeover_values, issuing_name, NULL, "the new issuing CA's name"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("key-label", "L", struct changeover_values, key_label, NULL,
+	         "its token key label (default from the name: ecert-ca-2-23)")},
+	{CLI_OPT("crl-dp", "URL", struct changeover_values, crl_dp, NULL,
+	         "its partitioned CRL (default beside the current: eCertCA2-23CRL2.crl)")},
+	{CLI_OPT("full-crl-url", "URL", struct changeover_values, full_crl_url, NULL,
+	         "its full CRL (default eCertCA2-23CRL1.crl)")},
+	{CLI_OPT("years", "N", struct changeover_values, years, cli_long,
+	         "its validity (default issuing.validity_years); never beyond the root"), .min = 1, .max = 24},
+	CLI_END,
+};
+
+static int cmd_ca_changeover(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"issuing-name", required_argument, NULL, 'n'}, {"key-label", required_argument, NULL, 'k'},
-		{"crl-dp", required_argument, NULL, 'd'},       {"full-crl-url", required_argument, NULL, 'f'},
-		{"years", required_argument, NULL, 'y'},        {NULL, 0, NULL, 0},
-	};
-	struct gc_changeover co = {0};
+	const struct changeover_values *v = values;
+	struct gc_changeover co = {.issuing_cn = v->issuing_name, .key_label = v->key_label, .crl_dp = v->crl_dp,
+	                           .full_crl = v->full_crl_url, .years = (int)v->years};
 	struct gc_changeover_result res;
 	char until[21];
-	long years;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': co.issuing_cn = optarg; break;
-		case 'k': co.key_label = optarg; break;
-		case 'd': co.crl_dp = optarg; break;
-		case 'f': co.full_crl = optarg; break;
-		case 'y':
-			if (!cli_parse_long(optarg, 1, 24, &years))
-				return cli_usage_error(cli_current(), "--years: 1..24");
-			co.years = (int)years;
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (co.issuing_cn == NULL || co.issuing_cn[0] == '\0' || optind != argc)
-		return cli_usage_error(cli_current(), "--issuing-name is required");
+	if (co.issuing_cn[0] == '\0')
+		return cli_usage_error(cli_current(), "--issuing-name is empty");
 	memset(&res, 0, sizeof(res));
 	if ((rc = gc_ca_changeover(ctx->ca, &co, (int64_t)time(NULL), &res)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -55,44 +53,44 @@ int cmd_ca_changeover(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_ca_new_root(struct cli_ctx *ctx, int argc, char **argv)
+struct new_root_values {
+	const char *root_name, *root_key_label, *arl_url;
+	struct changeover_values issuing;
+	long root_years;
+};
+
+static const struct cli_option new_root_options[] = {
+	{CLI_OPT("root-name", "CN", struct new_root_values, root_name, NULL,
+	         "the new root's name, e.g. \"Hongkong Post Root CA 3\""), .flags = CLI_REQUIRED},
+	{CLI_OPT("root-key-label", "L", struct new_root_values, root_key_label, NULL,
+	         "its token key label (default from the name: root-ca-3)")},
+	{CLI_OPT("arl-url", "URL", struct new_root_values, arl_url, NULL,
+	         "its ARL (default beside the current: RootCA3ARL.crl)")},
+	{CLI_OPT("root-years", "N", struct new_root_values, root_years, cli_long,
+	         "its validity, at most 25 (CPS §4.7; default root.validity_years)"), .min = 1, .max = 25},
+	{CLI_OPT("issuing-name", "CN", struct new_root_values, issuing.issuing_name, NULL,
+	         "the issuing CA under it"), .flags = CLI_REQUIRED},
+	{CLI_OPT("issuing-key-label", "L", struct new_root_values, issuing.key_label, NULL,
+	         "its token key label, as for `gcert ca changeover`")},
+	{CLI_OPT("crl-dp", "URL", struct new_root_values, issuing.crl_dp, NULL, "its partitioned CRL")},
+	{CLI_OPT("full-crl-url", "URL", struct new_root_values, issuing.full_crl_url, NULL, "its full CRL")},
+	{CLI_OPT("issuing-years", "N", struct new_root_values, issuing.years, cli_long, "its validity"),
+	 .min = 1, .max = 25},
+	CLI_END,
+};
+
+static int cmd_ca_new_root(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"root-name", required_argument, NULL, 'r'},    {"root-key-label", required_argument, NULL, 'k'},
-		{"arl-url", required_argument, NULL, 'a'},      {"root-years", required_argument, NULL, 'Y'},
-		{"issuing-name", required_argument, NULL, 'n'}, {"issuing-key-label", required_argument, NULL, 'K'},
-		{"crl-dp", required_argument, NULL, 'd'},       {"full-crl-url", required_argument, NULL, 'f'},
-		{"issuing-years", required_argument, NULL, 'y'}, {NULL, 0, NULL, 0},
-	};
-	struct gc_new_root nr = {0};
+	const struct new_root_values *v = values;
+	struct gc_new_root nr = {.root_cn = v->root_name, .root_key_label = v->root_key_label, .arl_url = v->arl_url,
+	                         .root_years = (int)v->root_years};
 	struct gc_new_root_result res;
 	char until[21];
-	long years;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': nr.root_cn = optarg; break;
-		case 'k': nr.root_key_label = optarg; break;
-		case 'a': nr.arl_url = optarg; break;
-		case 'n': nr.issuing.issuing_cn = optarg; break;
-		case 'K': nr.issuing.key_label = optarg; break;
-		case 'd': nr.issuing.crl_dp = optarg; break;
-		case 'f': nr.issuing.full_crl = optarg; break;
-		case 'Y':
-		case 'y':
-			if (!cli_parse_long(optarg, 1, 25, &years))
-				return cli_usage_error(cli_current(), "%s: 1..25 (CPS §4.7: a root lasts at most 25 years)",
-				                       c == 'Y' ? "--root-years" : "--issuing-years");
-			*(c == 'Y' ? &nr.root_years : &nr.issuing.years) = (int)years;
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (nr.root_cn == NULL || nr.issuing.issuing_cn == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--root-name and --issuing-name are required");
+	nr.issuing = (struct gc_changeover){.issuing_cn = v->issuing.issuing_name, .key_label = v->issuing.key_label,
+	                                    .crl_dp = v->issuing.crl_dp, .full_crl = v->issuing.full_crl_url,
+	                                    .years = (int)v->issuing.years};
 	memset(&res, 0, sizeof(res));
 	if ((rc = gc_ca_new_root(ctx->ca, &nr, (int64_t)time(NULL), &res)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -113,3 +111,21 @@ int cmd_ca_new_root(struct cli_ctx *ctx, int argc, char **argv)
 		       res.link_serials[1], res.issuing.new_cn, res.issuing.key_label, res.issuing.crl_dp);
 	return 0;
 }
+
+const struct cli_command cli_ca_changeover = {
+	.name = "ca changeover", .run = cmd_ca_changeover, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = changeover_options, .values_size = sizeof(struct changeover_values),
+	.summary = "issuing CA key changeover: a new issuing CA under the root; the old key keeps signing its CRLs (§4.7)",
+	.notes = "gcert.json is rewritten with the new name, label and URLs (audited as config.changed).",
+	.example = "gcert ca changeover --dir ./demo-ca --issuing-name \"Hongkong Post e-Cert CA 2 - 23\"",
+};
+
+const struct cli_command cli_ca_new_root = {
+	.name = "ca new-root", .run = cmd_ca_new_root, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = new_root_options, .values_size = sizeof(struct new_root_values),
+	.summary = "root key changeover: new root, link certificates both ways, new issuing CA under it (§4.7)",
+	.notes = "The old root signs the new root's key and the new root the old one's (link certificates,\n"
+	         "`gcert ca certs --out-dir`); the old keys keep signing the old ARL and CRLs.",
+	.example = "gcert ca new-root --dir ./demo-ca --root-name \"Hongkong Post Root CA 3\" \\\n"
+	           "      --issuing-name \"Hongkong Post e-Cert CA 3 - 26\"",
+};

@@ -2,7 +2,6 @@
  * cmd_crl.c - `gcert crl issue`, `gcert crl schedule`, `gcert arl issue` (CPS App. C),
  * `gcert ca compromise` and `gcert ca reissue` (§4.8.2, §4.8.3).
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -56,22 +55,12 @@ static void crls_report(const struct cli_ctx *ctx, const struct gc_crl_result *r
 		json_object_set_new(into, "crls", arr);
 }
 
-static int no_options(int argc, char **argv)
-{
-	if (argc > 1)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
-	return 0;
-}
-
-int cmd_crl_issue(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_crl_issue(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	struct gc_crl_result *res;
 	size_t n = 0;
 	gc_result rc;
-	int e;
 
-	if ((e = no_options(argc, argv)) != 0)
-		return e;
 	if ((res = calloc(GC_CRL_MAX_RESULTS, sizeof(*res))) == NULL)
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
 	/* App. C I: a CRL issued on demand is a supplementary CRL */
@@ -87,16 +76,13 @@ int cmd_crl_issue(struct cli_ctx *ctx, int argc, char **argv)
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
 
-int cmd_arl_issue(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_arl_issue(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	struct gc_crl_result r[4];
 	json_t *arr;
 	size_t n = 0, i;
 	gc_result rc;
-	int e;
 
-	if ((e = no_options(argc, argv)) != 0)
-		return e;
 	/* the current root's ARL, and those of roots a root changeover replaced (§4.7) */
 	if ((rc = gc_arl_issue_all(ctx->ca, GC_CRL_SUPPLEMENTARY, (int64_t)time(NULL), r, 4, &n)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -146,33 +132,29 @@ static gc_result schedule_round(struct cli_ctx *ctx, const struct gc_schedule *s
 	return rc;
 }
 
-int cmd_crl_schedule(struct cli_ctx *ctx, int argc, char **argv)
+struct schedule_values {
+	bool once;
+	int64_t now;
+};
+
+static const struct cli_option schedule_options[] = {
+	{CLI_OPT("once", NULL, struct schedule_values, once, NULL,
+	         "catch up what is due (a run missed while down) and exit")},
+	{CLI_OPT("now", "TIME", struct schedule_values, now, cli_time,
+	         "decide as if the clock read TIME (drills, tests; with --once)")},
+	CLI_END,
+};
+
+static int cmd_crl_schedule(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"once", no_argument, NULL, 'o'}, {"now", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0},
-	};
+	const struct schedule_values *v = values;
 	struct gc_schedule sc;
-	bool once = false;
-	int64_t pretend = 0, next, now, told = 0;
+	bool once = v->once;
+	int64_t pretend = v->now, next, now, told = 0;
 	json_t *log = NULL;
 	char when[21];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': once = true; break;
-		case 'n':
-			if (!gc_time_parse(optarg, &pretend))
-				return cli_fail(ctx, gc_fail(GC_E_BAD_TIME, "--now \"%s\": expected "
-				                "YYYY-MM-DDTHH:MM:SSZ", optarg));
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if (pretend && !once)
 		return cli_usage_error(cli_current(), "--now goes with --once");
 	if ((rc = gc_schedule_parse(ctx->ca->cfg.crl_schedule, &sc)) != GC_OK)
@@ -212,22 +194,22 @@ int cmd_crl_schedule(struct cli_ctx *ctx, int argc, char **argv)
 
 /* ---- §4.8.2, §4.8.3 ---- */
 
-int cmd_ca_compromise(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {{"confirm", no_argument, NULL, 'c'}, {NULL, 0, NULL, 0}};
-	struct gc_compromise_result *res;
-	bool confirmed = false;
-	gc_result rc;
-	int c;
+struct compromise_values {
+	bool confirm;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'c')
-			return cli_usage_error(cli_current(), "unknown option");
-		confirmed = true;
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
+static const struct cli_option compromise_options[] = {
+	{CLI_OPT("confirm", NULL, struct compromise_values, confirm, NULL,
+	         "required: every certificate of the CA is revoked")},
+	CLI_END,
+};
+
+static int cmd_ca_compromise(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	bool confirmed = ((const struct compromise_values *)values)->confirm;
+	struct gc_compromise_result *res;
+	gc_result rc;
+
 	if (!confirmed)
 		return cli_usage_error(cli_current(), "this revokes every certificate of the issuing CA; "
 		                       "add --confirm");
@@ -254,14 +236,11 @@ int cmd_ca_compromise(struct cli_ctx *ctx, int argc, char **argv)
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
 
-int cmd_ca_reissue(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ca_reissue(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	struct gc_reissue_result res;
 	gc_result rc;
-	int e;
 
-	if ((e = no_options(argc, argv)) != 0)
-		return e;
 	if ((rc = gc_ca_reissue(ctx->ca, (int64_t)time(NULL), &res)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
@@ -276,3 +255,35 @@ int cmd_ca_reissue(struct cli_ctx *ctx, int argc, char **argv)
 		       (long long)res.reissued, res.mapping, res.bundle);
 	return 0;
 }
+
+const struct cli_command cli_crl_issue = {
+	.name = "crl issue", .run = cmd_crl_issue, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.summary = "issue the full and partitioned CRLs now (a supplementary CRL, App. C I)",
+	.example = "gcert crl issue --dir ./demo-ca",
+};
+
+const struct cli_command cli_crl_schedule = {
+	.name = "crl schedule", .run = cmd_crl_schedule, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = schedule_options, .values_size = sizeof(struct schedule_values),
+	.summary = "issue CRLs on the CPS schedule (01:15, 06:15, 11:00 UTC) and the ARL yearly",
+	.example = "gcert crl schedule --dir ./demo-ca",
+};
+
+const struct cli_command cli_arl_issue = {
+	.name = "arl issue", .run = cmd_arl_issue, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.summary = "issue the root's ARL of revoked CA certificates (App. C II)",
+	.example = "gcert arl issue --dir ./demo-ca",
+};
+
+const struct cli_command cli_ca_compromise = {
+	.name = "ca compromise", .run = cmd_ca_compromise, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = compromise_options, .values_size = sizeof(struct compromise_values),
+	.summary = "issuing CA key compromised: revoke all, publish CRLs and ARL, announce (§4.8.2)",
+	.example = "gcert ca compromise --dir ./demo-ca --confirm",
+};
+
+const struct cli_command cli_ca_reissue = {
+	.name = "ca reissue", .run = cmd_ca_reissue, .needs = GC_NEED_DB | GC_NEED_ROOT_KEY, .takes = CLI_JSON,
+	.summary = "after a compromise: new issuing CA from gcert.json, subscribers certified again (§4.8.3)",
+	.example = "gcert ca reissue --dir ./demo-ca",
+};

@@ -3,7 +3,6 @@
  * PostgreSQL hot standby the live database and points a CA directory at it; `gcert dr
  * drill` is the yearly drill. Parsing and printing only.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,23 +12,24 @@
 #include "ra/ra.h"
 #include "sys/fileio.h"
 
-int cmd_dr_promote(struct cli_ctx *ctx, int argc, char **argv)
+struct promote_values {
+	const char *to;
+};
+
+static const struct cli_option promote_options[] = {
+	{CLI_OPT("to", "URL", struct promote_values, to, NULL,
+	         "the standby's PostgreSQL connection string (this CA's or RA's database there)"),
+	 .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_dr_promote(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"to", required_argument, NULL, 't'}, {NULL, 0, NULL, 0}};
+	const char *to = ((const struct promote_values *)values)->to;
 	struct gc_dr_promotion p;
-	const char *to = NULL;
 	char shown[512];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 't')
-			return cli_usage_error(cli_current(), "unknown option");
-		to = optarg;
-	}
-	if (ctx->dir == NULL || to == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--dir and --to are required");
 	if (gc_path_join(shown, sizeof(shown), ctx->dir, "ra.json") == GC_OK && gc_path_exists(shown)) {
 		struct gc_ra_promotion r; /* an RA directory */
 
@@ -74,33 +74,33 @@ static void print_table(const struct gc_dr_drill *d)
 		       (long long)d->promote_audit_id);
 }
 
-int cmd_dr_drill(struct cli_ctx *ctx, int argc, char **argv)
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+struct drill_values {
+	const char *standby, *out;
+	long wait;
+};
+
+static const struct cli_option drill_options[] = {
+	{CLI_OPT("standby", "URL", struct drill_values, standby, NULL,
+	         "the standby's connection string (this CA's database there)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("out", "F", struct drill_values, out, NULL,
+	         "the report: CMS SignedData (DER) of JSON, signed by the audit key"), .flags = CLI_REQUIRED},
+	{CLI_OPT("wait", "SECONDS", struct drill_values, wait, cli_long,
+	         "how long the standby may take to replay up to the live server"),
+	 .min = 0, .max = 3600, .def = STR(GC_DR_DRILL_WAIT_SECONDS)},
+	CLI_END,
+};
+
+static int cmd_dr_drill(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"standby", required_argument, NULL, 's'}, {"out", required_argument, NULL, 'o'},
-		{"wait", required_argument, NULL, 'w'},    {NULL, 0, NULL, 0},
-	};
-	const char *standby = NULL, *out = NULL;
-	long wait = GC_DR_DRILL_WAIT_SECONDS;
+	const struct drill_values *v = values;
+	const char *out = v->out;
 	struct gc_dr_drill d;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': standby = optarg; break;
-		case 'o': out = optarg; break;
-		case 'w':
-			if (!cli_parse_long(optarg, 0, 3600, &wait))
-				return cli_usage_error(cli_current(), "--wait: seconds, 0..3600");
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (standby == NULL || out == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--standby and --out are required");
-	rc = gc_dr_drill(ctx->ca, standby, out, (int)wait, &d);
+	rc = gc_dr_drill(ctx->ca, v->standby, out, (int)v->wait, &d);
 	if (rc != GC_OK && rc != GC_E_DR_DIFFERS)
 		return cli_fail(ctx, rc);
 	if (!ctx->json) {
@@ -118,3 +118,21 @@ int cmd_dr_drill(struct cli_ctx *ctx, int argc, char **argv)
 	printf("drill passed: the recovery site holds what the live database holds\n");
 	return 0;
 }
+
+const struct cli_command cli_dr_promote = {
+	.name = "dr promote", .run = cmd_dr_promote, .takes = CLI_DIR_REQUIRED | CLI_JSON, .options = promote_options,
+	.values_size = sizeof(struct promote_values), .dir_help = "the CA directory, or an RA directory (ra.json's "
+	"database.postgresql is rewritten)",
+	.summary = "make the recovery site's standby the live database and point this CA or RA at it (CPS §4.8.1)",
+	.notes = "Refused while the old primary still answers as a primary. Run it again after any failure,\n"
+	         "and on every further node: each step is done once.",
+	.example = "gcert dr promote --dir ./demo-ca --to postgresql://gcert@standby:5432/ca",
+};
+
+const struct cli_command cli_dr_drill = {
+	.name = "dr drill", .run = cmd_dr_drill, .needs = GC_NEED_DB | GC_NEED_TOKEN,
+	.takes = CLI_DIR_REQUIRED | CLI_JSON, .options = drill_options, .values_size = sizeof(struct drill_values),
+	.summary = "yearly drill: compare the live database with the recovery site; signed report (CPS §4.8.1)",
+	.notes = "Exit 7 (GC_E_DR_DIFFERS) on any difference, each named.",
+	.example = "gcert dr drill --dir ./demo-ca --standby postgresql://gcert@standby:5432/ca --out drill-2026.p7m",
+};

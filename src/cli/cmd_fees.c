@@ -1,5 +1,4 @@
 /* cmd_fees.c - `gcert fees`: what an organisation owes for a year (CPS §2.4). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,33 +23,27 @@ static void print_fee(const struct gc_fee_row *r, void *arg)
 		       r->amount_hkd, at);
 }
 
-int cmd_fees(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"org", required_argument, NULL, 'o'}, {"year", required_argument, NULL, 'y'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *org = NULL;
-	json_t *arr = NULL;
-	long year = 0, count, total;
-	gc_result rc;
-	int c;
+struct fees_values {
+	const char *org;
+	long year;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': org = optarg; break;
-		case 'y':
-			if (!cli_parse_long(optarg, 2000, 9999, &year))
-				return cli_usage_error(cli_current(), "--year: a year such as 2026");
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (org == NULL || year == 0)
-		return cli_usage_error(cli_current(), "--org and --year are required");
+static const struct cli_option fees_options[] = {
+	{CLI_OPT("org", "O", struct fees_values, org, NULL,
+	         "the organisation as named in requests (subject.organisation)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("year", "YYYY", struct fees_values, year, cli_long, "Hong Kong calendar year of issue"),
+	 .flags = CLI_REQUIRED, .min = 2000, .max = 9999},
+	CLI_END,
+};
+
+static int cmd_fees(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const struct fees_values *v = values;
+	const char *org = v->org;
+	json_t *arr = NULL;
+	long year = v->year, count, total;
+	gc_result rc;
+
 	if (ctx->json)
 		arr = json_array();
 	rc = gc_fees_for(ctx->ca->db, org, (int)year, print_fee, arr, &count, &total);
@@ -65,3 +58,9 @@ int cmd_fees(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%s, %ld: %ld certificate(s), HK$%ld\n", org, year, count, total);
 	return 0;
 }
+
+const struct cli_command cli_fees = {
+	.name = "fees", .run = cmd_fees, .needs = GC_NEED_DB, .takes = CLI_JSON, .options = fees_options,
+	.values_size = sizeof(struct fees_values), .summary = "fees charged to an organisation for a year (CPS §2.4)",
+	.example = "gcert fees --dir ./demo-ca --org \"Office of the Government Chief Information Officer\" --year 2026",
+};

@@ -3,7 +3,6 @@
  * certificate to give the RA, pinning the RA's certificate, and processing request files
  * (one at a time, or the batch-mode spool).
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/pem.h>
 #include <signal.h>
@@ -37,30 +36,29 @@ static char *pem_of(X509 *x)
 	return out;
 }
 
-int cmd_service_cert(struct cli_ctx *ctx, int argc, char **argv)
+struct service_cert_values {
+	const char *out;
+	bool tls;
+};
+
+static const struct cli_option service_cert_options[] = {
+	{CLI_OPT("out", "F", struct service_cert_values, out, NULL, "write the PEM to F (never overwrites)"),
+	 .def = "-"},
+	{CLI_OPT("tls", NULL, struct service_cert_values, tls, NULL,
+	         "the interface endpoint's TLS certificate instead (for the RA's client)")},
+	CLI_END,
+};
+
+static int cmd_service_cert(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"out", required_argument, NULL, 'o'}, {"tls", no_argument, NULL, 't'}, {NULL, 0, NULL, 0},
-	};
-	const char *out = "-";
+	const struct service_cert_values *v = values;
+	const char *out = v->out;
 	struct gc_hsm_key *key;
-	bool tls = false;
+	bool tls = v->tls;
 	X509 *cert;
 	char *pem;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 't')
-			tls = true;
-		else if (c == 'o')
-			out = optarg;
-		else
-			return cli_usage_error(cli_current(), "unknown option");
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if (tls) {
 		if ((rc = gc_service_tls(ctx->ca, &pem)) != GC_OK)
 			return cli_fail(ctx, rc);
@@ -74,48 +72,26 @@ int cmd_service_cert(struct cli_ctx *ctx, int argc, char **argv)
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
 
-static gc_result read_cert(const char *path, X509 **out)
-{
-	unsigned char *buf = NULL;
-	size_t len = 0;
-	const unsigned char *p;
-	BIO *b;
-	gc_result rc;
+struct pin_values {
+	const char *ra, *cert;
+};
 
-	GC_GUARD(gc_file_read(path, 65536, &buf, &len));
-	b = BIO_new_mem_buf(buf, (int)len);
-	*out = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	if (*out == NULL) {
-		p = buf;
-		*out = d2i_X509(NULL, &p, (long)len);
-	}
-	BIO_free(b);
-	free(buf);
-	rc = *out != NULL ? GC_OK : gc_fail_ssl(GC_E_BAD_ENCODING, "%s: not a certificate (PEM or DER)", path);
-	return rc;
-}
+static const struct cli_option pin_options[] = {
+	{CLI_OPT("ra", "NAME", struct pin_values, ra, NULL, "the RA's name: 1..32 of a-z 0-9 - (never reused)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("cert", "F", struct pin_values, cert, NULL, "its service certificate, PEM or DER"),
+	 .flags = CLI_REQUIRED},
+	CLI_END,
+};
 
-int cmd_pin(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_pin(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"ra", required_argument, NULL, 'r'}, {"cert", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
-	};
-	const char *ra = NULL, *path = NULL;
+	const struct pin_values *v = values;
+	const char *ra = v->ra, *path = v->cert;
 	X509 *cert;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': ra = optarg; break;
-		case 'c': path = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (ra == NULL || path == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--ra and --cert are required");
-	if ((rc = read_cert(path, &cert)) == GC_OK) {
+	if ((rc = cli_read_cert(path, &cert)) == GC_OK) {
 		rc = gc_peer_pin(ctx->ca, ra, cert);
 		X509_free(cert);
 	}
@@ -125,33 +101,33 @@ int cmd_pin(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_unpin(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_unpin(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"ra", required_argument, NULL, 'r'}, {NULL, 0, NULL, 0}};
-	const char *ra = NULL;
+	const char *ra = ((const struct pin_values *)values)->ra;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'r')
-			return cli_usage_error(cli_current(), "unknown option");
-		ra = optarg;
-	}
-	if (ra == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--ra is required");
 	if ((rc = gc_peer_unpin(ctx->ca, ra)) != GC_OK)
 		return cli_fail(ctx, rc);
 	printf("unpinned RA \"%s\"\n", ra);
 	return 0;
 }
 
-int cmd_iface_process(struct cli_ctx *ctx, int argc, char **argv)
+struct process_values {
+	const char *in, *out;
+};
+
+static const struct cli_option process_options[] = {
+	{CLI_OPT("in", "F", struct process_values, in, NULL, "CMS SignedData (DER) from the RA (docs/interface.md)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("out", "F", struct process_values, out, NULL, "the result file, signed by the CA service key"),
+	 .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_iface_process(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"in", required_argument, NULL, 'i'}, {"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
-	};
-	const char *in = NULL, *out = NULL;
+	const struct process_values *v = values;
+	const char *in = v->in, *out = v->out;
 	struct gc_iface_limits lim = limits_of(ctx->ca);
 	struct gc_iface_outcome o;
 	unsigned char *der = NULL;
@@ -159,16 +135,6 @@ int cmd_iface_process(struct cli_ctx *ctx, int argc, char **argv)
 	gc_result rc;
 	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': in = optarg; break;
-		case 'o': out = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (in == NULL || out == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--in and --out are required");
 	if (strcmp(out, "-") != 0 && gc_path_exists(out))
 		return cli_fail(ctx, gc_fail(GC_E_IO, "%s: already exists; refusing to overwrite", out));
 	rc = gc_file_read(in, lim.max_file, &der, &len);
@@ -202,36 +168,33 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
+struct spool_values {
+	const char *inbox, *outbox;
+	bool once;
+	long interval;
+};
+
+static const struct cli_option spool_options[] = {
+	{CLI_OPT("inbox", "D", struct spool_values, inbox, NULL, "where the RA renames complete files to NAME.req"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("outbox", "D", struct spool_values, outbox, NULL, "where NAME.res appears, atomically"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("once", NULL, struct spool_values, once, NULL, "one pass, then exit")},
+	{CLI_OPT("interval", "S", struct spool_values, interval, cli_long, "seconds between passes"), .min = 1,
+	 .max = 3600, .def = "5"},
+	CLI_END,
+};
+
+static int cmd_iface_spool(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"inbox", required_argument, NULL, 'i'}, {"outbox", required_argument, NULL, 'o'},
-		{"once", no_argument, NULL, '1'}, {"interval", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *inbox = NULL, *outbox = NULL;
+	const struct spool_values *v = values;
+	const char *inbox = v->inbox, *outbox = v->outbox;
 	struct gc_iface_limits lim = limits_of(ctx->ca);
 	struct gc_spool_stats st;
-	bool once = false;
-	long interval = 5;
+	bool once = v->once;
+	long interval = v->interval;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i': inbox = optarg; break;
-		case 'o': outbox = optarg; break;
-		case '1': once = true; break;
-		case 't':
-			if (!cli_parse_long(optarg, 1, 3600, &interval))
-				return cli_usage_error(cli_current(), "--interval: 1..3600 seconds");
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (inbox == NULL || outbox == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--inbox and --outbox are required");
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	do {
@@ -252,22 +215,22 @@ int cmd_iface_spool(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_iface_serve(struct cli_ctx *ctx, int argc, char **argv)
+struct listen_values {
+	const char *listen;
+};
+
+static const struct cli_option serve_options[] = {
+	{CLI_OPT("listen", "A:P", struct listen_values, listen, NULL,
+	         "e.g. 127.0.0.1:8443 ([::1]:8443 for IPv6; port 0 picks one)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_iface_serve(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
-	const char *listen = NULL;
+	const char *listen = ((const struct listen_values *)values)->listen;
 	struct gc_iface_http *h = NULL;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'l')
-			return cli_usage_error(cli_current(), "unknown option");
-		listen = optarg;
-	}
-	if (listen == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--listen is required");
 	if ((rc = gc_iface_http_new(ctx->ca, listen, &h)) != GC_OK || (rc = gc_iface_http_start(h)) != GC_OK ||
 	    (!gc_iface_http_served(h) &&
 	     (rc = gc_fail(GC_E_CA_STATE, "the interface's TLS key is in the token: under M-of-N activation "
@@ -292,32 +255,31 @@ int cmd_iface_serve(struct cli_ctx *ctx, int argc, char **argv)
  * accepted only when it verifies with the pinned CA service certificate. Needs no CA
  * directory; what an integrator runs before believing a result.
  */
-int cmd_iface_open_result(struct cli_ctx *ctx, int argc, char **argv)
+struct open_result_values {
+	const char *pin, *in, *out;
+};
+
+static const struct cli_option open_result_options[] = {
+	{CLI_OPT("pin", "F", struct open_result_values, pin, NULL,
+	         "the CA service certificate the RA pinned (gcert ca service-cert)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("in", "F", struct open_result_values, in, NULL, "a result file from the CA (CMS SignedData, DER)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("out", "F", struct open_result_values, out, NULL,
+	         "where the verified JSON goes (stdout: -; never overwrites)"), .def = "-"},
+	CLI_END,
+};
+
+static int cmd_iface_open_result(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"pin", required_argument, NULL, 'p'}, {"in", required_argument, NULL, 'i'},
-		{"out", required_argument, NULL, 'o'}, {NULL, 0, NULL, 0},
-	};
-	const char *pin = NULL, *in = NULL, *out = "-";
+	const struct open_result_values *v = values;
+	const char *pin = v->pin, *in = v->in, *out = v->out;
 	STACK_OF(X509) *pins = NULL;
 	unsigned char *der = NULL, *content = NULL;
 	size_t len = 0, clen = 0;
 	X509 *cert = NULL;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p': pin = optarg; break;
-		case 'i': in = optarg; break;
-		case 'o': out = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (pin == NULL || in == NULL || optind != argc)
-		return cli_usage_error(cli_current(), "--pin and --in are required");
-	if ((rc = read_cert(pin, &cert)) == GC_OK && (pins = sk_X509_new_null()) != NULL &&
+	if ((rc = cli_read_cert(pin, &cert)) == GC_OK && (pins = sk_X509_new_null()) != NULL &&
 	    sk_X509_push(pins, cert) > 0) {
 		cert = NULL;
 		if ((rc = gc_file_read(in, GC_IFACE_DEFAULT_MAX_FILE * 2u, &der, &len)) == GC_OK &&
@@ -333,3 +295,56 @@ int cmd_iface_open_result(struct cli_ctx *ctx, int argc, char **argv)
 	free(content);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
+
+const struct cli_command cli_service_cert = {
+	.name = "ca service-cert", .run = cmd_service_cert, .needs = GC_NEED_DB | GC_NEED_TOKEN, .options = service_cert_options,
+	.values_size = sizeof(struct service_cert_values),
+	.summary = "the CA service certificate, for the RA to pin (made on first use)",
+	.example = "gcert ca service-cert --dir ./demo-ca --out ca-service.pem",
+};
+
+const struct cli_command cli_pin = {
+	.name = "ca pin", .run = cmd_pin, .needs = GC_NEED_DB, .options = pin_options,
+	.values_size = sizeof(struct pin_values),
+	.summary = "pin an RA's service certificate (trust for interface files)",
+	.example = "gcert ca pin --dir ./demo-ca --ra cmmp --cert cmmp-service.pem",
+};
+
+static const struct cli_option unpin_options[] = {
+	{CLI_OPT("ra", "NAME", struct pin_values, ra, NULL, "the RA's name"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+const struct cli_command cli_unpin = {
+	.name = "ca unpin", .run = cmd_unpin, .needs = GC_NEED_DB, .options = unpin_options,
+	.values_size = sizeof(struct pin_values), .summary = "stop trusting an RA's certificate",
+	.example = "gcert ca unpin --dir ./demo-ca --ra cmmp",
+};
+
+const struct cli_command cli_iface_process = {
+	.name = "interface process", .run = cmd_iface_process, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = process_options, .values_size = sizeof(struct process_values),
+	.summary = "process one request file from a pinned RA into a signed result file",
+	.example = "gcert interface process --dir ./demo-ca --in batch-0001.req --out batch-0001.res",
+};
+
+const struct cli_command cli_iface_spool = {
+	.name = "interface spool", .run = cmd_iface_spool, .needs = GC_NEED_DB | GC_NEED_TOKEN,
+	.options = spool_options, .values_size = sizeof(struct spool_values),
+	.summary = "batch mode: process *.req files from an inbox into *.res files in an outbox",
+	.example = "gcert interface spool --dir ./demo-ca --inbox /srv/cmmp/in --outbox /srv/cmmp/out",
+};
+
+const struct cli_command cli_iface_open_result = {
+	.name = "interface open-result", .run = cmd_iface_open_result, .options = open_result_options,
+	.values_size = sizeof(struct open_result_values),
+	.summary = "the RA's check of a result file: verify it with the pinned CA service certificate",
+	.example = "gcert interface open-result --pin ca-service.pem --in batch-0001.res --out results.json",
+};
+
+const struct cli_command cli_iface_serve = {
+	.name = "interface serve", .run = cmd_iface_serve, .needs = GC_NEED_DB | GC_NEED_TOKEN,
+	.options = serve_options, .values_size = sizeof(struct listen_values),
+	.summary = "online mode: accept request files by HTTPS POST with mutual TLS (pinned RAs only)",
+	.example = "gcert interface serve --dir ./demo-ca --listen 127.0.0.1:8443",
+};

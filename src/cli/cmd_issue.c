@@ -1,5 +1,4 @@
 /* cmd_issue.c - `gcert issue`: one request file in, one certificate out. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,32 +37,29 @@ static int report(struct cli_ctx *ctx, const struct gc_issue_result *res, const 
 	return 0;
 }
 
-int cmd_issue(struct cli_ctx *ctx, int argc, char **argv)
+struct issue_values {
+	const char *request, *out;
+};
+
+static const struct cli_option issue_options[] = {
+	{CLI_OPT("request", "F", struct issue_values, request, NULL,
+	         "one request object of the interface format (- for stdin)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("out", "F", struct issue_values, out, NULL,
+	         "write the certificate PEM to F (never overwrites); default stdout")},
+	CLI_END,
+};
+
+static int cmd_issue(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"request", required_argument, NULL, 'r'}, {"out", required_argument, NULL, 'o'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *request = NULL, *out = NULL;
+	const struct issue_values *v = values;
+	const char *request = v->request, *out = v->out;
 	struct gc_issue_request *req = NULL;
 	struct gc_issue_result res;
 	unsigned char *buf = NULL;
 	size_t len = 0;
 	gc_result rc;
-	int c, status;
+	int status;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': request = optarg; break;
-		case 'o': out = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (request == NULL)
-		return cli_usage_error(cli_current(), "--request is required");
 	if (out != NULL && strcmp(out, "-") != 0 && gc_path_exists(out))
 		return cli_fail(ctx, gc_fail(GC_E_IO, "%s: already exists; refusing to overwrite", out));
 	rc = strcmp(request, "-") == 0 ? gc_stdin_read(GC_MAX_REQUEST_FILE, &buf, &len)
@@ -81,3 +77,11 @@ int cmd_issue(struct cli_ctx *ctx, int argc, char **argv)
 	gc_request_free(req);
 	return status;
 }
+
+const struct cli_command cli_issue = {
+	.name = "issue", .run = cmd_issue, .needs = GC_NEED_DB | GC_NEED_TOKEN, .takes = CLI_JSON,
+	.options = issue_options, .values_size = sizeof(struct issue_values),
+	.summary = "issue or renew a g-Cert from a request file",
+	.example = "gcert issue --dir ./demo-ca --request req-0001.json --out chan.pem\n"
+	           "  (a request of type \"renew\" names the certificate it renews in \"renews\")",
+};

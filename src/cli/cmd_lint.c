@@ -168,7 +168,7 @@ static gc_result lint_file(const struct lint_ref *ref, struct lint_out *out, con
 	return rc;
 }
 
-int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_lint(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	struct lint_ref ref;
 	struct lint_out out = {0};
@@ -177,18 +177,13 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 	int i, status;
 
 	memset(&ref, 0, sizeof(ref));
-	for (i = 1; i < argc; i++)
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return cli_usage_error(cli_current(), "unknown option \"%s\"", argv[i]);
-	if (argc < 2)
-		return cli_usage_error(cli_current(), "give at least one FILE");
 	/* --dir is optional here: the CA becomes the reference when given */
 	if (ctx->dir != NULL && (rc = gc_ca_open(ctx->dir, GC_NEED_DB, ctx->actor, &ca)) == GC_OK)
 		rc = ref_load(ca, &ref);
 	if (ctx->json)
 		out.json = json_array();
-	for (i = 1; i < argc && rc == GC_OK; i++)
-		rc = lint_file(&ref, &out, argv[i]);
+	for (i = 0; i < nops && rc == GC_OK; i++)
+		rc = lint_file(&ref, &out, ops[i]);
 	if (rc != GC_OK) {
 		json_decref(out.json);
 		status = cli_fail(ctx, rc);
@@ -203,3 +198,12 @@ int cmd_lint(struct cli_ctx *ctx, int argc, char **argv)
 	gc_ca_close(ca);
 	return status;
 }
+
+const struct cli_command cli_lint = {
+	.name = "lint", .run = cmd_lint, .takes = CLI_DIR | CLI_JSON, .operands = "FILE...",
+	.operand_help = "PEM (one or more blocks) or DER; certificates and CRLs",
+	.dir_help = "lint against this CA: its certificates, names, URLs and keys",
+	.summary = "check certificates and CRLs against the CPS profile (App. B, C, G)",
+	.notes = "exit status 0 when every object passes, 1 on findings",
+	.example = "gcert lint --dir ./demo-ca chan.pem eCertCA2-17CRL2.crl",
+};

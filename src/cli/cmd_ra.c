@@ -2,7 +2,6 @@
  * cmd_ra.c - `gcert ra ...`: the RA service (CMMP side): its directory, bootstrap users,
  * designated applications' tokens and the service itself (docs/ra-api.md).
  */
-#include <getopt.h>
 #include <limits.h>
 #include <jansson.h>
 #include <signal.h>
@@ -21,15 +20,36 @@
 #include "sys/fileio.h"
 #include "sys/listen.h"
 
-#ifndef GCERT_SOURCE_DIR
-#define GCERT_SOURCE_DIR "."
-#endif
-
 #define MAX_CERT_FILE 65536
 
-struct link_opts {
-	const char *url, *service_cert, *tls_cert, *repo, *ca_cert;
-	bool batch;
+struct init_values {
+	const char *name, *bds, *postgresql;
+	struct link_opts {
+		const char *url, *service_cert, *tls_cert, *repo, *ca_cert;
+		bool batch;
+	} link;
+};
+
+static const struct cli_option init_options[] = {
+	{CLI_OPT("name", "NAME", struct init_values, name, cli_peer_name,
+	         "the RA's name at the CA: 1..32 of a-z 0-9 - (gcert ca pin --ra NAME)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("ca-url", "URL", struct init_values, link.url, NULL,
+	         "the CA's interface, https://HOST:PORT/interface (online mode)")},
+	{CLI_OPT("ca-tls-cert", "F", struct init_values, link.tls_cert, NULL,
+	         "the interface's TLS certificate (gcert ca service-cert --tls)")},
+	{CLI_OPT("ca-service-cert", "F", struct init_values, link.service_cert, NULL,
+	         "the CA service certificate, pinned (gcert ca service-cert)")},
+	{CLI_OPT("ca-repo", "URL", struct init_values, link.repo, NULL,
+	         "the CA repository, http://HOST:PORT/ (CRLs for the use-time check)")},
+	{CLI_OPT("ca-cert", "F", struct init_values, link.ca_cert, NULL, "the issuing CA certificate that signs those CRLs")},
+	{CLI_OPT("batch", NULL, struct init_values, link.batch, NULL,
+	         "send request files through RADIR/outbox and RADIR/inbox instead")},
+	{CLI_OPT("bds", "FILE", struct init_values, bds, NULL,
+	         "the B/D list (default: data/bds.json as installed with gcert)")},
+	{CLI_OPT("postgresql", "URL", struct init_values, postgresql, cli_pg_url,
+	         "keep the RA's database in PostgreSQL (an empty database of its own made by\n"
+	         "its administrator; password in ~/.pgpass) instead of RADIR/ra.db")},
+	CLI_END,
 };
 
 static gc_result copy_file(const char *from, const char *dir, const char *name)
@@ -83,58 +103,22 @@ static gc_result write_link(const char *dir, const char *name, const struct link
 	return rc;
 }
 
-static bool ra_name_ok(const char *s)
+static int cmd_ra_init(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	size_t i, n = strlen(s);
-
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
-			return false;
-	return n >= 1 && n <= GC_MAX_PEER_ID;
-}
-
-int cmd_ra_init(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},        {"bds", required_argument, NULL, 'b'},
-		{"ca-url", required_argument, NULL, 'u'},      {"ca-service-cert", required_argument, NULL, 's'},
-		{"ca-tls-cert", required_argument, NULL, 't'}, {"ca-repo", required_argument, NULL, 'r'},
-		{"ca-cert", required_argument, NULL, 'c'},     {"batch", no_argument, NULL, 'B'},
-		{"postgresql", required_argument, NULL, 'Q'},  {NULL, 0, NULL, 0},
-	};
-	struct link_opts lo = {0};
-	const char *name = NULL, *bds = GCERT_SOURCE_DIR "/data/bds.json", *pg = NULL;
+	const struct init_values *v = values;
+	const struct link_opts *lo = &v->link;
+	const char *name = v->name, *bds = v->bds, *pg = v->postgresql;
+	char bds_path[GC_MAX_PATH];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': name = optarg; break;
-		case 'b': bds = optarg; break;
-		case 'u': lo.url = optarg; break;
-		case 's': lo.service_cert = optarg; break;
-		case 't': lo.tls_cert = optarg; break;
-		case 'r': lo.repo = optarg; break;
-		case 'c': lo.ca_cert = optarg; break;
-		case 'B': lo.batch = true; break;
-		case 'Q': pg = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (ctx->dir == NULL || name == NULL)
-		return cli_usage_error(cli_current(), "--dir and --name are required");
-	if (!ra_name_ok(name))
-		return cli_usage_error(cli_current(), "--name: 1..32 of a-z 0-9 - (the name the CA pins)");
-	if (pg != NULL && !gc_db_target_is_pg(pg))
-		return cli_usage_error(cli_current(), "--postgresql: not a PostgreSQL connection string "
-		                       "(postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
+	if (bds == NULL && (rc = cli_data_path("data/bds.json", bds_path, sizeof(bds_path))) != GC_OK)
+		return cli_fail(ctx, rc);
+	if (bds == NULL)
+		bds = bds_path;
 	if ((rc = gc_ra_create(ctx->dir, name, bds, pg, ctx->actor)) != GC_OK)
 		return cli_fail(ctx, rc);
-	if ((lo.url || lo.service_cert || lo.repo || lo.ca_cert || lo.tls_cert) &&
-	    (rc = write_link(ctx->dir, name, &lo)) != GC_OK)
+	if ((lo->url || lo->service_cert || lo->repo || lo->ca_cert || lo->tls_cert) &&
+	    (rc = write_link(ctx->dir, name, lo)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
 		cli_print_json(json_pack("{s:s, s:s, s:s}", "status", "ok", "dir", ctx->dir, "service_cert", "ra-service.pem"));
@@ -184,43 +168,39 @@ static gc_result read_password(const char *path, char **out)
 	return GC_OK;
 }
 
-int cmd_ra_user_add(struct cli_ctx *ctx, int argc, char **argv)
+struct user_values {
+	const char *org, *username, *name, *email, *password_file, *roles;
+};
+
+static const struct cli_option user_options[] = {
+	{CLI_OPT("org", "CODE", struct user_values, org, NULL, "the B/D's code (data/bds.json, GET /api/orgs)"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("username", "U", struct user_values, username, NULL, "the login name"), .flags = CLI_REQUIRED},
+	{CLI_OPT("name", "N", struct user_values, name, NULL, "the person's name"), .flags = CLI_REQUIRED},
+	{CLI_OPT("email", "E", struct user_values, email, NULL, "where the RA's mail goes"), .flags = CLI_REQUIRED},
+	{CLI_OPT("password-file", "F", struct user_values, password_file, NULL,
+	         "a file holding the password (never on the command line)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("roles", "R", struct user_values, roles, NULL,
+	         "bd_admin, requester, business_manager, comma-separated;\n"
+	         "never both requester and business_manager (CPS §2.1.3 c)"), .def = "bd_admin"},
+	CLI_END,
+};
+
+static int cmd_ra_user_add(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"org", required_argument, NULL, 'o'},   {"username", required_argument, NULL, 'u'},
-		{"name", required_argument, NULL, 'n'},  {"email", required_argument, NULL, 'e'},
-		{"password-file", required_argument, NULL, 'p'}, {"roles", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *org = NULL, *user = NULL, *name = NULL, *email = NULL, *pwfile = NULL, *roles = "bd_admin";
+	const struct user_values *v = values;
+	const char *org = v->org, *user = v->username, *name = v->name, *email = v->email, *roles = v->roles;
 	struct gc_ra *ra = NULL;
 	enum gc_ra_duty duty;
 	bool bd_admin;
 	char *pw = NULL;
 	int64_t id = 0;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': org = optarg; break;
-		case 'u': user = optarg; break;
-		case 'n': name = optarg; break;
-		case 'e': email = optarg; break;
-		case 'p': pwfile = optarg; break;
-		case 'r': roles = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (ctx->dir == NULL || !org || !user || !name || !email || !pwfile)
-		return cli_usage_error(cli_current(), "--dir, --org, --username, --name, --email and --password-file are required");
 	if (!parse_roles(roles, &bd_admin, &duty))
 		return cli_usage_error(cli_current(), "--roles: bd_admin, requester, business_manager, comma-separated; "
 		                       "never both requester and business_manager (CPS §2.1.3 c)");
-	if ((rc = read_password(pwfile, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
+	if ((rc = read_password(v->password_file, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
 		rc = gc_ra_user_add(ra, ctx->actor, org, user, name, email, pw, bd_admin, duty, false, &id);
 	if (pw != NULL) {
 		sodium_memzero(pw, strlen(pw));
@@ -236,33 +216,29 @@ int cmd_ra_user_add(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+struct reset_values {
+	const char *username, *password_file;
+};
+
+static const struct cli_option reset_options[] = {
+	{CLI_OPT("username", "U", struct reset_values, username, NULL,
+	         "the user to make an unlocked, enabled B/D administrator again"), .flags = CLI_REQUIRED},
+	{CLI_OPT("password-file", "F", struct reset_values, password_file, NULL,
+	         "a temporary password, to be changed at the next login"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
 /* The way back when a B/D's last administrator is locked out or has forgotten the
  * password: run on the RA's host by its operator, audited (§4.5.1). */
-int cmd_ra_user_reset_admin(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ra_user_reset_admin(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"username", required_argument, NULL, 'u'}, {"password-file", required_argument, NULL, 'p'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *user = NULL, *pwfile = NULL;
+	const struct reset_values *v = values;
+	const char *user = v->username;
 	struct gc_ra *ra = NULL;
 	char *pw = NULL;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'u': user = optarg; break;
-		case 'p': pwfile = optarg; break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (ctx->dir == NULL || !user || !pwfile)
-		return cli_usage_error(cli_current(), "--dir, --username and --password-file are required");
-	if ((rc = read_password(pwfile, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
+	if ((rc = read_password(v->password_file, &pw)) == GC_OK && (rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
 		rc = gc_ra_user_recover_admin(ra, ctx->actor, user, pw);
 	if (pw != NULL) {
 		sodium_memzero(pw, strlen(pw));
@@ -279,23 +255,23 @@ int cmd_ra_user_reset_admin(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-int cmd_ra_app_token(struct cli_ctx *ctx, int argc, char **argv)
+struct app_values {
+	const char *name;
+};
+
+static const struct cli_option app_options[] = {
+	{CLI_OPT("name", "APP", struct app_values, name, NULL,
+	         "the designated application (only the token's hash is kept)"), .flags = CLI_REQUIRED},
+	CLI_END,
+};
+
+static int cmd_ra_app_token(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"name", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-	const char *name = NULL;
+	const char *name = ((const struct app_values *)values)->name;
 	struct gc_ra *ra = NULL;
 	char token[65];
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'n')
-			return cli_usage_error(cli_current(), "unknown option");
-		name = optarg;
-	}
-	if (optind != argc || ctx->dir == NULL || name == NULL)
-		return cli_usage_error(cli_current(), "--dir and --name are required");
 	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK)
 		rc = gc_ra_app_token(ra, ctx->actor, name, token);
 	gc_ra_close(ra);
@@ -319,6 +295,33 @@ static int wait_for_signal(const sigset_t *stop)
 	return sig;
 }
 
+struct serve_values {
+	const char *listen;
+	bool insecure_http;
+};
+
+static const struct cli_option serve_options[] = {
+	{CLI_OPT("listen", "H:P", struct serve_values, listen, NULL,
+	         "numeric address; port 0 picks a free port (the first line printed names it)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("insecure-http", NULL, struct serve_values, insecure_http, NULL,
+	         "plain HTTP instead of HTTPS, only on a loopback address (development)")},
+	CLI_END,
+};
+
+/* ra.json's web_root, or else the web UI installed with gcert (or of the source tree). */
+static void find_web_root(struct gc_ra *ra)
+{
+	char path[GC_MAX_PATH];
+
+	if (ra->cfg.web_root[0] != '\0')
+		return;
+	if (cli_data_path("web/ra", path, sizeof(path)) == GC_OK)
+		snprintf(ra->cfg.web_root, sizeof(ra->cfg.web_root), "%s", path);
+	else
+		fprintf(stderr, "gcert: warning: %s; the API serves without the web UI\n", gc_err_detail());
+	gc_err_clear();
+}
+
 /* Where the RA's people point their browsers, and the certificate it must trust. */
 static void print_serving(const struct gc_ra *ra, const char *listen, int port, bool tls)
 {
@@ -336,12 +339,9 @@ static void print_serving(const struct gc_ra *ra, const char *listen, int port, 
 	fflush(stdout);
 }
 
-int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ra_serve(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-	                                     {"insecure-http", no_argument, NULL, 'i'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *listen = NULL;
+	const char *listen = ((const struct serve_values *)values)->listen;
 	struct gc_ra *ra = NULL;
 	struct gc_ra_http *http = NULL;
 	struct gc_hsm_tls *tls = NULL;
@@ -352,19 +352,8 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	bool insecure = false;
 	sigset_t stop;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'l')
-			listen = optarg;
-		else if (c == 'i')
-			insecure = true;
-		else
-			return cli_usage_error(cli_current(), "unknown option");
-	}
-	if (optind != argc || ctx->dir == NULL || listen == NULL)
-		return cli_usage_error(cli_current(), "--dir and --listen are required");
+	insecure = ((const struct serve_values *)values)->insecure_http;
 	/* passwords and approvals never cross a network in clear: HTTP only on loopback */
 	if (insecure && (rc = gc_listen_parse("--listen", listen, &ss, &sslen)) == GC_OK && !gc_listen_is_loopback(&ss))
 		rc = gc_fail(GC_E_USAGE, "--insecure-http: only on a loopback address (127.0.0.1 or [::1]), not %.64s; "
@@ -375,9 +364,11 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(ctx, rc);
 	cli_block_stop_signals(&stop); /* taken by sigwait alone */
 	/* HTTPS: the web TLS key of the RA's token, as GnuTLS objects for the HTTP edge */
-	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK && !insecure &&
-	    (rc = gc_ra_open_token(ra)) == GC_OK && (rc = gc_ra_link_web_tls(ra->link, &tls)) == GC_OK)
-		gc_hsm_tls_creds(tls, &creds);
+	if ((rc = gc_ra_open(ctx->dir, &ra)) == GC_OK) {
+		find_web_root(ra);
+		if (!insecure && (rc = gc_ra_open_token(ra)) == GC_OK && (rc = gc_ra_link_web_tls(ra->link, &tls)) == GC_OK)
+			gc_hsm_tls_creds(tls, &creds);
+	}
 	if (rc != GC_OK || (rc = gc_ra_http_start(ra, listen, tls != NULL ? &creds : NULL, &http)) != GC_OK ||
 	    (rc = gc_ra_worker_start(&worker, ra)) != GC_OK) {
 		gc_ra_http_stop(http);
@@ -395,34 +386,34 @@ int cmd_ra_serve(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+struct tls_values {
+	const char *import, *out;
+	bool csr;
+};
+
+static const struct cli_option tls_options[] = {
+	{CLI_OPT("csr", NULL, struct tls_values, csr, NULL, "a PKCS#10 request for the token key, for a CA to certify")},
+	{CLI_OPT("import", "FILE", struct tls_values, import, NULL,
+	         "install FILE (PEM: the certificate for the token key, then its chain) as\n"
+	         "RADIR/web-tls.pem; refused unless it certifies the token key and is valid now;\n"
+	         "audited; served from the next start of gcert ra serve")},
+	{CLI_OPT("out", "FILE", struct tls_values, out, NULL, "where the certificate or request goes"), .def = "-"},
+	CLI_END,
+};
+
 /* `gcert ra tls-cert`: the web TLS certificate (its key is the token's): shown, a CSR for
  * a CA to certify the key, or the operator's certificate installed in place of it. */
-int cmd_ra_tls_cert(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ra_tls_cert(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"import", required_argument, NULL, 'i'},
-	                                     {"csr", no_argument, NULL, 'c'},
-	                                     {"out", required_argument, NULL, 'o'},
-	                                     {NULL, 0, NULL, 0}};
-	const char *import = NULL, *out = "-";
+	const struct tls_values *v = values;
+	const char *import = v->import, *out = v->out;
 	struct gc_ra *ra = NULL;
 	char *pem = NULL, sha[65], detail[600];
-	bool csr = false, made = false;
+	bool made = false;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'i')
-			import = optarg;
-		else if (c == 'c')
-			csr = true;
-		else if (c == 'o')
-			out = optarg;
-		else
-			return cli_usage_error(cli_current(), "unknown option");
-	}
-	if (optind != argc || ctx->dir == NULL || (import != NULL && csr))
-		return cli_usage_error(cli_current(), "--dir is required; --import and --csr exclude each other");
+	if (import != NULL && v->csr)
+		return cli_usage_error(cli_current(), "--import and --csr exclude each other");
 	if ((rc = gc_ra_open(ctx->dir, &ra)) != GC_OK || (rc = gc_ra_open_token(ra)) != GC_OK)
 		goto out;
 	if (import != NULL) {
@@ -438,7 +429,7 @@ int cmd_ra_tls_cert(struct cli_ctx *ctx, int argc, char **argv)
 		       sha);
 		goto out;
 	}
-	if (csr)
+	if (v->csr)
 		rc = gc_ra_link_web_csr(ra->link, &pem);
 	else if ((rc = gc_ra_link_web_cert(ra->link, &pem, &made)) == GC_OK && made)
 		gc_ra_audit_now(ra, ctx->actor, GC_EV_RA_TLS_CERT, GC_RA_WEB_CERT_FILE, true,
@@ -451,3 +442,55 @@ out:
 	gc_ra_close(ra);
 	return rc == GC_OK ? 0 : cli_fail(ctx, rc);
 }
+
+#define RADIR_HELP "the RA directory"
+
+const struct cli_command cli_ra_init = {
+	.name = "ra init", .run = cmd_ra_init, .takes = CLI_DIR_REQUIRED | CLI_JSON, .options = init_options,
+	.values_size = sizeof(struct init_values), .dir_help = "the new RA directory (absent or empty)",
+	.summary = "create an RA (CMMP) directory: its token, service key, database and the B/Ds of CPS App. E",
+	.example = "gcert ra init --dir ./demo-ra --name cmmp --ca-url https://127.0.0.1:8443/interface \\\n"
+	           "      --ca-tls-cert tls.pem --ca-service-cert ca-service.pem --ca-repo http://127.0.0.1:8080/ \\\n"
+	           "      --ca-cert issuing-ca.pem\n"
+	           "  gcert ra init --dir ./ra-node --name cmmp --postgresql postgresql://cmmp@db.example:5432/cmmp \\\n"
+	           "      --batch --ca-service-cert ca-service.pem --ca-repo http://127.0.0.1:8080/ --ca-cert issuing-ca.pem",
+};
+
+const struct cli_command cli_ra_user_add = {
+	.name = "ra user add", .run = cmd_ra_user_add, .takes = CLI_DIR_REQUIRED | CLI_JSON, .options = user_options,
+	.values_size = sizeof(struct user_values), .dir_help = RADIR_HELP,
+	.summary = "add an RA user (a B/D administrator to start with)",
+	.example = "gcert ra user add --dir ./demo-ra --org OGCIO --username admin1 --name \"LEE Siu Ming\" \\\n"
+	           "      --email admin1@ogcio.example.gov.hk --password-file admin1.pw",
+};
+
+const struct cli_command cli_ra_app_token = {
+	.name = "ra app-token", .run = cmd_ra_app_token, .takes = CLI_DIR_REQUIRED | CLI_JSON, .options = app_options,
+	.values_size = sizeof(struct app_values), .dir_help = RADIR_HELP,
+	.summary = "a bearer token for a designated application's use-time check (§2.1.3 n); printed once",
+	.example = "gcert ra app-token --dir ./demo-ra --name e-filing",
+};
+
+const struct cli_command cli_ra_serve = {
+	.name = "ra serve", .run = cmd_ra_serve, .takes = CLI_DIR_REQUIRED, .options = serve_options,
+	.values_size = sizeof(struct serve_values), .dir_help = RADIR_HELP,
+	.summary = "run the RA service over HTTPS: JSON API (docs/ra-api.md), web UI, mail, retries",
+	.notes = "HTTPS with the key ra-web-tls of the RA's token and RADIR/web-tls.pem (gcert ra tls-cert)",
+	.example = "gcert ra serve --dir ./demo-ra --listen 127.0.0.1:8090",
+};
+
+const struct cli_command cli_ra_user_reset_admin = {
+	.name = "ra user reset-admin", .run = cmd_ra_user_reset_admin, .takes = CLI_DIR_REQUIRED | CLI_JSON,
+	.options = reset_options, .values_size = sizeof(struct reset_values), .dir_help = RADIR_HELP,
+	.summary = "recover a B/D administrator locked out or without a password (on the RA's host; audited)",
+	.example = "gcert ra user reset-admin --dir ./demo-ra --username admin1 --password-file admin1.pw",
+};
+
+const struct cli_command cli_ra_tls_cert = {
+	.name = "ra tls-cert", .run = cmd_ra_tls_cert, .takes = CLI_DIR_REQUIRED, .options = tls_options,
+	.values_size = sizeof(struct tls_values), .dir_help = RADIR_HELP,
+	.summary = "the RA web server's TLS certificate (its key stays in the RA's token)",
+	.notes = "Without --csr or --import: prints RADIR/web-tls.pem (self-signed until replaced), the one browsers trust.",
+	.example = "gcert ra tls-cert --dir ./demo-ra --csr --out ra-web.csr\n"
+	           "  gcert ra tls-cert --dir ./demo-ra --import ra-web.pem",
+};

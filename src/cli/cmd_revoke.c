@@ -1,5 +1,4 @@
 /* cmd_revoke.c - `gcert revoke` and `gcert revocations` (CPS §4.4). */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,41 +26,45 @@ static json_t *revocation_json(const struct gc_revocation *r)
 	                 "partition", r->dp);
 }
 
-int cmd_revoke(struct cli_ctx *ctx, int argc, char **argv)
+/* CPS App. C I: 0..6 or the reason's name. */
+static gc_result reason_check(const struct cli_option *o, const char *arg, void *field)
 {
-	static const struct option opts[] = {
-		{"serial", required_argument, NULL, 's'}, {"reason", required_argument, NULL, 'r'},
-		{"requested-at", required_argument, NULL, 'q'}, {NULL, 0, NULL, 0},
-	};
-	const char *serial = NULL;
-	int reason = CPS_REASON_UNSPECIFIED, c;
-	int64_t now = (int64_t)time(NULL), requested = now;
+	if (!gc_reason_parse(arg, (int *)field))
+		return gc_fail(GC_E_BAD_REASON, "--%s \"%s\": CPS App. C I reason codes are 0..6 or their names "
+		               "(keyCompromise, ...)", o->name, arg);
+	return GC_OK;
+}
+
+struct revoke_values {
+	const char *serial;
+	int reason;
+	int64_t requested_at;
+};
+
+static const struct cli_option revoke_options[] = {
+	{CLI_OPT("serial", "HEX", struct revoke_values, serial, NULL, "the certificate's serial, 40 hex digits"),
+	 .flags = CLI_REQUIRED},
+	{CLI_OPT("reason", "CODE", struct revoke_values, reason, reason_check,
+	         "0..6 or its name (CPS App. C I): 0 unspecified, 1 keyCompromise,\n"
+	         "2 cACompromise, 3 affiliationChanged, 4 superseded,\n"
+	         "5 cessationOfOperation, 6 certificateHold"), .def = "0"},
+	{CLI_OPT("requested-at", "TIME", struct revoke_values, requested_at, cli_time,
+	         "when the request was received, YYYY-MM-DDTHH:MM:SSZ (default now);\n"
+	         "the two-working-day service level (§4.4.3) counts from it")},
+	CLI_END,
+};
+
+static int cmd_revoke(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const struct revoke_values *v = values;
+	const char *serial = v->serial;
+	int reason = v->reason;
+	int64_t now = (int64_t)time(NULL), requested = v->requested_at ? v->requested_at : now;
 	struct gc_revocation r;
 	struct gc_calendar *cal;
 	char due[21], req[21];
 	gc_result rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': serial = optarg; break;
-		case 'r':
-			if (!gc_reason_parse(optarg, &reason))
-				return cli_fail(ctx, gc_fail(GC_E_BAD_REASON, "--reason \"%s\": CPS App. C I reason "
-				                "codes are 0..6 or their names (keyCompromise, ...)", optarg));
-			break;
-		case 'q':
-			if (!gc_time_parse(optarg, &requested))
-				return cli_fail(ctx, gc_fail(GC_E_BAD_TIME, "--requested-at \"%s\": expected "
-				                "YYYY-MM-DDTHH:MM:SSZ", optarg));
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
-	if (serial == NULL)
-		return cli_usage_error(cli_current(), "--serial is required");
 	if ((rc = gc_ca_revoke(ctx->ca, serial, reason, requested, now, &r)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if ((cal = malloc(sizeof(*cal))) != NULL && gc_ca_calendar(ctx->ca, cal) == GC_OK)
@@ -122,56 +125,52 @@ static void warn_coverage(struct cli_ctx *ctx)
 	gc_err_clear();
 }
 
-int cmd_calendar_add(struct cli_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {{"note", required_argument, NULL, 'n'}, {NULL, 0, NULL, 0}};
-	const char *note = "";
-	gc_result rc;
-	int c;
+struct calendar_values {
+	const char *note;
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'n')
-			return cli_usage_error(cli_current(), "unknown option");
-		note = optarg;
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(cli_current(), "give exactly one DATE (YYYY-MM-DD, Hong Kong)");
-	if ((rc = gc_ca_add_warning_day(ctx->ca, argv[optind], note)) != GC_OK)
+static const struct cli_option calendar_options[] = {
+	{CLI_OPT("note", "TEXT", struct calendar_values, note, NULL, "which warning, e.g. \"T8 signal 09:40-16:20\""),
+	 .def = ""},
+	CLI_END,
+};
+
+static int cmd_calendar_add(struct cli_ctx *ctx, const void *values, int nops, char **ops)
+{
+	const char *note = ((const struct calendar_values *)values)->note;
+	gc_result rc;
+
+	if ((rc = gc_ca_add_warning_day(ctx->ca, ops[0], note)) != GC_OK)
 		return cli_fail(ctx, rc);
 	if (ctx->json)
-		cli_print_json(json_pack("{s:s, s:s}", "status", "added", "day", argv[optind]));
+		cli_print_json(json_pack("{s:s, s:s}", "status", "added", "day", ops[0]));
 	else
-		printf("%s is no longer a working day (CPS §4.4.3 warning day)\n", argv[optind]);
+		printf("%s is no longer a working day (CPS §4.4.3 warning day)\n", ops[0]);
 	return 0;
 }
 
-int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
+struct revocations_values {
+	bool overdue;
+	long limit;
+};
+
+static const struct cli_option revocations_options[] = {
+	{CLI_OPT("overdue", NULL, struct revocations_values, overdue, NULL,
+	         "only those not published within two working days of receipt")},
+	{CLI_OPT("limit", "N", struct revocations_values, limit, cli_long, "at most N, newest request first"),
+	 .min = 1, .max = 10000000, .def = "1000"},
+	CLI_END,
+};
+
+static int cmd_revocations(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {
-		{"overdue", no_argument, NULL, 'o'}, {"limit", required_argument, NULL, 'l'},
-		{NULL, 0, NULL, 0},
-	};
+	const struct revocations_values *v = values;
 	struct list_ctx l = {0};
 	struct gc_calendar *cal = NULL;
-	bool overdue = false;
-	long limit = 1000;
+	bool overdue = v->overdue;
+	long limit = v->limit;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o': overdue = true; break;
-		case 'l':
-			if (!cli_parse_long(optarg, 1, 10000000, &limit))
-				return cli_usage_error(cli_current(), "--limit: 1..10000000");
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[optind]);
 	if ((cal = malloc(sizeof(*cal))) == NULL)
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
 	warn_coverage(ctx);
@@ -191,3 +190,24 @@ int cmd_revocations(struct cli_ctx *ctx, int argc, char **argv)
 		printf("no revocation is overdue (CPS §4.4.3: published within two working days)\n");
 	return 0;
 }
+
+const struct cli_command cli_revoke = {
+	.name = "revoke", .run = cmd_revoke, .needs = GC_NEED_DB, .takes = CLI_JSON, .options = revoke_options,
+	.values_size = sizeof(struct revoke_values), .summary = "revoke a g-Cert (permanent; CPS §4.4)",
+	.example = "gcert revoke --dir ./demo-ca --serial 3f0a…(40 hex digits) --reason keyCompromise",
+};
+
+const struct cli_command cli_revocations = {
+	.name = "revocations", .run = cmd_revocations, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = revocations_options, .values_size = sizeof(struct revocations_values),
+	.summary = "list revocations and their service level (§4.4.3)",
+	.example = "gcert revocations --dir ./demo-ca --overdue",
+};
+
+const struct cli_command cli_calendar_add = {
+	.name = "calendar add-warning-day", .run = cmd_calendar_add, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.options = calendar_options, .values_size = sizeof(struct calendar_values), .operands = "DATE",
+	.operand_help = "YYYY-MM-DD, the Hong Kong day the warning was hoisted",
+	.summary = "record a typhoon or rainstorm warning day: not a working day (CPS §4.4.3)",
+	.example = "gcert calendar add-warning-day --dir ./demo-ca 2026-09-24 --note \"black rainstorm\"",
+};

@@ -3,7 +3,6 @@
  * CA service, which src/service/serve.c builds and runs. SIGTERM or SIGINT stops it
  * gracefully: workers finish their current step and stop, last started first.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,34 +30,38 @@ static void print_ready(const struct gc_serve *s, const struct gc_ca *ca)
 	fflush(stdout);
 }
 
-int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
+struct serve_values {
+	const char *listen, *ldap, *interface_listen;
+	bool crl_schedule;
+};
+
+static const struct cli_option serve_options[] = {
+	{CLI_OPT("listen", "H:P", struct serve_values, listen, NULL,
+	         "serve HTTP on this numeric address; port 0 picks a free port\n"
+	         "(the first line printed names the port)"), .flags = CLI_REQUIRED},
+	{CLI_OPT("ldap", "URI", struct serve_values, ldap, NULL,
+	         "publish to this LDAP directory (default: repository.ldap_uri of\n"
+	         "gcert.json; none: no LDAP); bind DN and password file from gcert.json")},
+	{CLI_OPT("interface-listen", "H:P", struct serve_values, interface_listen, NULL,
+	         "accept interface files by HTTPS with mutual TLS (opens the token)")},
+	{CLI_OPT("crl-schedule", NULL, struct serve_values, crl_schedule, NULL,
+	         "issue CRLs at crl.schedule (App. C I) and the ARL yearly; a slot\n"
+	         "missed while down is caught up at start (opens the token)")},
+	CLI_END,
+};
+
+static int cmd_ca_serve(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	static const struct option opts[] = {{"listen", required_argument, NULL, 'l'},
-	                                     {"ldap", required_argument, NULL, 'L'},
-	                                     {"interface-listen", required_argument, NULL, 'i'},
-	                                     {"crl-schedule", no_argument, NULL, 'c'},
-	                                     {NULL, 0, NULL, 0}};
-	struct gc_serve_options o = {.ldap_uri = ctx->ca->cfg.repo.ldap_uri, .actor = ctx->actor};
+	const struct serve_values *v = values;
+	struct gc_serve_options o = {.ldap_uri = ctx->ca->cfg.repo.ldap_uri, .actor = ctx->actor,
+	                             .listen = v->listen, .iface_listen = v->interface_listen,
+	                             .crl_schedule = v->crl_schedule};
 	struct gc_serve *s;
 	sigset_t stop;
 	gc_result rc;
-	int c;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'l')
-			o.listen = optarg;
-		else if (c == 'L')
-			o.ldap_uri = strcmp(optarg, "none") == 0 ? "" : optarg;
-		else if (c == 'i')
-			o.iface_listen = optarg;
-		else if (c == 'c')
-			o.crl_schedule = true;
-		else
-			return cli_usage_error(cli_current(), "unknown option");
-	}
-	if (optind != argc || o.listen == NULL)
-		return cli_usage_error(cli_current(), optind != argc ? "unexpected argument" : "--listen is required");
+	if (v->ldap != NULL)
+		o.ldap_uri = strcmp(v->ldap, "none") == 0 ? "" : v->ldap;
 	cli_block_stop_signals(&stop); /* only the service's main loop sees them */
 	if ((rc = gc_serve_open(ctx->ca, &o, &s)) != GC_OK)
 		return cli_fail(ctx, rc);
@@ -70,16 +73,27 @@ int cmd_ca_serve(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 /* `gcert repo republish`: every certificate and the current CRL files, queued again. */
-int cmd_repo_republish(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_repo_republish(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	int64_t rows = 0;
 	gc_result rc;
 
-	if (argc > 1)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
 	if ((rc = gc_serve_republish(ctx->ca, ctx->actor, &rows)) != GC_OK)
 		return cli_fail(ctx, rc);
 	printf("queued %lld certificates and the current CRL files for LDAP; a running "
 	       "`gcert ca serve --ldap` publishes them in order\n", (long long)rows);
 	return 0;
 }
+
+const struct cli_command cli_ca_serve = {
+	.name = "ca serve", .run = cmd_ca_serve, .needs = GC_NEED_DB, .options = serve_options,
+	.values_size = sizeof(struct serve_values),
+	.summary = "run the CA service: repository over HTTP and LDAP, interface",
+	.example = "gcert ca serve --dir ./demo-ca --listen 127.0.0.1:8080 --ldap ldap://127.0.0.1:3389",
+};
+
+const struct cli_command cli_repo_republish = {
+	.name = "repo republish", .run = cmd_repo_republish, .needs = GC_NEED_DB,
+	.summary = "queue the whole repository again for LDAP (a directory rebuilt from nothing)",
+	.example = "gcert repo republish --dir ./demo-ca",
+};

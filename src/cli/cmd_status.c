@@ -61,14 +61,12 @@ static void print_activation(json_t *a)
 	       by && *by ? " by " : "", by && *by ? by : "");
 }
 
-int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_ca_status(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
 	json_t *arr = ctx->json ? json_array() : NULL, *act;
 	int warnings = 0;
 	gc_result rc;
 
-	if (argc > 1)
-		return cli_usage_error(cli_current(), "unexpected argument \"%s\"", argv[1]);
 	if ((rc = gc_ca_status(ctx->ca, (int64_t)time(NULL), print_item, arr, &warnings)) != GC_OK) {
 		json_decref(arr);
 		return cli_fail(ctx, rc);
@@ -84,3 +82,9 @@ int cmd_ca_status(struct cli_ctx *ctx, int argc, char **argv)
 		printf("%d warning(s)\n", warnings);
 	return warnings > 0 ? gc_category_exit(GC_CAT_CONFLICT) : 0;
 }
+
+const struct cli_command cli_ca_status = {
+	.name = "ca status", .run = cmd_ca_status, .needs = GC_NEED_DB, .takes = CLI_JSON,
+	.summary = "CA certificate lifetimes (§4.7) and each published CRL's nextUpdate; exit 4 on a warning",
+	.example = "gcert ca status --dir ./demo-ca",
+};

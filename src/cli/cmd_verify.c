@@ -5,7 +5,6 @@
  * --crl-dir). Exit status 0: may be relied on; 8: must not be, with the reason.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -98,6 +97,18 @@ static gc_result load_crl_dir(const char *dir, STACK_OF(X509_CRL) *crls)
 	return rc;
 }
 
+/* App. C II: the root's ARL is published beside the CRLs; without it no path verifies. */
+static gc_result arl_published(const struct gc_ca *ca, const char *crldir)
+{
+	const char *base = strrchr(ca->cfg.arl_url, '/');
+	char path[GC_MAX_PATH];
+
+	GC_GUARD(gc_path_join(path, sizeof(path), crldir, base ? base + 1 : ca->cfg.arl_url));
+	GC_ENSURE(gc_path_exists(path), GC_E_CRL_UNAVAILABLE, "revocation status unknown: %s: the root's ARL "
+	          "is not published yet (CPS App. C II); run `gcert arl issue --dir %s`", path, ca->dir);
+	return GC_OK;
+}
+
 /* Trust from a CA directory: its roots and issuing CAs, its published CRLs. */
 static gc_result from_ca_dir(const char *dir, const char *actor, STACK_OF(X509) *roots,
                              STACK_OF(X509) *untrusted, STACK_OF(X509_CRL) *crls)
@@ -110,63 +121,51 @@ static gc_result from_ca_dir(const char *dir, const char *actor, STACK_OF(X509) 
 	rc = gc_ca_trust(ca, roots, untrusted);
 	if (rc == GC_OK)
 		rc = gc_crl_dir(ca, crldir, sizeof(crldir));
+	if (rc == GC_OK && !gc_path_exists(crldir))
+		rc = gc_fail(GC_E_CRL_UNAVAILABLE, "%s: no CRLs published yet (run `gcert crl issue --dir %s` "
+		             "and `gcert arl issue --dir %s`)", crldir, dir, dir);
 	if (rc == GC_OK)
-		rc = gc_path_exists(crldir) ? load_crl_dir(crldir, crls)
-		                            : gc_fail(GC_E_CRL_UNAVAILABLE, "%s: no CRLs published yet "
-		                                      "(run `gcert crl issue`)", crldir);
+		rc = load_crl_dir(crldir, crls);
+	if (rc == GC_OK)
+		rc = arl_published(ca, crldir);
 	gc_ca_close(ca);
 	return rc;
 }
 
+/* sign, encrypt, clientauth or any. */
+static gc_result purpose_check(const struct cli_option *o, const char *arg, void *field)
+{
+	if (!gc_purpose_parse(arg, (enum gc_purpose *)field))
+		return gc_fail(GC_E_USAGE, "--%s: sign, encrypt, clientauth or any", o->name);
+	return GC_OK;
+}
+
 struct verify_opts {
-	const char *root, *untrusted, *crl_dir, *cert;
+	const char *root, *untrusted, *crl_dir;
 	int64_t at;
 	enum gc_purpose purpose;
 };
 
-static int parse_opts(int argc, char **argv, struct verify_opts *o)
-{
-	static const struct option opts[] = {
-		{"root", required_argument, NULL, 'r'}, {"untrusted", required_argument, NULL, 'u'},
-		{"crl-dir", required_argument, NULL, 'c'}, {"purpose", required_argument, NULL, 'p'},
-		{"at", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0},
-	};
-	int c;
+static const struct cli_option verify_options[] = {
+	{CLI_OPT("root", "F", struct verify_opts, root, NULL, "trust anchor(s), PEM or DER (instead of --dir)")},
+	{CLI_OPT("untrusted", "F", struct verify_opts, untrusted, NULL, "issuing CA certificate(s) for the path")},
+	{CLI_OPT("crl-dir", "D", struct verify_opts, crl_dir, NULL, "directory of published CRLs and ARL (*.crl)")},
+	{CLI_OPT("purpose", "P", struct verify_opts, purpose, purpose_check, "sign, encrypt, clientauth or any"),
+	 .def = "any"},
+	{CLI_OPT("at", "TIME", struct verify_opts, at, cli_time, "verify as at YYYY-MM-DDTHH:MM:SSZ (default now)")},
+	CLI_END,
+};
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o->root = optarg; break;
-		case 'u': o->untrusted = optarg; break;
-		case 'c': o->crl_dir = optarg; break;
-		case 'p':
-			if (!gc_purpose_parse(optarg, &o->purpose))
-				return cli_usage_error(cli_current(), "--purpose: sign, encrypt, clientauth or any");
-			break;
-		case 'a':
-			if (!gc_time_parse(optarg, &o->at))
-				return cli_usage_error(cli_current(), "--at: expected YYYY-MM-DDTHH:MM:SSZ");
-			break;
-		default: return cli_usage_error(cli_current(), "unknown option");
-		}
-	}
-	if (argc - optind != 1)
-		return cli_usage_error(cli_current(), "give exactly one certificate file");
-	o->cert = argv[optind];
-	return 0;
-}
-
-int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
+static int cmd_verify(struct cli_ctx *ctx, const void *values, int nops, char **ops)
 {
-	struct verify_opts o = {0};
+	struct verify_opts o = *(const struct verify_opts *)values;
 	struct gc_verify_input in = {0};
 	STACK_OF(X509) *leaf = NULL;
+	const char *cert = ops[0];
 	char cn[256] = "";
 	gc_result rc;
 	int e;
 
-	if ((e = parse_opts(argc, argv, &o)) != 0)
-		return e;
 	if (o.root == NULL && ctx->dir == NULL)
 		return cli_usage_error(cli_current(), "give --dir DIR, or --root FILE with --crl-dir D");
 	if (o.root != NULL && o.crl_dir == NULL)
@@ -179,7 +178,7 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 	in.purpose = o.purpose;
 	if (leaf == NULL || in.roots == NULL || in.untrusted == NULL || in.crls == NULL)
 		rc = gc_fail(GC_E_NOMEM, "out of memory");
-	else if ((rc = load_certs(o.cert, leaf, &in.leaf)) == GC_OK) {
+	else if ((rc = load_certs(cert, leaf, &in.leaf)) == GC_OK) {
 		X509_NAME_get_text_by_NID(X509_get_subject_name(in.leaf), NID_commonName, cn, sizeof(cn));
 		if (o.root != NULL) {
 			rc = load_certs(o.root, in.roots, NULL);
@@ -203,9 +202,9 @@ int cmd_verify(struct cli_ctx *ctx, int argc, char **argv)
 		                         "subject", cn, "purpose", gc_purpose_name(o.purpose), "code",
 		                         gc_code_name(rc), "reason", rc == GC_OK ? "ok" : gc_err_detail()));
 	else if (rc == GC_OK)
-		printf("%s: OK (CN=%s, %s)\n", o.cert, cn, gc_purpose_name(o.purpose));
+		printf("%s: OK (CN=%s, %s)\n", cert, cn, gc_purpose_name(o.purpose));
 	else
-		printf("%s: NOT VALID: %s\n", o.cert, gc_err_detail());
+		printf("%s: NOT VALID: %s\n", cert, gc_err_detail());
 out:
 	sk_X509_pop_free(leaf, X509_free);
 	sk_X509_pop_free(in.roots, X509_free);
@@ -213,3 +212,12 @@ out:
 	sk_X509_CRL_pop_free(in.crls, X509_CRL_free);
 	return e;
 }
+
+const struct cli_command cli_verify = {
+	.name = "verify", .run = cmd_verify, .takes = CLI_DIR | CLI_JSON, .options = verify_options,
+	.values_size = sizeof(struct verify_opts), .operands = "CERT", .operand_help = "the certificate, PEM or DER",
+	.summary = "relying-party check: path, CRLs, policy, purpose, time (§2.1.6)",
+	.notes = "Trust: --dir DIR, or --root F [--untrusted F] --crl-dir D.\n"
+	         "exit status 0 valid, 8 must not be relied on (the reason is printed)",
+	.example = "gcert verify --root root.pem --untrusted issuing-ca.pem --crl-dir ./crl --purpose sign chan.pem",
+};

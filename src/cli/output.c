@@ -31,8 +31,9 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: gcert %s %s\n(see gcert %s --help)\n", cmd->name, cmd->usage,
-	        cmd->name);
+	fprintf(stderr, "\nusage: ");
+	cli_print_synopsis(stderr, cmd);
+	fprintf(stderr, "(see gcert %s --help)\n", cmd->name);
 	return gc_category_exit(GC_CAT_USAGE);
 }
 

@@ -1,5 +1,5 @@
 /*
- * interface.h - the JSON document inside a system interface file (DESIGN.md "The
+ * interface.h - the JSON document inside a system interface file (docs/design.md "The
  * interface file", docs/interface.md): a batch of requests from the RA, checked at the
  * edge. A malformed document fails whole; a malformed request fails alone.
  *

@@ -1,5 +1,5 @@
 /*
- * request.h - a certificate request object of the interface format (DESIGN.md), parsed
+ * request.h - a certificate request object of the interface format (docs/design.md), parsed
  * once at the edge into a checked struct. Inner layers take only this struct.
  *
  * {"id":"req-0001","type":"issue","cert_type":"individual","validity_years":2,

@@ -14,7 +14,7 @@
 #include "ca/peer.h"
 
 /*
- * process.c - the CA side of the system interface (SPEC §3, DESIGN.md "The interface
+ * process.c - the CA side of the system interface (SPEC §3, docs/design.md "The interface
  * file", docs/interface.md): a request file from a pinned RA in, a result file signed by
  * the CA service key out, one result per request. Online (HTTPS) and batch (spool) modes
  * both come through here.

@@ -1,7 +1,7 @@
 /*
  * lint.h - the profile linter: every TBSCertificate, certificate and CRL is checked
  * against the CPS profile (CPS App. B, App. C; SPEC §2.1, §4.1, §4.2) and RFC 5280
- * structure before the CA key signs it (DESIGN.md "The issuance path"), and the same
+ * structure before the CA key signs it (docs/design.md "The issuance path"), and the same
  * checks serve `gcert lint` for operators and auditors.
  *
  * The linter is independent of the builder (x509/certbuild.c): it parses the DER with

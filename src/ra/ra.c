@@ -27,10 +27,6 @@
 #define RA_HOLIDAYS "hk-public-holidays.txt"
 #define RA_MAX_BDS_FILE 65536
 
-#ifndef GCERT_WEB_ROOT
-#define GCERT_WEB_ROOT "web/ra"
-#endif
-
 void gc_ra_sha256_hex(const void *data, size_t n, char out[65])
 {
 	unsigned char md[32];
@@ -61,7 +57,7 @@ static void config_defaults(struct gc_ra_config *c)
 	c->revoke_working_days = 2;
 	c->mail_retry_max_seconds = 60;
 	snprintf(c->mail_from, sizeof(c->mail_from), "cmmp@ra.example.gov.hk");
-	snprintf(c->web_root, sizeof(c->web_root), "%s", GCERT_WEB_ROOT);
+	c->web_root[0] = '\0'; /* the web UI installed with gcert (the CLI finds it) */
 }
 
 static gc_result config_int(json_t *v, const char *key, int min, int max, int *out)

@@ -43,7 +43,7 @@ struct gc_ra_config {
 	int revoke_working_days;       /* §4.4.2 default for a B/D that sets none */
 	char smtp_url[512];            /* mail.smtp_url; empty: mail waits in the outbox */
 	char mail_from[256];
-	char web_root[GC_MAX_PATH];    /* the web UI's static files */
+	char web_root[GC_MAX_PATH];    /* the web UI's static files; "": the installed ones */
 	bool cookie_secure;            /* served behind HTTPS: cookies get Secure */
 	int mail_retry_max_seconds;    /* backoff cap of the outbox */
 	char postgresql[GC_MAX_PATH];  /* database.postgresql; empty: RADIR/ra.db (SQLite) */

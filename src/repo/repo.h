@@ -16,7 +16,7 @@
 #include "store/repostore.h"
 
 /*
- * http.c - the public repository over HTTP (CPS §2.5, §4.3; SPEC.md §5), a
+ * http.c - the public repository over HTTP (CPS §2.5, §4.3; SPEC §5), a
  * libmicrohttpd server inside `gcert ca serve`. What it serves, and at which paths,
  * is in docs/repository.md. It holds no key and writes nothing: it reads the
  * database (one connection per worker thread) and DIR/repo/crl/ on every request,

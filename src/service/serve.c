@@ -1,5 +1,5 @@
 /*
- * serve.c - `gcert ca serve` as one service (DESIGN.md "services"): the HTTP repository,
+ * serve.c - `gcert ca serve` as one service (docs/design.md "services"): the HTTP repository,
  * with an LDAP directory configured the CRL file poller and the LDAP publisher (CPS
  * §2.5), the interface endpoint and the CRL schedule when asked for, node watch and the
  * audit sealer, and the control socket through which custodians activate the keys (CPS

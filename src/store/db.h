@@ -1,5 +1,5 @@
 /*
- * db.h - the one small database interface of gcert (DESIGN.md "store"): prepare, bind,
+ * db.h - the one small database interface of gcert (docs/design.md "store"): prepare, bind,
  * step, transaction. Two drivers: SQLite (db_sqlite.c, the embedded default) and
  * PostgreSQL (db_pg.c, libpq: several CA service nodes on one database). Only store/
  * speaks SQL.

@@ -1,6 +1,6 @@
 /*
  * db_pg.c - the PostgreSQL driver (libpq), for several CA service nodes on one database
- * (DESIGN.md "Scale-out").
+ * (docs/design.md "Scale-out").
  *
  * What differs from SQLite, and how:
  *   - "?" placeholders become $1..$n; statements run with PQexecParams (text results,

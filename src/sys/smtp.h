@@ -1,5 +1,5 @@
 /*
- * smtp.h - sending one mail through an SMTP server with libcurl (DESIGN.md: clients use
+ * smtp.h - sending one mail through an SMTP server with libcurl (docs/design.md: clients use
  * libcurl, SMTP to the mail server). Used for the significant-event alerts (CPS §4.5.7).
  */
 #ifndef GCERT_SYS_SMTP_H

@@ -1,5 +1,5 @@
 /*
- * cms.h - the envelope of the system interface files (DESIGN.md "The interface file"):
+ * cms.h - the envelope of the system interface files (docs/design.md "The interface file"):
  * CMS SignedData (RFC 5652), DER, with the JSON document encapsulated. Trust is pinned:
  * a file is accepted only when it is signed by one of the certificates the other side
  * pinned, whatever certificates the file itself carries.

@@ -5,7 +5,7 @@
  * Built to stream: the caller knows the total length of the revoked entries first (one
  * pass over the database), then writes head, entries and tail in order while hashing
  * the TBSCertList, signs the digest in the token and appends the signature part. No
- * X509_CRL holds the entries, so memory stays flat however many there are (DESIGN.md
+ * X509_CRL holds the entries, so memory stays flat however many there are (docs/design.md
  * "The CRL path"). The encoding is fixed DER, so the same inputs give the same bytes.
  */
 #ifndef GCERT_X509_CRLBUILD_H

@@ -1,7 +1,7 @@
 /*
  * csr.h - PKCS #10 requests from the RA: decoded strictly, proof of possession checked
  * (CPS §6.1.2), and the subscriber key held to CPS §6.1.5 (RSA 2048, e = 65537).
- * Nothing but the public key is taken from a CSR (DESIGN.md: never its subject).
+ * Nothing but the public key is taken from a CSR (docs/design.md: never its subject).
  */
 #ifndef GCERT_X509_CSR_H
 #define GCERT_X509_CSR_H

@@ -5,6 +5,11 @@ source "$(dirname "$0")/lib.sh"
 CA=$T/ca
 out=$("$GCERT" ca init --dir "$CA" 2>&1)
 check_contains "init reports the CA" "Hongkong Post e-Cert CA 2 - 17" "$out"
+# the root's fingerprint, as openssl computes it, and the next steps (issue 17 item 13)
+"$GCERT" ca certs --dir "$CA" --out-dir "$T/trust0" >/dev/null
+fp=$(openssl x509 -in "$T/trust0/root.pem" -noout -fingerprint -sha256 | sed 's/.*=//')
+check_contains "init prints the root SHA-256 fingerprint (openssl's)" "$fp" "$out"
+check_contains "init names the next step" "gcert crl issue --dir $CA" "$out"
 for f in gcert.json gcert.db token/softhsm2.conf token/user.pin; do
   check "$f exists" test -e "$CA/$f"
 done
@@ -86,6 +91,18 @@ check_eq "ceremony audit events" "ca.init key_generated key_generated cert_issue
 set +e
 "$GCERT" ca init --dir "$CA" >/dev/null 2>&1; check_eq "init over an existing directory: exit 5" 5 $?
 check_eq "existing CA untouched" "$pin" "$(cat "$CA/token/user.pin")"
+# ca status on an empty directory suggests ca init, and ca init then works there (issue 17 item 11)
+mkdir -m 750 "$T/empty"
+out=$("$GCERT" ca status --dir "$T/empty" 2>&1); check_eq "status of an empty directory: exit 5" 5 $?
+check_contains "suggests ca init" "gcert ca init --dir $T/empty" "$out"
+"$GCERT" ca init --dir "$T/empty" --module /nonexistent.so --pin-file "$CA/token/user.pin" >/dev/null 2>&1
+check_eq "a ceremony that fails midway: refused" 1 $(( $? != 0 ))
+check_eq "leaves the empty directory as it was" "750 0" "$(stat -c %a "$T/empty") $(ls -A "$T/empty" | wc -l)"
+check "the suggested ca init works in the empty directory" "$GCERT" ca init --dir "$T/empty"
+check "and makes a CA there" "$GCERT" ca status --dir "$T/empty"
+mkdir "$T/full" && touch "$T/full/x"
+"$GCERT" ca init --dir "$T/full" >/dev/null 2>&1; check_eq "a directory with files: refused" 5 $?
+check_eq "its files untouched" "x" "$(ls "$T/full")"
 "$GCERT" ca init --dir "$T/bad" --module /nonexistent.so --pin-file "$CA/token/user.pin" >/dev/null 2>&1
 check_eq "unloadable module: token error" 6 $?
 check "a failed ceremony leaves no directory" test ! -e "$T/bad"

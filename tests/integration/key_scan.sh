@@ -91,7 +91,7 @@ sealed() { # "what" DIR TOKEN EXPECTED-LABELS...
   for l in "$@"; do check_token_key "$what" "$d" "$tok" "$l"; done
 }
 sealed "CA token" "$CA" gcert-ca root-ca-2 ecert-ca-2-17 ca-service audit-key ca-tls
-sealed "RA token" "$RAD" gcert-ra ra-service ra-web-tls
+sealed "RA token" "$RAD" gcert-ra ra-service ra-web-tls audit-key
 sealed "demo CA token" "$DEMO/demo-ca" gcert-ca root-ca-2 ecert-ca-2-17 ca-service audit-key ca-tls
-sealed "demo RA token" "$DEMO/demo-ra" gcert-ra ra-service ra-web-tls
+sealed "demo RA token" "$DEMO/demo-ra" gcert-ra ra-service ra-web-tls audit-key
 finish

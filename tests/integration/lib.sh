@@ -81,7 +81,7 @@ make_csr() {
 }
 
 # make_request OUT ID CERT_TYPE YEARS CSRFILE [jq-like overrides as python expressions]
-# Builds the request JSON of DESIGN.md; extra args are python statements run on `r`.
+# Builds the request JSON of docs/design.md; extra args are python statements run on `r`.
 make_request() {
   local out=$1 id=$2 type=$3 years=$4 csr=$5; shift 5
   python3 - "$out" "$id" "$type" "$years" "$csr" "$@" <<'PY'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# pg_nodes.sh - two CA service nodes on one PostgreSQL database (DESIGN.md "Scale-out";
+# pg_nodes.sh - two CA service nodes on one PostgreSQL database (docs/design.md "Scale-out";
 # issue 8), each with a directory of its own, sharing one SoftHSM2 token:
 #   1. both take interface files at once: no serial, subscriber number or cRLNumber twice;
 #   2. CRLs are made by one node at a time (session advisory lock); when that node is
