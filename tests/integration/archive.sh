@@ -18,12 +18,13 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/x.key" -subj "/CN=x" -out 
 printf 'CPS 2020-01-01 text\n' >"$CA/data/cps/cps-2020-01-01.txt"
 
 out=$("$GCERT" archive export --dir "$CA" --out "$T/a.tar" --json)
-check_eq "export: items (manifest and signature apart)" 14 "$(json_field items <<<"$out")"
+# (4 more than before issue 16: the key ceremony's ARL and CRLs, archived and published)
+check_eq "export: items (manifest and signature apart)" 18 "$(json_field items <<<"$out")"
 list=$(tar tf "$T/a.tar" | sort)
 for s in $(sql "$CA" "SELECT serial FROM certificates WHERE status='issued'"); do
   check_contains "certificate $s archived" "certs/issued/$s.der" "$list"
 done
-for f in certs/ca/1-root- certs/ca/2-issuing- crls/issued/1-full-1.crl crls/issued/2-partition-2.crl \
+for f in certs/ca/1-root- certs/ca/2-issuing- crls/issued/1-arl-1.crl crls/issued/2-full-1.crl crls/issued/3-partition-2.crl \
          crls/published/eCertCA2-17CRL1.crl crls/published/eCertCA2-17CRL2.crl \
          cps/local/cps-2020-01-01.txt config/gcert.json \
          cps/gcert-cps-2020-01-01.zh-Hant.txt \

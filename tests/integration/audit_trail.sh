@@ -146,7 +146,7 @@ import json,sys; r=json.load(sys.stdin)
 print(r["by_event"]["cert.issued"]["success"], r["by_event"]["cert.request_rejected"]["failure"],
       len(r["failures"]), r["records"], " ".join(sorted({p["event"] for p in r["privileged"]})))' <<<"$rep")
 check_eq "report: counts per event, failures, privileged actions" \
-  "3 1 1 $last audit.key_made ca.cert_issued ca.init ca.key_generated" "$counts"
+  "3 1 1 $last arl.issued audit.key_made ca.cert_issued ca.init ca.key_generated" "$counts"
 text=$("$GCERT" audit report --dir "$CA" --day "$today")
 check_contains "text report: failures listed" "cert.request_rejected" "$text"
 check_contains "text report: Hong Kong day" "UTC $(TZ=UTC date -d "$today -1 day" +%F)T16:00:00Z" "$text"

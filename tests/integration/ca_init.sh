@@ -15,7 +15,10 @@ for f in gcert.json gcert.db token/softhsm2.conf token/user.pin; do
 done
 check_eq "CA directory is private" 700 "$(stat -c %a "$CA")"
 check_eq "PIN file is owner-only" 600 "$(stat -c %a "$CA/token/user.pin")"
-check_eq "nothing in the CA directory is world-readable" "" "$(find "$CA" -perm -o+r)"
+# (but the repository: the key ceremony publishes the first ARL and CRLs there, mode 0644)
+check_eq "nothing in the CA directory is world-readable" "" "$(find "$CA" -path "$CA/repo" -prune -o -perm -o+r -print)"
+check_eq "the ceremony's ARL and CRLs published" "RootCA2ARL.crl eCertCA2-17CRL1.crl eCertCA2-17CRL2.crl" \
+  "$(ls "$CA/repo/crl" | xargs)"
 pin=$(cat "$CA/token/user.pin")
 check_eq "PIN is 32 hex digits" 32 "${#pin}"
 if grep -rq "$pin" <(printf '%s' "$out") "$CA/gcert.json"; then fail "PIN printed or in config"; else pass; fi
@@ -29,7 +32,8 @@ for label in root-ca-2 ecert-ca-2-17; do
   check_contains "$label: private key present" "label:      $label" "$block"
   check_contains "$label: sensitive, never extractable" "sensitive, always sensitive, never extractable, local" "$block"
 done
-check_eq "two private keys, no more" 2 "$(grep -c '^Private Key Object' <<<"$objs")"
+# root, issuing CA, and the audit key made when the ceremony opens the token for the first CRLs
+check_eq "three private keys, no more" 3 "$(grep -c '^Private Key Object' <<<"$objs")"
 check_contains "public key is RSA 2048" "RSA 2048 bits" "$objs"
 # a sensitive key cannot be read out of the token
 if SOFTHSM2_CONF=$CA/token/softhsm2.conf pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so \
@@ -84,7 +88,7 @@ print("CA profiles ok")
 PY
 
 # Audit trail of the ceremony.
-check_eq "ceremony audit events" "ca.init key_generated key_generated cert_issued cert_issued" \
+check_eq "ceremony audit events" "ca.init key_generated key_generated cert_issued cert_issued key_generated audit.key_made arl.issued crl.issued crl.issued" \
   "$(sql "$CA" "SELECT group_concat(replace(replace(event,'ca.key_','key_'),'ca.cert_','cert_'),' ') FROM audit_log")"
 
 # Refusals change nothing.
