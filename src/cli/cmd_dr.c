@@ -92,8 +92,8 @@ int cmd_dr_drill(struct cli_ctx *ctx, int argc, char **argv)
 		case 's': standby = optarg; break;
 		case 'o': out = optarg; break;
 		case 'w':
-			if (!cli_parse_long(optarg, 0, 3600, &wait))
-				return cli_usage_error(cli_current(), "--wait: seconds, 0..3600");
+			if (!cli_parse_long(optarg, 0, GC_DR_DRILL_MAX_WAIT, &wait))
+				return cli_usage_error(cli_current(), "--wait: seconds, 0..%d", GC_DR_DRILL_MAX_WAIT);
 			break;
 		default: return cli_usage_error(cli_current(), "unknown option");
 		}

@@ -265,7 +265,8 @@ const struct cli_command cli_commands[] = {
 	 "--dir DIR --standby URL --out FILE [--wait SECONDS]\n" DIR_USAGE
 	 "--standby URL    the standby's connection string (this CA's database there)\n"
 	 "--out F          the report: CMS SignedData (DER) of JSON, signed by the audit key\n"
-	 "--wait S         how long the standby may take to replay up to the live server (30)\n"
+	 "--wait S         how long the standby may take to replay up to the live server, 0..20 (10);\n"
+	 "                 issuance waits for the drill meanwhile (it holds the write lock)\n"
 	 "                 Exit 7 (GC_E_DR_DIFFERS) on any difference, each named\n" JSON_USAGE,
 	 "gcert dr drill --dir ./demo-ca --standby postgresql://gcert@standby:5432/ca --out drill-2026.p7m"},
 	{"restore", cmd_restore, 0, "bring a CA back from a backup into an empty directory",
