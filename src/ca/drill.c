@@ -25,14 +25,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static gc_result connect_to(const char *target, struct gc_db **db)
-{
-	char conn[GC_MAX_PATH + 64];
-
-	GC_GUARD(gc_drstore_with_timeout(target, GC_DR_CONNECT_SECONDS, conn, sizeof(conn)));
-	return gc_db_connect(conn, false, db);
-}
-
 static gc_result sha256_hex(const void *p, size_t n, char hex[65])
 {
 	unsigned char md[32];
@@ -282,14 +274,15 @@ gc_result gc_dr_drill(struct gc_ca *ca, const char *standby, const char *out, in
 	d->promote_ms = -1;
 	GC_ENSURE(gc_db_target_is_pg(standby), GC_E_USAGE,
 	          "--standby: not a PostgreSQL connection string (postgresql://USER@HOST:PORT/DB or \"host=... dbname=...\")");
-	GC_ENSURE(wait_seconds >= 0 && wait_seconds <= 3600, GC_E_USAGE, "--wait: 0..3600 seconds");
+	GC_ENSURE(wait_seconds >= 0 && wait_seconds <= GC_DR_DRILL_MAX_WAIT, GC_E_USAGE, "--wait: 0..%d seconds",
+	          GC_DR_DRILL_MAX_WAIT);
 	GC_ENSURE(gc_db_kind(ca->db) == GC_DB_POSTGRESQL, GC_E_CONFIG,
 	          "%s: the CA's database is SQLite; a recovery site is a PostgreSQL hot standby "
 	          "(README \"The recovery site\")", ca->dir);
 	GC_ENSURE(ca->audit_key != NULL, GC_E_INTERNAL, "drill: the audit key is not open");
 	GC_ENSURE(!gc_path_exists(out), GC_E_IO, "%s: exists; a drill report is never overwritten", out);
 	gc_db_target_redact(standby, shown, sizeof(shown));
-	GC_GUARD(connect_to(standby, &sdb));
+	GC_GUARD(gc_drstore_connect(standby, &sdb));
 	GC_GUARD_OUT(rc, gc_drstore_server(sdb, &d->standby_srv));
 	GC_ENSURE_OUT(rc, d->standby_srv.in_recovery, GC_E_DR_STATE,
 	              "%s is not a standby (not in recovery): promoted already, or another server", shown);

@@ -16,8 +16,11 @@
 #include "ca/ca.h"
 #include "store/drstore.h"
 
-/* How long a drill waits, by default, for the standby to replay up to the live server. */
-#define GC_DR_DRILL_WAIT_SECONDS 30
+/* How long a drill waits, by default and at most, for the standby to replay up to the
+ * live server. It holds the write lock meanwhile: other writers wait for it, and give up
+ * after the lock_timeout of 30 s (store/db_pg.c), so the wait stays well below. */
+#define GC_DR_DRILL_WAIT_SECONDS 10
+#define GC_DR_DRILL_MAX_WAIT 20
 
 struct gc_dr_promotion {
 	bool promoted_now; /* this run promoted the standby (else it was promoted already) */

@@ -89,7 +89,7 @@ static const struct cli_option drill_options[] = {
 	         "the report: CMS SignedData (DER) of JSON, signed by the audit key"), .flags = CLI_REQUIRED},
 	{CLI_OPT("wait", "SECONDS", struct drill_values, wait, cli_long,
 	         "how long the standby may take to replay up to the live server"),
-	 .min = 0, .max = 3600, .def = STR(GC_DR_DRILL_WAIT_SECONDS)},
+	 .min = 0, .max = GC_DR_DRILL_MAX_WAIT, .def = STR(GC_DR_DRILL_WAIT_SECONDS)},
 	CLI_END,
 };
 

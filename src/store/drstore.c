@@ -221,7 +221,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static gc_result connect_to(const char *target, struct gc_db **db)
+gc_result gc_drstore_connect(const char *target, struct gc_db **db)
 {
 	char conn[4200];
 
@@ -237,7 +237,7 @@ static gc_result old_primary_gone(const char *old)
 	char shown[512];
 	gc_result rc;
 
-	if (connect_to(old, &db) != GC_OK) {
+	if (gc_drstore_connect(old, &db) != GC_OK) {
 		gc_err_clear(); /* it does not answer: what a failover expects */
 		return GC_OK;
 	}
@@ -282,7 +282,7 @@ gc_result gc_drstore_take_over(const char *old, const char *to, enum gc_dr_owner
 	if (!already)
 		GC_GUARD(old_primary_gone(old));
 	gc_db_target_redact(to, shown, sizeof(shown));
-	GC_GUARD(connect_to(to, &db));
+	GC_GUARD(gc_drstore_connect(to, &db));
 	if (!already)
 		GC_GUARD_OUT(rc, holds_owner(db, owner, cfg_sha, &seen));
 	GC_ENSURE_OUT(rc, seen, GC_E_DR_STATE, "%s holds no %s: it is not this %s's recovery site", shown,

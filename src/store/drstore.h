@@ -73,6 +73,8 @@ enum gc_dr_owner { GC_DR_CA, GC_DR_RA };
  */
 gc_result gc_drstore_take_over(const char *old, const char *to, enum gc_dr_owner, const char *cfg_sha,
                                bool *promoted_now, int64_t *ms) GC_MUST_CHECK;
+/* Connects to target (no migrations: a standby is read-only) with GC_DR_CONNECT_SECONDS. */
+gc_result gc_drstore_connect(const char *target, struct gc_db **out) GC_MUST_CHECK;
 /* target with a connection timeout of seconds added (libpq URL or key=value form). */
 gc_result gc_drstore_with_timeout(const char *target, int seconds, char *out, size_t outsz) GC_MUST_CHECK;
 
