@@ -24,7 +24,7 @@
 source "$GCERT_SRC/tests/integration/lib.sh"
 [[ $GCERT_TEST_DB == pg ]] && { echo "runs in the normal pass, with a server of its own"; exit 77; }
 set -E # a command that fails outside a check says where, before set -e ends the test
-trap 'echo "pg_nodes: stopped at line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
+trap '(( BASH_SUBSHELL > 0 )) || echo "pg_nodes: stopped at line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
 
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/gcert-pgnodes.XXXXXX") # outside $T: the server's user reads it
 at_exit "bash '$GCERT_SRC/scripts/pg.sh' stop '$PGD'; rm -rf '$PGD'"
@@ -84,7 +84,7 @@ node() { # node DIR NAME [serve options]: `gcert ca serve` with the interface; s
   printf -v "PID_$name" '%s' "$pid"
 }
 post() { # PORT FILE OUT: prints the HTTP status (000: no answer)
-  curl -s -o "$3" -w '%{http_code}' --max-time 120 --cacert "$T/tls.pem" --cert "$T/ra.pem" \
+  curl -s -o "$3" -w '%{http_code}' --max-time 600 --cacert "$T/tls.pem" --cert "$T/ra.pem" \
     --key "$T/ra.key" -H 'Content-Type: application/cms' --data-binary "@$2" \
     "https://127.0.0.1:$1/interface" || true
   echo
@@ -109,7 +109,7 @@ for i in 1 2 3 4; do
   port=$PORT_A; (( i % 2 )) || port=$PORT_B
   (post "$port" "$T/c$i.req" "$T/c$i.res" >"$T/c$i.code") &
 done
-check "four files answered in time" wait_for 240 bash -c "[[ \$(cat $T/c1.code $T/c2.code $T/c3.code $T/c4.code 2>/dev/null | wc -w) == 4 ]]"
+check "four files answered in time" wait_for 600 bash -c "[[ \$(cat $T/c1.code $T/c2.code $T/c3.code $T/c4.code 2>/dev/null | wc -w) == 4 ]]"
 check_eq "four files answered" "200 200 200 200" "$(cat "$T"/c{1,2,3,4}.code | xargs)"
 for i in 1 2 3 4; do check_eq "file c$i: all issued" "40 0" "$(results "$T/c$i.res")"; done
 check_eq "160 certificates issued" 160 "$(q "SELECT count(*) FROM certificates WHERE status = 'issued'")"
