@@ -37,7 +37,8 @@ INIT=()
 if [[ $DB == pg ]]; then
   PGD=$(mktemp -d /tmp/gcert-bench-pg.XXXXXX)
   if [[ ${BENCH_STANDBY:-0} == 1 ]]; then
-    url=$(bash "$SRC/scripts/pg.sh" start-standby "$PGD" | head -1)
+    urls=$(bash "$SRC/scripts/pg.sh" start-standby "$PGD") # primary, then standby
+    url=${urls%%$'\n'*}
   else
     url=$(bash "$SRC/scripts/pg.sh" start "$PGD")
   fi
@@ -85,6 +86,8 @@ for k in $(seq "$NODES"); do
 done
 
 [[ $DB == pg && ${BENCH_PG_STATS:-0} == 1 ]] && psql "$url" -qAt -c "SELECT pg_stat_statements_reset()" >/dev/null
+[[ $DB == pg && ${BENCH_STANDBY:-0} == 1 ]] &&
+  echo "standby: $(psql "$url" -qAt -F ' ' -c "SELECT application_name, state, sync_state FROM pg_stat_replication"), synchronous_commit $(psql "$url" -qAt -c 'SHOW synchronous_commit')"
 start=$(date +%s.%N)
 CURLS=()
 for k in $(seq "$NODES"); do

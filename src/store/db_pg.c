@@ -732,9 +732,9 @@ static gc_result pg_blob_write(struct gc_blob *gb, const void *data, size_t n, s
 
 	GC_ENSURE(end <= INT32_MAX && end >= offset, GC_E_TOO_LARGE, "database: blob write beyond 2 GiB");
 	if (end > b->cap) {
-		cap = b->cap ? b->cap : 1u << 16;
-		while (cap < end)
-			cap *= 2;
+		/* by the MiB, not doubled: a 53 MB CRL is not kept in 64 MB (large reallocs are
+		 * remapped, not copied) */
+		cap = (end + (1u << 20) - 1) & ~(size_t)((1u << 20) - 1);
 		if ((p = realloc(b->buf, cap)) == NULL)
 			return gc_fail(GC_E_NOMEM, "database: out of memory for a blob of %zu octets", end);
 		memset(p + b->cap, 0, cap - b->cap);
@@ -750,16 +750,29 @@ static gc_result pg_blob_write(struct gc_blob *gb, const void *data, size_t n, s
 static gc_result pg_blob_flush(struct gc_blob *gb)
 {
 	struct pg_col_blob *b = (struct pg_col_blob *)gb;
-	struct gc_stmt *st;
 	char sql[200];
-	gc_result rc;
 
-	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ? WHERE id = ?", b->table, b->column);
-	GC_GUARD(gc_db_prepare(gb->db, sql, &st));
-	if ((rc = gc_stmt_bind_blob(st, 1, b->buf ? b->buf : (const void *)"", b->len)) == GC_OK &&
-	    (rc = gc_stmt_bind_int64(st, 2, b->id)) == GC_OK)
-		rc = gc_stmt_run(st);
-	gc_stmt_free(st);
+	/* the buffer itself is the parameter: no second copy of the value (a bound blob is
+	 * copied) */
+	struct pg_db *db = PGDB(gb->db);
+	const Oid types[2] = {OID_BYTEA, OID_INT8};
+	const int fmts[2] = {1, 0};
+	char id[24];
+	const char *vals[2] = {b->buf ? (const char *)b->buf : "", id};
+	int lens[2] = {(int)b->len, 0};
+	PGresult *res;
+	gc_result rc = GC_OK;
+
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = $1 WHERE id = $2", b->table, b->column);
+	snprintf(id, sizeof(id), "%lld", (long long)b->id);
+	if (PQstatus(db->c) == CONNECTION_BAD || db->broken[0] != '\0')
+		GC_GUARD(reconnect(db));
+	res = PQexecParams(conn(db), sql, 2, types, vals, lens, fmts, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = pg_err(db, res, "blob");
+	else
+		db->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
 	return rc;
 }
 

@@ -23,6 +23,8 @@
 # PostgreSQL pass it is skipped (it ran in the normal pass).
 source "$GCERT_SRC/tests/integration/lib.sh"
 [[ $GCERT_TEST_DB == pg ]] && { echo "runs in the normal pass, with a server of its own"; exit 77; }
+set -E # a command that fails outside a check says where, before set -e ends the test
+trap '(( BASH_SUBSHELL > 0 )) || echo "pg_nodes: stopped at line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
 
 PGD=$(mktemp -d "${TMPDIR:-/tmp}/gcert-pgnodes.XXXXXX") # outside $T: the server's user reads it
 at_exit "bash '$GCERT_SRC/scripts/pg.sh' stop '$PGD'; rm -rf '$PGD'"
@@ -77,12 +79,12 @@ node() { # node DIR NAME [serve options]: `gcert ca serve` with the interface; s
     >"$T/$name.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid"); at_exit "kill -9 $pid"
-  wait_for 20 grep -q 'interface.* https' "$T/$name.log" || { cat "$T/$name.log" >&2; fail "$name did not start"; finish; }
+  wait_for 120 grep -q 'interface.* https' "$T/$name.log" || { cat "$T/$name.log" >&2; fail "$name did not start"; finish; }
   printf -v "PORT_$name" '%s' "$(sed -n 's|.*127.0.0.1:\([0-9]*\)/interface.*|\1|p' "$T/$name.log")"
   printf -v "PID_$name" '%s' "$pid"
 }
 post() { # PORT FILE OUT: prints the HTTP status (000: no answer)
-  curl -s -o "$3" -w '%{http_code}' --max-time 120 --cacert "$T/tls.pem" --cert "$T/ra.pem" \
+  curl -s -o "$3" -w '%{http_code}' --max-time 600 --cacert "$T/tls.pem" --cert "$T/ra.pem" \
     --key "$T/ra.key" -H 'Content-Type: application/cms' --data-binary "@$2" \
     "https://127.0.0.1:$1/interface" || true
   echo
@@ -107,7 +109,7 @@ for i in 1 2 3 4; do
   port=$PORT_A; (( i % 2 )) || port=$PORT_B
   (post "$port" "$T/c$i.req" "$T/c$i.res" >"$T/c$i.code") &
 done
-wait_for 120 bash -c "[[ \$(cat $T/c1.code $T/c2.code $T/c3.code $T/c4.code 2>/dev/null | wc -w) == 4 ]]"
+check "four files answered in time" wait_for 600 bash -c "[[ \$(cat $T/c1.code $T/c2.code $T/c3.code $T/c4.code 2>/dev/null | wc -w) == 4 ]]"
 check_eq "four files answered" "200 200 200 200" "$(cat "$T"/c{1,2,3,4}.code | xargs)"
 for i in 1 2 3 4; do check_eq "file c$i: all issued" "40 0" "$(results "$T/c$i.res")"; done
 check_eq "160 certificates issued" 160 "$(q "SELECT count(*) FROM certificates WHERE status = 'issued'")"
@@ -130,14 +132,14 @@ kill -TERM "$PID_A" "$PID_B"; wait "$PID_A" "$PID_B" 2>/dev/null || true
 crls() { q "SELECT count(*) FROM crls"; }
 before=$(crls)
 node "$A" A --crl-schedule
-check "leader A makes the CRLs due" wait_for 20 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $before ))"
+check "leader A makes the CRLs due" wait_for 90 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $before ))"
 sleep 1; lead=$(crls)
 # B's clock a day ahead: a run is due for it at once, were it leading
 LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME="+1d" node "$B" B --crl-schedule
 sleep 3
 check_eq "B makes no CRL while A leads" "$lead" "$(crls)"
 kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
-check "B takes over when A is killed" wait_for 20 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $lead ))"
+check "B takes over when A is killed" wait_for 90 bash -c "(( \$(psql '$DB' -qAt -c 'SELECT count(*) FROM crls') > $lead ))"
 check_eq "nothing twice" 0 "$(no_duplicates)"
 kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
 
@@ -188,11 +190,11 @@ killed_mid_batch() { # NAME STEP: A takes file NAME, is killed at STEP, B takes 
   check_eq "$f: A's rows carry A's node" "$open_a" "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%' AND node_id = $a_node")"
   check_eq "$f: A issued nothing" 0 "$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%' AND status = 'issued'")"
   defuse; end_sleeper; unstall
-  wait_for 10 test -s "$T/$f-a.code"
+  check "$f: A's client saw the end" wait_for 60 test -s "$T/$f-a.code"
   check_eq "$f: A answered nothing (killed)" 000 "$(cat "$T/$f-a.code")"
   # a survivor takes no node for dead while the server is younger than the grace in
   # which live nodes reconnect (GC_NODE_GRACE_SECONDS)
-  wait_for 30 bash -c "psql '$DB' -qAt -c \"SELECT now() - pg_postmaster_start_time() > interval '16 s'\" | grep -qx t"
+  check "$f: the server is past the grace" wait_for 60 bash -c "psql '$DB' -qAt -c \"SELECT now() - pg_postmaster_start_time() > interval '16 s'\" | grep -qx t"
   check_eq "$f: retry on B: answered" 200 "$(post "$PORT_B" "$T/$f.req" "$T/$f-b.res")"
   [[ -s "$T/$f-b.res" ]] || tail -30 "$T/B.log" >&2 # B answered nothing: say why
   check_eq "$f: every request issued" "60 0" "$(results "$T/$f-b.res")"
@@ -228,7 +230,7 @@ restart_at=$(date +%s)
 defuse
 bash "$GCERT_SRC/scripts/pg.sh" restart "$PGD" >/dev/null
 unstall
-wait_for 60 test -s "$T/p-1.code"
+check "the interrupted file got an answer" wait_for 120 test -s "$T/p-1.code"
 check "the interrupted file was not acknowledged as done" test "$(cat "$T/p-1.code")" != 200
 check_contains "the node names the cause (HTTP $(cat "$T/p-1.code"))" "database connection lost" "$(head -c 400 "$T/p-1.res")"
 check "the node is still up" kill -0 "$PID_B"
@@ -261,7 +263,7 @@ for n in A B; do
   check_eq "a batch on node $n after the restart: all issued" "20 0" "$(results "$T/r$n.res")"
 done
 check_eq "nothing twice" 0 "$(no_duplicates)"
-check "CRL leadership contested again after the restart: one leader" wait_for 20 bash -c \
+check "CRL leadership contested again after the restart: one leader" wait_for 90 bash -c \
   "psql '$DB' -qAt -c \"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 0 AND objid = $((0x67630002))\" | grep -qx 1"
 
 # ---- 5: a node taken for dead while only cut off stops, naming the cause ----
@@ -270,13 +272,14 @@ check "CRL leadership contested again after the restart: one leader" wait_for 20
 a_id=$(node_of "$PID_A")
 q "SELECT 1" >/dev/null
 psql "$DB" -qAt -c "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 26467 AND objid = $a_id;
-  SELECT pg_advisory_lock($(( (0x6763 << 32) | a_id ))); SELECT pg_sleep(25)" >/dev/null 2>&1 &
+  SELECT pg_advisory_lock($(( (0x6763 << 32) | a_id ))); SELECT pg_sleep(120)" >/dev/null 2>&1 &
 holder=$!; at_exit "kill $holder 2>/dev/null"
-check "A stops by itself" wait_for 40 bash -c "! kill -0 $PID_A 2>/dev/null"
+check "A stops by itself" wait_for 100 bash -c "! kill -0 $PID_A 2>/dev/null"
 a_rc=0; wait "$PID_A" || a_rc=$?
 check "A exits with an error" test "$a_rc" -ne 0
 check_contains "A names the cause" "could not be taken back" "$(cat "$T/A.log")"
 kill "$holder" 2>/dev/null || true; wait "$holder" 2>/dev/null || true
+end_sleeper # the holder's session (its sleep would be taken for a stalled batch in 7)
 check "node B is still up" kill -0 "$PID_B"
 kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
 check "audit trail verifies" "$GCERT" audit verify --dir "$B"
