@@ -4,6 +4,10 @@
  * the layer: odd - the rest is PEM text as the request carries it; even - the rest is
  * DER, wrapped into PEM here so that mutations reach the DER decoder and the key rules
  * instead of dying in base64.
+ *
+ * Each input goes through both readers of csr.c: the fast reader of the common request
+ * (issue 18) and OpenSSL's full decoder. They must agree: same verdict, same error code,
+ * same key. The fast reader may only ever say what the full one says.
  */
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -48,7 +52,8 @@ static char *pem_wrap(const uint8_t *der, size_t n, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct gc_csr *csr = NULL;
+	struct gc_csr *csr = NULL, *fast = NULL;
+	gc_result rc_fast, rc_full;
 	char *pem;
 	size_t len;
 
@@ -63,11 +68,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if ((pem = pem_wrap(data + 1, size - 1, &len)) == NULL) {
 		return 0;
 	}
-	if (gc_csr_parse("fuzz", pem, len, &csr) == GC_OK) {
+	gc_csr_fast_path = true;
+	rc_fast = gc_csr_parse("fuzz", pem, len, &fast);
+	gc_err_clear();
+	gc_csr_fast_path = false;
+	rc_full = gc_csr_parse("fuzz", pem, len, &csr);
+	gc_err_clear();
+	gc_csr_fast_path = true;
+	if (rc_fast != rc_full)
+		abort();
+	if (rc_full == GC_OK) {
 		/* a CSR that passes must hold what the CPS demands of it */
 		if (EVP_PKEY_get_base_id(csr->pkey) != EVP_PKEY_RSA || EVP_PKEY_get_bits(csr->pkey) != 2048)
 			abort();
+		if (fast->spkisz != csr->spkisz || memcmp(fast->spki, csr->spki, csr->spkisz) != 0 ||
+		    strcmp(fast->spki_sha256_hex, csr->spki_sha256_hex) != 0 ||
+		    memcmp(fast->key_id, csr->key_id, sizeof(csr->key_id)) != 0)
+			abort();
 		gc_csr_free(csr);
+		gc_csr_free(fast);
 	}
 	free(pem);
 	return 0;

@@ -60,7 +60,7 @@ complete_words() { # complete_words WORD...: what bash offers for the last word
 }
 check_eq "completion: the groups starting with c" "ca calendar cert crl" "$(complete_words gcert c)"
 check_eq "completion: ca in" "init" "$(complete_words gcert ca in)"
-check_eq "completion: ra user" "add" "$(complete_words gcert ra user "")"
+check_eq "completion: ra user" "add reset-admin" "$(complete_words gcert ra user "")"
 check_eq "completion: revoke's options" "--reason --requested-at" "$(complete_words gcert revoke --dir x --re)"
 check_eq "completion: a flag of crl schedule" "--once" "$(complete_words gcert crl schedule --on)"
 mkdir "$T/cdir" && touch "$T/cdir/req-1.json"

@@ -35,10 +35,11 @@ printf 'pw-admin1-secret\n' >pw
   --password-file pw >user.out 2>&1; echo $? >user.rc
 "$G" ra serve --dir ra --listen 127.0.0.1:0 >serve.out 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do grep -q "RA service at" serve.out && break; sleep 0.1; done
+for _ in $(seq 1 1200); do grep -q "RA service at" serve.out && break; sleep 0.1; done # 120 s: ASan, loaded
 url=$(sed -n 's/.*RA service at \(http[^ ]*\) .*/\1/p' serve.out)
-curl -sS -o index.html -w '%{http_code}' "$url" >index.code 2>&1
-curl -sS -o app.js -w '%{http_code}' "${url}app.js" >app.code 2>&1
+# HTTPS, the RA's own certificate (its key in the RA token) as the trust anchor
+curl -sS --cacert ra/web-tls.pem -o index.html -w '%{http_code}' "$url" >index.code 2>&1
+curl -sS --cacert ra/web-tls.pem -o app.js -w '%{http_code}' "${url}app.js" >app.code 2>&1
 kill -TERM $pid; wait $pid; echo $? >serve.rc
 # without share/gcert: refused, naming what is missing and how to point at it
 mv "$P/share/gcert" "$P/share/gcert.away"
