@@ -60,12 +60,15 @@ gc_result gc_hsm_use_softhsm_conf(const char *path)
 	return GC_OK;
 }
 
-/* On failure *ctx is NULL: nothing for the caller to release. */
-static gc_result load(const char *module, PKCS11_CTX **ctx, PKCS11_SLOT **slots, unsigned *n)
+/* On failure *ctx is NULL: nothing for the caller to release. *unlisted: the module
+ * loaded but could not list its slots (what SoftHSM2 answers, General Error, while
+ * another process rewrites a shared token's files). */
+static gc_result load(const char *module, PKCS11_CTX **ctx, PKCS11_SLOT **slots, unsigned *n, bool *unlisted)
 {
 	PKCS11_CTX *c;
 
 	*ctx = NULL;
+	*unlisted = false;
 	if ((c = PKCS11_CTX_new()) == NULL)
 		return gc_fail_ssl(GC_E_NOMEM, "token: out of memory");
 	if (PKCS11_CTX_load(c, module) != 0) {
@@ -75,6 +78,7 @@ static gc_result load(const char *module, PKCS11_CTX **ctx, PKCS11_SLOT **slots,
 	if (PKCS11_enumerate_slots(c, slots, n) != 0) {
 		PKCS11_CTX_unload(c);
 		PKCS11_CTX_free(c);
+		*unlisted = true;
 		return gc_fail_ssl(GC_E_HSM, "token: cannot list slots of %s", module);
 	}
 	*ctx = c;
@@ -110,8 +114,9 @@ gc_result gc_hsm_init_token(const char *module, const char *label, const char *s
 	PKCS11_SLOT *slots = NULL, *slot = NULL;
 	unsigned n = 0, i;
 	gc_result rc = GC_OK;
+	bool unlisted;
 
-	GC_GUARD(load(module, &ctx, &slots, &n));
+	GC_GUARD(load(module, &ctx, &slots, &n, &unlisted));
 	GC_ENSURE_OUT(rc, find_by_label(slots, n, label) == NULL, GC_E_HSM,
 	              "token: a token labelled \"%s\" already exists", label);
 	for (i = 0; i < n && slot == NULL; i++)
@@ -149,21 +154,29 @@ out:
 
 /*
  * Loads the module and finds the token. A token shared by several processes (two CA
- * service nodes on SoftHSM2's file store) can be missing from the slot list while
- * another process holds its files locked: the list is read again, for up to 2 s.
+ * service nodes on SoftHSM2's file store) can be missing from the slot list, or the
+ * list cannot be read at all, while another process holds or rewrites its files: the
+ * list is read again, for up to 5 s (generous for a loaded machine).
  */
 static gc_result find_token(struct gc_hsm *h, const char *module, const char *label)
 {
 	const struct timespec pause = {0, 100 * 1000 * 1000};
+	bool unlisted;
+	gc_result rc;
 	int tries;
 
 	for (tries = 0;; tries++) {
-		GC_GUARD(load(module, &h->ctx, &h->slots, &h->nslots));
-		if ((h->slot = find_by_label(h->slots, h->nslots, label)) != NULL)
-			return GC_OK;
-		unload(h->ctx, h->slots, h->nslots);
-		h->ctx = NULL, h->slots = NULL, h->nslots = 0;
-		GC_ENSURE(tries < 20, GC_E_HSM, "token: no token labelled \"%s\" in %s", label, module);
+		rc = load(module, &h->ctx, &h->slots, &h->nslots, &unlisted);
+		if (rc != GC_OK && (!unlisted || tries >= 50))
+			return rc;
+		if (rc == GC_OK) {
+			if ((h->slot = find_by_label(h->slots, h->nslots, label)) != NULL)
+				return GC_OK;
+			unload(h->ctx, h->slots, h->nslots);
+			h->ctx = NULL, h->slots = NULL, h->nslots = 0;
+			GC_ENSURE(tries < 50, GC_E_HSM, "token: no token labelled \"%s\" in %s", label, module);
+		}
+		gc_err_clear();
 		nanosleep(&pause, NULL);
 	}
 }
