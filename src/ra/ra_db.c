@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "store/db.h"
+#include "store/schema.h"
 
 /* The audit tables' triggers, on each database (the CA's are in store/schema.c). */
 #define SQLITE_REFUSE(name, op, table, msg)                                                      \
@@ -192,20 +193,7 @@ static const struct gc_migration migrations[] = {
 	 * triggers refusing UPDATE and DELETE of audit rows, so that a change needs someone
 	 * who can drop a trigger (and `gcert ra audit verify` then names it).
 	 */
-	{"CREATE TABLE audit_keys ("
-	"  id INTEGER PRIMARY KEY,"
-	"  key_label TEXT NOT NULL,"
-	"  der BLOB NOT NULL,"
-	"  sha256 TEXT NOT NULL UNIQUE,"
-	"  created_at INTEGER NOT NULL);"
-	"CREATE TABLE audit_checkpoints ("
-	"  id INTEGER PRIMARY KEY,"
-	"  last_id INTEGER NOT NULL,"
-	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
-	"  at INTEGER NOT NULL,"
-	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
-	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
-	"  signature BLOB NOT NULL);"
+	{GC_SQL_AUDIT_SEAL_TABLES
 	SQLITE_REFUSE("audit_log_no_update", "UPDATE", "audit_log", "the audit trail is append-only")
 	SQLITE_REFUSE("audit_log_no_delete", "DELETE", "audit_log", "the audit trail is append-only")
 	SQLITE_REFUSE("audit_keys_immutable", "UPDATE", "audit_keys", "audit keys are never changed")
@@ -216,20 +204,7 @@ static const struct gc_migration migrations[] = {
 	 "CREATE FUNCTION gc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
 	 "  RAISE EXCEPTION USING ERRCODE = 'integrity_constraint_violation', MESSAGE = TG_ARGV[0];"
 	 "  END $$;"
-	 "CREATE TABLE audit_keys ("
-	 "  id INTEGER PRIMARY KEY,"
-	 "  key_label TEXT NOT NULL,"
-	 "  der BLOB NOT NULL,"
-	 "  sha256 TEXT NOT NULL UNIQUE,"
-	 "  created_at INTEGER NOT NULL);"
-	 "CREATE TABLE audit_checkpoints ("
-	 "  id INTEGER PRIMARY KEY,"
-	 "  last_id INTEGER NOT NULL,"
-	 "  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
-	 "  at INTEGER NOT NULL,"
-	 "  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
-	 "  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
-	 "  signature BLOB NOT NULL);"
+	 GC_SQL_AUDIT_SEAL_TABLES
 	 PG_REFUSE("audit_log_no_update", "UPDATE", "audit_log", "the audit trail is append-only")
 	 PG_REFUSE("audit_log_no_delete", "DELETE", "audit_log", "the audit trail is append-only")
 	 PG_REFUSE("audit_keys_immutable", "UPDATE", "audit_keys", "audit keys are never changed")

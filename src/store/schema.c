@@ -167,20 +167,7 @@
 	"  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),"                                         \
 	"  size INTEGER NOT NULL,"                                                                    \
 	"  queued_at INTEGER NOT NULL);"                                                              \
-	"CREATE TABLE audit_keys ("                                                                   \
-	"  id INTEGER PRIMARY KEY,"                                                                   \
-	"  key_label TEXT NOT NULL,"                                                                  \
-	"  der BLOB NOT NULL,"                                                                        \
-	"  sha256 TEXT NOT NULL UNIQUE,"                                                              \
-	"  created_at INTEGER NOT NULL);"                                                             \
-	"CREATE TABLE audit_checkpoints ("                                                            \
-	"  id INTEGER PRIMARY KEY,"                                                                   \
-	"  last_id INTEGER NOT NULL,"                                                                 \
-	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"                                   \
-	"  at INTEGER NOT NULL,"                                                                      \
-	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"                                        \
-	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"                           \
-	"  signature BLOB NOT NULL);"                                                                 \
+	GC_SQL_AUDIT_SEAL_TABLES \
 	PG_REFUSE("audit_keys_immutable", "BEFORE UPDATE", "audit_keys", "audit keys are never changed") \
 	PG_REFUSE("audit_keys_no_delete", "BEFORE DELETE", "audit_keys", "audit keys are never deleted") \
 	PG_REFUSE("audit_checkpoints_immutable", "BEFORE UPDATE", "audit_checkpoints",                \
@@ -416,20 +403,7 @@ static const struct gc_migration migrations[] = {
 	 * checkpoints of the hash chain, both append-only; significant-event alerts (§4.5.7):
 	 * how far the audit trail has been scanned, and mail waiting to be sent.
 	 */
-	{"CREATE TABLE audit_keys ("
-	"  id INTEGER PRIMARY KEY,"
-	"  key_label TEXT NOT NULL,"
-	"  der BLOB NOT NULL,"
-	"  sha256 TEXT NOT NULL UNIQUE,"
-	"  created_at INTEGER NOT NULL);"
-	"CREATE TABLE audit_checkpoints ("
-	"  id INTEGER PRIMARY KEY,"
-	"  last_id INTEGER NOT NULL,"
-	"  last_hash TEXT NOT NULL CHECK (length(last_hash) = 64),"
-	"  at INTEGER NOT NULL,"
-	"  key_id INTEGER NOT NULL REFERENCES audit_keys(id),"
-	"  prev_sig_hash TEXT NOT NULL CHECK (length(prev_sig_hash) = 64),"
-	"  signature BLOB NOT NULL);"
+	{GC_SQL_AUDIT_SEAL_TABLES
 	"CREATE TRIGGER audit_keys_immutable BEFORE UPDATE ON audit_keys"
 	"  BEGIN SELECT RAISE(ABORT, 'audit keys are never changed'); END;"
 	"CREATE TRIGGER audit_keys_no_delete BEFORE DELETE ON audit_keys"
