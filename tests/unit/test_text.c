@@ -84,7 +84,7 @@ static void hex_round_trip(void **state)
 	unsigned char all[11], want[11] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0xAB, 0xCD, 0xEF};
 	assert_true(gc_hex_decode("0123456789abcdefABCDEF", all, 11));
 	assert_memory_equal(all, want, 11);
-	static const char *const bad[] = {"g0abff", "0:abff", "00ab/f", "00abf ", "00\xc3\xa9" "ff", "00ab-1"};
+	static const char *const bad[] = {"g0abff", "0:abff", "00ab/f", "00abf ", "00\303\251ff" /* é: octal, so "ff" stays text */, "00ab-1"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		memcpy(out, in, 3);
 		assert_false(gc_hex_decode(bad[i], out, 3));
