@@ -6,7 +6,8 @@
 # issues, the RA binds and mails everyone (mail sent after the SMTP server, down while it
 # happened, comes back), the certificate is in the CA repository, key custody exports a
 # PKCS#12 after two approvals, a renewal notice goes once, the revocation is approved and
-# sent, the CA revokes, `gcert crl issue` lists it, and the use-time check says revoked.
+# sent, the CA revokes, its CRL schedule publishes a supplementary CRL that lists it (no
+# command run), and the use-time check says revoked.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ra_lib.sh"
 
@@ -43,7 +44,16 @@ new_ca "$CA"
 "$GCERT" ca service-cert --dir "$CA" --tls --out "$T/ca-tls.pem"
 "$GCERT" ca certs --dir "$CA" --out-dir "$T/trust" >/dev/null
 "$GCERT" crl issue --dir "$CA" >/dev/null
-"$GCERT" ca serve --dir "$CA" --listen 127.0.0.1:0 --ldap none --interface-listen 127.0.0.1:0 >"$T/ca.out" 2>&1 &
+# the CRL schedule runs, with a supplementary CRL 2 s after a revocation (default 300 s):
+# a revocation approved in the RA reaches a published CRL with nobody running a command
+$PY - "$CA/gcert.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.setdefault("crl", {})["supplementary_delay_seconds"] = 2
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+"$GCERT" ca serve --dir "$CA" --listen 127.0.0.1:0 --ldap none --interface-listen 127.0.0.1:0 --crl-schedule \
+  >"$T/ca.out" 2>&1 &
 CA_PID=$!
 at_exit "kill $CA_PID"
 wait_for 15 grep -q "interface at" "$T/ca.out" || { cat "$T/ca.out" >&2; exit 1; }
@@ -220,9 +230,9 @@ check_eq "the subscriber is told" 1 "$(mails_to tmchan@example.gov.hk "revoked")
 api req1 POST /api/applications "$(renew_json "$SERIAL")"
 check_eq "a revoked certificate is never renewed: 409" 409 "$CODE"
 
-"$GCERT" crl issue --dir "$CA" >/dev/null
 crl=$(ls "$CA"/repo/crl/*CRL2.crl)
-check_contains "the CRL lists it" "$(tr a-f A-F <<<"$SERIAL")" "$(openssl crl -inform DER -in "$crl" -noout -text | tr -d ' :\n')"
+crl_lists_it() { openssl crl -inform DER -in "$crl" -noout -text | tr -d ' :\n' | grep -q "$(tr a-f A-F <<<"$SERIAL")"; }
+check "the CRL lists it, published by the CA's schedule alone (no crl issue)" wait_for 120 crl_lists_it
 out=$(usable)
 check_eq "use-time check: revoked" "revoked false" "$(jq_get reason <<<"$out") $(jq_get usable <<<"$out")"
 # the CRL alone decides it: a fresh RA process that forgets its own record still says revoked
