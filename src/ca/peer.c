@@ -20,6 +20,7 @@
 #include "sys/fileio.h"
 #include "x509/certbuild.h"
 #include "x509/selfsigned.h"
+#include "x509/der.h"
 
 #define SERVICE_CERT_YEARS 3
 
@@ -140,18 +141,6 @@ gc_result gc_service_identity(struct gc_ca *ca, X509 **cert, struct gc_hsm_key *
 	return GC_OK;
 }
 
-static char *pem_of_cert(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
-		out = strndup(data, (size_t)n);
-	BIO_free(b);
-	return out;
-}
-
 static gc_result tls_audit(struct gc_ca *ca, enum gc_audit_event ev, const char *detail)
 {
 	gc_result rc;
@@ -184,7 +173,7 @@ static gc_result make_tls(struct gc_ca *ca, const char *cert_path, char sha[65])
 	GC_GUARD(rc);
 	GC_GUARD(make_self_signed(gc_hsm_key_public(k), gc_hsm_key_handle(k), "gcert CA interface (TLS)", &x));
 	GC_GUARD_OUT(rc, cert_sha256(x, sha));
-	GC_NOMEM_OUT(rc, cp = pem_of_cert(x));
+	GC_NOMEM_OUT(rc, cp = gc_x509_pem(x));
 	rc = gc_file_write(cert_path, cp, strlen(cp), 0644, 0);
 out:
 	free(cp);

@@ -16,24 +16,11 @@
 #include "cli/cli.h"
 #include "sys/fileio.h"
 #include "x509/cms.h"
+#include "x509/der.h"
 
 static struct gc_iface_limits limits_of(const struct gc_ca *ca)
 {
 	return (struct gc_iface_limits){(size_t)ca->cfg.iface_max_file, (size_t)ca->cfg.iface_max_requests};
-}
-
-static char *pem_of(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1) {
-		n = BIO_get_mem_data(b, &data);
-		out = strndup(data, (size_t)n);
-	}
-	BIO_free(b);
-	return out;
 }
 
 struct service_cert_values {
@@ -64,7 +51,7 @@ static int cmd_service_cert(struct cli_ctx *ctx, const void *values, int nops, c
 			return cli_fail(ctx, rc);
 	} else if ((rc = gc_service_identity(ctx->ca, &cert, &key)) != GC_OK) {
 		return cli_fail(ctx, rc);
-	} else if ((pem = pem_of(cert)) == NULL) {
+	} else if ((pem = gc_x509_pem(cert)) == NULL) {
 		return cli_fail(ctx, gc_fail(GC_E_NOMEM, "out of memory"));
 	}
 	rc = cli_write_out(out, pem, strlen(pem));

@@ -30,6 +30,7 @@
 #include "ra/link_int.h"
 #include "sys/fileio.h"
 #include "x509/selfsigned.h"
+#include "x509/der.h"
 
 #define SERVICE_CERT_YEARS 3
 /* PBKDF2 iterations of the PKCS#12 (App. E II export): costly to guess, quick to open once. */
@@ -69,18 +70,6 @@ static gc_result make_token(const char *absdir, char *pin)
 	return gc_file_write(path, pin, strlen(pin), 0600, 1);
 }
 
-static char *cert_pem(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
-		out = strndup(data, (size_t)n);
-	BIO_free(b);
-	return out;
-}
-
 /* The RA service key (never extractable) and its self-signed certificate, which the CA
  * pins: it signs request files and is the TLS client certificate (docs/interface.md). */
 static gc_result make_service_identity(const char *absdir, const char *pin)
@@ -98,7 +87,7 @@ static gc_result make_service_identity(const char *absdir, const char *pin)
 		.pub = gc_hsm_key_public(k), .signer = gc_hsm_key_handle(k), .cn = "CMMP RA service",
 		.o = "Office of the Government Chief Information Officer", .years = SERVICE_CERT_YEARS,
 		.key_usage = "critical,digitalSignature", .eku = "clientAuth,emailProtection"}, &x));
-	GC_NOMEM_OUT(rc, pem = cert_pem(x));
+	GC_NOMEM_OUT(rc, pem = gc_x509_pem(x));
 	GC_GUARD_OUT(rc, gc_path_join(path, sizeof(path), absdir, GC_RA_SERVICE_CERT));
 	GC_GUARD_OUT(rc, gc_file_write(path, pem, strlen(pem), 0644, 1));
 	/* issue 15: the web UI's HTTPS key in the token too, with a self-signed certificate */

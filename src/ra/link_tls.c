@@ -16,22 +16,11 @@
 #include "ra/link_int.h"
 #include "sys/fileio.h"
 #include "x509/selfsigned.h"
+#include "x509/der.h"
 
 #define WEB_CERT_YEARS 2
 /* a certificate and its chain up to the CA that issued it, no longer */
 #define WEB_MAX_CHAIN 8
-
-static char *pem_of(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *data, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
-		out = strndup(data, (size_t)n);
-	BIO_free(b);
-	return out;
-}
 
 static gc_result sha256_of(X509 *x, char hex[65])
 {
@@ -68,7 +57,7 @@ gc_result gc_ra_link_make_web_tls(struct gc_hsm *hsm, const char *absdir)
 		.o = "Office of the Government Chief Information Officer", .years = WEB_CERT_YEARS,
 		.key_usage = "critical,digitalSignature,keyEncipherment", .eku = "serverAuth",
 		.san = "DNS:localhost,IP:127.0.0.1,IP:::1"}, &x));
-	GC_NOMEM_OUT(rc, pem = pem_of(x));
+	GC_NOMEM_OUT(rc, pem = gc_x509_pem(x));
 	rc = gc_file_write(path, pem, strlen(pem), 0644, 0);
 out:
 	free(pem);

@@ -1,6 +1,7 @@
 /* der.c - assemble a signed X.509 object from the TBS bytes and the token's signature. */
 #include "x509/der.h"
 
+#include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +50,16 @@ gc_result gc_der_wrap_signed(const uint8_t *tbs, size_t tbssz, const uint8_t *si
 	*out = buf;
 	*outsz = total;
 	return GC_OK;
+}
+
+char *gc_x509_pem(X509 *x)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data, *out = NULL;
+	long n;
+
+	if (b != NULL && PEM_write_bio_X509(b, x) == 1 && (n = BIO_get_mem_data(b, &data)) > 0)
+		out = strndup(data, (size_t)n);
+	BIO_free(b);
+	return out;
 }

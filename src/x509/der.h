@@ -10,6 +10,8 @@
 
 #include "core/error.h"
 
+typedef struct x509_st X509;
+
 /* AlgorithmIdentifier sha256WithRSAEncryption with NULL parameters (RFC 4055 §5). */
 extern const uint8_t gc_der_sha256_rsa_algid[15];
 
@@ -19,4 +21,7 @@ gc_result gc_der_wrap_signed(const uint8_t *tbs, size_t tbssz, const uint8_t *si
 /* Writes a DER length; returns bytes written (at most 5). */
 size_t gc_der_put_len(uint8_t *p, size_t len);
 
+/* The PEM text (RFC 7468) of a certificate, malloc'ed (the caller frees); NULL when
+ * memory ran out. */
+char *gc_x509_pem(X509 *);
 #endif
