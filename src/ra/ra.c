@@ -569,7 +569,7 @@ static gc_result hash_password(const char *who, const char *password, char hash[
 }
 
 /* Runs one statement binding "i" int64 / "s" text arguments; *changes the rows it changed. */
-static gc_result run_binds(struct gc_ra *ra, const char *sql, int64_t *changes, const char *fmt, ...)
+gc_result gc_ra_exec(struct gc_ra *ra, const char *sql, int64_t *changes, const char *fmt, ...)
 {
 	struct gc_stmt *st;
 	va_list ap;
@@ -601,13 +601,13 @@ gc_result gc_ra_user_set_password(struct gc_ra *ra, const char *actor, int64_t u
 	snprintf(obj, sizeof(obj), "user %lld", (long long)user);
 	GC_GUARD(hash_password(obj, password, hash));
 	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
-	rc = run_binds(ra, reset ? "UPDATE users SET pw_hash = ?, must_change = ?, locked = 0, failed_logins = 0 WHERE id = ?"
+	rc = gc_ra_exec(ra, reset ? "UPDATE users SET pw_hash = ?, must_change = ?, locked = 0, failed_logins = 0 WHERE id = ?"
 	                         : "UPDATE users SET pw_hash = ?, must_change = ? WHERE id = ?",
 	               &n, "sii", hash, (int64_t)(must_change ? 1 : 0), user);
 	if (rc == GC_OK && n != 1)
 		rc = gc_fail(GC_E_NOT_FOUND, "%s: no such user", obj);
 	if (rc == GC_OK && reset)
-		rc = run_binds(ra, "DELETE FROM sessions WHERE user_id = ?", NULL, "i", user);
+		rc = gc_ra_exec(ra, "DELETE FROM sessions WHERE user_id = ?", NULL, "i", user);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, (enum gc_audit_event)event, obj, true,
 		                 must_change ? "to be changed at the next login; sessions ended" : "");
@@ -628,12 +628,12 @@ gc_result gc_ra_user_recover_admin(struct gc_ra *ra, const char *actor, const ch
 
 	GC_GUARD(hash_password(username, password, hash));
 	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
-	rc = run_binds(ra, "UPDATE users SET pw_hash = ?, must_change = 1, locked = 0, failed_logins = 0, disabled = 0,"
+	rc = gc_ra_exec(ra, "UPDATE users SET pw_hash = ?, must_change = 1, locked = 0, failed_logins = 0, disabled = 0,"
 	                   " bd_admin = 1 WHERE username = ?", &n, "ss", hash, username);
 	if (rc == GC_OK && n != 1)
 		rc = gc_fail(GC_E_NOT_FOUND, "user %s: no such user (gcert ra user add makes one)", username);
 	if (rc == GC_OK)
-		rc = run_binds(ra, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL,
+		rc = gc_ra_exec(ra, "DELETE FROM sessions WHERE user_id = (SELECT id FROM users WHERE username = ?)", NULL,
 		               "s", username);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_ADMIN_RECOVERED, username, true,

@@ -83,6 +83,9 @@ gc_result gc_ra_checkpoint(struct gc_ra *, bool wait, bool *made) GC_MUST_CHECK;
  * gc_ra_open_link completes the link later. */
 gc_result gc_ra_open_token(struct gc_ra *) GC_MUST_CHECK;
 void gc_ra_close(struct gc_ra *);
+/* Runs one statement of the RA database with int64/text binds given as a format ("i"
+ * int64, "s" text); *changes (unless NULL) the rows it changed. */
+gc_result gc_ra_exec(struct gc_ra *, const char *sql, int64_t *changes, const char *fmt, ...) GC_MUST_CHECK;
 
 /* `gcert dr promote` for an RA directory (ra_dr.c; CPS §4.8.1, store/drstore.h
  * gc_drstore_take_over): the standby at `to` promoted (unless it was) and ra.json's

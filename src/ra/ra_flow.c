@@ -76,26 +76,6 @@ static gc_result load_app(struct gc_ra *ra, int64_t id, struct app_row *a)
 	return GC_OK;
 }
 
-/* Runs one statement with int64/text binds given as a format: "i" int64, "s" text. */
-static gc_result exec(struct gc_ra *ra, const char *sql, const char *fmt, ...)
-{
-	struct gc_stmt *st;
-	va_list ap;
-	int i;
-	gc_result rc = GC_OK;
-
-	GC_GUARD(gc_db_prepare(ra->db, sql, &st));
-	va_start(ap, fmt);
-	for (i = 0; fmt[i] && rc == GC_OK; i++)
-		rc = fmt[i] == 'i' ? gc_stmt_bind_int64(st, i + 1, va_arg(ap, int64_t))
-		                   : gc_stmt_bind_text(st, i + 1, va_arg(ap, const char *));
-	va_end(ap);
-	if (rc == GC_OK)
-		rc = gc_stmt_run(st);
-	gc_stmt_free(st);
-	return rc;
-}
-
 static gc_result commit_or_rollback(struct gc_ra *ra, gc_result rc)
 {
 	if (rc == GC_OK)
@@ -158,8 +138,8 @@ static gc_result prepare_issue(struct gc_ra *ra, struct app_row *a, const char *
 	GC_ENSURE(doc != NULL, GC_E_NOMEM, "application %lld: out of memory", (long long)a->id);
 	snprintf(obj, sizeof(obj), "application %lld", (long long)a->id);
 	GC_GUARD_OUT(rc, gc_db_begin(ra->db));
-	rc = exec(ra, "UPDATE applications SET status = 'submitted', key_label = ?, request_json = ?, error = NULL"
-	              " WHERE id = ? AND status = 'approved'", "ssi", label, doc, a->id);
+	rc = gc_ra_exec(ra, "UPDATE applications SET status = 'submitted', key_label = ?, request_json = ?, error = NULL"
+	              " WHERE id = ? AND status = 'approved'", NULL, "ssi", label, doc, a->id);
 	if (rc == GC_OK && gc_db_changes(ra->db) != 1)
 		rc = gc_fail(GC_E_RA_STATE, "application %lld: no longer approved", (long long)a->id);
 	if (rc == GC_OK)
@@ -252,7 +232,7 @@ static gc_result bind_cert(struct gc_ra *ra, const struct app_row *a, json_t *re
 		gc_stmt_free(st);
 	}
 	if (rc == GC_OK)
-		rc = exec(ra, "UPDATE applications SET status = 'issued', serial = ?, error = NULL WHERE id = ?", "si",
+		rc = gc_ra_exec(ra, "UPDATE applications SET status = 'issued', serial = ?, error = NULL WHERE id = ?", NULL, "si",
 		          serial, a->id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_BOUND, obj, true, serial);
@@ -281,7 +261,7 @@ static gc_result app_failed(struct gc_ra *ra, const struct app_row *a, const cha
 	snprintf(obj, sizeof(obj), "application %lld", (long long)a->id);
 	snprintf(err, sizeof(err), "%s: %s", code ? code : "GC_E_INTERNAL", reason ? reason : "no reason given");
 	GC_GUARD(gc_db_begin(ra->db));
-	rc = exec(ra, "UPDATE applications SET status = 'failed', error = ? WHERE id = ? AND status = 'submitted'", "si",
+	rc = gc_ra_exec(ra, "UPDATE applications SET status = 'failed', error = ? WHERE id = ? AND status = 'submitted'", NULL, "si",
 	          err, a->id);
 	if (rc == GC_OK)
 		rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
@@ -307,7 +287,7 @@ static void note_error(struct gc_ra *ra, const char *table, int64_t id, gc_resul
 
 	snprintf(sql, sizeof(sql), "UPDATE %s SET error = ? WHERE id = ?", table);
 	snprintf(err, sizeof(err), "%s: %s (will be sent again)", gc_code_name(code), gc_err_detail());
-	if (exec(ra, sql, "si", err, id) != GC_OK)
+	if (gc_ra_exec(ra, sql, NULL, "si", err, id) != GC_OK)
 		gc_err_clear();
 }
 
@@ -365,15 +345,15 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 	snprintf(obj, sizeof(obj), "revocation %lld", (long long)id);
 	GC_GUARD(gc_db_begin(ra->db));
 	if (revoked) {
-		rc = exec(ra, "UPDATE revocations SET status = 'revoked', error = NULL WHERE id = ? AND status = 'approved'",
-		          "i", id);
+		rc = gc_ra_exec(ra, "UPDATE revocations SET status = 'revoked', error = NULL WHERE id = ? AND status = 'approved'",
+		          NULL, "i", id);
 		if (rc == GC_OK && gc_db_changes(ra->db) == 0) {
 			gc_db_rollback(ra->db);
 			return GC_OK; /* applied before */
 		}
 		if (rc == GC_OK)
-			rc = exec(ra, "UPDATE certificates SET status = 'revoked' WHERE serial = (SELECT serial FROM"
-			              " revocations WHERE id = ?)", "i", id);
+			rc = gc_ra_exec(ra, "UPDATE certificates SET status = 'revoked' WHERE serial = (SELECT serial FROM"
+			                    " revocations WHERE id = ?)", NULL, "i", id);
 		if (rc == GC_OK)
 			rc = gc_ra_audit(ra, actor, GC_EV_RA_REVOKED, obj, true, serial ? serial : "");
 		snprintf(subject, sizeof(subject), "[g-Cert] certificate revoked");
@@ -386,7 +366,7 @@ static gc_result apply_rev_result(struct gc_ra *ra, int64_t id, json_t *res, con
 		         (long long)id);
 	} else {
 		snprintf(err, sizeof(err), "%s: %s", code ? code : "GC_E_INTERNAL", reason ? reason : "no reason given");
-		rc = exec(ra, "UPDATE revocations SET status = 'failed', error = ? WHERE id = ? AND status = 'approved'", "si",
+		rc = gc_ra_exec(ra, "UPDATE revocations SET status = 'failed', error = ? WHERE id = ? AND status = 'approved'", NULL, "si",
 		          err, id);
 		if (rc == GC_OK)
 			rc = gc_ra_audit(ra, actor, GC_EV_RA_CA_REFUSED, obj, false, err);
@@ -480,7 +460,7 @@ static gc_result mark_sending(struct gc_ra *ra, const char *table, int64_t id, b
 	snprintf(sql, sizeof(sql), "UPDATE %s SET sending_at = ? WHERE id = ? AND status IN ('approved'%s) AND"
 	         " (sending_at IS NULL OR sending_at < ?)", table,
 	         strcmp(table, "applications") == 0 ? ", 'submitted'" : "");
-	GC_GUARD(exec(ra, sql, "iii", now, id, now - mark_lease(ra)));
+	GC_GUARD(gc_ra_exec(ra, sql, NULL, "iii", now, id, now - mark_lease(ra)));
 	*mine = gc_db_changes(ra->db) == 1;
 	return GC_OK;
 }
@@ -490,7 +470,7 @@ static void unmark_sending(struct gc_ra *ra, const char *table, int64_t id)
 	char sql[128];
 
 	snprintf(sql, sizeof(sql), "UPDATE %s SET sending_at = NULL WHERE id = ?", table);
-	if (exec(ra, sql, "i", id) != GC_OK)
+	if (gc_ra_exec(ra, sql, NULL, "i", id) != GC_OK)
 		gc_err_clear(); /* the mark then lapses after mark_lease */
 }
 
@@ -582,7 +562,7 @@ static gc_result revoke_marked(struct gc_ra *ra, int64_t id, const char *actor)
 		                (json_int_t)reason, "requested_at", at);
 		doc = req ? wrap_request(ra, batch, req) : NULL;
 		GC_ENSURE(doc != NULL, GC_E_NOMEM, "revocation %lld: out of memory", (long long)id);
-		if ((rc = exec(ra, "UPDATE revocations SET request_json = ? WHERE id = ?", "si", doc, id)) != GC_OK) {
+		if ((rc = gc_ra_exec(ra, "UPDATE revocations SET request_json = ? WHERE id = ?", NULL, "si", doc, id)) != GC_OK) {
 			free(doc);
 			return rc;
 		}
