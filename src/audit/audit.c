@@ -105,33 +105,82 @@ gc_result gc_audit_record_hash(const char *prev, int64_t id, int64_t at, const c
 	return GC_OK;
 }
 
-gc_result gc_audit_append(struct gc_audit *a, const char *actor, enum gc_audit_event ev,
-                          const char *object, bool success, const char *detail)
+/* The chain's head: the next id and the hash it follows. */
+static gc_result chain_head(struct gc_audit *a, int64_t *id, char prev[65])
 {
-	char prev[65] = GENESIS, hash[65];
-	const char *outcome = success ? "success" : "failure";
-	const char *event = gc_audit_event_name(ev);
-	int64_t id = 1, at = (int64_t)time(NULL);
 	bool row;
 	gc_result rc;
 
-	if ((rc = gc_stmt_step(a->last, &row)) != GC_OK)
-		return rc;
-	if (row) {
-		id = gc_stmt_int64(a->last, 0) + 1;
-		snprintf(prev, sizeof(prev), "%s", gc_stmt_text(a->last, 1));
+	*id = 1;
+	snprintf(prev, 65, "%s", GENESIS);
+	if ((rc = gc_stmt_step(a->last, &row)) == GC_OK && row) {
+		*id = gc_stmt_int64(a->last, 0) + 1;
+		snprintf(prev, 65, "%s", gc_stmt_text(a->last, 1));
 	}
 	gc_stmt_reset(a->last);
-	GC_GUARD(gc_audit_record_hash(prev, id, at, actor, event, object, outcome, detail, hash));
-	if ((rc = gc_stmt_bind_int64(a->insert, 1, id)) != GC_OK ||
-	    (rc = gc_stmt_bind_int64(a->insert, 2, at)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 3, actor)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 4, event)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 5, object)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 6, outcome)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 7, detail)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 8, prev)) != GC_OK ||
-	    (rc = gc_stmt_bind_text(a->insert, 9, hash)) != GC_OK) {
+	return rc;
+}
+
+#define REC_PARAMS 9
+
+/* Binds record k of a multi-row INSERT (parameters 9k+1 .. 9k+9). */
+static gc_result bind_record(struct gc_stmt *st, int k, int64_t id, int64_t at, const char *actor,
+                             const struct gc_audit_rec *r, const char *prev, const char *hash)
+{
+	int b = k * REC_PARAMS;
+
+	GC_GUARD(gc_stmt_bind_int64(st, b + 1, id));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 2, at));
+	GC_GUARD(gc_stmt_bind_text(st, b + 3, actor));
+	GC_GUARD(gc_stmt_bind_text(st, b + 4, gc_audit_event_name(r->ev)));
+	GC_GUARD(gc_stmt_bind_text(st, b + 5, r->object));
+	GC_GUARD(gc_stmt_bind_text(st, b + 6, r->success ? "success" : "failure"));
+	GC_GUARD(gc_stmt_bind_text(st, b + 7, r->detail));
+	GC_GUARD(gc_stmt_bind_text(st, b + 8, prev));
+	return gc_stmt_bind_text(st, b + 9, hash);
+}
+
+gc_result gc_audit_append_many(struct gc_audit *a, const char *actor, const struct gc_audit_rec *recs,
+                               size_t n)
+{
+	char prev[65], hash[65];
+	int64_t id, at = (int64_t)time(NULL);
+	struct gc_stmt *st;
+	gc_result rc;
+	size_t i;
+
+	if (n == 0)
+		return GC_OK;
+	GC_GUARD(chain_head(a, &id, prev));
+	GC_GUARD(gc_db_prepare_rows(a->db, "INSERT INTO audit_log (id, at, actor, event, object,"
+	                                   " outcome, detail, prev_hash, hash) VALUES ",
+	                            "(?, ?, ?, ?, ?, ?, ?, ?, ?)", n, "", &st));
+	for (i = 0, rc = GC_OK; i < n && rc == GC_OK; i++, id++) {
+		const struct gc_audit_rec *r = &recs[i];
+		rc = gc_audit_record_hash(prev, id, at, actor, gc_audit_event_name(r->ev), r->object,
+		                          r->success ? "success" : "failure", r->detail, hash);
+		if (rc == GC_OK)
+			rc = bind_record(st, (int)i, id, at, actor, r, prev, hash);
+		memcpy(prev, hash, sizeof(prev));
+	}
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+gc_result gc_audit_append(struct gc_audit *a, const char *actor, enum gc_audit_event ev,
+                          const char *object, bool success, const char *detail)
+{
+	const struct gc_audit_rec r = {.ev = ev, .object = object, .success = success, .detail = detail};
+	char prev[65], hash[65];
+	int64_t id, at = (int64_t)time(NULL);
+	gc_result rc;
+
+	GC_GUARD(chain_head(a, &id, prev));
+	GC_GUARD(gc_audit_record_hash(prev, id, at, actor, gc_audit_event_name(ev), object,
+	                              success ? "success" : "failure", detail, hash));
+	if ((rc = bind_record(a->insert, 0, id, at, actor, &r, prev, hash)) != GC_OK) {
 		gc_stmt_reset(a->insert);
 		return rc;
 	}

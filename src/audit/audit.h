@@ -115,6 +115,17 @@ void gc_audit_free(struct gc_audit *);
  */
 gc_result gc_audit_append(struct gc_audit *, const char *actor, enum gc_audit_event,
                           const char *object, bool success, const char *detail) GC_MUST_CHECK;
+/* One record of gc_audit_append_many. */
+struct gc_audit_rec {
+	enum gc_audit_event ev;
+	const char *object;
+	bool success;
+	const char *detail;
+};
+/* As gc_audit_append for n records in order, chained alike: one read of the chain's
+ * head and one INSERT for them all (a chunk of issued certificates, issue.c). */
+gc_result gc_audit_append_many(struct gc_audit *, const char *actor, const struct gc_audit_rec *,
+                               size_t n) GC_MUST_CHECK;
 /* The chain hash of one record (see audit.c); out is 64 hex digits. */
 gc_result gc_audit_record_hash(const char *prev, int64_t id, int64_t at, const char *actor,
                                const char *event, const char *object, const char *outcome,

@@ -2,15 +2,22 @@
  * issue.c - issuing g-Certs (CPS §4.2, App. B), crash-safe in the order Boulder uses:
  *
  *   1. every check; the TBS is built and linted against App. B by the independent
- *      linter (a finding blocks the signature and is audited as cert.lint_failed);
- *   2. serial, request and TBS committed ('reserved') before the token signs, so no
- *      signed certificate can exist without a record and no serial is used twice;
+ *      linter (a finding blocks the signature and is audited as cert.lint_failed) —
+ *      outside any transaction, so the one write lock (db.h) is not held for it;
+ *   2. under the write lock the database checks again (another node may have taken
+ *      the request id, the key or the subscriber number since), then serial, request
+ *      and TBS are committed ('reserved') before the token signs, so no signed
+ *      certificate can exist without a record and no serial is used twice;
  *   3. the token signs; the certificate is read back, its TBS compared byte for byte
  *      with the recorded one and its signature verified with the issuing CA's key;
  *   4. the verified DER is kept ('signed', a relaxed commit) so that recovery can
  *      complete it after a crash (recover.c);
  *   5. 'issued', the fee and the audit record commit together (durably), and only then
  *      is the certificate handed out.
+ *
+ * Each write is one statement for the rows of a chunk (gc_db_prepare_rows), not one per
+ * certificate: on PostgreSQL every statement is a round trip made while holding the
+ * write lock, and the preparer and the committer take turns at it.
  *
  * A crash before 4 leaves 'reserved' rows: recovery retires them ('abandoned'). The
  * fault points after_reserve, after_sign and before_commit (sys/fault.h) let the crash
@@ -42,44 +49,32 @@ struct item {
 	unsigned char serial[CPS_SERIAL_OCTETS];
 	unsigned char *tbs;
 	size_t tbssz;
+	bool ready;    /* checked, built and linted: to be reserved */
 	bool reserved; /* its row is 'reserved' and it awaits the token */
 	bool signed_ok; /* signed, read back and verified: kept, then issued */
 };
 
+/*
+ * The statements of one row each; the others are made per chunk for all its rows at
+ * once (gc_db_prepare_rows), so that PostgreSQL sees a round trip per chunk, not per
+ * certificate, while the write lock is held (bench/RESULTS.md, issue 14).
+ */
 struct stmts {
-	struct gc_stmt *by_request, *by_key, *ref_exists, *add_ref, *reserve, *keep, *finish, *abandon,
-		*renewed, *fee;
+	struct gc_stmt *renewed, *abandon;
 };
+
+/* Rows per multi-row statement: 64 x 17 parameters (a reservation) stay well under
+ * GC_DB_MAX_PARAMS. */
+#define ROWS_MAX 64
 
 static void stmts_free(struct stmts *s)
 {
-	gc_stmt_free(s->by_request);
-	gc_stmt_free(s->by_key);
-	gc_stmt_free(s->ref_exists);
-	gc_stmt_free(s->add_ref);
-	gc_stmt_free(s->reserve);
-	gc_stmt_free(s->keep);
-	gc_stmt_free(s->finish);
-	gc_stmt_free(s->abandon);
 	gc_stmt_free(s->renewed);
-	gc_stmt_free(s->fee);
+	gc_stmt_free(s->abandon);
 }
 
 static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 {
-	/* an abandoned row frees its request id and key: the RA may send the request again */
-	GC_GUARD(gc_db_prepare(db, "SELECT serial FROM certificates WHERE request_id = ?"
-	                           " AND status <> 'abandoned'", &s->by_request));
-	GC_GUARD(gc_db_prepare(db, "SELECT serial, subscriber_ref FROM certificates WHERE spki_sha256 = ?"
-	                           " AND status <> 'abandoned' LIMIT 1", &s->by_key));
-	GC_GUARD(gc_db_prepare(db, "SELECT 1 FROM subscribers WHERE ref = ?", &s->ref_exists));
-	GC_GUARD(gc_db_prepare(db, "INSERT INTO subscribers (ref, created_at) VALUES (?, ?)", &s->add_ref));
-	GC_GUARD(gc_db_prepare(db, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
-	                           " cert_type, subject_cn, email, organisation, validity_years,"
-	                           " spki_sha256, not_before, not_after, status, tbs, created_at, renews,"
-	                           " request_sha256, node_id)"
-	                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
-	                       &s->reserve));
 	/* CPS §3.2: the certificate renewed, and whether it was renewed before */
 	GC_GUARD(gc_db_prepare(db, "SELECT c.subscriber_ref, c.not_after, c.cert_type,"
 	                           " (SELECT r.serial FROM certificates r WHERE r.renews = c.serial"
@@ -87,12 +82,6 @@ static gc_result stmts_prepare(struct gc_db *db, struct stmts *s)
 	                           " EXISTS (SELECT 1 FROM revocations v WHERE v.serial = c.serial)"
 	                           " FROM certificates c WHERE c.serial = ? AND c.status = 'issued'",
 	                       &s->renewed));
-	GC_GUARD(gc_db_prepare(db, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
-	                           " amount_hkd, charged_at) VALUES (?, ?, ?, ?, ?, ?, ?)", &s->fee));
-	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'signed', der = ?"
-	                           " WHERE serial = ? AND status = 'reserved'", &s->keep));
-	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'issued', issued_at = ?"
-	                           " WHERE serial = ? AND status = 'signed'", &s->finish));
 	GC_GUARD(gc_db_prepare(db, "UPDATE certificates SET status = 'abandoned', resolved_at = ?"
 	                           " WHERE serial = ? AND status = 'reserved'", &s->abandon));
 	return GC_OK;
@@ -102,70 +91,6 @@ static void refuse(struct item *it, enum gc_code code)
 {
 	it->res->code = code;
 	snprintf(it->res->detail, sizeof(it->res->detail), "%s", gc_err_detail());
-}
-
-/* A one-row lookup: *found, and the first column copied when out is given. */
-static gc_result lookup(struct gc_stmt *st, const char *key, bool *found, char *out, size_t outsz,
-                        char *out2, size_t out2sz)
-{
-	gc_result rc;
-
-	if ((rc = gc_stmt_bind_text(st, 1, key)) == GC_OK && (rc = gc_stmt_step(st, found)) == GC_OK &&
-	    *found) {
-		if (out)
-			snprintf(out, outsz, "%s", gc_stmt_text(st, 0));
-		if (out2)
-			snprintf(out2, out2sz, "%s", gc_stmt_text(st, 1));
-	}
-	gc_stmt_reset(st);
-	return rc;
-}
-
-/* App. D: a 10-digit subscriber reference number nobody holds yet. */
-static gc_result new_subscriber_ref(struct stmts *s, char ref[11])
-{
-	unsigned char raw[8];
-	uint64_t v;
-	bool taken = true;
-	int tries, i;
-
-	for (tries = 0; tries < 32 && taken; tries++) {
-		if (RAND_bytes(raw, sizeof(raw)) != 1)
-			return gc_fail_ssl(GC_E_INTERNAL, "subscriber reference: CSPRNG failed");
-		for (v = 0, i = 0; i < 8; i++)
-			v = v << 8 | raw[i];
-		/* 1000000000..9999999999: always 10 digits, never a leading zero */
-		snprintf(ref, 11, "%010llu", (unsigned long long)(1000000000ull + v % 9000000000ull));
-		GC_GUARD(lookup(s->ref_exists, ref, &taken, NULL, 0, NULL, 0));
-	}
-	GC_ENSURE(!taken, GC_E_INTERNAL, "subscriber reference: no free number after 32 draws");
-	return GC_OK;
-}
-
-/* Checks that need the database: replay of a request id, reuse of a key. */
-static gc_result check_state(struct stmts *s, struct item *it, bool *ok)
-{
-	char serial[41], ref[11];
-	bool found;
-
-	*ok = false;
-	GC_GUARD(lookup(s->by_request, it->req->id, &found, serial, sizeof(serial), NULL, 0));
-	if (found) {
-		gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate %s); "
-		        "nothing issued again", it->req->id, serial);
-		refuse(it, GC_E_DUPLICATE_REQUEST);
-		return GC_OK;
-	}
-	GC_GUARD(lookup(s->by_key, it->csr->spki_sha256_hex, &found, serial, sizeof(serial), ref,
-	                sizeof(ref)));
-	if (found) {
-		gc_fail(GC_E_KEY_REUSED, "request %s: csr: public key already certified to subscriber %s "
-		        "(certificate %s); CPS §3.2: a new key pair is required", it->req->id, ref, serial);
-		refuse(it, GC_E_KEY_REUSED);
-		return GC_OK;
-	}
-	*ok = true;
-	return GC_OK;
 }
 
 /* The validity must end within the issuing CA's (a certificate never outlives it). */
@@ -187,55 +112,73 @@ static void check_ca_lifetime(struct gc_ca *ca, struct item *it)
 	refuse(it, GC_E_OUTLIVES_CA);
 }
 
+/* What the database says of a certificate a renewal names. */
+struct renewed {
+	bool found, revoked;
+	char subscriber_ref[11], type[24], renewed_by[41];
+	int64_t not_after;
+};
+
+static gc_result read_renewed(struct stmts *s, const char *serial, struct renewed *o)
+{
+	gc_result rc;
+
+	memset(o, 0, sizeof(*o));
+	GC_GUARD(gc_stmt_bind_text(s->renewed, 1, serial));
+	if ((rc = gc_stmt_step(s->renewed, &o->found)) == GC_OK && o->found) {
+		snprintf(o->subscriber_ref, sizeof(o->subscriber_ref), "%s", gc_stmt_text(s->renewed, 0));
+		o->not_after = gc_stmt_int64(s->renewed, 1);
+		snprintf(o->type, sizeof(o->type), "%s", gc_stmt_text(s->renewed, 2));
+		snprintf(o->renewed_by, sizeof(o->renewed_by), "%s",
+		         gc_stmt_is_null(s->renewed, 3) ? "" : gc_stmt_text(s->renewed, 3));
+		o->revoked = gc_stmt_int64(s->renewed, 4) != 0;
+	}
+	gc_stmt_reset(s->renewed);
+	return rc;
+}
+
+/* CPS §3.2: why a renewal may not be made of the certificate it names, or GC_OK. */
+static gc_result renewal_conflict(const struct gc_issue_request *r, const struct renewed *o)
+{
+	if (!o->found)
+		return gc_fail(GC_E_NOT_FOUND, "request %s: renews: no issued certificate %s", r->id,
+		               r->renews);
+	if (strcmp(o->type, r->profile->name) != 0)
+		return gc_fail(GC_E_REQUEST_FIELD, "request %s: cert_type: certificate %s is %s; a "
+		               "renewal keeps the type", r->id, r->renews, o->type);
+	if (o->revoked)
+		return gc_fail(GC_E_ALREADY_REVOKED, "request %s: renews: certificate %s is revoked; "
+		               "CPS §3.2: revoked certificates are never renewed (apply anew)", r->id,
+		               r->renews);
+	if (o->renewed_by[0] != '\0')
+		return gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
+		               "renewed by %s", r->id, r->renews, o->renewed_by);
+	return GC_OK;
+}
+
 /*
  * CPS §3.2: a renewal names an issued, unexpired certificate of the same type that was not
  * renewed before; the subscriber reference number carries over (App. D) and the validity
  * follows §3.2.2.
  */
-static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now, bool *ok)
+static gc_result check_renewal(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now)
 {
 	const struct gc_issue_request *r = it->req;
-	char old_type[24] = "", renewed_by[41] = "";
-	int64_t old_not_after = 0;
-	bool revoked = false;
-	bool row;
+	struct renewed o;
 	gc_result rc;
 
-	*ok = false;
-	GC_GUARD(gc_stmt_bind_text(s->renewed, 1, r->renews));
-	if ((rc = gc_stmt_step(s->renewed, &row)) != GC_OK)
-		return rc;
-	if (row) {
-		snprintf(it->res->subscriber_ref, sizeof(it->res->subscriber_ref), "%s", gc_stmt_text(s->renewed, 0));
-		old_not_after = gc_stmt_int64(s->renewed, 1);
-		snprintf(old_type, sizeof(old_type), "%s", gc_stmt_text(s->renewed, 2));
-		snprintf(renewed_by, sizeof(renewed_by), "%s",
-		         gc_stmt_is_null(s->renewed, 3) ? "" : gc_stmt_text(s->renewed, 3));
-		revoked = gc_stmt_int64(s->renewed, 4) != 0;
-	}
-	gc_stmt_reset(s->renewed);
-	if (!row)
-		rc = gc_fail(GC_E_NOT_FOUND, "request %s: renews: no issued certificate %s", r->id, r->renews);
-	else if (strcmp(old_type, r->profile->name) != 0)
-		rc = gc_fail(GC_E_REQUEST_FIELD, "request %s: cert_type: certificate %s is %s; a renewal "
-		             "keeps the type", r->id, r->renews, old_type);
-	else if (revoked)
-		rc = gc_fail(GC_E_ALREADY_REVOKED, "request %s: renews: certificate %s is revoked; CPS "
-		             "§3.2: revoked certificates are never renewed (apply anew)", r->id, r->renews);
-	else if (renewed_by[0] != '\0')
-		rc = gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
-		             "renewed by %s", r->id, r->renews, renewed_by);
-	else
-		rc = gc_renewal_not_after(now, old_not_after, r->validity_years, &it->res->not_after);
+	GC_GUARD(read_renewed(s, r->renews, &o));
+	snprintf(it->res->subscriber_ref, sizeof(it->res->subscriber_ref), "%s", o.subscriber_ref);
+	if ((rc = renewal_conflict(r, &o)) == GC_OK &&
+	    (rc = gc_renewal_not_after(now, o.not_after, r->validity_years, &it->res->not_after)) ==
+	        GC_E_RENEW_EXPIRED)
+		gc_fail(rc, "request %s: renews: certificate %s has expired; CPS §3.2: expired "
+		        "certificates are never renewed (apply anew)", r->id, r->renews);
 	if (rc != GC_OK) {
-		if (rc == GC_E_RENEW_EXPIRED)
-			gc_fail(rc, "request %s: renews: certificate %s has expired; CPS §3.2: expired "
-			        "certificates are never renewed (apply anew)", r->id, r->renews);
 		refuse(it, rc);
 		return GC_OK;
 	}
 	check_ca_lifetime(ca, it);
-	*ok = it->res->code == GC_OK;
 	return GC_OK;
 }
 
@@ -292,66 +235,239 @@ static gc_result lint_tbs(struct gc_ca *ca, const struct item *it)
 	return gc_lint_result(&rep, obj);
 }
 
-static gc_result bind_reserve(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now)
-{
-	const struct gc_issue_request *r = it->req;
-	struct gc_stmt *st = s->reserve;
+/* ---- many rows a statement: the chunk's items in slices of ROWS_MAX ---- */
 
-	GC_GUARD(gc_stmt_bind_text(st, 1, it->res->serial));
-	GC_GUARD(gc_stmt_bind_int64(st, 2, ca->issuing_id));
-	GC_GUARD(gc_stmt_bind_text(st, 3, r->id));
-	GC_GUARD(gc_stmt_bind_text(st, 4, it->res->subscriber_ref));
-	GC_GUARD(gc_stmt_bind_text(st, 5, r->profile->name));
-	GC_GUARD(gc_stmt_bind_text(st, 6, r->fields[GC_F_NAME]));
-	GC_GUARD(gc_stmt_bind_text(st, 7, r->fields[GC_F_EMAIL]));
-	GC_GUARD(gc_stmt_bind_text(st, 8, r->fields[GC_F_ORGANISATION]));
-	GC_GUARD(gc_stmt_bind_int64(st, 9, r->validity_years));
-	GC_GUARD(gc_stmt_bind_text(st, 10, it->csr->spki_sha256_hex));
-	GC_GUARD(gc_stmt_bind_int64(st, 11, it->res->not_before));
-	GC_GUARD(gc_stmt_bind_int64(st, 12, it->res->not_after));
-	GC_GUARD(gc_stmt_bind_blob(st, 13, it->tbs, it->tbssz));
-	GC_GUARD(gc_stmt_bind_int64(st, 14, now));
-	GC_GUARD(gc_stmt_bind_text(st, 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
-	GC_GUARD(gc_stmt_bind_text(st, 16, r->content_sha256[0] ? r->content_sha256 : NULL));
-	/* the node that will sign it: a survivor resolves it if this process dies */
-	if (gc_ca_node_id(ca) != 0)
-		GC_GUARD(gc_stmt_bind_int64(st, 17, gc_ca_node_id(ca)));
-	else
-		GC_GUARD(gc_stmt_bind_text(st, 17, NULL));
+typedef bool (*item_pred)(const struct item *);
+typedef gc_result (*slice_fn)(struct gc_ca *ca, struct item **slice, size_t k, void *arg);
+
+static bool going(const struct item *it) { return it->res->code == GC_OK; }
+static bool is_issue(const struct item *it) { return going(it) && it->req->type == GC_REQ_ISSUE; }
+static bool is_signed(const struct item *it) { return it->signed_ok; }
+
+/* fn on the items that pred keeps, ROWS_MAX at most at a time, in order. */
+static gc_result each_slice(struct gc_ca *ca, struct item *items, size_t n, item_pred pred,
+                            slice_fn fn, void *arg)
+{
+	struct item *slice[ROWS_MAX];
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!pred(&items[i]))
+			continue;
+		slice[k++] = &items[i];
+		if (k == ROWS_MAX) {
+			GC_GUARD(fn(ca, slice, k, arg));
+			k = 0;
+		}
+	}
+	return k > 0 ? fn(ca, slice, k, arg) : GC_OK;
+}
+
+/* "head ?, ?, ... tail": one text of each item of the slice. */
+static gc_result select_each(struct gc_db *db, const char *head, struct item **slice, size_t k,
+                             const char *(*text)(const struct item *), struct gc_stmt **out)
+{
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(db, head, "?", k, ")", out));
+	for (i = 0; i < k && rc == GC_OK; i++)
+		rc = gc_stmt_bind_text(*out, (int)i + 1, text(slice[i]));
+	if (rc != GC_OK)
+		gc_stmt_free(*out);
+	return rc;
+}
+
+static const char *request_id(const struct item *it) { return it->req->id; }
+static const char *spki(const struct item *it) { return it->csr->spki_sha256_hex; }
+static const char *ref(const struct item *it) { return it->res->subscriber_ref; }
+
+/* A replayed request id: refused, nothing issued again. */
+static gc_result refuse_replays(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+	size_t i;
+
+	(void)arg;
+	GC_GUARD(select_each(ca->db, "SELECT request_id, serial FROM certificates"
+	                             " WHERE status <> 'abandoned' AND request_id IN (",
+	                     slice, k, request_id, &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		for (i = 0; i < k; i++)
+			if (going(slice[i]) && strcmp(slice[i]->req->id, gc_stmt_text(st, 0)) == 0) {
+				gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate "
+				        "%s); nothing issued again", slice[i]->req->id, gc_stmt_text(st, 1));
+				refuse(slice[i], GC_E_DUPLICATE_REQUEST);
+			}
+	gc_stmt_free(st);
+	return rc;
+}
+
+static void refuse_key(struct item *it, const char *ref, const char *serial)
+{
+	gc_fail(GC_E_KEY_REUSED, "request %s: csr: public key already certified to subscriber %s "
+	        "(certificate %s); CPS §3.2: a new key pair is required", it->req->id, ref, serial);
+	refuse(it, GC_E_KEY_REUSED);
+}
+
+/* CPS §3.2: a key certified before: refused. */
+static gc_result refuse_reused_keys(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	struct gc_stmt *st;
+	bool row;
+	gc_result rc;
+	size_t i;
+
+	(void)arg;
+	GC_GUARD(select_each(ca->db, "SELECT spki_sha256, serial, subscriber_ref FROM certificates"
+	                             " WHERE status <> 'abandoned' AND spki_sha256 IN (",
+	                     slice, k, spki, &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		for (i = 0; i < k; i++)
+			if (going(slice[i]) && strcmp(spki(slice[i]), gc_stmt_text(st, 0)) == 0)
+				refuse_key(slice[i], gc_stmt_text(st, 2), gc_stmt_text(st, 1));
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* Checks that need the database: replay of a request id, reuse of a key. */
+static gc_result refuse_known(struct gc_ca *ca, struct item *items, size_t n)
+{
+	GC_GUARD(each_slice(ca, items, n, going, refuse_replays, NULL));
+	return each_slice(ca, items, n, going, refuse_reused_keys, NULL);
+}
+
+/* App. D: a 10-digit subscriber reference number, never a leading zero. */
+static gc_result draw_ref(char ref[11])
+{
+	unsigned char raw[8];
+	uint64_t v;
+	int i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "subscriber reference: CSPRNG failed");
+	for (v = 0, i = 0; i < 8; i++)
+		v = v << 8 | raw[i];
+	snprintf(ref, 11, "%010llu", (unsigned long long)(1000000000ull + v % 9000000000ull));
 	return GC_OK;
 }
 
-/* Reserves serial, subscriber number and TBS for one checked request. */
-static gc_result reserve_one(struct gc_ca *ca, struct stmts *s, struct item *it, int64_t now)
+/* Whether an item of the batch before index i holds the number already. */
+static bool ref_in_batch(const struct item *items, size_t i, const char *r)
 {
-	bool ok;
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (strcmp(items[j].res->subscriber_ref, r) == 0)
+			return true;
+	return false;
+}
+
+/* Clears the numbers of the slice that a subscriber holds: *taken of them. */
+static gc_result drop_held_refs(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	size_t *taken = arg, i;
+	struct gc_stmt *st;
+	bool row;
 	gc_result rc;
 
-	GC_GUARD(check_state(s, it, &ok));
-	if (ok && it->req->type == GC_REQ_RENEW)
-		GC_GUARD(check_renewal(ca, s, it, now, &ok));
-	if (!ok)
-		return GC_OK;
-	if (it->req->type == GC_REQ_ISSUE)
-		GC_GUARD(new_subscriber_ref(s, it->res->subscriber_ref));
-	if ((rc = build_tbs(ca, it)) != GC_OK || (rc = lint_tbs(ca, it)) != GC_OK) {
-		refuse(it, rc);
-		return GC_OK;
+	GC_GUARD(select_each(ca->db, "SELECT ref FROM subscribers WHERE ref IN (", slice, k, ref, &st));
+	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		for (i = 0; i < k; i++)
+			if (strcmp(slice[i]->res->subscriber_ref, gc_stmt_text(st, 0)) == 0) {
+				slice[i]->res->subscriber_ref[0] = '\0';
+				(*taken)++;
+			}
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* App. D: a number nobody holds yet for each new subscriber of the batch. */
+static gc_result draw_refs(struct gc_ca *ca, struct item *items, size_t n)
+{
+	size_t taken = 1, i;
+	int tries;
+
+	for (tries = 0; tries < 32 && taken > 0; tries++) {
+		for (i = 0; i < n; i++)
+			while (is_issue(&items[i]) && items[i].res->subscriber_ref[0] == '\0') {
+				GC_GUARD(draw_ref(items[i].res->subscriber_ref));
+				if (ref_in_batch(items, i, items[i].res->subscriber_ref))
+					items[i].res->subscriber_ref[0] = '\0';
+			}
+		taken = 0;
+		GC_GUARD(each_slice(ca, items, n, is_issue, drop_held_refs, &taken));
 	}
-	if (it->req->type == GC_REQ_ISSUE) {
-		GC_GUARD(gc_stmt_bind_text(s->add_ref, 1, it->res->subscriber_ref));
-		GC_GUARD(gc_stmt_bind_int64(s->add_ref, 2, now));
-		GC_GUARD(gc_stmt_run(s->add_ref));
-	}
-	if ((rc = bind_reserve(ca, s, it, now)) != GC_OK) {
-		gc_stmt_reset(s->reserve);
-		return rc;
-	}
-	GC_GUARD(gc_stmt_run(s->reserve));
-	it->reserved = true;
+	GC_ENSURE(taken == 0, GC_E_INTERNAL, "subscriber reference: no free number after 32 draws");
 	return GC_OK;
 }
 
+/* A request that repeats one before it in the batch that is to be reserved (as the
+ * database would answer once that one is reserved). */
+static void refuse_repeat(struct item *items, size_t i)
+{
+	struct item *it = &items[i];
+	size_t j;
+
+	/* the id before the key, as refuse_known looks */
+	for (j = 0; j < i && going(it); j++)
+		if (items[j].ready && strcmp(items[j].req->id, it->req->id) == 0) {
+			gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate %s); "
+			        "nothing issued again", it->req->id, items[j].res->serial);
+			refuse(it, GC_E_DUPLICATE_REQUEST);
+		}
+	for (j = 0; j < i && going(it); j++)
+		if (items[j].ready && strcmp(spki(&items[j]), spki(it)) == 0)
+			refuse_key(it, items[j].res->subscriber_ref, items[j].res->serial);
+}
+
+/* A second renewal of one certificate in the batch: the first renewed it. */
+static void refuse_renewed_twice(struct item *items, size_t i)
+{
+	struct item *it = &items[i];
+	size_t j;
+
+	for (j = 0; j < i && going(it); j++)
+		if (items[j].ready && items[j].req->type == GC_REQ_RENEW &&
+		    strcmp(items[j].req->renews, it->req->renews) == 0) {
+			gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: renews: certificate %s was already "
+			        "renewed by %s", it->req->id, it->req->renews, items[j].res->serial);
+			refuse(it, GC_E_DUPLICATE_REQUEST);
+		}
+}
+
+/*
+ * Phase 1a, no transaction and no lock: every check, then each TBS built and linted. The
+ * database may change under it (another node); reserve_batch checks again under the
+ * write lock, which is held only for round trips, one per statement of the chunk.
+ */
+static gc_result check_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n,
+                             int64_t now)
+{
+	gc_result rc;
+	size_t i;
+
+	GC_GUARD(refuse_known(ca, items, n));
+	GC_GUARD(draw_refs(ca, items, n)); /* before the checks below: one round trip */
+	for (i = 0; i < n; i++) {
+		struct item *it = &items[i];
+		refuse_repeat(items, i);
+		if (going(it) && it->req->type == GC_REQ_RENEW) {
+			GC_GUARD(check_renewal(ca, s, it, now));
+			refuse_renewed_twice(items, i);
+		}
+		if (!going(it))
+			continue;
+		if ((rc = build_tbs(ca, it)) != GC_OK || (rc = lint_tbs(ca, it)) != GC_OK) {
+			refuse(it, rc);
+			continue;
+		}
+		it->ready = true;
+	}
+	return GC_OK;
+}
 static gc_result audit_refusal(struct gc_ca *ca, const struct item *it)
 {
 	char detail[600];
@@ -362,7 +478,109 @@ static gc_result audit_refusal(struct gc_ca *ca, const struct item *it)
 	                       it->req->id, false, detail);
 }
 
-/* Phase 1: every check, then serial and TBS committed before any signature. */
+/* Under the lock: what another node did since check_batch looked. */
+static gc_result recheck(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+{
+	struct renewed o;
+	size_t taken = 0, i;
+	gc_result rc;
+
+	GC_GUARD(refuse_known(ca, items, n));
+	for (i = 0; i < n; i++) {
+		struct item *it = &items[i];
+		if (!going(it) || it->req->type != GC_REQ_RENEW)
+			continue;
+		GC_GUARD(read_renewed(s, it->req->renews, &o));
+		if ((rc = renewal_conflict(it->req, &o)) != GC_OK)
+			refuse(it, rc);
+	}
+	GC_GUARD(each_slice(ca, items, n, is_issue, drop_held_refs, &taken));
+	for (i = 0; i < n && taken > 0; i++)
+		if (is_issue(&items[i]) && items[i].res->subscriber_ref[0] == '\0') {
+			/* the same 10 digits drawn by two nodes at once (about 1 in 10^9) */
+			gc_fail(GC_E_CONFLICT, "request %s: its new subscriber reference number was "
+			        "taken by another node meanwhile; send the request again", items[i].req->id);
+			refuse(&items[i], GC_E_CONFLICT);
+		}
+	return GC_OK;
+}
+
+static gc_result insert_refs(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	const int64_t *now = arg;
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO subscribers (ref, created_at) VALUES ",
+	                            "(?, ?)", k, "", &st));
+	for (i = 0; i < k && rc == GC_OK; i++)
+		if ((rc = gc_stmt_bind_text(st, (int)(2 * i + 1), slice[i]->res->subscriber_ref)) == GC_OK)
+			rc = gc_stmt_bind_int64(st, (int)(2 * i + 2), *now);
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+#define RESERVE_PARAMS 17
+
+/* Row k of the reservation (parameters 17k+1 .. 17k+17). */
+static gc_result bind_reserve(struct gc_ca *ca, struct gc_stmt *st, int k, struct item *it,
+                              int64_t now)
+{
+	const struct gc_issue_request *r = it->req;
+	int b = k * RESERVE_PARAMS;
+
+	GC_GUARD(gc_stmt_bind_text(st, b + 1, it->res->serial));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 2, ca->issuing_id));
+	GC_GUARD(gc_stmt_bind_text(st, b + 3, r->id));
+	GC_GUARD(gc_stmt_bind_text(st, b + 4, it->res->subscriber_ref));
+	GC_GUARD(gc_stmt_bind_text(st, b + 5, r->profile->name));
+	GC_GUARD(gc_stmt_bind_text(st, b + 6, r->fields[GC_F_NAME]));
+	GC_GUARD(gc_stmt_bind_text(st, b + 7, r->fields[GC_F_EMAIL]));
+	GC_GUARD(gc_stmt_bind_text(st, b + 8, r->fields[GC_F_ORGANISATION]));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 9, r->validity_years));
+	GC_GUARD(gc_stmt_bind_text(st, b + 10, it->csr->spki_sha256_hex));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 11, it->res->not_before));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 12, it->res->not_after));
+	GC_GUARD(gc_stmt_bind_blob(st, b + 13, it->tbs, it->tbssz));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 14, now));
+	GC_GUARD(gc_stmt_bind_text(st, b + 15, r->type == GC_REQ_RENEW ? r->renews : NULL));
+	GC_GUARD(gc_stmt_bind_text(st, b + 16, r->content_sha256[0] ? r->content_sha256 : NULL));
+	/* the node that will sign it: a survivor resolves it if this process dies */
+	if (gc_ca_node_id(ca) != 0)
+		return gc_stmt_bind_int64(st, b + 17, gc_ca_node_id(ca));
+	return gc_stmt_bind_text(st, b + 17, NULL);
+}
+
+/* Serial, request, subscriber number and TBS of each checked request: 'reserved'. */
+static gc_result insert_reservations(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	const int64_t *now = arg;
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO certificates (serial, ca_id, request_id,"
+	                                    " subscriber_ref, cert_type, subject_cn, email,"
+	                                    " organisation, validity_years, spki_sha256, not_before,"
+	                                    " not_after, status, tbs, created_at, renews,"
+	                                    " request_sha256, node_id) VALUES ",
+	                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
+	                            k, "", &st));
+	for (i = 0; i < k && rc == GC_OK; i++)
+		rc = bind_reserve(ca, st, (int)i, slice[i], *now);
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+/*
+ * Phase 1b: under the write lock, the checks of the database again, every refusal
+ * audited, and the chunk's serials and TBSs committed before any signature.
+ */
 static gc_result reserve_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
@@ -370,17 +588,18 @@ static gc_result reserve_batch(struct gc_ca *ca, struct stmts *s, struct item *i
 	size_t i;
 
 	GC_GUARD(gc_db_begin(ca->db));
-	for (i = 0; i < n; i++) {
-		if (items[i].res->code == GC_OK)
-			GC_GUARD_OUT(rc, reserve_one(ca, s, &items[i], now));
-		if (items[i].res->code != GC_OK)
+	GC_GUARD_OUT(rc, recheck(ca, s, items, n));
+	for (i = 0; i < n; i++)
+		if (!going(&items[i]))
 			GC_GUARD_OUT(rc, audit_refusal(ca, &items[i]));
-	}
-	return gc_db_commit(ca->db);
+	GC_GUARD_OUT(rc, each_slice(ca, items, n, is_issue, insert_refs, &now));
+	GC_GUARD_OUT(rc, each_slice(ca, items, n, going, insert_reservations, &now));
+	GC_GUARD_OUT(rc, gc_db_commit(ca->db));
+	for (i = 0; i < n; i++)
+		items[i].reserved = going(&items[i]);
+	return GC_OK;
 out:
 	gc_db_rollback(ca->db);
-	for (i = 0; i < n; i++)
-		items[i].reserved = false;
 	return rc;
 }
 
@@ -430,20 +649,72 @@ static void check_items(struct gc_ca *ca, struct item *items, size_t n)
 
 /* CPS §2.4: HK$20 per year of validity, charged to the organisation in the Hong Kong
  * calendar year (UTC+8) of issue, with the certificate in one transaction. */
-static gc_result charge_fee(struct stmts *s, const struct item *it, int64_t now)
+static gc_result bind_fee(struct gc_stmt *st, int k, const struct item *it, int64_t now)
 {
 	time_t hk = (time_t)(now + 8 * 3600);
+	int b = k * 7;
 	struct tm tm;
 
 	gmtime_r(&hk, &tm);
-	GC_GUARD(gc_stmt_bind_text(s->fee, 1, it->res->serial));
-	GC_GUARD(gc_stmt_bind_text(s->fee, 2, it->req->fields[GC_F_ORGANISATION]));
-	GC_GUARD(gc_stmt_bind_int64(s->fee, 3, tm.tm_year + 1900));
-	GC_GUARD(gc_stmt_bind_text(s->fee, 4, it->req->type == GC_REQ_RENEW ? "renew" : "issue"));
-	GC_GUARD(gc_stmt_bind_int64(s->fee, 5, it->req->validity_years));
-	GC_GUARD(gc_stmt_bind_int64(s->fee, 6, gc_fee_hkd(it->req->validity_years)));
-	GC_GUARD(gc_stmt_bind_int64(s->fee, 7, now));
-	return gc_stmt_run(s->fee);
+	GC_GUARD(gc_stmt_bind_text(st, b + 1, it->res->serial));
+	GC_GUARD(gc_stmt_bind_text(st, b + 2, it->req->fields[GC_F_ORGANISATION]));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 3, tm.tm_year + 1900));
+	GC_GUARD(gc_stmt_bind_text(st, b + 4, it->req->type == GC_REQ_RENEW ? "renew" : "issue"));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 5, it->req->validity_years));
+	GC_GUARD(gc_stmt_bind_int64(st, b + 6, gc_fee_hkd(it->req->validity_years)));
+	return gc_stmt_bind_int64(st, b + 7, now);
+}
+
+static gc_result charge_fees(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	const int64_t *now = arg;
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO fees (serial, organisation, year, kind,"
+	                                    " validity_years, amount_hkd, charged_at) VALUES ",
+	                            "(?, ?, ?, ?, ?, ?, ?)", k, "", &st));
+	for (i = 0; i < k && rc == GC_OK; i++)
+		rc = bind_fee(st, (int)i, slice[i], *now);
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* Runs a statement of the slice's rows that must change exactly k rows. */
+static gc_result run_all(struct gc_ca *ca, struct gc_stmt *st, size_t k, const char *what)
+{
+	gc_result rc = gc_stmt_run(st);
+
+	gc_stmt_free(st);
+	GC_GUARD(rc);
+	GC_ENSURE(gc_db_changes(ca->db) == (int64_t)k, GC_E_DB, "%lld of %zu certificates: %s",
+	          (long long)gc_db_changes(ca->db), k, what);
+	return GC_OK;
+}
+
+/* The verified DER of each certificate of the slice: 'signed'. */
+static gc_result keep_signed(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	(void)arg;
+	GC_GUARD(gc_db_prepare_rows(ca->db, "UPDATE certificates SET status = 'signed', der = v.column2"
+	                                    " FROM (VALUES ", "(?, ?)", k,
+	                            ") AS v WHERE certificates.serial = v.column1"
+	                            " AND certificates.status = 'reserved'", &st));
+	for (i = 0; i < k && rc == GC_OK; i++)
+		if ((rc = gc_stmt_bind_text(st, (int)(2 * i + 1), slice[i]->res->serial)) == GC_OK)
+			rc = gc_stmt_bind_blob(st, (int)(2 * i + 2), slice[i]->res->der, slice[i]->res->dersz);
+	if (rc != GC_OK) {
+		gc_stmt_free(st);
+		return rc;
+	}
+	return run_all(ca, st, k, "reservation missing before commit");
 }
 
 /*
@@ -451,22 +722,12 @@ static gc_result charge_fee(struct stmts *s, const struct item *it, int64_t now)
  * that after a crash recovery knows their signatures. Relaxed durability is enough:
  * if a power cut loses this commit, the rows are still 'reserved' and are retired.
  */
-static gc_result keep_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+static gc_result keep_batch(struct gc_ca *ca, struct item *items, size_t n)
 {
 	gc_result rc;
-	size_t i;
 
 	GC_GUARD(gc_db_begin_relaxed(ca->db));
-	for (i = 0; i < n; i++) {
-		struct item *it = &items[i];
-		if (!it->signed_ok)
-			continue;
-		GC_GUARD_OUT(rc, gc_stmt_bind_blob(s->keep, 1, it->res->der, it->res->dersz));
-		GC_GUARD_OUT(rc, gc_stmt_bind_text(s->keep, 2, it->res->serial));
-		GC_GUARD_OUT(rc, gc_stmt_run(s->keep));
-		GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_DB,
-		              "certificate %s: reservation missing before commit", it->res->serial);
-	}
+	GC_GUARD_OUT(rc, each_slice(ca, items, n, is_signed, keep_signed, NULL));
 	return gc_db_commit(ca->db);
 out:
 	gc_db_rollback(ca->db);
@@ -482,35 +743,49 @@ static gc_result retire(struct gc_ca *ca, struct stmts *s, const struct item *it
 	return audit_refusal(ca, it);
 }
 
+/* 'issued', each with its audit record (in the slice's order) and its fee. */
+static gc_result issue_signed(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	struct gc_audit_rec recs[ROWS_MAX];
+	char details[ROWS_MAX][512];
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "UPDATE certificates SET status = 'issued', issued_at = ?"
+	                                    " WHERE status = 'signed' AND serial IN (", "?", k, ")", &st));
+	rc = gc_stmt_bind_int64(st, 1, *(const int64_t *)arg);
+	for (i = 0; i < k && rc == GC_OK; i++)
+		rc = gc_stmt_bind_text(st, (int)i + 2, slice[i]->res->serial);
+	if (rc != GC_OK) {
+		gc_stmt_free(st);
+		return rc;
+	}
+	GC_GUARD(run_all(ca, st, k, "kept certificate missing at commit"));
+	for (i = 0; i < k; i++) {
+		const struct item *it = slice[i];
+		snprintf(details[i], sizeof(details[i]), "%s CN=%s subscriber %s request %s valid %d year(s)",
+		         it->req->profile->label, it->req->fields[GC_F_NAME], it->res->subscriber_ref,
+		         it->req->id, it->req->validity_years);
+		recs[i] = (struct gc_audit_rec){.ev = GC_EV_CERT_ISSUED, .object = it->res->serial,
+		                                .success = true, .detail = details[i]};
+	}
+	GC_GUARD(gc_audit_append_many(ca->audit, ca->actor, recs, k));
+	return charge_fees(ca, slice, k, arg);
+}
+
 /* Phase 3b: 'issued', fee and audit record in one durable transaction. */
 static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
 {
 	int64_t now = (int64_t)time(NULL);
-	char detail[512];
 	gc_result rc;
 	size_t i;
 
 	GC_GUARD(gc_db_begin(ca->db));
-	for (i = 0; i < n; i++) {
-		struct item *it = &items[i];
-		if (it->reserved && !it->signed_ok) {
-			GC_GUARD_OUT(rc, retire(ca, s, it, now));
-			continue;
-		}
-		if (!it->signed_ok)
-			continue;
-		GC_GUARD_OUT(rc, gc_stmt_bind_int64(s->finish, 1, now));
-		GC_GUARD_OUT(rc, gc_stmt_bind_text(s->finish, 2, it->res->serial));
-		GC_GUARD_OUT(rc, gc_stmt_run(s->finish));
-		GC_ENSURE_OUT(rc, gc_db_changes(ca->db) == 1, GC_E_DB,
-		              "certificate %s: kept certificate missing at commit", it->res->serial);
-		snprintf(detail, sizeof(detail), "%s CN=%s subscriber %s request %s valid %d year(s)",
-		         it->req->profile->label, it->req->fields[GC_F_NAME], it->res->subscriber_ref,
-		         it->req->id, it->req->validity_years);
-		GC_GUARD_OUT(rc, gc_audit_append(ca->audit, ca->actor, GC_EV_CERT_ISSUED, it->res->serial,
-		                                 true, detail));
-		GC_GUARD_OUT(rc, charge_fee(s, it, now));
-	}
+	for (i = 0; i < n; i++)
+		if (items[i].reserved && !items[i].signed_ok)
+			GC_GUARD_OUT(rc, retire(ca, s, &items[i], now));
+	GC_GUARD_OUT(rc, each_slice(ca, items, n, is_signed, issue_signed, &now));
 	return gc_db_commit(ca->db);
 out:
 	gc_db_rollback(ca->db);
@@ -522,7 +797,7 @@ static gc_result batch_complete(struct gc_ca *ca, struct stmts *s, struct item *
 {
 	check_items(ca, items, n);
 	GC_FAULT_POINT("after_sign");
-	GC_GUARD(keep_batch(ca, s, items, n));
+	GC_GUARD(keep_batch(ca, items, n));
 	GC_FAULT_POINT("before_commit");
 	return commit_batch(ca, s, items, n);
 }
@@ -567,7 +842,8 @@ static gc_result batch_prepare(struct gc_ca *ca, struct stmts *s, struct item *i
 
 	for (i = 0; i < n; i++)
 		check_request(ca, &items[i], now);
-	rc = reserve_batch(ca, s, items, n);
+	if ((rc = check_batch(ca, s, items, n, now)) == GC_OK)
+		rc = reserve_batch(ca, s, items, n);
 	GC_FAULT_POINT("after_reserve");
 	return rc;
 }

@@ -67,26 +67,64 @@ static json_t *issued(const char *id, bool renewal, const struct gc_issue_result
 
 /* ---- replays: the same request id from the same RA ---- */
 
-static gc_result stored_result(struct gc_stmt *st, const char *ra, const struct gc_iface_item *it,
-                               struct answer *a)
+/* Rows per multi-row statement on iface_results: one round trip for many requests. */
+#define RESULT_ROWS 64
+
+/* The answer kept for a request seen before: the same again, or a conflict. */
+static void stored_result(const struct gc_iface_item *it, const char *sha256, const char *result,
+                          struct answer *a)
 {
 	json_error_t jerr;
-	bool row;
-	gc_result rc;
 
-	if ((rc = gc_stmt_bind_text(st, 1, ra)) == GC_OK && (rc = gc_stmt_bind_text(st, 2, it->id)) == GC_OK &&
-	    (rc = gc_stmt_step(st, &row)) == GC_OK && row) {
-		if (strcmp(gc_stmt_text(st, 0), it->sha256) == 0) {
-			a->result = json_loads(gc_stmt_text(st, 1), 0, &jerr);
-			a->replay = a->result != NULL;
-		} else {
-			gc_fail(GC_E_REQUEST_CONFLICT, "request %s: this id was used before with different "
-			        "content; nothing done", it->id);
-			a->result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
+	if (strcmp(sha256, it->sha256) == 0) {
+		a->result = json_loads(result, 0, &jerr);
+		a->replay = a->result != NULL;
+		return;
+	}
+	gc_fail(GC_E_REQUEST_CONFLICT, "request %s: this id was used before with different content; "
+	        "nothing done", it->id);
+	a->result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
+}
+
+/* The stored answers of k requests (indexes at[]) of the file, in one statement. */
+static gc_result stored_slice(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
+                              const size_t *at, size_t k, struct answer *ans)
+{
+	struct gc_stmt *st;
+	gc_result rc;
+	bool row;
+	size_t i;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "SELECT request_id, request_sha256, result FROM iface_results"
+	                                    " WHERE ra = ? AND request_id IN (", "?", k, ")", &st));
+	rc = gc_stmt_bind_text(st, 1, ra);
+	for (i = 0; i < k && rc == GC_OK; i++)
+		rc = gc_stmt_bind_text(st, (int)i + 2, b->items[at[i]].id);
+	while (rc == GC_OK && (rc = gc_stmt_step(st, &row)) == GC_OK && row)
+		for (i = 0; i < k; i++)
+			if (ans[at[i]].result == NULL && strcmp(b->items[at[i]].id, gc_stmt_text(st, 0)) == 0)
+				stored_result(&b->items[at[i]], gc_stmt_text(st, 1), gc_stmt_text(st, 2),
+				              &ans[at[i]]);
+	gc_stmt_free(st);
+	return rc;
+}
+
+/* A request seen before is answered as before, whatever it is. */
+static gc_result stored_results(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
+                                struct answer *ans)
+{
+	size_t at[RESULT_ROWS], k = 0, i;
+
+	for (i = 0; i < b->n; i++) {
+		if (ans[i].result != NULL || b->items[i].id[0] == '#')
+			continue;
+		at[k++] = i;
+		if (k == RESULT_ROWS) {
+			GC_GUARD(stored_slice(ca, ra, b, at, k, ans));
+			k = 0;
 		}
 	}
-	gc_stmt_reset(st);
-	return rc;
+	return k > 0 ? stored_slice(ca, ra, b, at, k, ans) : GC_OK;
 }
 
 /* Two requests of one file under one id: the later ones are refused. */
@@ -311,39 +349,63 @@ static void revoke_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *
 
 /* ---- the result file ---- */
 
+/* The answers of k requests (indexes at[]) kept, in one statement. */
+static gc_result store_slice(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
+                             const struct answer *ans, const size_t *at, size_t k, int64_t now)
+{
+	char *text[RESULT_ROWS] = {0};
+	struct gc_stmt *st;
+	gc_result rc;
+	size_t i;
+	int p;
+
+	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO iface_results (ra, request_id, request_sha256,"
+	                                    " batch_id, result, created_at) VALUES ",
+	                            "(?, ?, ?, ?, ?, ?)", k, " ON CONFLICT DO NOTHING", &st));
+	for (i = 0, rc = GC_OK; i < k && rc == GC_OK; i++) {
+		const struct gc_iface_item *it = &b->items[at[i]];
+		p = (int)i * 6;
+		text[i] = json_dumps(ans[at[i]].result, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (text[i] == NULL)
+			rc = gc_fail(GC_E_NOMEM, "out of memory");
+		if (rc == GC_OK && (rc = gc_stmt_bind_text(st, p + 1, ra)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, p + 2, it->id)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, p + 3, it->sha256)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, p + 4, b->batch_id)) == GC_OK &&
+		    (rc = gc_stmt_bind_text(st, p + 5, text[i])) == GC_OK)
+			rc = gc_stmt_bind_int64(st, p + 6, now);
+	}
+	if (rc == GC_OK)
+		rc = gc_stmt_run(st);
+	gc_stmt_free(st);
+	for (i = 0; i < k; i++)
+		free(text[i]);
+	return rc;
+}
+
 static gc_result store_results(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
                                struct answer *ans)
 {
-	struct gc_stmt *st = NULL;
 	int64_t now = (int64_t)time(NULL);
-	char *s;
-	size_t i;
-	gc_result rc;
+	size_t at[RESULT_ROWS], k = 0, i;
+	gc_result rc = GC_OK;
 
 	GC_GUARD(gc_db_begin(ca->db));
-	GC_GUARD_OUT(rc, gc_db_prepare(ca->db, "INSERT INTO iface_results (ra, request_id,"
-	                                       " request_sha256, batch_id, result, created_at)"
-	                                       " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", &st));
-	for (i = 0; i < b->n; i++) {
+	for (i = 0; i < b->n && rc == GC_OK; i++) {
 		/* a request whose id is unusable cannot be replayed; the rest is kept */
 		if (!ans[i].store || b->items[i].id[0] == '#')
 			continue;
-		GC_NOMEM_OUT(rc, s = json_dumps(ans[i].result, JSON_COMPACT | JSON_PRESERVE_ORDER));
-		if ((rc = gc_stmt_bind_text(st, 1, ra)) == GC_OK &&
-		    (rc = gc_stmt_bind_text(st, 2, b->items[i].id)) == GC_OK &&
-		    (rc = gc_stmt_bind_text(st, 3, b->items[i].sha256)) == GC_OK &&
-		    (rc = gc_stmt_bind_text(st, 4, b->batch_id)) == GC_OK &&
-		    (rc = gc_stmt_bind_text(st, 5, s)) == GC_OK &&
-		    (rc = gc_stmt_bind_int64(st, 6, now)) == GC_OK)
-			rc = gc_stmt_run(st);
-		free(s);
-		GC_GUARD_OUT(rc, rc);
+		at[k++] = i;
+		if (k == RESULT_ROWS) {
+			rc = store_slice(ca, ra, b, ans, at, k, now);
+			k = 0;
+		}
 	}
-	rc = gc_db_commit(ca->db);
-out:
-	if (rc != GC_OK)
-		gc_db_rollback(ca->db);
-	gc_stmt_free(st);
+	if (rc == GC_OK && k > 0)
+		rc = store_slice(ca, ra, b, ans, at, k, now);
+	if (rc == GC_OK)
+		return gc_db_commit(ca->db);
+	gc_db_rollback(ca->db);
 	return rc;
 }
 
@@ -458,23 +520,20 @@ static gc_result audit_file(struct gc_ca *ca, const struct gc_iface_outcome *o, 
 static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struct gc_iface_outcome *o)
 {
 	struct answer *ans = calloc(b->n, sizeof(*ans));
-	struct gc_stmt *seen = NULL;
 	gc_result rc;
 	size_t i;
 
 	GC_ENSURE(ans != NULL, GC_E_NOMEM, "out of memory");
-	rc = gc_db_prepare(ca->db, "SELECT request_sha256, result FROM iface_results WHERE ra = ? AND request_id = ?",
-	                   &seen);
-	for (i = 0; i < b->n && rc == GC_OK; i++) {
+	for (i = 0; i < b->n; i++) {
 		struct gc_iface_item *it = &b->items[i];
 		if (it->id[0] != '#' && seen_before_in_file(b, i)) {
 			gc_fail(GC_E_REQUEST_CONFLICT, "request %s: the id appears twice in this file", it->id);
 			ans[i].result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
-			continue;
 		}
-		/* a request seen before is answered as before, whatever it is */
-		if (it->id[0] != '#' && (rc = stored_result(seen, o->ra, it, &ans[i])) != GC_OK)
-			break;
+	}
+	rc = stored_results(ca, o->ra, b, ans);
+	for (i = 0; i < b->n && rc == GC_OK; i++) {
+		struct gc_iface_item *it = &b->items[i];
 		if (ans[i].result == NULL && it->code != GC_OK) {
 			ans[i].result = rejection(it->id, it->code, it->detail);
 			ans[i].store = true;
@@ -488,7 +547,6 @@ static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struc
 	}
 	if (rc == GC_OK)
 		rc = sign_result(ca, results_doc(b, ans, o), o);
-	gc_stmt_free(seen);
 	for (i = 0; i < b->n; i++)
 		json_decref(ans[i].result);
 	free(ans);

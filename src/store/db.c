@@ -5,6 +5,7 @@
 #include "store/db.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/db_int.h"
@@ -122,6 +123,45 @@ int64_t gc_db_changes(struct gc_db *db) { return db->ops->changes(db); }
 gc_result gc_db_prepare(struct gc_db *db, const char *sql, struct gc_stmt **out)
 {
 	return db->ops->prepare(db, sql, out);
+}
+
+static size_t count_params(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s == '?';
+	return n;
+}
+
+gc_result gc_db_prepare_rows(struct gc_db *db, const char *head, const char *row, size_t nrows,
+                             const char *tail, struct gc_stmt **out)
+{
+	size_t lh = strlen(head), lr = strlen(row), lt = strlen(tail), o, i;
+	char *sql;
+	gc_result rc;
+
+	GC_ENSURE(nrows > 0, GC_E_INTERNAL, "database: a statement of no rows");
+	GC_ENSURE(count_params(head) + count_params(tail) + nrows * count_params(row) <=
+	              GC_DB_MAX_PARAMS,
+	          GC_E_INTERNAL, "database: %zu rows are more than %d parameters", nrows,
+	          GC_DB_MAX_PARAMS);
+	if ((sql = malloc(lh + nrows * (lr + 2) + lt + 1)) == NULL)
+		return gc_fail(GC_E_NOMEM, "database: out of memory");
+	memcpy(sql, head, lh);
+	o = lh;
+	for (i = 0; i < nrows; i++) {
+		if (i > 0) {
+			memcpy(sql + o, ", ", 2);
+			o += 2;
+		}
+		memcpy(sql + o, row, lr);
+		o += lr;
+	}
+	memcpy(sql + o, tail, lt + 1);
+	rc = db->ops->prepare(db, sql, out);
+	free(sql);
+	return rc;
 }
 
 void gc_stmt_free(struct gc_stmt *s)

@@ -81,6 +81,14 @@ gc_result gc_db_commit(struct gc_db *) GC_MUST_CHECK;
 void gc_db_rollback(struct gc_db *);
 
 gc_result gc_db_prepare(struct gc_db *, const char *sql, struct gc_stmt **out) GC_MUST_CHECK;
+/*
+ * One statement for many rows: head, then row (e.g. "(?, ?)" or "?") nrows times joined
+ * by ", ", then tail; so a chunk of certificates is one round trip to PostgreSQL, not
+ * one per certificate (issue.c). Parameters number in order, at most GC_DB_MAX_PARAMS.
+ */
+#define GC_DB_MAX_PARAMS 4096
+gc_result gc_db_prepare_rows(struct gc_db *, const char *head, const char *row, size_t nrows,
+                             const char *tail, struct gc_stmt **out) GC_MUST_CHECK;
 void gc_stmt_free(struct gc_stmt *);
 void gc_stmt_reset(struct gc_stmt *);
 /* Binds are 1-based, as in SQL. NULL text binds SQL NULL. */

@@ -28,7 +28,7 @@
 
 /* pg_advisory_xact_lock key of every write transaction: "gcert" in ASCII */
 #define WRITE_LOCK 0x6763657274LL
-#define MAX_PARAMS 64
+#define MAX_PARAMS GC_DB_MAX_PARAMS
 #define MAX_COLS 64
 #define LOCK_TIMEOUT "SET lock_timeout = '30s'"
 
@@ -48,9 +48,10 @@ struct pg_stmt {
 	struct gc_stmt base;
 	char *sql; /* with $n placeholders */
 	int nparams;
-	char *vals[MAX_PARAMS];
-	int lens[MAX_PARAMS], fmts[MAX_PARAMS];
-	Oid types[MAX_PARAMS]; /* int8, bytea or text: said, never left to inference */
+	/* nparams each (a multi-row statement has hundreds, gc_db_prepare_rows) */
+	char **vals;
+	int *lens, *fmts;
+	Oid *types; /* int8, bytea or text: said, never left to inference */
 	PGresult *res; /* NULL until the first step; when streamed, the current row's */
 	int row;
 	bool stream;      /* res is one row of a streamed result: the next comes from next_result */
@@ -434,6 +435,8 @@ static gc_result translate(const char *sql, char **out, int *nparams)
 	return GC_OK;
 }
 
+static void pg_stmt_free(struct gc_stmt *st);
+
 static gc_result pg_prepare(struct gc_db *db, const char *sql, struct gc_stmt **out)
 {
 	struct pg_stmt *s;
@@ -445,6 +448,14 @@ static gc_result pg_prepare(struct gc_db *db, const char *sql, struct gc_stmt **
 	if ((rc = translate(sql, &s->sql, &s->nparams)) != GC_OK) {
 		free(s);
 		return rc;
+	}
+	if (s->nparams > 0 &&
+	    ((s->vals = calloc((size_t)s->nparams, sizeof(*s->vals))) == NULL ||
+	     (s->lens = calloc((size_t)s->nparams, sizeof(*s->lens))) == NULL ||
+	     (s->fmts = calloc((size_t)s->nparams, sizeof(*s->fmts))) == NULL ||
+	     (s->types = calloc((size_t)s->nparams, sizeof(*s->types))) == NULL)) {
+		pg_stmt_free(&s->base);
+		return gc_fail(GC_E_NOMEM, "database: out of memory");
 	}
 	*out = &s->base;
 	return GC_OK;
@@ -479,7 +490,7 @@ static void pg_reset(struct gc_stmt *st)
 	struct pg_stmt *s = PGST(st);
 
 	clear_result(s);
-	for (int i = 0; i < MAX_PARAMS; i++) {
+	for (int i = 0; s->vals != NULL && i < s->nparams; i++) {
 		free(s->vals[i]);
 		s->vals[i] = NULL;
 		s->lens[i] = s->fmts[i] = 0;
@@ -489,8 +500,14 @@ static void pg_reset(struct gc_stmt *st)
 
 static void pg_stmt_free(struct gc_stmt *st)
 {
+	struct pg_stmt *s = PGST(st);
+
 	pg_reset(st);
-	free(PGST(st)->sql);
+	free(s->sql);
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->types);
 	free(st);
 }
 

@@ -141,10 +141,62 @@ static void pipelined_batch_with_bad_requests(void **state)
 	gc_ca_close(ca);
 }
 
+/*
+ * One batch of more than one multi-row statement's rows (issue.c ROWS_MAX, 64): every
+ * check and write goes in slices, and a replay and a reused key in the second slice are
+ * caught against rows of the first.
+ */
+#define NBIG 68
+static void a_batch_beyond_one_statement(void **state)
+{
+	struct gc_issue_request *reqs[NBIG];
+	struct gc_issue_result res[NBIG];
+	char *keys[NBIG - 2], id[16];
+	struct gc_cert_row row;
+	long before, after;
+	struct gc_ca *ca;
+	size_t i, issued = 0;
+
+	(void)state;
+	assert_int_equal(gc_ca_open(dir, GC_NEED_DB | GC_NEED_TOKEN, "test", &ca), GC_OK);
+	assert_int_equal(gc_audit_verify_chain(ca->db, &before), GC_OK);
+	for (i = 0; i < NBIG - 2; i++) {
+		keys[i] = make_csr();
+		snprintf(id, sizeof(id), "big%zu", i);
+		reqs[i] = request(id, 1, keys[i]);
+	}
+	reqs[NBIG - 2] = request("big3", 1, keys[0]);   /* a replay: refused for its id first */
+	reqs[NBIG - 1] = request("big-x", 1, keys[10]); /* a key of the first slice */
+	assert_int_equal(gc_ca_issue_many(ca, reqs, NBIG, res, 0), GC_OK);
+	for (i = 0; i < NBIG - 2; i++) {
+		if (res[i].code != GC_OK)
+			fail_msg("request %zu: %s: %s", i, gc_code_name(res[i].code), res[i].detail);
+		assert_int_equal(gc_certstore_get(ca->db, res[i].serial, &row), GC_OK);
+		assert_string_equal(row.status, "issued");
+		assert_memory_equal(row.der, res[i].der, res[i].dersz);
+		free(row.der);
+		issued++;
+	}
+	assert_int_equal(res[NBIG - 2].code, GC_E_DUPLICATE_REQUEST);
+	assert_int_equal(res[NBIG - 1].code, GC_E_KEY_REUSED);
+	assert_non_null(strstr(res[NBIG - 1].detail, res[10].serial));
+	for (i = 1; i < NBIG - 2; i++) /* every new subscriber a number of its own */
+		assert_string_not_equal(res[i].subscriber_ref, res[i - 1].subscriber_ref);
+	assert_int_equal(gc_audit_verify_chain(ca->db, &after), GC_OK);
+	assert_int_equal(after - before, (long)issued + 2);
+	gc_issue_results_clear(res, NBIG);
+	for (i = 0; i < NBIG; i++)
+		gc_request_free(reqs[i]);
+	for (i = 0; i < NBIG - 2; i++)
+		free(keys[i]);
+	gc_ca_close(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pipelined_batch_with_bad_requests),
+		cmocka_unit_test(a_batch_beyond_one_statement),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
