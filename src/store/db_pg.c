@@ -60,6 +60,7 @@ struct pg_stmt {
 	size_t nrest, irest, caprest;
 	unsigned char *unescaped[MAX_COLS]; /* bytea columns of the current row */
 	size_t unescaped_len[MAX_COLS];
+	uint64_t unescaped_cols; /* which of them are set: a step frees those only */
 };
 
 /* A blob being written: its pieces go to the server as they come (pg_blob_open). */
@@ -460,12 +461,16 @@ static gc_result pg_prepare(struct gc_db *db, const char *sql, struct gc_stmt **
 	return GC_OK;
 }
 
+/* Called twice per streamed row (a million per pass of a large CRL): it visits the
+ * columns that were unescaped, not all MAX_COLS (that loop was a quarter of the
+ * client's time on a CRL of a million entries). */
 static void clear_row(struct pg_stmt *s)
 {
-	for (int i = 0; i < MAX_COLS; i++) {
-		PQfreemem(s->unescaped[i]);
-		s->unescaped[i] = NULL;
-	}
+	for (int i = 0; s->unescaped_cols != 0; i++, s->unescaped_cols >>= 1)
+		if (s->unescaped_cols & 1) {
+			PQfreemem(s->unescaped[i]);
+			s->unescaped[i] = NULL;
+		}
 }
 
 static void clear_result(struct pg_stmt *s)
@@ -690,9 +695,11 @@ static const void *pg_col_blob(struct gc_stmt *st, int col, size_t *n)
 	*n = 0;
 	if (v == NULL || col < 0 || col >= MAX_COLS)
 		return NULL;
-	if (s->unescaped[col] == NULL &&
-	    (s->unescaped[col] = PQunescapeBytea((const unsigned char *)v, &s->unescaped_len[col])) == NULL)
-		return NULL;
+	if (s->unescaped[col] == NULL) {
+		if ((s->unescaped[col] = PQunescapeBytea((const unsigned char *)v, &s->unescaped_len[col])) == NULL)
+			return NULL;
+		s->unescaped_cols |= (uint64_t)1 << col;
+	}
 	*n = s->unescaped_len[col];
 	return s->unescaped[col];
 }
