@@ -844,13 +844,39 @@ static gc_result pg_blob_write(struct gc_blob *gb, const void *data, size_t n, s
 	return GC_OK;
 }
 
+/*
+ * The cell is compressed as it is stored (TOAST); pglz took 0.6-1 s of a 53 MB CRL,
+ * lz4 0.3 s, for about the same size (24 vs 25 MB). So the UPDATE runs with lz4 when
+ * the server has it, for that statement only (SET LOCAL, then the setting it had): the
+ * value read back is the same bytes, the schema untouched. *prev: the setting to put
+ * back, "" when nothing was changed.
+ */
+static gc_result toast_lz4(struct pg_db *d, char *prev, size_t prevsz)
+{
+	PGresult *res;
+	gc_result rc = GC_OK;
+	const char *cur;
+
+	prev[0] = '\0';
+	res = PQexec(conn(d), "SELECT setting, 'lz4' = ANY(enumvals) FROM pg_settings"
+	                      " WHERE name = 'default_toast_compression'");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = pg_err(d, res, "blob");
+	else if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0 &&
+	         strcmp(cur = PQgetvalue(res, 0, 0), "lz4") != 0 && plain_name(cur) && strlen(cur) < prevsz)
+		snprintf(prev, prevsz, "%s", cur);
+	PQclear(res);
+	GC_GUARD(rc);
+	return prev[0] ? pg_run(d, "SET LOCAL default_toast_compression = lz4", "blob", false) : GC_OK;
+}
+
 static gc_result pg_blob_flush(struct gc_blob *gb)
 {
 	static const unsigned char trailer[2] = {0xff, 0xff};
 	struct pg_col_blob *b = (struct pg_col_blob *)gb;
 	struct pg_db *d = PGDB(gb->db);
 	const Oid types[1] = {OID_INT8};
-	char sql[300], id[24];
+	char sql[300], id[24], prev[32];
 	const char *vals[1] = {id};
 	PGresult *res = NULL;
 	gc_result rc = GC_OK;
@@ -864,6 +890,7 @@ static gc_result pg_blob_flush(struct gc_blob *gb)
 		rc = pg_err(d, res, "blob");
 	PQclear(res);
 	GC_GUARD(rc);
+	GC_GUARD(toast_lz4(d, prev, sizeof(prev)));
 	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = (SELECT coalesce(string_agg(piece, ''::bytea ORDER BY"
 	         " off), ''::bytea) FROM " BLOB_PIECES ") WHERE id = $1", b->table, b->column);
 	snprintf(id, sizeof(id), "%lld", (long long)b->id);
@@ -874,6 +901,10 @@ static gc_result pg_blob_flush(struct gc_blob *gb)
 		d->changes = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
 	GC_GUARD(rc);
+	if (prev[0] != '\0') {
+		snprintf(sql, sizeof(sql), "SET LOCAL default_toast_compression = %s", prev);
+		GC_GUARD(pg_run(d, sql, "blob", false));
+	}
 	return pg_run(d, "DROP TABLE " BLOB_PIECES, "blob", false);
 }
 

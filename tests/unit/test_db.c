@@ -208,6 +208,7 @@ static void a_pg_blob_fails_whole(void **state)
 	struct gc_blob *b;
 	struct gc_stmt *st;
 	unsigned char *want = pattern(4096);
+	bool row = false;
 	int64_t id;
 
 	if (gc_db_kind(db) != GC_DB_POSTGRESQL) {
@@ -217,6 +218,20 @@ static void a_pg_blob_fails_whole(void **state)
 	assert_int_equal(gc_db_begin(db), GC_OK);
 	id = blob_row(db, 4096);
 	assert_int_equal(gc_db_commit(db), GC_OK);
+
+	/* the flush stores with lz4 when the server has it, and puts the setting back */
+	assert_int_equal(gc_db_begin(db), GC_OK);
+	assert_int_equal(gc_db_exec(db, "SET LOCAL default_toast_compression = pglz"), GC_OK);
+	assert_int_equal(gc_db_blob_open(db, "blobs", "v", id, &b), GC_OK);
+	assert_int_equal(gc_blob_write(b, want, 4096, 0), GC_OK);
+	assert_int_equal(gc_blob_flush(b), GC_OK);
+	gc_blob_close(b);
+	assert_int_equal(gc_db_prepare(db, "SELECT current_setting('default_toast_compression')", &st), GC_OK);
+	assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+	assert_true(row);
+	assert_string_equal(gc_stmt_text(st, 0), "pglz");
+	gc_stmt_free(st);
+	gc_db_rollback(db);
 
 	assert_int_equal(gc_db_blob_open(db, "blobs", "v", id, &b), GC_E_INTERNAL); /* no transaction */
 
