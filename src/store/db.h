@@ -112,8 +112,12 @@ int64_t gc_db_changes(struct gc_db *);
 
 /* Incremental writes into one blob cell (a CRL of a million entries is ~53 MiB) of the
  * row whose "id" is rowid, inside the caller's transaction; gc_blob_flush ends the
- * writing. SQLite writes in place, memory stays flat; PostgreSQL has no such writes to
- * a bytea: the driver gathers the bytes and stores them at flush (memory = the blob). */
+ * writing. Memory stays flat on both: SQLite writes in place (into the zeroblob the row
+ * was given); PostgreSQL sends each write to the server as it comes (a COPY into a
+ * temporary table) and puts the pieces together into the cell at flush. So that both
+ * work alike: each write starts where the last ended, and no other statement runs on
+ * the connection between open and flush (on PostgreSQL one aborts the blob's COPY,
+ * and with it the transaction; the flush then fails). */
 struct gc_blob;
 gc_result gc_db_blob_open(struct gc_db *, const char *table, const char *column, int64_t rowid,
                           struct gc_blob **out) GC_MUST_CHECK;

@@ -150,6 +150,38 @@ check_eq "schedule loop stops on SIGTERM with status 0" "0" "$rc"
 check_contains "schedule loop names its next slot" "next CRLs at" "$(cat "$T/sched.out")"
 check_eq "schedule loop had nothing due (already caught up)" "$before" "$(sql "$CA" "SELECT count(*) FROM crls")"
 
+# ---- a CRL of several MiB: archived in pieces (the re-read's 1 MiB writes), byte for
+# byte the published file on both databases (PostgreSQL: COPY of the pieces, db_pg.c) ----
+BIG=$T/big
+new_ca "$BIG"
+dp=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["profile"]["crl_dp"])' "$BIG/gcert.json")
+now=$(date +%s)
+if [[ $GCERT_TEST_DB == pg ]]; then
+  serials="SELECT '7f' || lpad(to_hex(i), 38, '0') AS serial, i FROM generate_series(1, 45000) AS i"
+else
+  serials="WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 45000)
+    SELECT printf('7f%038x', i) AS serial, i FROM n"
+fi
+sql "$BIG" "INSERT INTO subscribers (ref, created_at) VALUES ('1000000000', 0);
+INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref, cert_type, subject_cn, organisation,
+  validity_years, spki_sha256, not_before, not_after, status, tbs, der, created_at, issued_at)
+  SELECT serial, (SELECT id FROM ca_certs WHERE role = 'issuing' AND is_current = 1), 'big-' || i,
+  '1000000000', 'individual', 'BIG ' || i, 'Big Bureau', 2, serial || serial, $((now - 86400)),
+  $((now + 86400 * 700)), 'issued', $(blob_literal 00), $(blob_literal 00), $((now - 86400)), $((now - 86400))
+  FROM ($serials) AS s;
+INSERT INTO revocations (serial, scope, ca_id, dp, reason, requested_at, revoked_at, not_after, actor)
+  SELECT serial, 'ee', ca_id, '$dp', 1, $((now - 60)), $((now - 60)), not_after, 'test' FROM certificates
+  WHERE request_id LIKE 'big-%';" >/dev/null
+check "crl issue with 45,000 revocations" "$GCERT" crl issue --dir "$BIG"
+BIGFULL=$BIG/repo/crl/eCertCA2-17CRL1.crl
+check_eq "the full CRL of 45,000 entries is over 2 MiB (three pieces or more)" "1" \
+  "$(( $(stat -c %s "$BIGFULL") > 2 * 1048576 ))"
+check_eq "its archive is the published file, byte for byte" "$(sha256sum < "$BIGFULL" | cut -c1-64)" \
+  "$(sqlhex "$BIG" "SELECT der FROM crls WHERE kind = 'full' ORDER BY crl_number DESC LIMIT 1" |
+     $PY -c 'import hashlib, sys; print(hashlib.sha256(bytes.fromhex(sys.stdin.read().strip())).hexdigest())')"
+check_eq "and its sha256 column" "$(sha256sum < "$BIGFULL" | cut -c1-64)" \
+  "$(sql "$BIG" "SELECT sha256 FROM crls WHERE kind = 'full' ORDER BY crl_number DESC LIMIT 1")"
+
 # the schedule comes from the configuration; a bad one is refused by name
 $PY - "$CA/gcert.json" <<'PY'
 import json, sys
