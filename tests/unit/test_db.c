@@ -259,6 +259,65 @@ static void a_pg_blob_fails_whole(void **state)
 	free(want);
 }
 
+/* ---- one statement for many rows (gc_db_prepare_rows, issue.c's chunks) ---- */
+
+static void many_rows_in_one_statement(void **state)
+{
+	struct gc_db *db = *state;
+	unsigned char v[4];
+	struct gc_stmt *st;
+	const void *got;
+	int64_t sum = 0;
+	size_t n;
+	bool row;
+	int i;
+
+	/* 300 rows of two parameters: numbered in order across the rows */
+	assert_int_equal(gc_db_prepare_rows(db, "INSERT INTO blobs (id, v) VALUES ", "(?, ?)", 300, "", &st),
+	                 GC_OK);
+	for (i = 0; i < 300; i++) {
+		memcpy(v, (unsigned char[]){(unsigned char)i, (unsigned char)(i >> 8), 0xab, 0}, 4);
+		assert_int_equal(gc_stmt_bind_int64(st, 2 * i + 1, i + 1), GC_OK);
+		assert_int_equal(gc_stmt_bind_blob(st, 2 * i + 2, v, 3), GC_OK);
+	}
+	assert_int_equal(gc_stmt_run(st), GC_OK);
+	assert_int_equal(gc_db_changes(db), 300);
+	gc_stmt_free(st);
+	/* the rows of a VALUES list joined to the table (the kept certificates) */
+	assert_int_equal(gc_db_prepare_rows(db, "UPDATE blobs SET v = x.column2 FROM (VALUES ", "(?, ?)", 2,
+	                                    ") AS x WHERE blobs.id = x.column1", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 1, 7), GC_OK);
+	assert_int_equal(gc_stmt_bind_blob(st, 2, "seven", 5), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 3, 300), GC_OK);
+	assert_int_equal(gc_stmt_bind_blob(st, 4, "last", 4), GC_OK);
+	assert_int_equal(gc_stmt_run(st), GC_OK);
+	assert_int_equal(gc_db_changes(db), 2);
+	gc_stmt_free(st);
+	/* a parameter before the rows and an IN list */
+	assert_int_equal(gc_db_prepare_rows(db, "SELECT id, v FROM blobs WHERE id > ? AND id IN (", "?", 3, ")"
+	                                    " ORDER BY id", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 1, 5), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 2, 7), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 3, 2), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 4, 300), GC_OK);
+	for (i = 0; gc_stmt_step(st, &row) == GC_OK && row; i++) {
+		got = gc_stmt_blob(st, 1, &n);
+		sum += gc_stmt_int64(st, 0);
+		if (gc_stmt_int64(st, 0) == 7)
+			assert_memory_equal(got, "seven", n);
+		else
+			assert_memory_equal(got, "last", n);
+	}
+	gc_stmt_free(st);
+	assert_int_equal(i, 2);
+	assert_int_equal(sum, 307);
+	/* no rows, or more parameters than a statement may have: refused before any SQL */
+	assert_int_equal(gc_db_prepare_rows(db, "SELECT 1 WHERE 1 IN (", "?", 0, ")", &st), GC_E_INTERNAL);
+	assert_int_equal(gc_db_prepare_rows(db, "INSERT INTO blobs (id, v) VALUES ", "(?, ?)",
+	                                    GC_DB_MAX_PARAMS / 2 + 1, "", &st), GC_E_INTERNAL);
+	assert_non_null(strstr(gc_err_detail(), "more than"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_blob_written_in_pieces_is_stored_byte_for_byte, blob_setup,
 		                                blob_teardown),
 		cmocka_unit_test_setup_teardown(a_pg_blob_fails_whole, blob_setup, blob_teardown),
+		cmocka_unit_test_setup_teardown(many_rows_in_one_statement, blob_setup, blob_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
