@@ -505,28 +505,45 @@ static gc_result recheck(struct gc_ca *ca, struct stmts *s, struct item *items, 
 	return GC_OK;
 }
 
-static gc_result insert_refs(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+/* Binds row k of a multi-row INSERT for one item. */
+typedef gc_result (*row_binder)(struct gc_ca *ca, struct gc_stmt *st, int k, const struct item *it,
+                                int64_t now);
+
+/* "head row, row, ...": one row for each item of the slice, run once. */
+static gc_result insert_rows(struct gc_ca *ca, const char *head, const char *row, struct item **slice,
+                             size_t k, row_binder bind, int64_t now)
 {
-	const int64_t *now = arg;
 	struct gc_stmt *st;
 	gc_result rc = GC_OK;
 	size_t i;
 
-	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO subscribers (ref, created_at) VALUES ",
-	                            "(?, ?)", k, "", &st));
+	GC_GUARD(gc_db_prepare_rows(ca->db, head, row, k, "", &st));
 	for (i = 0; i < k && rc == GC_OK; i++)
-		if ((rc = gc_stmt_bind_text(st, (int)(2 * i + 1), slice[i]->res->subscriber_ref)) == GC_OK)
-			rc = gc_stmt_bind_int64(st, (int)(2 * i + 2), *now);
+		rc = bind(ca, st, (int)i, slice[i], now);
 	if (rc == GC_OK)
 		rc = gc_stmt_run(st);
 	gc_stmt_free(st);
 	return rc;
 }
 
+static gc_result bind_ref(struct gc_ca *ca, struct gc_stmt *st, int k, const struct item *it,
+                          int64_t now)
+{
+	(void)ca;
+	GC_GUARD(gc_stmt_bind_text(st, 2 * k + 1, it->res->subscriber_ref));
+	return gc_stmt_bind_int64(st, 2 * k + 2, now);
+}
+
+static gc_result insert_refs(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	return insert_rows(ca, "INSERT INTO subscribers (ref, created_at) VALUES ", "(?, ?)", slice, k,
+	                   bind_ref, *(const int64_t *)arg);
+}
+
 #define RESERVE_PARAMS 17
 
 /* Row k of the reservation (parameters 17k+1 .. 17k+17). */
-static gc_result bind_reserve(struct gc_ca *ca, struct gc_stmt *st, int k, struct item *it,
+static gc_result bind_reserve(struct gc_ca *ca, struct gc_stmt *st, int k, const struct item *it,
                               int64_t now)
 {
 	const struct gc_issue_request *r = it->req;
@@ -557,24 +574,12 @@ static gc_result bind_reserve(struct gc_ca *ca, struct gc_stmt *st, int k, struc
 /* Serial, request, subscriber number and TBS of each checked request: 'reserved'. */
 static gc_result insert_reservations(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
 {
-	const int64_t *now = arg;
-	struct gc_stmt *st;
-	gc_result rc = GC_OK;
-	size_t i;
-
-	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO certificates (serial, ca_id, request_id,"
-	                                    " subscriber_ref, cert_type, subject_cn, email,"
-	                                    " organisation, validity_years, spki_sha256, not_before,"
-	                                    " not_after, status, tbs, created_at, renews,"
-	                                    " request_sha256, node_id) VALUES ",
-	                            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)",
-	                            k, "", &st));
-	for (i = 0; i < k && rc == GC_OK; i++)
-		rc = bind_reserve(ca, st, (int)i, slice[i], *now);
-	if (rc == GC_OK)
-		rc = gc_stmt_run(st);
-	gc_stmt_free(st);
-	return rc;
+	return insert_rows(ca, "INSERT INTO certificates (serial, ca_id, request_id, subscriber_ref,"
+	                       " cert_type, subject_cn, email, organisation, validity_years, spki_sha256,"
+	                       " not_before, not_after, status, tbs, created_at, renews, request_sha256,"
+	                       " node_id) VALUES ",
+	                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'reserved', ?, ?, ?, ?, ?)", slice, k,
+	                   bind_reserve, *(const int64_t *)arg);
 }
 
 /*
@@ -649,12 +654,14 @@ static void check_items(struct gc_ca *ca, struct item *items, size_t n)
 
 /* CPS §2.4: HK$20 per year of validity, charged to the organisation in the Hong Kong
  * calendar year (UTC+8) of issue, with the certificate in one transaction. */
-static gc_result bind_fee(struct gc_stmt *st, int k, const struct item *it, int64_t now)
+static gc_result bind_fee(struct gc_ca *ca, struct gc_stmt *st, int k, const struct item *it,
+                          int64_t now)
 {
 	time_t hk = (time_t)(now + 8 * 3600);
 	int b = k * 7;
 	struct tm tm;
 
+	(void)ca;
 	gmtime_r(&hk, &tm);
 	GC_GUARD(gc_stmt_bind_text(st, b + 1, it->res->serial));
 	GC_GUARD(gc_stmt_bind_text(st, b + 2, it->req->fields[GC_F_ORGANISATION]));
@@ -667,20 +674,9 @@ static gc_result bind_fee(struct gc_stmt *st, int k, const struct item *it, int6
 
 static gc_result charge_fees(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
 {
-	const int64_t *now = arg;
-	struct gc_stmt *st;
-	gc_result rc = GC_OK;
-	size_t i;
-
-	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO fees (serial, organisation, year, kind,"
-	                                    " validity_years, amount_hkd, charged_at) VALUES ",
-	                            "(?, ?, ?, ?, ?, ?, ?)", k, "", &st));
-	for (i = 0; i < k && rc == GC_OK; i++)
-		rc = bind_fee(st, (int)i, slice[i], *now);
-	if (rc == GC_OK)
-		rc = gc_stmt_run(st);
-	gc_stmt_free(st);
-	return rc;
+	return insert_rows(ca, "INSERT INTO fees (serial, organisation, year, kind, validity_years,"
+	                       " amount_hkd, charged_at) VALUES ",
+	                   "(?, ?, ?, ?, ?, ?, ?)", slice, k, bind_fee, *(const int64_t *)arg);
 }
 
 /* Runs a statement of the slice's rows that must change exactly k rows. */
