@@ -282,6 +282,13 @@ static const char *request_id(const struct item *it) { return it->req->id; }
 static const char *spki(const struct item *it) { return it->csr->spki_sha256_hex; }
 static const char *ref(const struct item *it) { return it->res->subscriber_ref; }
 
+static void refuse_replay(struct item *it, const char *serial)
+{
+	gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate %s); nothing "
+	        "issued again", it->req->id, serial);
+	refuse(it, GC_E_DUPLICATE_REQUEST);
+}
+
 /* A replayed request id: refused, nothing issued again. */
 static gc_result refuse_replays(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
 {
@@ -296,11 +303,8 @@ static gc_result refuse_replays(struct gc_ca *ca, struct item **slice, size_t k,
 	                     slice, k, request_id, &st));
 	while ((rc = gc_stmt_step(st, &row)) == GC_OK && row)
 		for (i = 0; i < k; i++)
-			if (going(slice[i]) && strcmp(slice[i]->req->id, gc_stmt_text(st, 0)) == 0) {
-				gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate "
-				        "%s); nothing issued again", slice[i]->req->id, gc_stmt_text(st, 1));
-				refuse(slice[i], GC_E_DUPLICATE_REQUEST);
-			}
+			if (going(slice[i]) && strcmp(request_id(slice[i]), gc_stmt_text(st, 0)) == 0)
+				refuse_replay(slice[i], gc_stmt_text(st, 1));
 	gc_stmt_free(st);
 	return rc;
 }
@@ -413,11 +417,8 @@ static void refuse_repeat(struct item *items, size_t i)
 
 	/* the id before the key, as refuse_known looks */
 	for (j = 0; j < i && going(it); j++)
-		if (items[j].ready && strcmp(items[j].req->id, it->req->id) == 0) {
-			gc_fail(GC_E_DUPLICATE_REQUEST, "request %s: already processed (certificate %s); "
-			        "nothing issued again", it->req->id, items[j].res->serial);
-			refuse(it, GC_E_DUPLICATE_REQUEST);
-		}
+		if (items[j].ready && strcmp(items[j].req->id, it->req->id) == 0)
+			refuse_replay(it, items[j].res->serial);
 	for (j = 0; j < i && going(it); j++)
 		if (items[j].ready && strcmp(spki(&items[j]), spki(it)) == 0)
 			refuse_key(it, items[j].res->subscriber_ref, items[j].res->serial);
