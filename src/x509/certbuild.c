@@ -10,7 +10,11 @@
 #include <string.h>
 
 #include "core/cps.h"
+#include "x509/der.h"
+#include "x509/derbuf.h"
 #include "x509/name.h"
+
+bool gc_cert_fast_path = true;
 
 gc_result gc_serial_random(unsigned char *serial)
 {
@@ -300,8 +304,10 @@ static gc_result set_rsa_spki(X509 *x, const unsigned char *bits, size_t len)
 	return GC_OK;
 }
 
-gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_input *in,
-                               unsigned char **tbs, size_t *tbssz)
+/* The subscriber TBS through OpenSSL's X509 object: the reference the DER path is tested
+ * against, and the path for inputs the DER path does not take. */
+static gc_result ee_tbs_x509(const struct gc_issuer *is, const struct gc_ee_input *in,
+                             unsigned char **tbs, size_t *tbssz)
 {
 	const struct gc_profile *p = in->profile;
 	const char *values[16];
@@ -336,6 +342,276 @@ out:
 	X509_NAME_free(subject);
 	X509_free(x);
 	return rc;
+}
+
+/*
+ * ---- the subscriber TBS written as DER (issue 18) ----
+ *
+ * Through the X509 object, X509_set_issuer_name / X509_set_subject_name copy each name
+ * by encoding and decoding it, and OpenSSL computes a canonical form of every name it
+ * decodes; with the extension structures that was half the CPU of preparing a
+ * certificate. The same octets are written here directly: names and extensions in the
+ * order and encoding the X509 path gives (tests/unit/test_certbuild.c compares the two
+ * paths' output for every profile, and their errors). The issuer name and the root DN of
+ * the AKI are the issuer certificate's own encodings, as the X509 path copies them.
+ */
+struct ext_mark {
+	size_t ext, value;
+};
+
+static struct ext_mark ext_open(struct gc_derbuf *b, int nid, bool critical)
+{
+	static const uint8_t crit_true[] = {0x01, 0x01, 0xff};
+	struct ext_mark m;
+
+	m.ext = gc_derbuf_open(b);
+	gc_derbuf_oid(b, OBJ_nid2obj(nid));
+	if (critical)
+		gc_derbuf_raw(b, crit_true, sizeof(crit_true));
+	m.value = gc_derbuf_open(b);
+	return m;
+}
+
+static void ext_close(struct gc_derbuf *b, struct ext_mark m)
+{
+	gc_derbuf_close(b, m.value, V_ASN1_OCTET_STRING);
+	gc_derbuf_close(b, m.ext, 0x30);
+}
+
+/* The name's DER as it stands in the (decoded, unmodified) issuer certificate. */
+static gc_result put_name_of(struct gc_derbuf *b, const X509_NAME *n)
+{
+	const unsigned char *der;
+	size_t len;
+
+	if (X509_NAME_get0_der((X509_NAME *)n, &der, &len) != 1)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: issuer name");
+	gc_derbuf_raw(b, der, len);
+	return GC_OK;
+}
+
+/* UTCTime through 2049, GeneralizedTime otherwise, as ASN1_TIME_set() chooses. */
+static void put_time(struct gc_derbuf *b, const struct tm *tm)
+{
+	char s[24];
+	int n, y = tm->tm_year + 1900;
+
+	if (y >= 1950 && y < 2050)
+		n = snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", y % 100, tm->tm_mon + 1,
+		             tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
+	else
+		n = snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", y, tm->tm_mon + 1, tm->tm_mday,
+		             tm->tm_hour, tm->tm_min, tm->tm_sec);
+	gc_derbuf_tlv(b, y >= 1950 && y < 2050 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME, s, (size_t)n);
+}
+
+static void put_oid_text(struct gc_derbuf *b, const char *dotted)
+{
+	ASN1_OBJECT *o = OBJ_txt2obj(dotted, 1);
+
+	gc_derbuf_oid(b, o);
+	ASN1_OBJECT_free(o);
+}
+
+/* App. B AKI: [0] keyIdentifier, [1] { directoryName root DN }, [2] serial of the CA cert. */
+static gc_result put_aki_full(struct gc_derbuf *b, const struct gc_issuer *is)
+{
+	struct ext_mark m = ext_open(b, NID_authority_key_identifier, false);
+	size_t seq = gc_derbuf_open(b), gns, dn;
+	unsigned char *serial = NULL;
+	int len;
+
+	gc_derbuf_tlv(b, 0x80, is->key_id, is->key_id_len);
+	gns = gc_derbuf_open(b);
+	dn = gc_derbuf_open(b);
+	GC_GUARD(put_name_of(b, X509_get_issuer_name(is->cert)));
+	gc_derbuf_close(b, dn, 0xa4);
+	gc_derbuf_close(b, gns, 0xa1);
+	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(is->cert), &serial)) < 2)
+		return gc_fail_ssl(GC_E_INTERNAL, "tbs: AKI authorityCertSerialNumber");
+	serial[0] = 0x82; /* [2] IMPLICIT INTEGER */
+	gc_derbuf_raw(b, serial, (size_t)len);
+	OPENSSL_free(serial);
+	gc_derbuf_close(b, seq, 0x30);
+	ext_close(b, m);
+	return GC_OK;
+}
+
+/* keyUsage: named bits, trailing zero bits dropped (X.690 §11.2.2). */
+static void put_key_usage(struct gc_derbuf *b, unsigned mask)
+{
+	struct ext_mark m = ext_open(b, NID_key_usage, true);
+	uint8_t v[2] = {0, (uint8_t)mask};
+	uint8_t unused = 0;
+
+	mask &= 0xff;
+	while (mask != 0 && (mask & (1u << unused)) == 0)
+		unused++;
+	v[0] = unused;
+	gc_derbuf_tlv(b, V_ASN1_BIT_STRING, v, mask ? 2 : 1);
+	ext_close(b, m);
+}
+
+static void put_policies(struct gc_derbuf *b, const char *cps_uri)
+{
+	struct ext_mark m = ext_open(b, NID_certificate_policies, false);
+	size_t pols = gc_derbuf_open(b), pi, quals, q;
+
+	pi = gc_derbuf_open(b);
+	put_oid_text(b, CPS_POLICY_OID);
+	quals = gc_derbuf_open(b);
+	q = gc_derbuf_open(b);
+	gc_derbuf_oid(b, OBJ_nid2obj(NID_id_qt_cps));
+	gc_derbuf_tlv(b, V_ASN1_IA5STRING, cps_uri, strlen(cps_uri));
+	gc_derbuf_close(b, q, 0x30);
+	gc_derbuf_close(b, quals, 0x30);
+	gc_derbuf_close(b, pi, 0x30);
+	gc_derbuf_close(b, pols, 0x30);
+	ext_close(b, m);
+}
+
+static gc_result put_san(struct gc_derbuf *b, const struct gc_ee_input *in)
+{
+	const struct gc_profile *p = in->profile;
+	struct ext_mark m = ext_open(b, NID_subject_alt_name, false);
+	size_t gns = gc_derbuf_open(b), dn;
+	const char *values[8];
+	size_t i;
+
+	for (i = 0; i < p->san_dirname_len; i++)
+		values[i] = in->fields[p->san_dirname[i].field];
+	dn = gc_derbuf_open(b);
+	GC_GUARD(gc_name_der(p->san_dirname, p->san_dirname_len, values, b));
+	gc_derbuf_close(b, dn, 0xa4);
+	if (p->san_rfc822 && in->fields[GC_F_EMAIL] != NULL && in->fields[GC_F_EMAIL][0] != '\0')
+		gc_derbuf_tlv(b, 0x81, in->fields[GC_F_EMAIL], strlen(in->fields[GC_F_EMAIL]));
+	gc_derbuf_close(b, gns, 0x30);
+	ext_close(b, m);
+	return GC_OK;
+}
+
+static void put_eku(struct gc_derbuf *b, const char *const *oids)
+{
+	struct ext_mark m = ext_open(b, NID_ext_key_usage, false);
+	size_t seq = gc_derbuf_open(b);
+
+	for (; *oids != NULL; oids++)
+		put_oid_text(b, *oids);
+	gc_derbuf_close(b, seq, 0x30);
+	ext_close(b, m);
+}
+
+static void put_crl_dp(struct gc_derbuf *b, const char *url)
+{
+	struct ext_mark m = ext_open(b, NID_crl_distribution_points, false);
+	size_t dps = gc_derbuf_open(b), dp, dpn, full;
+
+	dp = gc_derbuf_open(b);
+	dpn = gc_derbuf_open(b);
+	full = gc_derbuf_open(b);
+	gc_derbuf_tlv(b, 0x86, url, strlen(url));
+	gc_derbuf_close(b, full, 0xa0); /* fullName [0] IMPLICIT GeneralNames */
+	gc_derbuf_close(b, dpn, 0xa0);  /* distributionPoint [0] EXPLICIT */
+	gc_derbuf_close(b, dp, 0x30);
+	gc_derbuf_close(b, dps, 0x30);
+	ext_close(b, m);
+}
+
+static void put_spki(struct gc_derbuf *b, const struct gc_ee_input *in)
+{
+	static const uint8_t rsa_null[] = {0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7,
+	                                   0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+	size_t spki = gc_derbuf_open(b), bits;
+	const uint8_t no_unused = 0;
+
+	gc_derbuf_raw(b, rsa_null, sizeof(rsa_null));
+	bits = gc_derbuf_open(b);
+	gc_derbuf_raw(b, &no_unused, 1);
+	gc_derbuf_raw(b, in->key_bits, in->key_bits_len);
+	gc_derbuf_close(b, bits, V_ASN1_BIT_STRING);
+	gc_derbuf_close(b, spki, 0x30);
+}
+
+static gc_result put_extensions(struct gc_derbuf *b, const struct gc_issuer *is,
+                                const struct gc_ee_input *in)
+{
+	static const uint8_t bc_not_ca[] = {0x30, 0x00};
+	size_t outer = gc_derbuf_open(b), exts = gc_derbuf_open(b);
+	struct ext_mark m;
+
+	/* App. B order, as in ee_tbs_x509 */
+	GC_GUARD(put_aki_full(b, is));
+	put_key_usage(b, in->profile->key_usage);
+	put_policies(b, in->cps_uri);
+	GC_GUARD(put_san(b, in));
+	m = ext_open(b, NID_basic_constraints, false);
+	gc_derbuf_raw(b, bc_not_ca, sizeof(bc_not_ca));
+	ext_close(b, m);
+	put_eku(b, in->profile->eku);
+	put_crl_dp(b, in->crl_dp);
+	m = ext_open(b, NID_subject_key_identifier, false);
+	gc_derbuf_tlv(b, V_ASN1_OCTET_STRING, in->key_id, 20);
+	ext_close(b, m);
+	gc_derbuf_close(b, exts, 0x30);
+	gc_derbuf_close(b, outer, 0xa3);
+	return GC_OK;
+}
+
+static gc_result ee_tbs_der(const struct gc_issuer *is, const struct gc_ee_input *in,
+                            const struct tm *nb, const struct tm *na, struct gc_derbuf *b)
+{
+	static const uint8_t v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
+	const struct gc_profile *p = in->profile;
+	const char *values[16];
+	size_t tbs = gc_derbuf_open(b), validity, i;
+
+	gc_derbuf_raw(b, v3, sizeof(v3));
+	gc_derbuf_tlv(b, V_ASN1_INTEGER, in->serial, CPS_SERIAL_OCTETS);
+	gc_derbuf_raw(b, gc_der_sha256_rsa_algid, sizeof(gc_der_sha256_rsa_algid));
+	GC_GUARD(put_name_of(b, X509_get_subject_name(is->cert)));
+	validity = gc_derbuf_open(b);
+	put_time(b, nb);
+	put_time(b, na);
+	gc_derbuf_close(b, validity, 0x30);
+	for (i = 0; i < p->subject_len; i++)
+		values[i] = p->subject[i].field == GC_F_FIXED ? p->subject[i].fixed
+		                                              : in->fields[p->subject[i].field];
+	GC_GUARD(gc_name_der(p->subject, p->subject_len, values, b));
+	put_spki(b, in);
+	GC_GUARD(put_extensions(b, is, in));
+	gc_derbuf_close(b, tbs, 0x30);
+	GC_ENSURE(!b->failed, GC_E_NOMEM, "tbs: out of memory");
+	return GC_OK;
+}
+
+/* The years ASN1_TIME_set() encodes (0000-9999); outside them the X509 path fails. */
+static bool time_plain(int64_t t, struct tm *tm)
+{
+	time_t tt = (time_t)t;
+
+	return gmtime_r(&tt, tm) != NULL && tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;
+}
+
+gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_input *in,
+                               unsigned char **tbs, size_t *tbssz)
+{
+	struct gc_derbuf b = {0};
+	struct tm nb, na;
+	gc_result rc;
+
+	/* the DER path takes the serial gc_serial_random() makes (20 octets, positive, no
+	 * leading zero) and encodable times; the X509 path handles or refuses the rest */
+	if (!gc_cert_fast_path || in->serial[0] == 0 || (in->serial[0] & 0x80) != 0 ||
+	    !time_plain(in->not_before, &nb) || !time_plain(in->not_after, &na) ||
+	    in->profile->subject_len > 16 || in->profile->san_dirname_len > 8)
+		return ee_tbs_x509(is, in, tbs, tbssz);
+	if ((rc = ee_tbs_der(is, in, &nb, &na, &b)) != GC_OK) {
+		gc_derbuf_free(&b);
+		return rc;
+	}
+	*tbs = b.p;
+	*tbssz = b.len;
+	return GC_OK;
 }
 
 gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *in, unsigned char **tbs, size_t *tbssz)

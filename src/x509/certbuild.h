@@ -7,6 +7,7 @@
 #define GCERT_X509_CERTBUILD_H
 
 #include <openssl/x509.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -46,6 +47,9 @@ struct gc_ca_input {
 	const char *cps_uri;                /* certificatePolicies of a subordinate CA */
 };
 
+/* The subscriber TBS is written as DER directly (true) or through OpenSSL's X509 object;
+ * both give the same octets and errors (tests/unit/test_certbuild.c). */
+extern bool gc_cert_fast_path;
 gc_result gc_cert_build_ee_tbs(const struct gc_issuer *, const struct gc_ee_input *,
                                unsigned char **tbs, size_t *tbssz) GC_MUST_CHECK;
 gc_result gc_cert_build_ca_tbs(const struct gc_ca_input *, unsigned char **tbs,

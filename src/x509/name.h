@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/profile.h"
+#include "x509/derbuf.h"
 
 /*
  * Builds a name from rules (DER order) and one value per rule (NULL or "" omits an
@@ -15,6 +16,9 @@
  */
 gc_result gc_name_build(const struct gc_rdn_rule *rules, size_t n, const char *const *values,
                         X509_NAME **out) GC_MUST_CHECK;
+/* The same name, with the same checks and errors, appended to b as DER. */
+gc_result gc_name_der(const struct gc_rdn_rule *rules, size_t n, const char *const *values,
+                      struct gc_derbuf *b) GC_MUST_CHECK;
 /* The OpenSSL NID of a profile attribute. */
 int gc_attr_nid(enum gc_attr);
 
