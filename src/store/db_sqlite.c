@@ -9,10 +9,20 @@
 
 #include "store/db_int.h"
 
+/*
+ * Statements freed by their user are kept, reset and unbound, for the next prepare of the
+ * same text (issue 18: issuance prepares its multi-row statements for every chunk, and
+ * compiling them cost more CPU than running them). A handful is enough for a batch's
+ * statements; the oldest is finalized to make room.
+ */
+#define SQ_KEPT 12
+
 struct sq_db {
 	struct gc_db base;
 	sqlite3 *h;
 	bool relaxed; /* the open transaction commits with synchronous=NORMAL */
+	sqlite3_stmt *kept[SQ_KEPT]; /* NULL: free slot */
+	unsigned next;               /* the slot to reuse when all are taken */
 };
 
 struct sq_stmt {
@@ -42,8 +52,49 @@ static gc_result db_err(struct gc_db *db, int rc, const char *what)
 
 static void sq_close(struct gc_db *db)
 {
-	sqlite3_close_v2(H(db));
+	struct sq_db *d = (struct sq_db *)db;
+	unsigned i;
+
+	for (i = 0; i < SQ_KEPT; i++)
+		sqlite3_finalize(d->kept[i]);
+	sqlite3_close_v2(d->h);
 	free(db);
+}
+
+/* A kept statement of exactly this text, taken out of the cache; NULL if none. */
+static sqlite3_stmt *kept_take(struct sq_db *d, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	unsigned i;
+
+	sqlite3_mutex_enter(sqlite3_db_mutex(d->h));
+	for (i = 0; i < SQ_KEPT && st == NULL; i++)
+		if (d->kept[i] != NULL && strcmp(sqlite3_sql(d->kept[i]), sql) == 0) {
+			st = d->kept[i];
+			d->kept[i] = NULL;
+		}
+	sqlite3_mutex_leave(sqlite3_db_mutex(d->h));
+	return st;
+}
+
+static void kept_put(struct sq_db *d, sqlite3_stmt *st)
+{
+	sqlite3_stmt *old = NULL;
+	unsigned i;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_mutex_enter(sqlite3_db_mutex(d->h));
+	for (i = 0; i < SQ_KEPT && d->kept[i] != NULL; i++)
+		;
+	if (i == SQ_KEPT) {
+		i = d->next;
+		d->next = (d->next + 1) % SQ_KEPT;
+		old = d->kept[i];
+	}
+	d->kept[i] = st;
+	sqlite3_mutex_leave(sqlite3_db_mutex(d->h));
+	sqlite3_finalize(old);
 }
 
 gc_result gc_sqlite_open(const char *path, bool create, struct gc_db **out)
@@ -133,6 +184,10 @@ static gc_result sq_prepare(struct gc_db *db, const char *sql, struct gc_stmt **
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return gc_fail(GC_E_NOMEM, "database: out of memory");
 	s->base.db = db;
+	if ((s->st = kept_take((struct sq_db *)db, sql)) != NULL) {
+		*out = &s->base;
+		return GC_OK;
+	}
 	if ((rc = sqlite3_prepare_v3(H(db), sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL)) !=
 	    SQLITE_OK) {
 		free(s);
@@ -144,7 +199,7 @@ static gc_result sq_prepare(struct gc_db *db, const char *sql, struct gc_stmt **
 
 static void sq_stmt_free(struct gc_stmt *s)
 {
-	sqlite3_finalize(ST(s));
+	kept_put((struct sq_db *)s->db, ST(s));
 	free(s);
 }
 
