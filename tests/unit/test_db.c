@@ -318,6 +318,68 @@ static void many_rows_in_one_statement(void **state)
 	assert_non_null(strstr(gc_err_detail(), "more than"));
 }
 
+/* A statement prepared again after its free (SQLite keeps it, db_sqlite.c) starts with
+ * no bindings and no pending rows; a freed statement left mid-result blocks nothing;
+ * more distinct statements than are kept all run right; closing with kept ones is clean. */
+static void a_statement_prepared_again_starts_clean(void **state)
+{
+	struct gc_db *db = *state;
+	struct gc_stmt *st;
+	char sql[80];
+	bool row;
+	int i;
+
+	if (pg_server() != NULL)
+		skip(); /* SQLite's own: PostgreSQL statements are not kept */
+
+	assert_int_equal(gc_db_prepare(db, "INSERT INTO blobs (id, v) VALUES (?, ?)", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 1, 1), GC_OK);
+	assert_int_equal(gc_stmt_bind_blob(st, 2, "one", 3), GC_OK);
+	assert_int_equal(gc_stmt_run(st), GC_OK);
+	gc_stmt_free(st);
+	/* the same text: v unbound this time, so NULL (refused), not "one" again */
+	assert_int_equal(gc_db_prepare(db, "INSERT INTO blobs (id, v) VALUES (?, ?)", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 1, 2), GC_OK);
+	assert_int_equal(gc_stmt_run(st), GC_E_DB_CONSTRAINT);
+	gc_stmt_free(st);
+	assert_int_equal(gc_db_prepare(db, "INSERT INTO blobs (id, v) VALUES (?, ?)", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_int64(st, 1, 2), GC_OK);
+	assert_int_equal(gc_stmt_bind_blob(st, 2, "two", 3), GC_OK);
+	assert_int_equal(gc_stmt_run(st), GC_OK);
+	gc_stmt_free(st);
+	assert_blob(db, 2, (const unsigned char *)"two", 3);
+	/* freed with a row pending: the next use starts from the first row again, and a
+	 * write transaction is not held off by it */
+	assert_int_equal(gc_db_prepare(db, "SELECT id FROM blobs ORDER BY id", &st), GC_OK);
+	assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+	gc_stmt_free(st);
+	assert_int_equal(gc_db_begin(db), GC_OK);
+	assert_int_equal(gc_db_exec(db, "DELETE FROM blobs WHERE id = 2"), GC_OK);
+	assert_int_equal(gc_db_commit(db), GC_OK);
+	assert_int_equal(gc_db_prepare(db, "SELECT id FROM blobs ORDER BY id", &st), GC_OK);
+	assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+	assert_true(row);
+	assert_int_equal(gc_stmt_int64(st, 0), 1);
+	assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+	assert_false(row);
+	gc_stmt_free(st);
+	/* many distinct texts, each twice: every one gives its own answer */
+	for (i = 0; i < 40; i++) {
+		snprintf(sql, sizeof(sql), "SELECT %d + ?", i);
+		assert_int_equal(gc_db_prepare(db, sql, &st), GC_OK);
+		assert_int_equal(gc_stmt_bind_int64(st, 1, 1000), GC_OK);
+		assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+		assert_true(row);
+		assert_int_equal(gc_stmt_int64(st, 0), 1000 + i);
+		gc_stmt_free(st);
+		assert_int_equal(gc_db_prepare(db, i % 2 ? sql : "SELECT 7", &st), GC_OK);
+		assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+		assert_true(row);
+		assert_true(i % 2 ? gc_stmt_is_null(st, 0) : gc_stmt_int64(st, 0) == 7);
+		gc_stmt_free(st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +390,8 @@ int main(void)
 		                                blob_teardown),
 		cmocka_unit_test_setup_teardown(a_pg_blob_fails_whole, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(many_rows_in_one_statement, blob_setup, blob_teardown),
+		cmocka_unit_test_setup_teardown(a_statement_prepared_again_starts_clean, blob_setup,
+		                                blob_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
