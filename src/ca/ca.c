@@ -40,6 +40,7 @@
 #include "sys/fileio.h"
 #include "x509/csr.h"
 #include "x509/der.h"
+#include "x509/md.h"
 #include "x509/name.h"
 
 static gc_result ca_path(const struct gc_ca *ca, const char *rel, char *out, size_t outsz)
@@ -67,7 +68,7 @@ gc_result gc_ca_sign_tbs(struct gc_hsm_key *key, const unsigned char *tbs, size_
 	unsigned char digest[32], sig[GC_RSA_SIG_MAX];
 	size_t siglen = sizeof(sig);
 
-	if (EVP_Digest(tbs, tbssz, digest, NULL, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(tbs, tbssz, digest, NULL, gc_md_sha256(), NULL) != 1)
 		return gc_fail_ssl(GC_E_INTERNAL, "sign: SHA-256");
 	GC_GUARD(gc_hsm_sign_sha256(key, digest, sig, &siglen));
 	return gc_der_wrap_signed(tbs, tbssz, sig, siglen, der, dersz);
@@ -142,13 +143,13 @@ gc_result gc_ca_check_signed(const unsigned char *der, size_t dersz, const unsig
 	GC_ENSURE(der_header(&p, end, 0x03, &len) && p + len == end && len > 1 && p[0] == 0,
 	          GC_E_VERIFY, "signed certificate: malformed signature BIT STRING");
 	/* hash the TBS as it stands in the signed object, not our copy of it */
-	GC_ENSURE(EVP_Digest(signed_tbs, tbssz, digest, NULL, EVP_sha256(), NULL) == 1,
+	GC_ENSURE(EVP_Digest(signed_tbs, tbssz, digest, NULL, gc_md_sha256(), NULL) == 1,
 	          GC_E_INTERNAL, "signed certificate: SHA-256");
 	GC_NOMEM_OUT(rc, ctx = EVP_PKEY_CTX_new(issuer_pub, NULL));
 	GC_SSL_OUT(rc, EVP_PKEY_verify_init(ctx), GC_E_VERIFY, "signed certificate: verify init");
 	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0, GC_E_VERIFY,
 	           "signed certificate: padding");
-	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(ctx, EVP_sha256()) > 0, GC_E_VERIFY,
+	GC_SSL_OUT(rc, EVP_PKEY_CTX_set_signature_md(ctx, gc_md_sha256()) > 0, GC_E_VERIFY,
 	           "signed certificate: digest");
 	GC_SSL_OUT(rc, EVP_PKEY_verify(ctx, p + 1, len - 1, digest, sizeof(digest)), GC_E_VERIFY,
 	           "signed certificate: signature does not verify with the issuing CA key");

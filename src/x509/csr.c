@@ -17,6 +17,7 @@
 #include "core/cps.h"
 #include "core/limits.h"
 #include "core/text.h"
+#include "x509/md.h"
 
 bool gc_csr_fast_path = true;
 
@@ -41,11 +42,11 @@ gc_result gc_xpubkey_ids(const X509_PUBKEY *xpk, unsigned char **spki, size_t *s
 	GC_SSL_OUT(rc, X509_PUBKEY_get0_param(NULL, &bits, &bitslen, NULL, xpk), GC_E_BAD_ENCODING,
 	           "public key: unreadable");
 	/* RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits */
-	GC_SSL_OUT(rc, EVP_Digest(bits, (size_t)bitslen, key_id, NULL, EVP_sha1(), NULL),
+	GC_SSL_OUT(rc, EVP_Digest(bits, (size_t)bitslen, key_id, NULL, gc_md_sha1(), NULL),
 	           GC_E_INTERNAL, "public key: SHA-1");
 	len = i2d_X509_PUBKEY(xpk, &der);
 	GC_ENSURE_OUT(rc, len > 0, GC_E_BAD_ENCODING, "public key: cannot encode");
-	GC_SSL_OUT(rc, EVP_Digest(der, (size_t)len, digest, NULL, EVP_sha256(), NULL),
+	GC_SSL_OUT(rc, EVP_Digest(der, (size_t)len, digest, NULL, gc_md_sha256(), NULL),
 	           GC_E_INTERNAL, "public key: SHA-256");
 	gc_hex_encode(digest, sizeof(digest), sha256_hex);
 	if (spki != NULL) {
@@ -253,7 +254,7 @@ static bool verify_sha256_rsa(EVP_PKEY *k, const unsigned char *msg, size_t msgl
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	EVP_PKEY_CTX *pc = NULL;
-	bool ok = md != NULL && EVP_DigestVerifyInit(md, &pc, EVP_sha256(), NULL, k) == 1 &&
+	bool ok = md != NULL && EVP_DigestVerifyInit(md, &pc, gc_md_sha256(), NULL, k) == 1 &&
 	          EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
 	          EVP_DigestVerify(md, sig, siglen, msg, msglen) == 1;
 
@@ -322,8 +323,8 @@ static bool parse_common(const unsigned char *der, size_t dersz, struct gc_csr *
 	/* CPS §6.1.2: proof of possession over the octets as received */
 	if (!verify_sha256_rsa(c->pkey, cri.raw, cri.rawlen, sig.v + 1, sig.len - 1))
 		goto no;
-	if (EVP_Digest(bits.v + 1, bits.len - 1, c->key_id, NULL, EVP_sha1(), NULL) != 1 ||
-	    EVP_Digest(spki.raw, spki.rawlen, digest, NULL, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(bits.v + 1, bits.len - 1, c->key_id, NULL, gc_md_sha1(), NULL) != 1 ||
+	    EVP_Digest(spki.raw, spki.rawlen, digest, NULL, gc_md_sha256(), NULL) != 1)
 		goto no;
 	gc_hex_encode(digest, sizeof(digest), c->spki_sha256_hex);
 	if ((c->spki = OPENSSL_malloc(spki.rawlen)) == NULL || (c->key_bits = malloc(bits.len - 1)) == NULL)
