@@ -30,6 +30,7 @@ issue_case() { # NAME CERT_TYPE YEARS [request overrides...]
   check "$name: openssl verify (client auth)" openssl verify -CAfile "$ROOT" -untrusted "$SUB" \
     -purpose sslclient "$T/$name.pem"
   # GnuTLS
+  check "$name: certtool -i parses it" certtool -i --infile "$T/$name.pem"
   check "$name: certtool --verify-chain" bash -c \
     "cat '$T/$name.pem' '$SUB' '$ROOT' | certtool --verify-chain --verify-profile=medium" 
   check "$name: certtool --verify against the root" certtool --verify \
