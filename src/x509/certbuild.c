@@ -349,8 +349,8 @@ out:
  *
  * Through the X509 object, X509_set_issuer_name / X509_set_subject_name copy each name
  * by encoding and decoding it, and OpenSSL computes a canonical form of every name it
- * decodes; with the extension structures that was half the CPU of preparing a
- * certificate. The same octets are written here directly: names and extensions in the
+ * decodes; with the extension structures that was about half of the preparing thread's
+ * work (bench/RESULTS.md, issue 18). The same octets are written here directly: names and extensions in the
  * order and encoding the X509 path gives (tests/unit/test_certbuild.c compares the two
  * paths' output for every profile, and their errors). The issuer name and the root DN of
  * the AKI are the issuer certificate's own encodings, as the X509 path copies them.
@@ -427,8 +427,10 @@ static gc_result put_aki_full(struct gc_derbuf *b, const struct gc_issuer *is)
 	GC_GUARD(put_name_of(b, X509_get_issuer_name(is->cert)));
 	gc_derbuf_close(b, dn, 0xa4);
 	gc_derbuf_close(b, gns, 0xa1);
-	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(is->cert), &serial)) < 2)
+	if ((len = i2d_ASN1_INTEGER(X509_get0_serialNumber(is->cert), &serial)) < 2) {
+		OPENSSL_free(serial);
 		return gc_fail_ssl(GC_E_INTERNAL, "tbs: AKI authorityCertSerialNumber");
+	}
 	serial[0] = 0x82; /* [2] IMPLICIT INTEGER */
 	gc_derbuf_raw(b, serial, (size_t)len);
 	OPENSSL_free(serial);
