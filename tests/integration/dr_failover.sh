@@ -35,6 +35,8 @@ q() { psql "$DB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 qs() { psql "$SDB" -qAt -v ON_ERROR_STOP=1 -c "$1"; }
 check_eq "the standby streams synchronously" "gcert_standby|streaming|sync" \
   "$(psql "$PRIMARY" -qAt -c "SELECT application_name, state, sync_state FROM pg_stat_replication")"
+# a synchronous commit is flushed on the standby, not yet replayed: wait for the database
+check "the standby replays the new database" wait_for 60 psql "$SDB" -qAt -c "SELECT 1"
 check_eq "the standby is in recovery (a hot standby)" t "$(qs "SELECT pg_is_in_recovery()")"
 
 A=$T/a B=$T/b

@@ -165,6 +165,12 @@ stalled() { # PATTERN: the batch's reservations are committed and it waits in th
   wait_for 60 bash -c "(( \$(psql '$DB' -qAt -c \"SELECT count(*) FROM certificates WHERE request_id LIKE '$1'\") > 0 )) &&
     psql '$DB' -qAt -c \"SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'\" | grep -qx 1"
 }
+where_is() { # NAME: what a node and the server were doing, when a wait ran out
+  echo "--- the last lines of $1's log; the server's sessions:" >&2
+  tail -20 "$T/$1.log" >&2
+  q "SELECT pid, state, wait_event_type, wait_event, now() - query_start, left(query, 90)
+     FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >&2 || true
+}
 one_each() { # PATTERN N: exactly one issued certificate for each of the N request ids, none else
   q "SELECT count(*) FILTER (WHERE n = 1), count(*) FROM (SELECT request_id, count(*) AS n FROM certificates
      WHERE request_id LIKE '$1' AND status = 'issued' GROUP BY request_id) AS t" | grep -qx "$2|$2"
@@ -182,7 +188,7 @@ killed_mid_batch() { # NAME STEP: A takes file NAME, is killed at STEP, B takes 
   a_node=$(node_of "$PID_A")
   stall "$step" "$a_node"
   (post "$PORT_A" "$T/$f.req" "$T/$f-a.res" >"$T/$f-a.code") &
-  check "A is mid-batch ($f: stopped before '$step')" stalled "cmmp/$f-%"
+  if stalled "cmmp/$f-%"; then pass; else fail "A is mid-batch ($f: stopped before '$step')"; where_is A; fi
   kill -9 "$PID_A"; wait "$PID_A" 2>/dev/null || true
   # A's sleeping session still holds A's node lock: nothing of A is recovered yet
   open_a=$(q "SELECT count(*) FROM certificates WHERE request_id LIKE 'cmmp/$f-%'")

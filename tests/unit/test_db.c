@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "store/db.h"
+#include "store/schema.h"
 
 static void targets_choose_the_driver(void **state)
 {
@@ -197,6 +198,32 @@ static void a_blob_written_in_pieces_is_stored_byte_for_byte(void **state)
 	assert_blob(db, id2, want + 7, 5);
 	assert_blob(db, id3, want, 0);
 	free(want);
+}
+
+/* On PostgreSQL the gcert schema stores a certificate's TBS and DER as they are
+ * (migration 14): the server tries no compression on values that do not compress. The
+ * values themselves are compared byte for byte by the integration tests' PostgreSQL pass. */
+static void certificate_der_is_stored_uncompressed(void **state)
+{
+	struct gc_db *db = *state;
+	struct gc_stmt *st;
+	bool row = false;
+
+	if (gc_db_kind(db) != GC_DB_POSTGRESQL)
+		skip();
+	if (gc_schema_migrate(db) != GC_OK)
+		fail_msg("%s", gc_err_detail());
+	assert_int_equal(gc_db_prepare(db,
+	                               "SELECT string_agg(attname || '=' || CAST(attstorage AS text), ','"
+	                               "  ORDER BY attname) FROM pg_attribute"
+	                               " WHERE attrelid = 'certificates'::regclass AND attname IN ('der', 'tbs')",
+	                               &st),
+	                 GC_OK);
+	if (gc_stmt_step(st, &row) != GC_OK)
+		fail_msg("%s", gc_err_detail());
+	assert_true(row);
+	assert_string_equal(gc_stmt_text(st, 0), "der=e,tbs=e");
+	gc_stmt_free(st);
 }
 
 /* PostgreSQL sends each write as it comes (db.h): a write out of order is refused, and
@@ -391,6 +418,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_pg_blob_fails_whole, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(many_rows_in_one_statement, blob_setup, blob_teardown),
 		cmocka_unit_test_setup_teardown(a_statement_prepared_again_starts_clean, blob_setup,
+		                                blob_teardown),
+		cmocka_unit_test_setup_teardown(certificate_der_is_stored_uncompressed, blob_setup,
 		                                blob_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
