@@ -701,9 +701,12 @@ void lint_signature_progress(struct gc_lint_report *r, const struct gc_tlv *tbs,
 	const unsigned char *p = spki;
 	EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, (long)spkisz);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	/* without progress, one call as before (certificates, small CRLs from the heap) */
 	int ok = pub != NULL && md != NULL && sig->len > 1 &&
-	         EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 && verify_update(md, tbs, progress) &&
-	         EVP_DigestVerifyFinal(md, sig->v + 1, sig->len - 1) == 1;
+	         EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+	         (progress == NULL
+	              ? EVP_DigestVerify(md, sig->v + 1, sig->len - 1, tbs->raw, tbs->rawlen) == 1
+	              : verify_update(md, tbs, progress) && EVP_DigestVerifyFinal(md, sig->v + 1, sig->len - 1) == 1);
 
 	if (!ok)
 		gc_lint_add(r, "signatureValue", "does not verify with the issuer's public key");
