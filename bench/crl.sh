@@ -7,6 +7,9 @@
 # BENCH_DB=pg: the same N revocations also in a CA on a private PostgreSQL server
 # (scripts/pg.sh), and `bench_crl issue` run alternately on SQLite and on PostgreSQL,
 # three times each, in the same run (no openssl part).
+# CA=DIR (SQLite): the CA of the runs is DIR, populated only when DIR/gcert.db is not there
+# yet, and kept, so that a later run at the same N reuses it (1M rows take minutes to
+# populate on a loaded machine; each run adds its two archived CRLs to DIR).
 set -euo pipefail
 B=${1:-build}; N=${2:-1000000}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,24 +57,29 @@ SQL
   exit 0
 fi
 
-echo "== populate: a CA whose database holds $N revoked g-Certs"
-/usr/bin/time -f "%e s" "$B/bench_crl" populate "$W/ca" "$N"
+C=${CA:-$W/ca}
+if [[ -e $C/gcert.db ]]; then
+  echo "== reusing $C: $(sqlite3 "$C/gcert.db" "SELECT count(*) FROM revocations") revocations"
+else
+  echo "== populate: a CA whose database holds $N revoked g-Certs"
+  /usr/bin/time -f "%e s" "$B/bench_crl" populate "$C" "$N"
+fi
 echo "== gcert: first run (cold page cache)"
-t "$B/bench_crl" issue "$W/ca"
+t "$B/bench_crl" issue "$C"
 for i in 1 2 3; do
   echo "== gcert: steady state, run $i"
-  t "$B/bench_crl" issue "$W/ca"
+  t "$B/bench_crl" issue "$C"
 done
-"$B/gcert" ca certs --dir "$W/ca" --out-dir "$W/trust" >/dev/null
+"$B/gcert" ca certs --dir "$C" --out-dir "$W/trust" >/dev/null
 echo "== independent check: openssl crl -verify of the full CRL"
-t openssl crl -inform DER -in "$W/ca/repo/crl/eCertCA2-17CRL1.crl" -CAfile "$W/trust/issuing-ca.pem" -noout
+t openssl crl -inform DER -in "$C/repo/crl/eCertCA2-17CRL1.crl" -CAfile "$W/trust/issuing-ca.pem" -noout
 
 echo "== openssl ca -gencrl over the same $N entries (software RSA-2048 key)"
 O=$W/ossl; mkdir "$O"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$O/key.pem" 2>/dev/null
 openssl req -x509 -new -key "$O/key.pem" -subj "/C=HK/O=Hongkong Post/CN=bench" -days 30 -out "$O/ca.pem" \
   -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-sqlite3 "$W/ca/gcert.db" "SELECT 'R' || char(9) || substr(strftime('%Y%m%d%H%M%SZ', not_after, 'unixepoch'), 3) || char(9)
+sqlite3 "$C/gcert.db" "SELECT 'R' || char(9) || substr(strftime('%Y%m%d%H%M%SZ', not_after, 'unixepoch'), 3) || char(9)
   || substr(strftime('%Y%m%d%H%M%SZ', revoked_at, 'unixepoch'), 3) || ',' ||
   CASE reason WHEN 0 THEN 'unspecified' WHEN 1 THEN 'keyCompromise' WHEN 2 THEN 'CACompromise'
    WHEN 3 THEN 'affiliationChanged' WHEN 4 THEN 'superseded' WHEN 5 THEN 'cessationOfOperation'

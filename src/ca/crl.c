@@ -407,18 +407,52 @@ static gc_result crl_expect(struct gc_ca *ca, const struct scope *s, const struc
 	return GC_OK;
 }
 
-/* The file read-only in memory (issue 18: the linter reads the page cache in place; no
- * copy of a CRL of millions of entries on the heap). */
-static gc_result map_file(int fd, size_t len, const unsigned char **out)
+/*
+ * The file read-only in memory (issue 18: the linter reads the page cache in place; no
+ * copy of a CRL of millions of entries on the heap), and given back as the linter leaves
+ * it: each pass over the entries drops the pages it has read for the last time
+ * (MADV_DONTNEED on a shared read-only file mapping: the next touch reads the same file
+ * again), so what the process holds of a CRL stays a few windows, whatever its size.
+ */
+struct mapped {
+	const unsigned char *der;
+	size_t len;
+	size_t dropped; /* octets from der given back in the current pass */
+	struct gc_lint_progress progress;
+};
+
+static void drop_behind(const uint8_t *upto, void *arg)
 {
-	void *m;
+	struct mapped *m = arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), end = (size_t)(upto - m->der) / page * page;
+
+	if (end < m->dropped) /* behind what was given back: the next pass, from the start */
+		m->dropped = 0;
+	if (end > m->dropped && madvise((void *)(m->der + m->dropped), end - m->dropped, MADV_DONTNEED) == 0)
+		m->dropped = end;
+}
+
+static gc_result map_file(int fd, size_t len, struct mapped *m)
+{
+	void *p;
 
 	GC_ENSURE(len > 0, GC_E_IO, "crl: empty file");
-	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-	GC_ENSURE(m != MAP_FAILED, GC_E_IO, "crl: mmap: %s", strerror(errno));
-	(void)madvise(m, len, MADV_SEQUENTIAL);
-	*out = m;
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	GC_ENSURE(p != MAP_FAILED, GC_E_IO, "crl: mmap: %s", strerror(errno));
+	(void)madvise(p, len, MADV_SEQUENTIAL);
+	m->der = p;
+	m->len = len;
+	m->dropped = 0;
+	m->progress.done = drop_behind;
+	m->progress.arg = m;
 	return GC_OK;
+}
+
+static void unmap_file(struct mapped *m)
+{
+	if (m->der != NULL)
+		munmap((void *)m->der, m->len);
+	m->der = NULL;
 }
 
 /*
@@ -435,7 +469,7 @@ static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const st
 {
 	static const unsigned char no_sig[GC_RSA_SIG_MAX];
 	unsigned char *place = NULL, prev[8];
-	const unsigned char *frame = NULL;
+	struct mapped frame = {0};
 	const char *names[6];
 	char cn[UB_COMMON_NAME * 4 + 1];
 	struct gc_lint_issuer li = {0};
@@ -460,12 +494,12 @@ static gc_result lint_unsigned(struct gc_ca *ca, const struct scope *s, const st
 	              GC_E_INTERNAL, "crl: the signing CA certificate has no CN");
 	names[strcmp(s->kind, "arl") == 0 ? 4 : 5] = cn;
 	x.ca_names = names;
+	x.progress = &frame.progress;
 	gc_lint_report_init(&rep);
-	gc_lint_crl(frame, total, &x, &rep);
+	gc_lint_crl(frame.der, total, &x, &rep);
 	rc = gc_lint_result(&rep, s->url);
 out:
-	if (frame != NULL)
-		munmap((void *)frame, total);
+	unmap_file(&frame);
 	gc_lint_issuer_clear(&li);
 	free(place);
 	return rc;
@@ -479,14 +513,13 @@ out:
 static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct gc_crl_params *p,
                            const char *tmp)
 {
-	const unsigned char *der = NULL;
+	struct mapped m = {0};
 	unsigned char prev[8];
 	struct gc_lint_issuer li = {0};
 	struct gc_lint_report rep;
 	struct gc_lint_crl_expect x;
 	struct tally t = {0};
 	struct stat st;
-	size_t len = 0;
 	bool row = false, read_all;
 	gc_result rc = GC_OK;
 	int fd;
@@ -496,14 +529,14 @@ static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct
 	GC_ENSURE_OUT(rc, fstat(fd, &st) == 0 && st.st_size > 0 && (uint64_t)st.st_size <= GC_MAX_CRL_FILE,
 	              GC_E_IO, "%s: not a CRL file of at most %llu octets", tmp,
 	              (unsigned long long)GC_MAX_CRL_FILE);
-	len = (size_t)st.st_size;
-	GC_GUARD_OUT(rc, map_file(fd, len, &der));
+	GC_GUARD_OUT(rc, map_file(fd, (size_t)st.st_size, &m));
 	GC_GUARD_OUT(rc, crl_expect(ca, s, p, &li, prev, &x));
+	x.progress = &m.progress;
 	gc_lint_report_init(&rep);
-	gc_lint_crl(der, len, &x, &rep);
+	gc_lint_crl(m.der, m.len, &x, &rep);
 	GC_GUARD_OUT(rc, gc_lint_result(&rep, s->url));
 	GC_GUARD_OUT(rc, open_entries(ca->db, s, &t.st));
-	read_all = gc_lint_crl_foreach(der, len, tally_entry, &t);
+	read_all = gc_lint_crl_foreach_progress(m.der, m.len, &m.progress, tally_entry, &t);
 	GC_GUARD_OUT(rc, t.rc);
 	GC_ENSURE_OUT(rc, read_all, GC_E_CRL_INCOMPLETE, "crl: %s could not be read to its end", s->url);
 	GC_GUARD_OUT(rc, gc_stmt_step(t.st, &row));
@@ -512,8 +545,7 @@ static gc_result prove_crl(struct gc_ca *ca, const struct scope *s, const struct
 out:
 	gc_stmt_free(t.st);
 	gc_lint_issuer_clear(&li);
-	if (der != NULL)
-		munmap((void *)der, len);
+	unmap_file(&m);
 	close(fd);
 	return rc;
 }

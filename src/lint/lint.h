@@ -108,6 +108,19 @@ enum gc_lint_crl_kind {
  */
 enum gc_lint_aki_form { GC_LINT_AKI_FULL, GC_LINT_AKI_KEY_ONLY, GC_LINT_AKI_ANY };
 
+/*
+ * issue 18: the linter reads a CRL front to back (the signature's digest, then the
+ * entries), so a caller that mapped a large one can drop the pages it has read for the
+ * last time and keep its memory flat in the CRL's size. done(upto) says no octet before
+ * upto is read again by this pass; it is called every GC_LINT_PROGRESS_STEP octets or so,
+ * with upto increasing. The octets checked are those of the buffer, as without it.
+ */
+#define GC_LINT_PROGRESS_STEP (4u << 20)
+struct gc_lint_progress {
+	void (*done)(const uint8_t *upto, void *arg);
+	void *arg;
+};
+
 struct gc_lint_crl_expect {
 	enum gc_lint_crl_kind kind;
 	const struct gc_lint_issuer *issuer; /* NULL: issuer name checked against CPS defaults */
@@ -124,6 +137,8 @@ struct gc_lint_crl_expect {
 	int64_t max_period;
 	/* The ARL's authorityKeyIdentifier (CRLs of issuing CAs are always FULL, App. C I). */
 	enum gc_lint_aki_form aki;
+	/* NULL: none; see struct gc_lint_progress */
+	const struct gc_lint_progress *progress;
 };
 
 /* Lints a TBSCertificate (the bytes the token is about to sign). */
@@ -160,6 +175,9 @@ struct gc_lint_crl_entry {
  */
 bool gc_lint_crl_foreach(const uint8_t *der, size_t len,
                          bool (*fn)(const struct gc_lint_crl_entry *, void *), void *arg);
+/* The same, telling progress (which may be NULL) what it has read. */
+bool gc_lint_crl_foreach_progress(const uint8_t *der, size_t len, const struct gc_lint_progress *progress,
+                                  bool (*fn)(const struct gc_lint_crl_entry *, void *), void *arg);
 
 /* The TBS bytes inside a signed Certificate or CertificateList whose outer frame is
  * DER; false otherwise. *tbs points into der. */

@@ -665,15 +665,48 @@ void gc_lint_tbs(const uint8_t *tbs, size_t len, const struct gc_lint_cert_expec
 	(void)lint_tbs_run(tbs, len, x, r, &n);
 }
 
+void lint_progress(const struct gc_lint_progress *progress, const uint8_t **mark, const uint8_t *upto)
+{
+	if (progress != NULL && (size_t)(upto - *mark) >= GC_LINT_PROGRESS_STEP) {
+		progress->done(upto, progress->arg);
+		*mark = upto;
+	}
+}
+
+/* The digest of tbs, a step at a time (what EVP_DigestVerify does in one call). */
+static bool verify_update(EVP_MD_CTX *md, const struct gc_tlv *tbs, const struct gc_lint_progress *progress)
+{
+	const uint8_t *p = tbs->raw, *end = tbs->raw + tbs->rawlen, *mark = p;
+	size_t n;
+
+	while (p < end) {
+		n = (size_t)(end - p) < GC_LINT_PROGRESS_STEP ? (size_t)(end - p) : GC_LINT_PROGRESS_STEP;
+		if (EVP_DigestVerifyUpdate(md, p, n) != 1)
+			return false;
+		p += n;
+		lint_progress(progress, &mark, p);
+	}
+	return true;
+}
+
 void lint_signature(struct gc_lint_report *r, const struct gc_tlv *tbs, const struct gc_tlv *sig,
                     const uint8_t *spki, size_t spkisz)
+{
+	lint_signature_progress(r, tbs, sig, spki, spkisz, NULL);
+}
+
+void lint_signature_progress(struct gc_lint_report *r, const struct gc_tlv *tbs, const struct gc_tlv *sig,
+                             const uint8_t *spki, size_t spkisz, const struct gc_lint_progress *progress)
 {
 	const unsigned char *p = spki;
 	EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, (long)spkisz);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	/* without progress, one call as before (certificates, small CRLs from the heap) */
 	int ok = pub != NULL && md != NULL && sig->len > 1 &&
 	         EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
-	         EVP_DigestVerify(md, sig->v + 1, sig->len - 1, tbs->raw, tbs->rawlen) == 1;
+	         (progress == NULL
+	              ? EVP_DigestVerify(md, sig->v + 1, sig->len - 1, tbs->raw, tbs->rawlen) == 1
+	              : verify_update(md, tbs, progress) && EVP_DigestVerifyFinal(md, sig->v + 1, sig->len - 1) == 1);
 
 	if (!ok)
 		gc_lint_add(r, "signatureValue", "does not verify with the issuer's public key");

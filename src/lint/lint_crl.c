@@ -130,6 +130,7 @@ static void lint_entries(struct crl *c)
 {
 	struct gc_cur list, e;
 	struct gc_tlv ent, sn, when, exts, prev = {0};
+	const uint8_t *mark = c->revoked.v;
 	size_t k = 0;
 	int64_t t;
 
@@ -140,6 +141,9 @@ static void lint_entries(struct crl *c)
 	list = gc_cur_in(&c->revoked);
 	while (!gc_cur_done(&list)) {
 		k++;
+		/* the entries before this one are behind (prev points into the last of them) */
+		if (prev.v != NULL)
+			lint_progress(c->x->progress, &mark, prev.raw);
 		if (gc_cur_expect(&list, GC_TAG_SEQUENCE, &ent) != NULL) {
 			lint_der(c->r, "crl.revokedCertificates", "an entry is not a SEQUENCE");
 			return;
@@ -365,7 +369,7 @@ void gc_lint_crl(const uint8_t *der, size_t len, const struct gc_lint_crl_expect
 	is = c.kind == GC_LINT_ARL && x->root != NULL ? x->root : x->issuer;
 	c.is = is;
 	if (is != NULL && sig.len > 0)
-		lint_signature(r, &tbs, &sig, is->spki, is->spkisz);
+		lint_signature_progress(r, &tbs, &sig, is->spki, is->spkisz, x->progress);
 	lint_sigalg(r, "crl.signature", &c.sigalg);
 	if (is != NULL) {
 		if (c.issuer.rawlen != is->subjectsz || memcmp(c.issuer.raw, is->subject, is->subjectsz) != 0)
@@ -404,6 +408,13 @@ static int entry_reason(const struct gc_tlv *exts)
 bool gc_lint_crl_foreach(const uint8_t *der, size_t len,
                          bool (*fn)(const struct gc_lint_crl_entry *, void *), void *arg)
 {
+	return gc_lint_crl_foreach_progress(der, len, NULL, fn, arg);
+}
+
+bool gc_lint_crl_foreach_progress(const uint8_t *der, size_t len, const struct gc_lint_progress *progress,
+                                  bool (*fn)(const struct gc_lint_crl_entry *, void *), void *arg)
+{
+	const uint8_t *mark;
 	struct gc_lint_report scratch;
 	struct gc_lint_crl_expect x = {.kind = GC_LINT_CRL_FULL};
 	struct gc_tlv tbs, sig, ent, sn, when, exts;
@@ -420,7 +431,10 @@ bool gc_lint_crl_foreach(const uint8_t *der, size_t len,
 	if (!c.has_revoked)
 		return true;
 	list = gc_cur_in(&c.revoked);
+	mark = c.revoked.v;
 	while (!gc_cur_done(&list)) {
+		/* fn has had every entry before this one, and out points into none of them */
+		lint_progress(progress, &mark, list.p);
 		if (gc_cur_expect(&list, GC_TAG_SEQUENCE, &ent) != NULL)
 			return false;
 		e = gc_cur_in(&ent);

@@ -70,6 +70,12 @@ bool lint_signed_frame(struct gc_lint_report *, const uint8_t *der, size_t len,
 /* The signature over tbs verifies with the issuer's public key. */
 void lint_signature(struct gc_lint_report *, const struct gc_tlv *tbs, const struct gc_tlv *sig,
                     const uint8_t *spki, size_t spkisz);
+/* The same, hashing tbs in steps and telling progress (NULL: nobody) after each. */
+void lint_signature_progress(struct gc_lint_report *, const struct gc_tlv *tbs, const struct gc_tlv *sig,
+                             const uint8_t *spki, size_t spkisz, const struct gc_lint_progress *progress);
+/* Tells progress, when there is one, that nothing before upto is read again, once at
+ * least GC_LINT_PROGRESS_STEP octets have passed since *mark (the last upto told). */
+void lint_progress(const struct gc_lint_progress *progress, const uint8_t **mark, const uint8_t *upto);
 /* Reports a DER failure of a named element; returns false so callers can stop. */
 bool lint_der(struct gc_lint_report *, const char *field, const char *why);
 /* The CA names of an expectation, defaults filled in. */

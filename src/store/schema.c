@@ -21,6 +21,7 @@
  * same message; GLOB checks become regular expressions.
  */
 #define PG_BEFORE_7 ""
+#define PG_NOTHING "" /* a migration of SQLite alone */
 #define PG_REFUSE(name, when, table, msg)                                                        \
 	"CREATE TRIGGER " name " " when " ON " table " FOR EACH ROW EXECUTE FUNCTION gc_refuse('" msg "');"
 #define PG_REFUSE_IF(name, when, table, cond, msg)                                               \
@@ -255,6 +256,29 @@
 	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"                           \
 	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);"
 
+/* SQLite: the indexes and triggers of crls, and the view that reads it (migration 6, made
+ * again by migration 14 with the table) */
+#define SQLITE_CRLS_AFTER \
+	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"                                  \
+	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"                                   \
+	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"                                              \
+	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"                            \
+	/* RFC 5280 §5.2.3, App. C I: cRLNumber strictly increases per issuer */                           \
+	"CREATE TRIGGER crls_number_increases BEFORE INSERT ON crls"                                       \
+	"  WHEN NEW.crl_number <= (SELECT coalesce(max(crl_number), 0) FROM crls"                          \
+	"                          WHERE ca_id = NEW.ca_id)"                                               \
+	"  BEGIN SELECT RAISE(ABORT, 'cRLNumber must strictly increase per issuer'); END;"                 \
+	/* §4.4.3, §4.6: archived at least seven years (2557 days) */                                      \
+	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"                                       \
+	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"                    \
+	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;"              \
+	/* a g-Cert is first published by its CA's full CRL, a CA certificate by the ARL */                \
+	"CREATE VIEW revocation_status AS SELECT r.*, p.id AS published_crl,"                              \
+	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="                     \
+	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"                                               \
+	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"                                \
+	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);"                    
+
 static const struct gc_migration migrations[] = {
 	/* 1: CA hierarchy, certificates, subscribers, audit trail */
 	{"CREATE TABLE ca_certs ("
@@ -481,25 +505,7 @@ static const struct gc_migration migrations[] = {
 	"  der BLOB NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  UNIQUE (ca_id, crl_number));"
-	"CREATE INDEX crls_latest ON crls(ca_id, kind, url, crl_number);"
-	"CREATE INDEX crls_upto ON crls(ca_id, kind, revocations_upto);"
-	"CREATE TRIGGER crls_no_update BEFORE UPDATE ON crls"
-	"  BEGIN SELECT RAISE(ABORT, 'an archived CRL is never changed'); END;"
-	/* RFC 5280 §5.2.3, App. C I: cRLNumber strictly increases per issuer */
-	"CREATE TRIGGER crls_number_increases BEFORE INSERT ON crls"
-	"  WHEN NEW.crl_number <= (SELECT coalesce(max(crl_number), 0) FROM crls"
-	"                          WHERE ca_id = NEW.ca_id)"
-	"  BEGIN SELECT RAISE(ABORT, 'cRLNumber must strictly increase per issuer'); END;"
-	/* §4.4.3, §4.6: archived at least seven years (2557 days) */
-	"CREATE TRIGGER crls_keep_seven_years BEFORE DELETE ON crls"
-	"  WHEN OLD.created_at > CAST(strftime('%s', 'now') AS INTEGER) - 2557 * 86400"
-	"  BEGIN SELECT RAISE(ABORT, 'CRLs are archived for seven years (CPS §4.4.3)'); END;"
-	/* a g-Cert is first published by its CA's full CRL, a CA certificate by the ARL */
-	"CREATE VIEW revocation_status AS SELECT r.*, p.id AS published_crl,"
-	"  p.created_at AS published_at FROM revocations r LEFT JOIN crls p ON p.id ="
-	"  (SELECT c.id FROM crls c WHERE c.ca_id = r.ca_id"
-	"   AND c.kind = CASE r.scope WHEN 'ee' THEN 'full' ELSE 'arl' END"
-	"   AND c.revocations_upto >= r.id ORDER BY c.revocations_upto, c.id LIMIT 1);",
+	SQLITE_CRLS_AFTER,
 	 PG_BEFORE_7},
 
 	/*
@@ -685,7 +691,40 @@ static const struct gc_migration migrations[] = {
 	"  stopped_at INTEGER);",
 	 NULL},
 	/*
-	 * 14: PostgreSQL stores a certificate's TBS and DER as they are (issue 14). Its
+	 * 14: the archived CRL's bytes last in its row (issue 18). SQLite writes a zeroblob
+	 * without allocating it only when no column after it holds data; created_at followed
+	 * der, so inserting the archive row of a CRL of 1,000,000 entries (53 MB, whose bytes
+	 * are then written in place, gc_db_blob_open) allocated it twice on the heap (the
+	 * value and the record). The table is made again with der last (with foreign keys
+	 * off, checked before commit, as migration 7); the view over it is dropped first and
+	 * made again after. PostgreSQL keeps a large value out of its row: nothing to do.
+	 */
+	{"DROP VIEW revocation_status;"
+	"CREATE TABLE crls_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  ca_id INTEGER NOT NULL REFERENCES ca_certs(id),"
+	"  kind TEXT NOT NULL CHECK (kind IN ('full', 'partition', 'arl')),"
+	"  url TEXT NOT NULL,"
+	"  crl_number INTEGER NOT NULL CHECK (crl_number > 0),"
+	"  this_update INTEGER NOT NULL,"
+	"  next_update INTEGER NOT NULL CHECK (next_update > this_update),"
+	"  entries INTEGER NOT NULL,"
+	"  revocations_upto INTEGER NOT NULL,"
+	"  cause TEXT NOT NULL CHECK (cause IN ('scheduled', 'supplementary', 'compromise')),"
+	"  sha256 TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  der BLOB NOT NULL,"
+	"  UNIQUE (ca_id, crl_number));"
+	"INSERT INTO crls_new (id, ca_id, kind, url, crl_number, this_update, next_update, entries,"
+	"  revocations_upto, cause, sha256, created_at, der)"
+	"  SELECT id, ca_id, kind, url, crl_number, this_update, next_update, entries,"
+	"  revocations_upto, cause, sha256, created_at, der FROM crls ORDER BY id;"
+	"DROP TABLE crls;"
+	"ALTER TABLE crls_new RENAME TO crls;"
+	SQLITE_CRLS_AFTER,
+	 PG_NOTHING},
+	/*
+	 * 15: PostgreSQL stores a certificate's TBS and DER as they are (issue 14). Its
 	 * default storage tries pglz on every value of a row over 2 kB, and signed DER,
 	 * random serials and keys do not compress: the server spent that work on each keep
 	 * of a signed certificate, which is one core's time the signing pipeline lacks on

@@ -201,7 +201,7 @@ static void a_blob_written_in_pieces_is_stored_byte_for_byte(void **state)
 }
 
 /* On PostgreSQL the gcert schema stores a certificate's TBS and DER as they are
- * (migration 14): the server tries no compression on values that do not compress. The
+ * (migration 15): the server tries no compression on values that do not compress. The
  * values themselves are compared byte for byte by the integration tests' PostgreSQL pass. */
 static void certificate_der_is_stored_uncompressed(void **state)
 {

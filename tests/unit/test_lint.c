@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/cps.h"
 #include "core/timeutil.h"
@@ -336,6 +338,7 @@ struct crl_opts {
 	int reason;           /* -1: no reasonCode */
 	bool gentime;         /* thisUpdate as GeneralizedTime */
 	long next_in;         /* nextUpdate - thisUpdate, seconds */
+	int many;             /* this many more entries after serials, 43000...01 upwards */
 	EVP_PKEY *key;        /* signer (default: the issuing CA key) */
 };
 
@@ -426,6 +429,11 @@ static unsigned char *make_crl(const struct crl_opts *o, size_t *len)
 	ASN1_TIME_free(t);
 	for (i = 0; o->serials[i] != NULL; i++)
 		crl_add_entry(crl, o->serials[i], o->reason, now - 3600);
+	for (i = 0; i < o->many; i++) {
+		char hex[41];
+		snprintf(hex, sizeof(hex), "43%038x", i + 1);
+		crl_add_entry(crl, hex, o->reason, now - 3600);
+	}
 	if (o->aki)
 		crl_add_aki(crl, o->aki);
 	if (o->number != NULL) {
@@ -614,6 +622,157 @@ static void test_crl_foreach(void **state)
 	(void)state;
 }
 
+/*
+ * issue 18: a CRL of several of the linter's steps, read from a file mapping whose pages
+ * are dropped (MADV_DONTNEED) as the linter says it has left them, as gcert crl issue
+ * does: the same verdicts and entries as from the heap, and an octet changed in a late
+ * window is still found.
+ */
+struct drops {
+	const uint8_t *base;
+	size_t dropped, calls, passes;
+	const uint8_t *last;
+};
+
+static void drop_pages(const uint8_t *upto, void *arg)
+{
+	struct drops *d = arg;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), end = (size_t)(upto - d->base) / page * page;
+
+	if (d->last == NULL || upto < d->last) /* a new pass from the start */
+		d->passes++, d->dropped = 0;
+	d->last = upto;
+	d->calls++;
+	if (end > d->dropped) {
+		assert_int_equal(madvise((void *)(d->base + d->dropped), end - d->dropped, MADV_DONTNEED), 0);
+		d->dropped = end;
+	}
+}
+
+/* der in a temporary file, mapped read-only and shared (the file is unlinked at once). */
+static const uint8_t *map_copy(const unsigned char *der, size_t len)
+{
+	char path[] = "/tmp/test_lint_crl.XXXXXX";
+	int fd = mkstemp(path);
+	void *m;
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(write(fd, der, len), (ssize_t)len);
+	m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(m != MAP_FAILED);
+	close(fd);
+	return m;
+}
+
+struct digest_seen {
+	EVP_MD_CTX *md;
+	size_t n;
+	int last_reason;
+};
+
+static bool digest_entry(const struct gc_lint_crl_entry *e, void *arg)
+{
+	struct digest_seen *s = arg;
+
+	assert_int_equal(EVP_DigestUpdate(s->md, e->serial, e->serialsz), 1);
+	assert_int_equal(EVP_DigestUpdate(s->md, &e->revoked_at, sizeof(e->revoked_at)), 1);
+	s->n++;
+	s->last_reason = e->reason;
+	return true;
+}
+
+/* Every entry's serial and date hashed; the count and last reason beside. */
+static void entries_of(const uint8_t *der, size_t len, const struct gc_lint_progress *pg, unsigned char out[32],
+                       struct digest_seen *s)
+{
+	s->md = EVP_MD_CTX_new();
+	s->n = 0;
+	assert_int_equal(EVP_DigestInit_ex(s->md, EVP_sha256(), NULL), 1);
+	assert_true(gc_lint_crl_foreach_progress(der, len, pg, digest_entry, s));
+	assert_int_equal(EVP_DigestFinal_ex(s->md, out, NULL), 1);
+	EVP_MD_CTX_free(s->md);
+}
+
+static void fields_of(const uint8_t *der, size_t len, const struct gc_lint_crl_expect *x, char *out, size_t outsz)
+{
+	struct gc_lint_report r;
+	size_t i;
+
+	gc_lint_report_init(&r);
+	gc_lint_crl(der, len, x, &r);
+	out[0] = '\0';
+	for (i = 0; i < r.n; i++)
+		if (strstr(out, r.f[i].field) == NULL)
+			snprintf(out + strlen(out), outsz - strlen(out), "%s%s", out[0] ? "," : "", r.f[i].field);
+}
+
+static void test_crl_windows(void **state)
+{
+	struct gc_lint_crl_expect x = {.kind = GC_LINT_CRL_PARTITION, .issuer = &w.l_ica, .root = &w.l_root};
+	struct crl_opts o = good_partition();
+	struct drops d = {0};
+	struct gc_lint_progress pg = {drop_pages, &d};
+	struct digest_seen hs, ms;
+	unsigned char hd[32], md[32], *der, *p;
+	const uint8_t *m;
+	char heapf[256], mapf[256];
+	size_t len;
+
+	o.many = 180000;
+	der = make_crl(&o, &len);
+	assert_true(len > 2 * GC_LINT_PROGRESS_STEP);
+	m = map_copy(der, len);
+	d.base = m;
+	/* the good CRL: no finding either way, the signature's pass and the entries' both told */
+	fields_of(der, len, &x, heapf, sizeof(heapf));
+	assert_string_equal(heapf, "");
+	x.progress = &pg;
+	fields_of(m, len, &x, mapf, sizeof(mapf));
+	assert_string_equal(mapf, "");
+	assert_int_equal(d.passes, 2);
+	assert_true(d.calls >= 4);
+	assert_true(d.dropped >= 2 * GC_LINT_PROGRESS_STEP);
+	/* the completeness proof's reading: the same entries */
+	entries_of(der, len, NULL, hd, &hs);
+	d.last = NULL;
+	entries_of(m, len, &pg, md, &ms);
+	assert_int_equal(ms.n, 180002);
+	assert_int_equal(hs.n, ms.n);
+	assert_memory_equal(hd, md, 32);
+	assert_int_equal(d.passes, 3);
+	munmap((void *)m, len);
+
+	/* the last entry's reasonCode (its last octet, before the extensions) made 7: the
+	 * lint finds it, and the signature no longer verifies, reading the late window */
+	p = der + len - 1;
+	while (!(p[0] == 0x0a && p[1] == 0x01 && p[2] == 1 && p[3] == 0xa0)) /* ENUMERATED 1, [0] */
+		p--;
+	assert_true((size_t)(p - der) > 2 * GC_LINT_PROGRESS_STEP);
+	p[2] = 7;
+	m = map_copy(der, len);
+	memset(&d, 0, sizeof(d));
+	d.base = m;
+	fields_of(m, len, &x, mapf, sizeof(mapf));
+	assert_string_equal(mapf, "signatureValue,crl.revokedCertificates");
+	d.last = NULL;
+	entries_of(m, len, &pg, md, &ms);
+	assert_int_equal(ms.last_reason, 7); /* what the proof compares with the database */
+	munmap((void *)m, len);
+	/* and a serial octet changed in the last window: another serial, same count */
+	p[2] = 1;
+	p[-40] ^= 0x01;
+	m = map_copy(der, len);
+	memset(&d, 0, sizeof(d));
+	d.base = m;
+	entries_of(m, len, &pg, md, &ms);
+	assert_int_equal(ms.n, 180002);
+	assert_memory_not_equal(hd, md, 32);
+	munmap((void *)m, len);
+	OPENSSL_free(der);
+	(void)state;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_crl_rules),
 		cmocka_unit_test(test_crl_kinds_and_schedule),
 		cmocka_unit_test(test_crl_foreach),
+		cmocka_unit_test(test_crl_windows),
 	};
 	return cmocka_run_group_tests(tests, world_setup, world_teardown);
 }
