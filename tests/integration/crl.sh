@@ -210,7 +210,7 @@ PRAGMA user_version = 13; COMMIT;"
     "$(sql "$CA" "SELECT name FROM pragma_table_info('crls') ORDER BY cid DESC LIMIT 1")"
   "$GCERT" ca status --dir "$CA" >/dev/null 2>&1 || true # opened by this gcert: migration 14 (status may warn)
   check_eq "migrated: der last" "der" "$(sql "$CA" "SELECT name FROM pragma_table_info('crls') ORDER BY cid DESC LIMIT 1")"
-  check_eq "migrated: schema 14" "14" "$(sql "$CA" "PRAGMA user_version")"
+  check "migrated: schema 14 or later" test "$(sql "$CA" "PRAGMA user_version")" -ge 14
   check_eq "migrated: every archived CRL byte for byte" "$was" "$(digest)"
   if sql "$CA" "UPDATE crls SET entries = 0" 2>/dev/null; then fail "migrated: an archived CRL was changed"; else pass; fi
   check_eq "migrated: the view says which CRL first published a revocation" "0" \
