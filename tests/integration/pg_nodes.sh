@@ -152,7 +152,7 @@ kill -TERM "$PID_B"; wait "$PID_B" 2>/dev/null || true
 # signed ones completed (answered on the retry from the database).
 stall() { # STEP NODE: the node's first move of a row to STEP sleeps (other nodes never do)
   q "CREATE FUNCTION test_stall() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN
-       PERFORM pg_sleep(60); RETURN NEW; END \$\$;
+       PERFORM pg_sleep(300); RETURN NEW; END \$\$;
      CREATE TRIGGER test_stall BEFORE UPDATE OF status ON certificates FOR EACH ROW
        WHEN (NEW.status = '$1' AND NEW.node_id = $2) EXECUTE FUNCTION test_stall();"; }
 node_of() { q "SELECT id FROM nodes WHERE pid = $1 ORDER BY id DESC LIMIT 1"; }
@@ -162,7 +162,7 @@ defuse() { q "CREATE OR REPLACE FUNCTION test_stall() RETURNS trigger LANGUAGE p
 unstall() { q "DROP FUNCTION test_stall() CASCADE"; }
 end_sleeper() { q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE wait_event = 'PgSleep'" >/dev/null; }
 stalled() { # PATTERN: the batch's reservations are committed and it waits in the trigger
-  wait_for 60 bash -c "(( \$(psql '$DB' -qAt -c \"SELECT count(*) FROM certificates WHERE request_id LIKE '$1'\") > 0 )) &&
+  wait_for 150 bash -c "(( \$(psql '$DB' -qAt -c \"SELECT count(*) FROM certificates WHERE request_id LIKE '$1'\") > 0 )) &&
     psql '$DB' -qAt -c \"SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'\" | grep -qx 1"
 }
 where_is() { # NAME: what a node and the server were doing, when a wait ran out
