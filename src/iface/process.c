@@ -127,15 +127,37 @@ static gc_result stored_results(struct gc_ca *ca, const char *ra, const struct g
 	return k > 0 ? stored_slice(ca, ra, b, at, k, ans) : GC_OK;
 }
 
-/* Two requests of one file under one id: the later ones are refused. */
-static bool seen_before_in_file(const struct gc_iface_batch *b, size_t i)
+/* A file's items by id, then by their place in the file (they are one array). */
+static int by_id_then_place(const void *a, const void *b)
 {
-	size_t j;
+	const struct gc_iface_item *x = *(const struct gc_iface_item *const *)a;
+	const struct gc_iface_item *y = *(const struct gc_iface_item *const *)b;
+	int c = strcmp(x->id, y->id);
 
-	for (j = 0; j < i; j++)
-		if (strcmp(b->items[j].id, b->items[i].id) == 0)
-			return true;
-	return false;
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
+/* Two requests of one file under one id: the later ones are refused. Sorted, not compared
+ * pair by pair (a file of 10,000 requests made 50 million comparisons). */
+static gc_result refuse_repeated_ids(const struct gc_iface_batch *b, struct answer *ans)
+{
+	const struct gc_iface_item **by_id = malloc((b->n ? b->n : 1) * sizeof(*by_id)), *it;
+	size_t i, k = 0;
+
+	GC_ENSURE(by_id != NULL, GC_E_NOMEM, "out of memory");
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].id[0] != '#')
+			by_id[k++] = &b->items[i];
+	qsort(by_id, k, sizeof(*by_id), by_id_then_place);
+	for (i = 1; i < k; i++) {
+		it = by_id[i];
+		if (strcmp(it->id, by_id[i - 1]->id) != 0)
+			continue;
+		gc_fail(GC_E_REQUEST_CONFLICT, "request %s: the id appears twice in this file", it->id);
+		ans[it - b->items].result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
+	}
+	free(by_id);
+	return GC_OK;
 }
 
 /*
@@ -524,14 +546,8 @@ static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struc
 	size_t i;
 
 	GC_ENSURE(ans != NULL, GC_E_NOMEM, "out of memory");
-	for (i = 0; i < b->n; i++) {
-		struct gc_iface_item *it = &b->items[i];
-		if (it->id[0] != '#' && seen_before_in_file(b, i)) {
-			gc_fail(GC_E_REQUEST_CONFLICT, "request %s: the id appears twice in this file", it->id);
-			ans[i].result = rejection(it->id, GC_E_REQUEST_CONFLICT, gc_err_detail());
-		}
-	}
-	rc = stored_results(ca, o->ra, b, ans);
+	if ((rc = refuse_repeated_ids(b, ans)) == GC_OK)
+		rc = stored_results(ca, o->ra, b, ans);
 	for (i = 0; i < b->n && rc == GC_OK; i++) {
 		struct gc_iface_item *it = &b->items[i];
 		if (ans[i].result == NULL && it->code != GC_OK) {

@@ -101,6 +101,11 @@ sign b4; process b4; result b4
 check_eq "an id twice in one file: the second refused" "['rejected', 'rejected']" "$(field b4 "[r['status'] for r in d['results']]")"
 check_contains "the first is refused for its key (already certified)" GC_E_KEY_REUSED "$(field b4 "d['results'][0]['code']")"
 check_eq "twice in one file" GC_E_REQUEST_CONFLICT "$(field b4 "d['results'][1]['code']")"
+batch b5 batch-0005 'reqs = [dict(reqs[0]), dict(reqs[1]), dict(reqs[0]), dict(reqs[0])]' \
+  'reqs[0]["id"] = reqs[2]["id"] = reqs[3]["id"] = "r-7"' 'reqs[1]["id"] = "r-6"'
+sign b5; process b5; result b5
+check_eq "an id three times, another between: the later two refused as repeats, in the file's order" \
+  "False False True True" "$(field b5 "' '.join(str(r.get('code') == 'GC_E_REQUEST_CONFLICT') for r in d['results'])")"
 
 # --- files rejected whole: nothing changed
 certs=$(count)
