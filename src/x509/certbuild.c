@@ -390,19 +390,12 @@ static gc_result put_name_of(struct gc_derbuf *b, const X509_NAME *n)
 	return GC_OK;
 }
 
-/* UTCTime through 2049, GeneralizedTime otherwise, as ASN1_TIME_set() chooses. */
-static void put_time(struct gc_derbuf *b, const struct tm *tm)
+/* The validity's times as ASN1_TIME_set() encodes them (UTCTime 1950-2049). */
+static void put_time(struct gc_derbuf *b, int64_t t)
 {
-	char s[24];
-	int n, y = tm->tm_year + 1900;
+	unsigned char der[17];
 
-	if (y >= 1950 && y < 2050)
-		n = snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", y % 100, tm->tm_mon + 1,
-		             tm->tm_mday, tm->tm_hour, tm->tm_min, tm->tm_sec);
-	else
-		n = snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", y, tm->tm_mon + 1, tm->tm_mday,
-		             tm->tm_hour, tm->tm_min, tm->tm_sec);
-	gc_derbuf_tlv(b, y >= 1950 && y < 2050 ? V_ASN1_UTCTIME : V_ASN1_GENERALIZEDTIME, s, (size_t)n);
+	gc_derbuf_raw(b, der, gc_der_time(t, der));
 }
 
 static void put_oid_text(struct gc_derbuf *b, const char *dotted)
@@ -560,7 +553,7 @@ static gc_result put_extensions(struct gc_derbuf *b, const struct gc_issuer *is,
 }
 
 static gc_result ee_tbs_der(const struct gc_issuer *is, const struct gc_ee_input *in,
-                            const struct tm *nb, const struct tm *na, struct gc_derbuf *b)
+                            struct gc_derbuf *b)
 {
 	static const uint8_t v3[] = {0xa0, 0x03, 0x02, 0x01, 0x02};
 	const struct gc_profile *p = in->profile;
@@ -572,8 +565,8 @@ static gc_result ee_tbs_der(const struct gc_issuer *is, const struct gc_ee_input
 	gc_derbuf_raw(b, gc_der_sha256_rsa_algid, sizeof(gc_der_sha256_rsa_algid));
 	GC_GUARD(put_name_of(b, X509_get_subject_name(is->cert)));
 	validity = gc_derbuf_open(b);
-	put_time(b, nb);
-	put_time(b, na);
+	put_time(b, in->not_before);
+	put_time(b, in->not_after);
 	gc_derbuf_close(b, validity, 0x30);
 	for (i = 0; i < p->subject_len; i++)
 		values[i] = p->subject[i].field == GC_F_FIXED ? p->subject[i].fixed
@@ -587,27 +580,27 @@ static gc_result ee_tbs_der(const struct gc_issuer *is, const struct gc_ee_input
 }
 
 /* The years ASN1_TIME_set() encodes (0000-9999); outside them the X509 path fails. */
-static bool time_plain(int64_t t, struct tm *tm)
+static bool time_plain(int64_t t)
 {
 	time_t tt = (time_t)t;
+	struct tm tm;
 
-	return gmtime_r(&tt, tm) != NULL && tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900;
+	return gmtime_r(&tt, &tm) != NULL && tm.tm_year >= -1900 && tm.tm_year <= 9999 - 1900;
 }
 
 gc_result gc_cert_build_ee_tbs(const struct gc_issuer *is, const struct gc_ee_input *in,
                                unsigned char **tbs, size_t *tbssz)
 {
 	struct gc_derbuf b = {0};
-	struct tm nb, na;
 	gc_result rc;
 
 	/* the DER path takes the serial gc_serial_random() makes (20 octets, positive, no
 	 * leading zero) and encodable times; the X509 path handles or refuses the rest */
 	if (!gc_cert_fast_path || in->serial[0] == 0 || (in->serial[0] & 0x80) != 0 ||
-	    !time_plain(in->not_before, &nb) || !time_plain(in->not_after, &na) ||
+	    !time_plain(in->not_before) || !time_plain(in->not_after) ||
 	    in->profile->subject_len > 16 || in->profile->san_dirname_len > 8)
 		return ee_tbs_x509(is, in, tbs, tbssz);
-	if ((rc = ee_tbs_der(is, in, &nb, &na, &b)) != GC_OK) {
+	if ((rc = ee_tbs_der(is, in, &b)) != GC_OK) {
 		gc_derbuf_free(&b);
 		return rc;
 	}

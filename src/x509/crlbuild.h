@@ -58,8 +58,6 @@ void gc_crl_enc_clear(struct gc_crl_enc *);
 /* signatureAlgorithm and signatureValue, the CertificateList's last two fields. */
 gc_result gc_crl_enc_signature(const unsigned char *sig, size_t siglen, unsigned char **out,
                                size_t *outsz) GC_MUST_CHECK;
-/* DER Time: UTCTime through 2049, GeneralizedTime from 2050 (RFC 5280 §5.1.2.4). */
-size_t gc_der_time(int64_t t, unsigned char out[17]);
 
 /* The first URI of a certificate's first cRLDistributionPoint (App. B: its partition);
  * "" when it has none or der does not parse. */

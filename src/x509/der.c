@@ -2,6 +2,9 @@
 #include "x509/der.h"
 
 #include <openssl/pem.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,4 +65,25 @@ char *gc_x509_pem(X509 *x)
 		out = strndup(data, (size_t)n);
 	BIO_free(b);
 	return out;
+}
+
+size_t gc_der_time(int64_t t, unsigned char out[17])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	char s[16];
+	bool utc;
+
+	gmtime_r(&tt, &tm);
+	utc = tm.tm_year + 1900 >= 1950 && tm.tm_year + 1900 <= 2049;
+	if (utc)
+		snprintf(s, sizeof(s), "%02d%02d%02d%02d%02d%02dZ", (tm.tm_year + 1900) % 100,
+		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	else
+		snprintf(s, sizeof(s), "%04d%02d%02d%02d%02d%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	out[0] = utc ? 0x17 : 0x18;
+	out[1] = (unsigned char)strlen(s);
+	memcpy(out + 2, s, out[1]);
+	return 2u + out[1];
 }

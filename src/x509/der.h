@@ -20,6 +20,9 @@ gc_result gc_der_wrap_signed(const uint8_t *tbs, size_t tbssz, const uint8_t *si
                              uint8_t **out, size_t *outsz) GC_MUST_CHECK;
 /* Writes a DER length; returns bytes written (at most 5). */
 size_t gc_der_put_len(uint8_t *p, size_t len);
+/* DER Time (tag, length, value): UTCTime 1950-2049, GeneralizedTime for the other years
+ * 0000-9999 (RFC 5280 §4.1.2.5, §5.1.2.4). */
+size_t gc_der_time(int64_t t, unsigned char out[17]);
 
 /* The PEM text (RFC 7468) of a certificate, malloc'ed (the caller frees); NULL when
  * memory ran out. */

@@ -9,6 +9,7 @@
 
 #include "core/timeutil.h"
 #include "x509/crlbuild.h"
+#include "x509/der.h"
 
 static int64_t T(const char *s)
 {
