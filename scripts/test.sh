@@ -50,7 +50,7 @@ if [[ "${1:-}" != "--quick" ]]; then
   echo "== build build-fault -DGCERT_FAULT_POINTS=ON"
   bash scripts/build.sh build-fault -DGCERT_FAULT_POINTS=ON
   echo "== test build-fault (crash tests)"
-  ctest --test-dir build-fault --output-on-failure -R 'integration/(crash|commit_fail)' || status=1
+  ctest --test-dir build-fault --output-on-failure -R 'integration/(crash|commit_fail|interface_batch)' || status=1
   echo "== fuzz (${FUZZ_SECONDS:-30} s per harness)"
   bash scripts/fuzz.sh "${FUZZ_SECONDS:-30}" || status=1
 fi

@@ -771,8 +771,22 @@ static gc_result issue_signed(struct gc_ca *ca, struct item **slice, size_t k, v
 	return charge_fees(ca, slice, k, arg);
 }
 
-/* Phase 3b: 'issued', fee and audit record in one durable transaction. */
-static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+/* The caller's own rows for the slice, in the same transaction (gc_issue_hook). */
+static gc_result run_hook(struct gc_ca *ca, struct item **slice, size_t k, void *arg)
+{
+	const struct gc_issue_hook *hook = arg;
+	const struct gc_issue_result *issued[ROWS_MAX];
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		issued[i] = slice[i]->res;
+	return hook->committing(ca->db, issued, k, hook->arg);
+}
+
+/* Phase 3b: 'issued', fee and audit record in one durable transaction, with what the
+ * caller keeps beside them. */
+static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n,
+                              const struct gc_issue_hook *hook)
 {
 	int64_t now = (int64_t)time(NULL);
 	gc_result rc;
@@ -783,6 +797,8 @@ static gc_result commit_batch(struct gc_ca *ca, struct stmts *s, struct item *it
 		if (items[i].reserved && !items[i].signed_ok)
 			GC_GUARD_OUT(rc, retire(ca, s, &items[i], now));
 	GC_GUARD_OUT(rc, each_slice(ca, items, n, is_signed, issue_signed, &now));
+	if (hook != NULL)
+		GC_GUARD_OUT(rc, each_slice(ca, items, n, is_signed, run_hook, (void *)hook));
 	return gc_db_commit(ca->db);
 out:
 	gc_db_rollback(ca->db);
@@ -790,13 +806,16 @@ out:
 }
 
 /* Phase 3 for a signed batch: read back and verify, keep, commit. */
-static gc_result batch_complete(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n)
+static gc_result batch_complete(struct gc_ca *ca, struct stmts *s, struct item *items, size_t n,
+                                const struct gc_issue_hook *hook)
 {
 	check_items(ca, items, n);
 	GC_FAULT_POINT("after_sign");
 	GC_GUARD(keep_batch(ca, items, n));
 	GC_FAULT_POINT("before_commit");
-	return commit_batch(ca, s, items, n);
+	GC_GUARD(commit_batch(ca, s, items, n, hook));
+	GC_FAULT_POINT("after_commit");
+	return GC_OK;
 }
 
 /* Checks that need no database: the CSR, and the validity against the issuing CA. */
@@ -866,7 +885,7 @@ static void batch_finish(struct item *items, size_t n, gc_result rc)
 }
 
 static gc_result issue_batch(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
-                             struct gc_issue_result *results)
+                             struct gc_issue_result *results, const struct gc_issue_hook *hook)
 {
 	struct stmts s = {0};
 	struct item *items;
@@ -879,7 +898,7 @@ static gc_result issue_batch(struct gc_ca *ca, struct gc_issue_request *const *r
 	if ((rc = stmts_prepare(ca->db, &s)) == GC_OK &&
 	    (rc = batch_prepare(ca, &s, items, n)) == GC_OK) {
 		sign_items(ca, items, n);
-		rc = batch_complete(ca, &s, items, n);
+		rc = batch_complete(ca, &s, items, n, hook);
 	}
 	batch_finish(items, n, rc);
 	stmts_free(&s);
@@ -907,6 +926,7 @@ struct pipeline {
 	struct gc_ca *ca;        /* the signer's token; the preparer's connection */
 	struct gc_ca *committer; /* a worker: its own connection */
 	struct stmts commit_stmts;
+	const struct gc_issue_hook *hook; /* run by the committer; may be NULL */
 	struct chunk *chunks;
 	size_t nchunks;
 	size_t progress[3]; /* chunks [0, progress[s]) have passed stage s */
@@ -954,7 +974,7 @@ static void *pipeline_commit(void *arg)
 		stage_wait(p, 2, k);
 		c = &p->chunks[k];
 		if (c->rc == GC_OK)
-			c->rc = batch_complete(p->committer, &p->commit_stmts, c->items, c->n);
+			c->rc = batch_complete(p->committer, &p->commit_stmts, c->items, c->n, p->hook);
 		stage_done(p, 2, k);
 	}
 	return NULL;
@@ -972,9 +992,11 @@ static void pipeline_prepare(struct pipeline *p, struct stmts *s)
 }
 
 static gc_result issue_pipelined(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
-                                 struct gc_issue_result *results, size_t chunk)
+                                 struct gc_issue_result *results, size_t chunk,
+                                 const struct gc_issue_hook *hook)
 {
-	struct pipeline p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+	struct pipeline p = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+	                     .hook = hook};
 	struct stmts s = {0};
 	struct item *items;
 	pthread_t th[2];
@@ -983,7 +1005,7 @@ static gc_result issue_pipelined(struct gc_ca *ca, struct gc_issue_request *cons
 
 	GC_ENSURE(ca->issuing_key != NULL, GC_E_HSM, "issue: the token is not open");
 	if (chunk == 0 || n <= chunk)
-		return issue_batch(ca, reqs, n, results);
+		return issue_batch(ca, reqs, n, results, hook);
 	p.nchunks = (n + chunk - 1) / chunk;
 	if ((items = calloc(n, sizeof(*items))) == NULL ||
 	    (p.chunks = calloc(p.nchunks, sizeof(*p.chunks))) == NULL) {
@@ -1039,7 +1061,19 @@ gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, si
 	gc_result rc;
 
 	gc_ca_batch_enter();
-	rc = issue_batch(ca, reqs, n, results);
+	rc = issue_batch(ca, reqs, n, results, NULL);
+	gc_ca_batch_leave();
+	return rc;
+}
+
+gc_result gc_ca_issue_hooked(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
+                             struct gc_issue_result *results, size_t chunk,
+                             const struct gc_issue_hook *hook)
+{
+	gc_result rc;
+
+	gc_ca_batch_enter();
+	rc = issue_pipelined(ca, reqs, n, results, chunk, hook);
 	gc_ca_batch_leave();
 	return rc;
 }
@@ -1047,12 +1081,7 @@ gc_result gc_ca_issue(struct gc_ca *ca, struct gc_issue_request *const *reqs, si
 gc_result gc_ca_issue_many(struct gc_ca *ca, struct gc_issue_request *const *reqs, size_t n,
                            struct gc_issue_result *results, size_t chunk)
 {
-	gc_result rc;
-
-	gc_ca_batch_enter();
-	rc = issue_pipelined(ca, reqs, n, results, chunk);
-	gc_ca_batch_leave();
-	return rc;
+	return gc_ca_issue_hooked(ca, reqs, n, results, chunk, NULL);
 }
 
 void gc_issue_results_clear(struct gc_issue_result *r, size_t n)

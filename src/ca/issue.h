@@ -40,6 +40,23 @@ gc_result gc_ca_issue(struct gc_ca *, struct gc_issue_request *const *reqs, size
  */
 gc_result gc_ca_issue_many(struct gc_ca *, struct gc_issue_request *const *reqs, size_t n,
                            struct gc_issue_result *results, size_t chunk) GC_MUST_CHECK;
+
+/*
+ * What the caller keeps with the certificates it is given: committing runs inside the
+ * transaction that makes them 'issued', on that transaction's connection (the
+ * pipeline's committing thread), with up to 64 of them at a time. What it writes
+ * commits with them or not at all; an error rolls the chunk back (its requests end with
+ * that error). A result it is shown may still end refused if the commit then fails, so
+ * the caller trusts what it made only for results whose code is GC_OK at the end.
+ */
+struct gc_issue_hook {
+	gc_result (*committing)(struct gc_db *db, const struct gc_issue_result *const *issued,
+	                        size_t k, void *arg);
+	void *arg;
+};
+gc_result gc_ca_issue_hooked(struct gc_ca *, struct gc_issue_request *const *reqs, size_t n,
+                             struct gc_issue_result *results, size_t chunk,
+                             const struct gc_issue_hook *hook) GC_MUST_CHECK;
 void gc_issue_results_clear(struct gc_issue_result *, size_t n);
 
 #endif

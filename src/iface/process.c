@@ -191,7 +191,54 @@ static gc_result issued_before(struct gc_ca *ca, const struct gc_issue_request *
 	return rc;
 }
 
+static gc_result store_slice(struct gc_db *db, const char *ra, const struct gc_iface_batch *b,
+                             const struct answer *ans, const size_t *at, size_t k, int64_t now);
+
 /* ---- issue and renew, all of the file's at once through the pipeline ---- */
+
+/* The file's issued results, kept by the pipeline's committer with their certificates. */
+struct keep_with_certs {
+	const char *ra;
+	const struct gc_iface_batch *b;
+	struct answer *ans;
+	const size_t *which;                 /* the file's item of each issuance request */
+	const struct gc_issue_result *res0;  /* the results those requests fill */
+	int64_t now;
+};
+
+/*
+ * The answer of each certificate just issued, in iface_results in the transaction that
+ * issues it (gc_issue_hook): a crash cannot leave a certificate whose answer is not
+ * kept, and the work runs on the committing thread while the token signs the next chunk.
+ */
+static gc_result keep_answers(struct gc_db *db, const struct gc_issue_result *const *issued_now,
+                              size_t k, void *arg)
+{
+	struct keep_with_certs *c = arg;
+	size_t at[RESULT_ROWS], i, m;
+
+	for (i = 0; i < k; i += m) {
+		m = k - i < RESULT_ROWS ? k - i : RESULT_ROWS;
+		for (size_t j = 0; j < m; j++) {
+			const struct gc_issue_result *r = issued_now[i + j];
+			const struct gc_iface_item *it = &c->b->items[c->which[r - c->res0]];
+			at[j] = (size_t)(it - c->b->items);
+			c->ans[at[j]].result = issued(it->id, it->type == GC_IFACE_RENEW, r);
+			GC_ENSURE(c->ans[at[j]].result != NULL, GC_E_NOMEM, "out of memory");
+		}
+		GC_GUARD(store_slice(db, c->ra, c->b, c->ans, at, m, c->now));
+	}
+	return GC_OK;
+}
+
+/* A result keep_answers made stands only if its certificate does. */
+static void drop_unkept(struct answer *a, const struct gc_issue_result *r)
+{
+	if (a->result != NULL && r->code != GC_OK) {
+		json_decref(a->result);
+		a->result = NULL;
+	}
+}
 
 /* How long a retry waits for rows still open to settle: their node finishes its batch,
  * or is found dead (its sessions end) and recovered. Beyond it they stay refused. */
@@ -294,6 +341,8 @@ static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_bat
 	struct gc_issue_request **reqs = calloc(b->n, sizeof(*reqs));
 	struct gc_issue_result *res = calloc(b->n, sizeof(*res));
 	size_t *which = calloc(b->n, sizeof(*which)), k = 0, i;
+	struct keep_with_certs keep;
+	const struct gc_issue_hook hook = {keep_answers, &keep};
 	gc_result rc = GC_OK;
 
 	GC_NOMEM_OUT(rc, reqs);
@@ -309,11 +358,18 @@ static gc_result issue_all(struct gc_ca *ca, const char *ra, struct gc_iface_bat
 		which[k] = i;
 		reqs[k++] = it->issue;
 	}
+	keep = (struct keep_with_certs){ra, b, ans, which, res, (int64_t)time(NULL)};
 	if (k > 0)
-		GC_GUARD_OUT(rc, gc_ca_issue_many(ca, reqs, k, res, ISSUE_CHUNK));
+		rc = gc_ca_issue_hooked(ca, reqs, k, res, ISSUE_CHUNK, &hook);
+	for (i = 0; i < k; i++)
+		drop_unkept(&ans[which[i]], &res[i]);
+	if (rc != GC_OK)
+		goto out;
 	GC_GUARD_OUT(rc, retry_unfinished(ca, reqs, res, k));
 	for (i = 0; i < k; i++) {
 		struct gc_iface_item *it = &b->items[which[i]];
+		if (ans[which[i]].result != NULL)
+			continue; /* issued, its answer kept with it */
 		if (res[i].code == GC_E_DUPLICATE_REQUEST && it->type == GC_IFACE_ISSUE)
 			GC_GUARD_OUT(rc, issued_before(ca, reqs[i], &res[i]));
 		ans[which[i]].result = res[i].code == GC_OK
@@ -372,7 +428,7 @@ static void revoke_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *
 /* ---- the result file ---- */
 
 /* The answers of k requests (indexes at[]) kept, in one statement. */
-static gc_result store_slice(struct gc_ca *ca, const char *ra, const struct gc_iface_batch *b,
+static gc_result store_slice(struct gc_db *db, const char *ra, const struct gc_iface_batch *b,
                              const struct answer *ans, const size_t *at, size_t k, int64_t now)
 {
 	char *text[RESULT_ROWS] = {0};
@@ -381,7 +437,7 @@ static gc_result store_slice(struct gc_ca *ca, const char *ra, const struct gc_i
 	size_t i;
 	int p;
 
-	GC_GUARD(gc_db_prepare_rows(ca->db, "INSERT INTO iface_results (ra, request_id, request_sha256,"
+	GC_GUARD(gc_db_prepare_rows(db, "INSERT INTO iface_results (ra, request_id, request_sha256,"
 	                                    " batch_id, result, created_at) VALUES ",
 	                            "(?, ?, ?, ?, ?, ?)", k, " ON CONFLICT DO NOTHING", &st));
 	for (i = 0, rc = GC_OK; i < k && rc == GC_OK; i++) {
@@ -419,12 +475,12 @@ static gc_result store_results(struct gc_ca *ca, const char *ra, const struct gc
 			continue;
 		at[k++] = i;
 		if (k == RESULT_ROWS) {
-			rc = store_slice(ca, ra, b, ans, at, k, now);
+			rc = store_slice(ca->db, ra, b, ans, at, k, now);
 			k = 0;
 		}
 	}
 	if (rc == GC_OK && k > 0)
-		rc = store_slice(ca, ra, b, ans, at, k, now);
+		rc = store_slice(ca->db, ra, b, ans, at, k, now);
 	if (rc == GC_OK)
 		return gc_db_commit(ca->db);
 	gc_db_rollback(ca->db);

@@ -73,6 +73,11 @@ check "issued certificate chains to the root" openssl verify -CAfile "$T/chain.p
 check_eq "two certificates" 2 "$(count)"
 check_eq "request ids are per RA" "cmmp/r-1 cmmp/r-2" "$(sql "$CA" "SELECT group_concat(request_id, ' ') FROM (SELECT request_id FROM certificates ORDER BY request_id) AS t")"
 check_eq "fees charged for both" 2 "$(sql "$CA" "SELECT count(*) FROM fees")"
+kept() { # the answers kept for the request ids given, each naming its certificate
+  sql "$CA" "SELECT count(*) FROM certificates c JOIN iface_results r ON c.request_id = r.ra || '/' || r.request_id
+    WHERE r.request_id IN ($1) AND c.status = 'issued' AND r.result LIKE '%\"serial\":\"' || c.serial || '\"%'"
+}
+check_eq "each certificate's answer kept, naming it" 2 "$(kept "'r-1', 'r-2'")"
 check "gcert interface open-result accepts it with the pinned service certificate" \
   "$GCERT" interface open-result --pin "$T/svc.pem" --in "$T/b1.res" --out "$T/b1.opened.json"
 check "open-result gives the signed document" cmp "$T/b1.opened.json" "$T/b1.res.json"
@@ -169,4 +174,26 @@ cp "$T/s1.req" "$T/in/0003.req" # as after a crash before the move: the same byt
 "$GCERT" interface spool --dir "$CA" --inbox "$T/in" --outbox "$T/out" --once >/dev/null
 check "spool: the same bytes get the stored result" cmp "$T/out/0001.res" "$T/out/0003.res"
 check_eq "spool: nothing issued twice" $((certs + 2)) "$(count)"
+
+# --- killed right after the certificates' commit (a build with fault points): their
+# answers were committed with them, so the file sent again answers from what was kept
+if [[ "${GCERT_FAULT_POINTS:-0}" == 1 ]]; then
+  for i in 1 2; do make_csr "$T/c$i.key" "$T/c$i.csr"; done
+  batch c1 batch-0300 'reqs = reqs[:2]' 'reqs[0]["id"] = "c-1"' 'reqs[1]["id"] = "c-2"' \
+    'reqs[0]["csr"] = open(t + "/c1.csr").read()' 'reqs[1]["csr"] = open(t + "/c2.csr").read()'
+  sign c1
+  certs=$(count)
+  st=0; GCERT_FAULT=after_commit "$GCERT" interface process --dir "$CA" --in "$T/c1.req" \
+    --out "$T/c1.res" --json >"$T/c1.out" 2>"$T/c1.err" || st=$?
+  check_eq "crash: killed after the commit (SIGKILL)" 137 "$st"
+  check "crash: no result file written" test ! -s "$T/c1.res"
+  check_eq "crash: both issued" $((certs + 2)) "$(count)"
+  check_eq "crash: both answers kept with their certificates" 2 "$(kept "'c-1', 'c-2'")"
+  process c1; result c1
+  check_eq "crash: the file again: both answered from what was kept" 2 "$(json_field replayed <"$T/c1.out")"
+  check_eq "crash: the answers name the certificates kept" \
+    "$(sql "$CA" "SELECT group_concat(serial, ' ') FROM (SELECT serial FROM certificates WHERE request_id IN ('cmmp/c-1', 'cmmp/c-2') ORDER BY request_id) AS t")" \
+    "$(field c1 "' '.join(r['serial'] for r in d['results'])")"
+  check_eq "crash: nothing issued twice" $((certs + 2)) "$(count)"
+fi
 finish

@@ -2,7 +2,8 @@
  * test_issue_many.c - the pipelined issuance path (ca/issue.c gc_ca_issue_many) against a
  * real SoftHSM2 token and SQLite: results line up with requests across chunk borders,
  * bad requests fail alone, a key reused across chunks and a request id replayed across
- * chunks are caught, every certificate is recorded and verifies, the audit chain holds.
+ * chunks are caught, every certificate is recorded and verifies, the audit chain holds,
+ * and what a caller's hook writes commits with its chunk or not at all.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,11 +193,114 @@ static void a_batch_beyond_one_statement(void **state)
 	gc_ca_close(ca);
 }
 
+/* A hook (gc_issue_hook) that keeps a row per certificate and refuses its second call. */
+struct hook_log {
+	int calls;
+	size_t seen, unfit; /* counted here, asserted by the test: the hook runs on the committer */
+};
+
+static gc_result keep_rows(struct gc_db *db, const struct gc_issue_result *const *issued, size_t k,
+                           void *arg)
+{
+	struct hook_log *log = arg;
+	struct gc_stmt *st;
+	gc_result rc = GC_OK;
+	size_t i;
+
+	if (++log->calls == 2)
+		return gc_fail(GC_E_DB_CONSTRAINT, "the hook refuses this chunk");
+	for (i = 0; i < k && rc == GC_OK; i++) {
+		/* shown only what is being issued: signed, verified, with its DER */
+		log->unfit += issued[i]->code != GC_OK || issued[i]->der == NULL;
+		log->seen++;
+		if ((rc = gc_db_prepare(db, "INSERT INTO hook_rows (serial) VALUES (?)", &st)) != GC_OK)
+			break;
+		if ((rc = gc_stmt_bind_text(st, 1, issued[i]->serial)) == GC_OK)
+			rc = gc_stmt_run(st);
+		gc_stmt_free(st);
+	}
+	return rc;
+}
+
+static long hook_rows_of(struct gc_ca *ca, const char *serial)
+{
+	struct gc_stmt *st;
+	long n = -1;
+	bool row;
+
+	assert_int_equal(gc_db_prepare(ca->db, "SELECT COUNT(*) FROM hook_rows WHERE serial = ?", &st), GC_OK);
+	assert_int_equal(gc_stmt_bind_text(st, 1, serial), GC_OK);
+	assert_int_equal(gc_stmt_step(st, &row), GC_OK);
+	if (row)
+		n = (long)gc_stmt_int64(st, 0);
+	gc_stmt_free(st);
+	return n;
+}
+
+/*
+ * What the caller keeps with its certificates commits with them: the hook runs in each
+ * chunk's commit, on the committer's connection; when it fails, its chunk is not issued
+ * (those requests end with its error, nothing of them handed out) and the other chunks
+ * are, each with its rows. Runs last: the refused chunk's rows stay 'signed' (to be
+ * resolved by recovery, gc_ca_recover_orphans).
+ */
+#define NHOOK 9
+static void a_hook_commits_with_its_chunk(void **state)
+{
+	struct gc_issue_request *reqs[NHOOK];
+	struct gc_issue_result res[NHOOK];
+	struct hook_log log = {0};
+	const struct gc_issue_hook hook = {keep_rows, &log};
+	char *keys[NHOOK], id[16];
+	struct gc_cert_row row;
+	long records;
+	struct gc_ca *ca;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(gc_ca_open(dir, GC_NEED_DB | GC_NEED_TOKEN, "test", &ca), GC_OK);
+	assert_int_equal(gc_db_exec(ca->db, "CREATE TABLE hook_rows (serial TEXT PRIMARY KEY)"), GC_OK);
+	for (i = 0; i < NHOOK; i++) {
+		keys[i] = make_csr();
+		snprintf(id, sizeof(id), "hook%zu", i);
+		reqs[i] = request(id, 1, keys[i]);
+	}
+	/* chunks of 3: the hook's second call is the second chunk's */
+	assert_int_equal(gc_ca_issue_hooked(ca, reqs, NHOOK, res, 3, &hook), GC_E_DB_CONSTRAINT);
+	assert_int_equal(log.calls, 3);
+	assert_int_equal(log.seen, 6);
+	assert_int_equal(log.unfit, 0);
+	for (i = 0; i < NHOOK; i++) {
+		bool refused = i >= 3 && i < 6;
+		assert_int_equal(gc_certstore_get(ca->db, res[i].serial, &row), GC_OK);
+		free(row.der);
+		if (refused) {
+			assert_int_equal(res[i].code, GC_E_DB_CONSTRAINT);
+			assert_null(res[i].der);
+			assert_string_not_equal(row.status, "issued");
+			assert_int_equal(hook_rows_of(ca, res[i].serial), 0);
+		} else {
+			if (res[i].code != GC_OK)
+				fail_msg("request %zu: %s: %s", i, gc_code_name(res[i].code), res[i].detail);
+			assert_string_equal(row.status, "issued");
+			assert_int_equal(hook_rows_of(ca, res[i].serial), 1);
+		}
+	}
+	assert_int_equal(gc_audit_verify_chain(ca->db, &records), GC_OK);
+	gc_issue_results_clear(res, NHOOK);
+	for (i = 0; i < NHOOK; i++) {
+		gc_request_free(reqs[i]);
+		free(keys[i]);
+	}
+	gc_ca_close(ca);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(pipelined_batch_with_bad_requests),
 		cmocka_unit_test(a_batch_beyond_one_statement),
+		cmocka_unit_test(a_hook_commits_with_its_chunk),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
