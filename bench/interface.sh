@@ -3,7 +3,8 @@
 # online mode of the interface, end to end: the RA's CMS-signed file POSTed with curl over
 # mutual TLS to `gcert interface serve`, verified, checked, issued (pipelined), answered
 # with one signed result file. Prints certificates/s beside the token's raw sign rate
-# measured on the same machine in the same run.
+# measured on the same machine in the same run (the mean of a measurement right before
+# and one right after the file).
 #   bench/interface.sh [N] [BUILD_DIR]
 #   BENCH_DB=pg BENCH_NODES=2 bench/interface.sh [N] [BUILD_DIR]
 # BENCH_DB=pg keeps the CA in a private PostgreSQL server (scripts/pg.sh); BENCH_NODES=2
@@ -88,6 +89,10 @@ done
 [[ $DB == pg && ${BENCH_PG_STATS:-0} == 1 ]] && psql "$url" -qAt -c "SELECT pg_stat_statements_reset()" >/dev/null
 [[ $DB == pg && ${BENCH_STANDBY:-0} == 1 ]] &&
   echo "standby: $(psql "$url" -qAt -F ' ' -c "SELECT application_name, state, sync_state FROM pg_stat_replication"), synchronous_commit $(psql "$url" -qAt -c 'SHOW synchronous_commit')"
+# the token's raw rate varies from minute to minute on a shared machine: measured right
+# before and right after the file, and the file compared with their mean
+raw_rate() { "$B/bench_issue" -r -n 2000 | sed -n 's/.*: \([0-9]*\) sig\/s/\1/p'; }
+raw_before=$(raw_rate)
 start=$(date +%s.%N)
 CURLS=()
 for k in $(seq "$NODES"); do
@@ -119,12 +124,14 @@ if [[ $DB == pg && ${BENCH_PG_STATS:-0} == 1 ]]; then
       left(regexp_replace(query, '\s+', ' ', 'g'), 90) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 5"
 fi
 secs=$(python3 -c "print(f'{$end - $start:.2f}')")
-raw=$("$B/bench_issue" -r -n 2000 | sed -n 's/.*: \([0-9]*\) sig\/s/\1/p')
-python3 - "$N" "$issued" "$secs" "$raw" "$qsz" "$rsz" "$DB" "$NODES" <<'PY'
+raw_after=$(raw_rate)
+python3 - "$N" "$issued" "$secs" "$raw_before" "$qsz" "$rsz" "$DB" "$NODES" "$raw_after" <<'PY'
 import sys
-n, issued, secs, raw, qsz, rsz = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+n, issued, secs, qsz, rsz = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[5]), int(sys.argv[6])
+before, after = float(sys.argv[4]), float(sys.argv[9])
+raw = (before + after) / 2
 print(f"database: {sys.argv[7]}; nodes: {sys.argv[8]}")
 print(f"requests: {n} in {sys.argv[8]} file(s) ({qsz / 2**20:.1f} MiB); result files {rsz / 2**20:.1f} MiB")
 print(f"issued: {issued}; end to end {secs:.2f} s = {issued / secs:.0f} cert/s")
-print(f"token raw sign rate, 1 session, same run: {raw:.0f} sig/s; ratio {issued / secs / raw:.3f}")
+print(f"token raw sign rate, 1 session, same run: {raw:.0f} sig/s (before {before:.0f}, after {after:.0f}); ratio {issued / secs / raw:.3f}")
 PY

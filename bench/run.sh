@@ -109,7 +109,7 @@ for (k, t), v in sorted(iss.items()):
 for k, v in sorted(cost.items()):
     print(f"| CPU per certificate / per raw signature ({k}), load-independent | {med([x[1] for x in v]):.0f} / {med([x[0] for x in v]):.0f} us | | | |")
 for l in log:
-    m = re.match(r"iface: token raw sign rate, 1 session, same run: (\d+) sig/s; ratio ([\d.]+)", l)
+    m = re.match(r"iface: token raw sign rate, 1 session, same run: (\d+) sig/s (?:\(before \d+, after \d+\))?; ratio ([\d.]+)", l)
     if m: print(f"| interface file, end to end / raw sign | {m[2]} (1) | | | >= 0.85 |")
 prev, full = "", ""
 for l in log:

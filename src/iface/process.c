@@ -25,9 +25,27 @@
 /* What one request ends as, before it becomes JSON. */
 struct answer {
 	json_t *result; /* the result object; NULL until decided */
+	char *text;     /* its compact JSON as stored (answer_text); NULL until made */
+	size_t textsz;
 	bool replay;    /* answered from a stored result */
 	bool store;     /* a new result to store */
 };
+
+/* The answer's JSON text, made once: the same bytes go to iface_results and into the
+ * result file (results_text). */
+static const char *answer_text(struct answer *a)
+{
+	if (a->text == NULL && (a->text = json_dumps(a->result, JSON_COMPACT | JSON_PRESERVE_ORDER)) != NULL)
+		a->textsz = strlen(a->text);
+	return a->text;
+}
+
+static void answer_clear(struct answer *a)
+{
+	json_decref(a->result);
+	free(a->text);
+	memset(a, 0, sizeof(*a));
+}
 
 static json_t *rejection(const char *id, enum gc_code code, const char *reason)
 {
@@ -79,6 +97,8 @@ static void stored_result(const struct gc_iface_item *it, const char *sha256, co
 	if (strcmp(sha256, it->sha256) == 0) {
 		a->result = json_loads(result, 0, &jerr);
 		a->replay = a->result != NULL;
+		if (a->replay && (a->text = strdup(result)) != NULL)
+			a->textsz = strlen(a->text);
 		return;
 	}
 	gc_fail(GC_E_REQUEST_CONFLICT, "request %s: this id was used before with different content; "
@@ -192,7 +212,7 @@ static gc_result issued_before(struct gc_ca *ca, const struct gc_issue_request *
 }
 
 static gc_result store_slice(struct gc_db *db, const char *ra, const struct gc_iface_batch *b,
-                             const struct answer *ans, const size_t *at, size_t k, int64_t now);
+                             struct answer *ans, const size_t *at, size_t k, int64_t now);
 
 /* ---- issue and renew, all of the file's at once through the pipeline ---- */
 
@@ -234,10 +254,8 @@ static gc_result keep_answers(struct gc_db *db, const struct gc_issue_result *co
 /* A result keep_answers made stands only if its certificate does. */
 static void drop_unkept(struct answer *a, const struct gc_issue_result *r)
 {
-	if (a->result != NULL && r->code != GC_OK) {
-		json_decref(a->result);
-		a->result = NULL;
-	}
+	if (a->result != NULL && r->code != GC_OK)
+		answer_clear(a);
 }
 
 /* How long a retry waits for rows still open to settle: their node finishes its batch,
@@ -429,9 +447,9 @@ static void revoke_all(struct gc_ca *ca, const char *ra, struct gc_iface_batch *
 
 /* The answers of k requests (indexes at[]) kept, in one statement. */
 static gc_result store_slice(struct gc_db *db, const char *ra, const struct gc_iface_batch *b,
-                             const struct answer *ans, const size_t *at, size_t k, int64_t now)
+                             struct answer *ans, const size_t *at, size_t k, int64_t now)
 {
-	char *text[RESULT_ROWS] = {0};
+	const char *text;
 	struct gc_stmt *st;
 	gc_result rc;
 	size_t i;
@@ -443,21 +461,18 @@ static gc_result store_slice(struct gc_db *db, const char *ra, const struct gc_i
 	for (i = 0, rc = GC_OK; i < k && rc == GC_OK; i++) {
 		const struct gc_iface_item *it = &b->items[at[i]];
 		p = (int)i * 6;
-		text[i] = json_dumps(ans[at[i]].result, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		if (text[i] == NULL)
+		if ((text = answer_text(&ans[at[i]])) == NULL)
 			rc = gc_fail(GC_E_NOMEM, "out of memory");
 		if (rc == GC_OK && (rc = gc_stmt_bind_text(st, p + 1, ra)) == GC_OK &&
 		    (rc = gc_stmt_bind_text(st, p + 2, it->id)) == GC_OK &&
 		    (rc = gc_stmt_bind_text(st, p + 3, it->sha256)) == GC_OK &&
 		    (rc = gc_stmt_bind_text(st, p + 4, b->batch_id)) == GC_OK &&
-		    (rc = gc_stmt_bind_text(st, p + 5, text[i])) == GC_OK)
+		    (rc = gc_stmt_bind_text(st, p + 5, text)) == GC_OK)
 			rc = gc_stmt_bind_int64(st, p + 6, now);
 	}
 	if (rc == GC_OK)
 		rc = gc_stmt_run(st);
 	gc_stmt_free(st);
-	for (i = 0; i < k; i++)
-		free(text[i]);
 	return rc;
 }
 
@@ -487,19 +502,17 @@ static gc_result store_results(struct gc_ca *ca, const char *ra, const struct gc
 	return rc;
 }
 
-/* Signs doc (consumed) with the CA service key into the outcome. */
-static gc_result sign_result(struct gc_ca *ca, json_t *doc, struct gc_iface_outcome *o)
+/* Signs the result file's text s (consumed) with the CA service key into the outcome. */
+static gc_result sign_text(struct gc_ca *ca, char *s, size_t len, struct gc_iface_outcome *o)
 {
 	struct gc_hsm_key *key;
 	X509 *cert;
 	unsigned char *der = NULL;
-	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	gc_result rc;
 
-	json_decref(doc);
 	GC_ENSURE(s != NULL, GC_E_NOMEM, "result file: out of memory");
 	if ((rc = gc_service_identity(ca, &cert, &key)) == GC_OK &&
-	    (rc = gc_cms_sign(cert, gc_hsm_key_handle(key), (unsigned char *)s, strlen(s), &der, &o->resultsz)) == GC_OK) {
+	    (rc = gc_cms_sign(cert, gc_hsm_key_handle(key), (unsigned char *)s, len, &der, &o->resultsz)) == GC_OK) {
 		if ((o->result = malloc(o->resultsz)) == NULL)
 			rc = gc_fail(GC_E_NOMEM, "result file: out of memory");
 		else
@@ -508,6 +521,15 @@ static gc_result sign_result(struct gc_ca *ca, json_t *doc, struct gc_iface_outc
 	OPENSSL_free(der);
 	free(s);
 	return rc;
+}
+
+/* Signs doc (consumed) with the CA service key into the outcome. */
+static gc_result sign_result(struct gc_ca *ca, json_t *doc, struct gc_iface_outcome *o)
+{
+	char *s = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	json_decref(doc);
+	return sign_text(ca, s, s != NULL ? strlen(s) : 0, o);
 }
 
 static json_t *envelope(const char *batch_id)
@@ -561,23 +583,58 @@ static gc_result verify_file(struct gc_ca *ca, const unsigned char *der, size_t 
 	return rc;
 }
 
-static json_t *results_doc(const struct gc_iface_batch *b, struct answer *ans, struct gc_iface_outcome *o)
+static void count_outcomes(const struct gc_iface_batch *b, const struct answer *ans,
+                           struct gc_iface_outcome *o)
 {
-	json_t *doc = envelope(b->batch_id), *arr = json_array();
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
-		json_t *r = ans[i].result;
 		if (ans[i].replay)
 			o->replayed++;
-		else if (strcmp(json_string_value(json_object_get(r, "status")), "rejected") == 0)
+		else if (strcmp(json_string_value(json_object_get(ans[i].result, "status")), "rejected") == 0)
 			o->rejected++;
 		else
 			o->accepted++;
-		json_array_append(arr, r);
 	}
-	json_object_set_new(doc, "results", arr);
-	return doc;
+}
+
+/*
+ * The result file's text: the envelope with "results" the answers' texts in the file's
+ * order. The bytes json_dumps makes of the whole document (JSON_COMPACT joins an array's
+ * items with "," and nothing else), without encoding the answers again: most were encoded
+ * on the committing thread to be stored with their certificates (keep_answers).
+ */
+static char *results_text(const struct gc_iface_batch *b, struct answer *ans, size_t *len)
+{
+	json_t *doc = envelope(b->batch_id);
+	char *head = NULL, *s = NULL;
+	size_t hn, n, i, at;
+
+	if (doc != NULL && json_object_set_new(doc, "results", json_array()) == 0)
+		head = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (head == NULL || (hn = strlen(head)) < 3 || strcmp(head + hn - 3, "[]}") != 0)
+		goto out;
+	hn -= 2; /* up to and with the array's "[" */
+	for (n = hn + 2 + b->n, i = 0; i < b->n; i++) {
+		if (answer_text(&ans[i]) == NULL)
+			goto out;
+		n += ans[i].textsz;
+	}
+	if ((s = malloc(n + 1)) == NULL)
+		goto out;
+	memcpy(s, head, hn);
+	for (at = hn, i = 0; i < b->n; i++) {
+		if (i > 0)
+			s[at++] = ',';
+		memcpy(s + at, ans[i].text, ans[i].textsz);
+		at += ans[i].textsz;
+	}
+	memcpy(s + at, "]}", 3);
+	*len = at + 2;
+out:
+	free(head);
+	return s;
 }
 
 static gc_result audit_file(struct gc_ca *ca, const struct gc_iface_outcome *o, const char *sha)
@@ -598,8 +655,9 @@ static gc_result audit_file(struct gc_ca *ca, const struct gc_iface_outcome *o, 
 static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struct gc_iface_outcome *o)
 {
 	struct answer *ans = calloc(b->n, sizeof(*ans));
+	char *text;
 	gc_result rc;
-	size_t i;
+	size_t i, len = 0;
 
 	GC_ENSURE(ans != NULL, GC_E_NOMEM, "out of memory");
 	if ((rc = refuse_repeated_ids(b, ans)) == GC_OK)
@@ -617,10 +675,13 @@ static gc_result process_batch(struct gc_ca *ca, struct gc_iface_batch *b, struc
 		revoke_all(ca, o->ra, b, ans);
 		rc = store_results(ca, o->ra, b, ans);
 	}
-	if (rc == GC_OK)
-		rc = sign_result(ca, results_doc(b, ans, o), o);
+	if (rc == GC_OK) {
+		count_outcomes(b, ans, o);
+		text = results_text(b, ans, &len);
+		rc = sign_text(ca, text, len, o);
+	}
 	for (i = 0; i < b->n; i++)
-		json_decref(ans[i].result);
+		answer_clear(&ans[i]);
 	free(ans);
 	return rc;
 }

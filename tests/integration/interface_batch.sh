@@ -57,6 +57,10 @@ result() { # NAME -> NAME.res.json, verified against the pinned CA service certi
     -out "$T/$1.res.json" 2>/dev/null
 }
 field() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/$1.res.json" "$2"; }
+compact() { # NAME: the result's text is compact JSON, byte for byte what an encoder makes of it
+  "$PY" -c 'import json,sys; t=open(sys.argv[1], encoding="utf-8").read()
+sys.exit(t != json.dumps(json.loads(t), separators=(",", ":"), ensure_ascii=False))' "$T/$1.res.json"
+}
 
 # --- a good file: two issued, one refused, in order
 batch b1 batch-0001; sign b1; process b1
@@ -68,6 +72,7 @@ check_eq "results in request order" "['r-1', 'r-2', 'r-3']" "$(field b1 "[r['id'
 check_eq "statuses" "['issued', 'issued', 'rejected']" "$(field b1 "[r['status'] for r in d['results']]")"
 check_eq "refusal code" GC_E_BAD_VALIDITY "$(field b1 "d['results'][2]['code']")"
 check_eq "in reply to the batch" batch-0001 "$(field b1 "d['in_reply_to']")"
+check "result text: compact JSON (issued and refused answers joined)" compact b1
 field b1 "d['results'][0]['certificate']" >"$T/r1.pem"
 check "issued certificate chains to the root" openssl verify -CAfile "$T/chain.pem" "$T/r1.pem"
 check_eq "two certificates" 2 "$(count)"
@@ -98,6 +103,10 @@ batch b2 batch-0002; sign b2; process b2
 result b2
 check_eq "same requests in a new file: replayed" 3 "$(json_field replayed <"$T/b2.out")"
 check_eq "replayed certificate is the stored one" "$(field b1 "d['results'][0]['serial']")" "$(field b2 "d['results'][0]['serial']")"
+check "result text of replays: compact JSON" compact b2
+check_eq "a replay's answer is the stored one, byte for byte" \
+  "$(sql "$CA" "SELECT result FROM iface_results WHERE ra = 'cmmp' AND request_id = 'r-1'")" \
+  "$(field b2 "json.dumps(d['results'][0], separators=(',', ':'), ensure_ascii=False)")"
 check_eq "replays issue nothing" 2 "$(count)"
 batch b3 batch-0003 'reqs[0]["validity_years"] = 1'; sign b3; process b3; result b3
 check_eq "same id, other content: refused" GC_E_REQUEST_CONFLICT "$(field b3 "d['results'][0]['code']")"
