@@ -176,6 +176,23 @@ static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const v
 	return ret;
 }
 
+/* The signed result file, handed to the response without a copy (it frees it). */
+static enum MHD_Result reply_result(struct MHD_Connection *mc, unsigned status,
+                                    struct gc_iface_outcome *o)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(
+		o->resultsz, o->result, gc_iface_result_free);
+	enum MHD_Result ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	o->result = NULL;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/cms");
+	ret = MHD_queue_response(mc, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result reply_text(struct MHD_Connection *mc, unsigned status, const char *msg)
 {
 	return reply(mc, status, msg, strlen(msg), "text/plain; charset=utf-8");
@@ -206,8 +223,7 @@ static enum MHD_Result process(struct gc_iface_http *h, struct MHD_Connection *m
 		         gc_err_code() == rc ? gc_err_detail() : gc_code_message(rc));
 		return reply_text(mc, MHD_HTTP_SERVICE_UNAVAILABLE, msg);
 	}
-	ret = reply(mc, o.file_code == GC_OK ? MHD_HTTP_OK : MHD_HTTP_UNPROCESSABLE_CONTENT, o.result, o.resultsz,
-	            "application/cms");
+	ret = reply_result(mc, o.file_code == GC_OK ? MHD_HTTP_OK : MHD_HTTP_UNPROCESSABLE_CONTENT, &o);
 	gc_iface_outcome_clear(&o);
 	return ret;
 }

@@ -507,18 +507,13 @@ static gc_result sign_text(struct gc_ca *ca, char *s, size_t len, struct gc_ifac
 {
 	struct gc_hsm_key *key;
 	X509 *cert;
-	unsigned char *der = NULL;
+	unsigned char *der;
 	gc_result rc;
 
 	GC_ENSURE(s != NULL, GC_E_NOMEM, "result file: out of memory");
 	if ((rc = gc_service_identity(ca, &cert, &key)) == GC_OK &&
-	    (rc = gc_cms_sign(cert, gc_hsm_key_handle(key), (unsigned char *)s, len, &der, &o->resultsz)) == GC_OK) {
-		if ((o->result = malloc(o->resultsz)) == NULL)
-			rc = gc_fail(GC_E_NOMEM, "result file: out of memory");
-		else
-			memcpy(o->result, der, o->resultsz);
-	}
-	OPENSSL_free(der);
+	    (rc = gc_cms_sign(cert, gc_hsm_key_handle(key), (unsigned char *)s, len, &der, &o->resultsz)) == GC_OK)
+		o->result = der; /* OpenSSL's buffer: no copy of megabytes */
 	free(s);
 	return rc;
 }
@@ -698,7 +693,7 @@ static gc_result stored_file(struct gc_ca *ca, const char *sha, struct gc_iface_
 		snprintf(o->ra, sizeof(o->ra), "%s", gc_stmt_text(st, 0));
 		snprintf(o->batch_id, sizeof(o->batch_id), "%s", gc_stmt_text(st, 1));
 		p = gc_stmt_blob(st, 2, &o->resultsz);
-		if ((o->result = malloc(o->resultsz)) == NULL)
+		if ((o->result = OPENSSL_malloc(o->resultsz)) == NULL)
 			rc = gc_fail(GC_E_NOMEM, "out of memory");
 		else
 			memcpy(o->result, p, o->resultsz);
@@ -765,6 +760,11 @@ gc_result gc_iface_process(struct gc_ca *ca, const unsigned char *der, size_t de
 
 void gc_iface_outcome_clear(struct gc_iface_outcome *o)
 {
-	free(o->result);
+	gc_iface_result_free(o->result);
 	o->result = NULL;
+}
+
+void gc_iface_result_free(void *result)
+{
+	OPENSSL_free(result);
 }
