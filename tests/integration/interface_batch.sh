@@ -68,6 +68,8 @@ check_eq "file accepted" 0 "$RC"
 check_eq "accepted" 2 "$(json_field accepted <"$T/b1.out")"
 check_eq "rejected" 1 "$(json_field rejected <"$T/b1.out")"
 check "result file verifies with the pinned CA service certificate (openssl cms)" result b1
+check_contains "result file verifies in GnuTLS too (certtool --p7-verify)" "Signature status: ok" \
+  "$(certtool --p7-verify --inder --infile "$T/b1.res" --load-ca-certificate "$T/svc.pem" 2>&1)"
 check_eq "results in request order" "['r-1', 'r-2', 'r-3']" "$(field b1 "[r['id'] for r in d['results']]")"
 check_eq "statuses" "['issued', 'issued', 'rejected']" "$(field b1 "[r['status'] for r in d['results']]")"
 check_eq "refusal code" GC_E_BAD_VALIDITY "$(field b1 "d['results'][2]['code']")"
