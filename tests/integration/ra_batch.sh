@@ -27,7 +27,8 @@ check_eq "batch: submitted, waiting for the CA" submitted "$(jq_get status <<<"$
 check_eq "batch: no error" None "$(jq_get error <<<"$BODY" | sed 's/null/None/')"
 check_eq "one request file in the outbox" 1 "$(ls "$D"/outbox/*.req | wc -l)"
 "$GCERT" interface spool --dir "$CA" --inbox "$D/outbox" --outbox "$D/inbox" --once >/dev/null
-check_eq "the CA answered" 1 "$(ls "$D"/inbox/*.res | wc -l)"
+# the service may already have collected it (inbox/done): it polls the inbox on its own
+check_eq "the CA answered" 1 "$(ls "$D"/inbox/*.res "$D"/inbox/done/*.res 2>/dev/null | wc -l)"
 status() { api bm1 GET "/api/applications/$app"; jq_get status <<<"$BODY"; }
 wait_for 30 test "$(status)" = issued || true
 check_eq "collected and bound by the service" issued "$(status)"
