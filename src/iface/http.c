@@ -162,10 +162,10 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **ctx,
 	}
 }
 
-static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const void *data, size_t n,
+/* Queues response r (NULL: it could not be made) with its content type. */
+static enum MHD_Result queue(struct MHD_Connection *mc, unsigned status, struct MHD_Response *r,
                              const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (r == NULL)
@@ -176,21 +176,23 @@ static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const v
 	return ret;
 }
 
+static enum MHD_Result reply(struct MHD_Connection *mc, unsigned status, const void *data, size_t n,
+                             const char *type)
+{
+	return queue(mc, status, MHD_create_response_from_buffer(n, (void *)data, MHD_RESPMEM_MUST_COPY),
+	             type);
+}
+
 /* The signed result file, handed to the response without a copy (it frees it). */
 static enum MHD_Result reply_result(struct MHD_Connection *mc, unsigned status,
                                     struct gc_iface_outcome *o)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer_with_free_callback(
 		o->resultsz, o->result, gc_iface_result_free);
-	enum MHD_Result ret;
 
-	if (r == NULL)
-		return MHD_NO;
-	o->result = NULL;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/cms");
-	ret = MHD_queue_response(mc, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	if (r != NULL)
+		o->result = NULL;
+	return queue(mc, status, r, "application/cms");
 }
 
 static enum MHD_Result reply_text(struct MHD_Connection *mc, unsigned status, const char *msg)
